@@ -1,1 +1,13 @@
-export const hello = (name: string): string => `hello ${name}`;
+export * from "./api/v1/schema.ts";
+export { didYouMean } from "./common/did-you-mean.ts";
+export * as names from "./common/names.ts";
+export * from "./deployment/issues.ts";
+export * from "./deployment/json-schema.ts";
+export * from "./deployment/load.ts";
+export * from "./deployment/v1/index.ts";
+export * from "./deployment/validate.ts";
+export * from "./engine-plugin/resolve-plugin.ts";
+export * from "./engine-plugin/v1/index.ts";
+export * from "./gateway/v1/schema.ts";
+export * from "./import/seed003.ts";
+export * from "./presets/presets.ts";

@@ -1,0 +1,42 @@
+/** One problem found in a config, pointing at the field and saying how to fix it. */
+export interface ConfigIssue {
+  readonly severity: "error" | "warning";
+  /** Stable machine-readable code, e.g. `unknown_key`, `fp8_gpu`. */
+  readonly code: string;
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  /** What to change. */
+  readonly fix?: string;
+  /** 1-based position in the source file, when the config came from text. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** `scaling.maxInputs`, `engine.extraArgs[2]`; `(root)` for the whole document. */
+export function formatPath(path: readonly (string | number)[]): string {
+  if (path.length === 0) return "(root)";
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/** `thaw.yaml:12:5 error scaling.maxInputs: … (fix: …)` */
+export function formatIssue(issue: ConfigIssue, file?: string): string {
+  const where = issue.line ? `${file ?? "config"}:${issue.line}:${issue.column ?? 1}` : (file ?? "config");
+  const fix = issue.fix ? `\n    fix: ${issue.fix}` : "";
+  return `${where} ${issue.severity} ${formatPath(issue.path)}: ${issue.message}${fix}`;
+}
+
+/** Thrown where a caller asked for a valid config and did not get one. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly issues: readonly ConfigIssue[];
+  readonly file: string | undefined;
+  constructor(issues: readonly ConfigIssue[], file?: string) {
+    const errors = issues.filter((i) => i.severity === "error");
+    super(
+      `${file ?? "config"} is invalid (${errors.length} error${errors.length === 1 ? "" : "s"}):\n` +
+        errors.map((i) => `  ${formatIssue(i, file)}`).join("\n"),
+    );
+    this.issues = issues;
+    this.file = file;
+  }
+}

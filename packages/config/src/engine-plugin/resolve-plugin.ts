@@ -1,0 +1,17 @@
+import type { EnginePluginV1 } from "./v1/engine-plugin-v1.ts";
+import { UnsupportedSpecificationError } from "./v1/errors.ts";
+
+/** Every plugin spec version this thaw can use; older ones would be adapted here. */
+export function resolveEnginePlugin(plugin: { specificationVersion?: unknown; engine?: unknown }): EnginePluginV1 {
+  if (plugin.specificationVersion === "v1") return plugin as EnginePluginV1;
+  throw new UnsupportedSpecificationError(String(plugin.engine ?? "unknown"), plugin.specificationVersion);
+}
+
+/** Picks the plugin for `config.engine.kind` from a list, with a clear error when none matches. */
+export function findEnginePlugin(plugins: readonly EnginePluginV1[], kind: string): EnginePluginV1 {
+  const found = plugins.find((p) => p.engine === kind);
+  if (!found) {
+    throw new Error(`no engine plugin for engine.kind '${kind}'; installed: ${plugins.map((p) => p.engine).join(", ") || "(none)"}`);
+  }
+  return resolveEnginePlugin(found);
+}

@@ -1,0 +1,39 @@
+import type { DeploymentConfigV1 } from "../../deployment/v1/schema.ts";
+import type { ImageRecipeV1 } from "./image-recipe.ts";
+import type { LaunchContextV1, LaunchSpecV1 } from "./launch-spec.ts";
+import type { EngineLifecycleClientV1, LifecycleClientOptionsV1 } from "./lifecycle-client.ts";
+import type { LifecycleSpecV1 } from "./lifecycle-spec.ts";
+import type { SnapshotRecipeV1 } from "./snapshot-recipe.ts";
+import type { PluginWarningV1 } from "./warning.ts";
+
+/** What an engine can do, so callers pick a path instead of failing at run time. */
+export interface EngineCapabilitiesV1 {
+  /** Sleep/wake that frees GPU memory (vLLM sleep mode, SGLang memory release) — on GPUs. */
+  readonly sleep: boolean;
+  /** The engine tolerates a CUDA-driver checkpoint of its whole process tree. */
+  readonly cudaCheckpoint: boolean;
+  /** Call this before a CUDA checkpoint so less memory moves (e.g. drop the KV cache). */
+  readonly releaseBeforeCheckpoint?: string;
+}
+
+/**
+ * An engine plugin owns every fact about one inference engine; codegen, the CLI and
+ * the server only compose what it returns. Pure functions of the config: no I/O
+ * except in the lifecycle client.
+ */
+export interface EnginePluginV1 {
+  readonly specificationVersion: "v1";
+  /** `config.engine.kind` this plugin serves, e.g. `vllm`. */
+  readonly engine: string;
+  readonly displayName: string;
+  /** The engine release this plugin was checked against; used when `engine.version` is unset. */
+  readonly defaultVersion: string;
+  readonly capabilities: EngineCapabilitiesV1;
+  /** Checks the plugin's own slice of the config (`engine.options[engine]` and unsupported fields). */
+  validate(config: DeploymentConfigV1): PluginWarningV1[];
+  launch(config: DeploymentConfigV1, context: LaunchContextV1): LaunchSpecV1;
+  image(config: DeploymentConfigV1): ImageRecipeV1;
+  lifecycle(config: DeploymentConfigV1): LifecycleSpecV1;
+  snapshotRecipe(config: DeploymentConfigV1): SnapshotRecipeV1;
+  createLifecycleClient(config: DeploymentConfigV1, options: LifecycleClientOptionsV1): EngineLifecycleClientV1;
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { pluginWarningV1Schema } from "./warning.ts";
+
+/** Where and how the engine is being launched. */
+export interface LaunchContextV1 {
+  /** `modal`: inside the emitted app's container; `local`: under `thaw serve --local`. */
+  readonly target: "modal" | "local";
+  readonly host: string;
+  readonly port: number;
+  /** Replaces the engine's default executable prefix (e.g. a venv's `vllm`). */
+  readonly executable?: readonly string[];
+}
+
+/** A flag whose value is read from an environment variable when the engine starts (secrets). */
+export const argFromEnvV1Schema = z.strictObject({
+  flag: z.string().regex(/^--[a-z0-9][a-z0-9-]*$/),
+  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  /** Skip the flag when the variable is unset. */
+  optional: z.boolean(),
+});
+
+/** The engine process: argv (never a shell string) and its environment. */
+export const launchSpecV1Schema = z.strictObject({
+  argv: z.array(z.string().refine((s) => !/[\0\r\n]/.test(s), "argv elements carry no NUL or line breaks")).min(1),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()),
+  /** Flags appended at start time from the environment, so secrets never sit in source or argv templates. */
+  argsFromEnv: z.array(argFromEnvV1Schema).default([]),
+  host: z.string(),
+  port: z.number().int().min(1).max(65_535),
+  warnings: z.array(pluginWarningV1Schema).default([]),
+});
+export type LaunchSpecV1 = z.input<typeof launchSpecV1Schema>;
+export type ArgFromEnvV1 = z.infer<typeof argFromEnvV1Schema>;

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { envName, servedName } from "../../common/names.ts";
+
+// The thaw server's gateway config: which upstreams serve which models, who may
+// call, and how long requests wait for a cold upstream.
+
+export const upstreamV1Schema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "upstream names are letters, digits, '.', '_', '-'" }),
+  /** Base URL of the OpenAI-compatible server (with or without `/v1`). */
+  url: z.url({ protocol: /^https?$/, error: "upstream url must be an http(s) URL" }),
+  /** Models this upstream serves (the request's `model` routes here). */
+  models: z.array(servedName).min(1),
+  /** Environment variable holding the upstream's API key (never the key itself). */
+  apiKeyEnv: envName.optional(),
+  /** Modal proxy-auth token id/secret, by environment variable. */
+  modalProxyAuth: z.strictObject({ keyEnv: envName, secretEnv: envName }).optional(),
+  /** Share of traffic among upstreams of the same model and fallback tier. */
+  weight: z.number().positive().max(1000).default(1),
+  /** Tier: lower tiers are tried first; a higher tier is used while lower ones are cold or down. */
+  fallback: z.number().int().min(0).max(100).default(0),
+  healthPath: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/).default("/health"),
+});
+
+export const apiKeyV1Schema = z.strictObject({
+  name: z.string().min(1).max(64),
+  /** SHA-256 of the key, hex: keys are never stored in clear. */
+  sha256: z.string().regex(/^[a-f0-9]{64}$/, { error: "sha256 must be 64 lowercase hex characters (sha256 of the key)" }),
+  /** Models this key may use; absent: all. */
+  models: z.array(servedName).optional(),
+  requestsPerMinute: z.number().int().positive().optional(),
+});
+
+export const gatewayConfigV1Schema = z.strictObject({
+  version: z.literal(1),
+  listen: z
+    .strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65_535).default(8080) })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      keys: z.array(apiKeyV1Schema).default([]),
+      /** Allow requests without a key — honoured only while listening on loopback. */
+      allowNoAuthOnLoopback: z.boolean().default(false),
+    })
+    .prefault({}),
+  limits: z.strictObject({ maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024) }).prefault({}),
+  queue: z
+    .strictObject({
+      /** Requests that may wait for a cold upstream at once; beyond it: 503 + Retry-After. */
+      maxWaiting: z.number().int().min(0).default(256),
+      /** Longest a request waits for a cold upstream. */
+      maxWaitMs: z.number().int().positive().default(10 * 60_000),
+    })
+    .prefault({}),
+  upstreams: z.array(upstreamV1Schema).default([]),
+  logging: z.strictObject({ bodies: z.boolean().default(false) }).prefault({}),
+});
+
+export type GatewayConfigV1Input = z.input<typeof gatewayConfigV1Schema>;
+export type GatewayConfigV1 = z.output<typeof gatewayConfigV1Schema>;
+export type UpstreamV1 = z.output<typeof upstreamV1Schema>;
