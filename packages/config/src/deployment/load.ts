@@ -28,7 +28,7 @@ export function loadDeploymentText(text: string, file?: string): LoadResult {
   }
   const result = validateDeployment(doc.toJS());
   const locate = (issue: ConfigIssue): ConfigIssue => {
-    const range = rangeOf(doc.contents, issue.path, issue.code === "unknown_key");
+    const range = rangeOf(doc.contents, issue.path, issue.code === "unknown_key" || issue.code === "invalid_key");
     if (!range) return issue;
     const pos = lineCounter.linePos(range);
     return { ...issue, line: pos.line, column: pos.col };
@@ -49,7 +49,10 @@ export async function readDeploymentFile(file: string) {
   return result;
 }
 
-/** Start offset of the node at `path`, or of the nearest ancestor that exists. */
+/**
+ * Start offset of the value at `path`; for a missing field, of the key of the
+ * nearest ancestor that exists (where the user would add it).
+ */
 function rangeOf(root: unknown, path: readonly (string | number)[], pointAtKey: boolean): number | undefined {
   let node = root as Node | null | undefined;
   let best = node?.range?.[0];
@@ -58,10 +61,12 @@ function rangeOf(root: unknown, path: readonly (string | number)[], pointAtKey: 
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
       if (!pair) return best;
+      const keyStart = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
       const last = i === path.length - 1;
-      if (last && pointAtKey && isScalar(pair.key)) return pair.key.range?.[0] ?? best;
+      if (last && pointAtKey) return keyStart ?? best;
       node = pair.value as Node | null;
-      best = (node?.range?.[0] ?? (isScalar(pair.key) ? pair.key.range?.[0] : undefined)) ?? best;
+      if (last) return node?.range?.[0] ?? keyStart ?? best;
+      best = keyStart ?? best;
     } else if (node && "items" in node && Array.isArray((node as { items: unknown[] }).items) && typeof segment === "number") {
       node = (node as { items: Node[] }).items[segment];
       best = node?.range?.[0] ?? best;

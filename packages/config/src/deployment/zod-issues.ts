@@ -97,6 +97,17 @@ export function fromZodIssues(schema: AnySchema, issues: readonly z.core.$ZodIss
       out.push(...fromZodIssues(schema, best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
       continue;
     }
+    if (issue.code === "invalid_key") {
+      const inner = issue.issues[0];
+      out.push({
+        severity: "error",
+        code: "invalid_key",
+        path,
+        message: inner?.message ?? issue.message,
+        fix: "rename the key to match the expected format",
+      });
+      continue;
+    }
     const fix = fixFor(issue);
     const base = {
       severity: "error" as const,

@@ -30,29 +30,32 @@ export function importSeed003Config(data: unknown): ImportReport {
   const secrets: Record<string, unknown> = {};
   const env: Record<string, string> = {};
   const config: Record<string, unknown> = { version: 1 };
-  const map = (from: string, to: string, note?: string) => mapped.push(note ? { from, to, note } : { from, to });
+  const map = (from: string, to: string, note?: string): true => {
+    mapped.push(note ? { from, to, note } : { from, to });
+    return true;
+  };
 
   const sections: Record<string, (key: string, value: unknown) => boolean> = {
     model: (key, value) => {
       switch (key) {
         case "name":
           model.id = value;
-          return map("model.name", "model.id"), true;
+          return map("model.name", "model.id");
         case "serve_name":
           model.servedName = [value];
-          return map("model.serve_name", "model.servedName"), true;
+          return map("model.serve_name", "model.servedName");
         case "max_model_len":
           if (value !== null && value !== undefined) model.maxModelLen = value;
-          return map("model.max_model_len", "model.maxModelLen", value == null ? "null: the model's own context length" : undefined), true;
+          return map("model.max_model_len", "model.maxModelLen", value == null ? "null: the model's own context length" : undefined);
         case "multi_modal":
           model.multimodal = value;
-          return map("model.multi_modal", "model.multimodal"), true;
+          return map("model.multi_modal", "model.multimodal");
         case "gpu_memory_utilization":
           engine.gpuMemoryUtilization = value;
-          return map("model.gpu_memory_utilization", "engine.gpuMemoryUtilization"), true;
+          return map("model.gpu_memory_utilization", "engine.gpuMemoryUtilization");
         case "revision":
           model.revision = value;
-          return map("model.revision", "model.revision"), true;
+          return map("model.revision", "model.revision");
         default:
           return false;
       }
@@ -62,25 +65,25 @@ export function importSeed003Config(data: unknown): ImportReport {
         case "name":
         case "app_name":
           config.name = value;
-          return map(`service.${key}`, "name"), true;
+          return map(`service.${key}`, "name");
         case "gpu":
           resources.gpu = value;
-          return map("service.gpu", "resources.gpu"), true;
+          return map("service.gpu", "resources.gpu");
         case "n_gpu":
           resources.count = value;
-          return map("service.n_gpu", "resources.count", "tensor parallel follows the GPU count"), true;
+          return map("service.n_gpu", "resources.count", "tensor parallel follows the GPU count");
         case "fast_boot":
           engine.fastBoot = value;
-          return map("service.fast_boot", "engine.fastBoot"), true;
+          return map("service.fast_boot", "engine.fastBoot");
         case "scaledown_window":
           scaling.scaledownWindow = typeof value === "number" ? Math.round(value * 60) : value;
-          return map("service.scaledown_window", "scaling.scaledownWindow", "minutes → seconds"), true;
+          return map("service.scaledown_window", "scaling.scaledownWindow", "minutes → seconds");
         case "min_containers":
           scaling.minContainers = value;
-          return map("service.min_containers", "scaling.minContainers"), true;
+          return map("service.min_containers", "scaling.minContainers");
         case "max_concurrent_requests":
           scaling.maxInputs = value;
-          return map("service.max_concurrent_requests", "scaling.maxInputs"), true;
+          return map("service.max_concurrent_requests", "scaling.maxInputs");
         case "env":
           if (!isRecord(value)) return false;
           for (const [name, v] of Object.entries(value)) {
