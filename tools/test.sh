@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite: TypeScript packages (typecheck, lint, unit + integration
-# tests through Nx), then the Python side (real `modal` SDK checks of emitted apps,
-# engine argument facts, CUDA checkpoint logic). Installs what it needs first.
+# The whole test suite (`npm test`): installs what it needs, then runs every
+# TypeScript package's typecheck, lint and tests through Nx, then the Python side
+# (the real `modal` SDK checks of emitted apps, engine facts, CUDA checkpoint logic).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$THAW_ROOT"
 
-echo "== TypeScript: typecheck, lint, test"
-pnpm nx run-many -t typecheck lint test --output-style=stream --outputStyle=stream 2>/dev/null || \
-  pnpm nx run-many -t typecheck lint test --output-style=stream
+echo "== TypeScript: typecheck, lint, test (nx)"
+pnpm nx run-many -t typecheck lint test --output-style=stream
 
 if [ -x python/.venv/bin/python ]; then
   echo "== Python: pytest"

@@ -1,1 +1,4 @@
-export {};
+export { main } from "./main.ts";
+export { commands } from "./commands/index.ts";
+export type { Command } from "./commands/command.ts";
+export { EXIT, type Io } from "./ui/output.ts";

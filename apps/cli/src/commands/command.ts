@@ -1,0 +1,9 @@
+import type { Io } from "../ui/output.ts";
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** Full help text, shown by `thaw <name> --help`. */
+  readonly help: string;
+  run(args: string[], io: Io): Promise<number>;
+}

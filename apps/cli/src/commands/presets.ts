@@ -1,0 +1,44 @@
+import { presets, validateDeployment } from "@thaw/config";
+import { parse } from "../ui/args.ts";
+import { EXIT, styles, writeJson } from "../ui/output.ts";
+import type { Command } from "./command.ts";
+
+export function presetSummaries() {
+  return presets.map((p) => {
+    const r = validateDeployment(p.config);
+    const c = r.ok ? r.config : undefined;
+    return {
+      name: p.name,
+      description: p.description,
+      ...(p.seed ? { seed: p.seed } : {}),
+      engine: c?.engine.kind ?? "?",
+      gpu: c ? `${c.resources.gpu}${c.resources.count > 1 ? `:${c.resources.count}` : ""}` : "?",
+      snapshot: c?.snapshot.enabled ?? false,
+    };
+  });
+}
+
+export const presetsCommand: Command = {
+  name: "presets",
+  summary: "list built-in presets (one per reference deployment)",
+  help: `Usage: thaw presets [--json]
+
+Lists the built-in presets. Use one with \`thaw init --preset NAME\` or
+\`thaw generate --preset NAME\`.`,
+  async run(args, io) {
+    const { values } = parse(args, { json: { type: "boolean" } }, false);
+    const rows = presetSummaries();
+    if (values.json) {
+      writeJson(io, { presets: rows });
+      return EXIT.ok;
+    }
+    const s = styles(io, "stdout");
+    const width = Math.max(...rows.map((r) => r.name.length));
+    for (const r of rows) {
+      io.stdout.write(
+        `${s.bold(r.name.padEnd(width))}  ${r.engine.padEnd(6)} ${r.gpu.padEnd(12)} ${r.snapshot ? "snapshot" : "        "}  ${s.dim(r.description)}\n`,
+      );
+    }
+    return EXIT.ok;
+  },
+};

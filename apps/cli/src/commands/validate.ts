@@ -1,0 +1,42 @@
+import { loadDeploymentFile } from "@thaw/config";
+import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { parse } from "../ui/args.ts";
+import { CliError, EXIT, printIssues, styles, writeJson } from "../ui/output.ts";
+import type { Command } from "./command.ts";
+
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "check a thaw.yaml and print the resolved deployment",
+  help: `Usage: thaw validate [file] [--json] [--quiet]
+
+Checks a deployment config (default ./thaw.yaml) against schema v1 and the
+cross-field rules, and prints the resolved config with every default filled in.
+
+Options:
+  --json     print {"ok", "issues", "config"} as JSON
+  --quiet    print nothing on success
+Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.`,
+  async run(args, io) {
+    const { values, positionals } = parse(args, { json: { type: "boolean" }, quiet: { type: "boolean" } });
+    const file = positionals[0] ?? "thaw.yaml";
+    const path = resolve(io.cwd, file);
+    if (!existsSync(path)) throw new CliError(`${file} not found`, "create one with `thaw init`");
+    const result = await loadDeploymentFile(path);
+    if (values.json) {
+      writeJson(io, result.ok ? { ok: true, issues: result.warnings, config: result.config } : { ok: false, issues: result.issues });
+      return result.ok ? EXIT.ok : EXIT.failure;
+    }
+    if (!result.ok) {
+      printIssues(io, result.issues, file);
+      return EXIT.failure;
+    }
+    printIssues(io, result.warnings, file);
+    if (!values.quiet) {
+      const s = styles(io, "stdout");
+      io.stdout.write(`${s.green("✓")} ${file} is valid${result.warnings.length ? ` (${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"})` : ""}\n`);
+      io.stdout.write(`${JSON.stringify(result.config, null, 2)}\n`);
+    }
+    return EXIT.ok;
+  },
+};

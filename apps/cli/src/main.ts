@@ -1,0 +1,62 @@
+import { readFileSync } from "node:fs";
+import { ConfigError } from "@thaw/config";
+import { commands } from "./commands/index.ts";
+import { CliError, EXIT, type Io, processIo, styles, UsageError } from "./ui/output.ts";
+
+const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `thaw ${version} — one config file → a production LLM inference service on Modal
+
+Usage: thaw <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+Run 'thaw <command> --help' for a command's options.
+Exit codes: 0 success, 1 failure, 2 usage error. NO_COLOR disables colour.`;
+}
+
+/** Runs one CLI invocation and returns its exit code (never calls process.exit). */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(`${usage()}\n`);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === "--version" || name === "-v") {
+    io.stdout.write(`${version}\n`);
+    return EXIT.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  const s = styles(io);
+  if (!command) {
+    io.stderr.write(`${s.red(`thaw: unknown command '${name}'`)}\n${s.dim("run 'thaw --help' for the list")}\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout.write(`${command.help}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`${s.red(`thaw ${name}: ${error.message}`)}\n${s.dim(`run 'thaw ${name} --help'`)}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.stderr.write(`${s.red(`thaw ${name}: ${error.message}`)}\n`);
+      if (error.hint) io.stderr.write(`${s.dim(`hint: ${error.hint}`)}\n`);
+      return EXIT.failure;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr.write(`${s.red(error.message)}\n`);
+      return EXIT.failure;
+    }
+    io.stderr.write(`${s.red(`thaw ${name}: ${(error as Error).message ?? String(error)}`)}\n`);
+    if (io.env.THAW_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
+    return EXIT.failure;
+  }
+}

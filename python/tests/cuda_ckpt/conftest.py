@@ -1,0 +1,10 @@
+import sys
+from pathlib import Path
+
+# Make `thaw_py` importable however pytest is invoked (python/pyproject.toml also sets pythonpath=src).
+_SRC = str(Path(__file__).resolve().parents[2] / "src")
+if _SRC not in sys.path:
+    sys.path.insert(0, _SRC)
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
