@@ -62,11 +62,15 @@ ENGINES = {
 # AST fingerprints (see fingerprint()) of engine functions whose behaviour is re-implemented
 # below.  A mismatch does not fail the extraction; it adds a warning to the output.
 KNOWN_FINGERPRINTS = {
-    "vllm.engine.arg_utils._compute_kwargs": {"6e0bd9b3cc3a"},
-    "vllm.engine.arg_utils.literal_to_kwargs": {"b9f8dd3bf0c9"},
-    "vllm.engine.arg_utils.collection_to_kwargs": {"8b8e3bb6b7f1"},
-    "vllm.utils.argparse_utils.EnableDisableAction": {"5a6c0a2a0b1e"},
-    "sglang.srt.arg_groups.arg_utils.add_cli_args_from_dataclass": {"3c3c2f6d1a8e"},
+    # vllm 0.33.0
+    "vllm.engine.arg_utils._compute_kwargs": {"f28f19edac9c"},
+    "vllm.engine.arg_utils.literal_to_kwargs": {"4da1b5619f00"},
+    "vllm.engine.arg_utils.collection_to_kwargs": {"e0fa39916f24"},
+    "vllm.utils.argparse_utils.EnableDisableAction": {"2828c4ea4155"},
+    "vllm.utils.argparse_utils.FlexibleArgumentParser.parse_args": {"084e66220451"},
+    # sglang 0.5.23
+    "sglang.srt.arg_groups.arg_utils.add_cli_args_from_dataclass": {"80ce2e537d7a"},
+    "sglang.srt.server_args.prepare_server_args": {"9b729db9abc4"},
 }
 
 
@@ -634,6 +638,7 @@ class Interp:
         self.sys_argv = sys_argv or ["prog"]
         self.skip_calls = skip_calls or set()
         self.warnings: list[str] = []
+        self.notes: list[str] = []
         self.intercepts: dict = {}  # qualname -> python callable(interp, args, kwargs, node)
         self.depth = 0
         self.steps = 0
@@ -643,6 +648,10 @@ class Interp:
     def warn(self, msg: str) -> None:
         if msg not in self.warnings:
             self.warnings.append(msg)
+
+    def note(self, msg: str) -> None:
+        if msg not in self.notes:
+            self.notes.append(msg)
 
     # --- name resolution -------------------------------------------------------------
 
@@ -812,7 +821,7 @@ class Interp:
         if found is None:
             return None
         if isinstance(found, tuple):
-            return self.eval(found[1], Frame(c.module))
+            return self.eval(found[1], ClassFrame(self, c))
         if isinstance(found, FuncVal):
             if found.kind == "staticmethod":
                 return found
@@ -1114,7 +1123,7 @@ class Interp:
     def eval_IfExp(self, node, frame):
         t = self.truth(self.eval(node.test, frame))
         if t is None:
-            self.warn(f"unknown condition at {frame.module.relpath}:{node.lineno}; assumed false")
+            self.note(f"{frame.module.relpath}:{node.lineno}: condition not statically known; assumed false")
             return self.eval(node.orelse, frame)
         return self.eval(node.body if t else node.orelse, frame)
 
@@ -1466,7 +1475,7 @@ class Interp:
         elif isinstance(s, ast.If):
             t = self.truth(self.eval(s.test, frame))
             if t is None:
-                self.warn(f"unknown condition at {frame.module.relpath}:{s.lineno}; assumed false")
+                self.note(f"{frame.module.relpath}:{s.lineno}: condition not statically known; assumed false")
                 self.exec_block(s.orelse, frame)
             elif t:
                 self.exec_block(s.body, frame)
@@ -1565,6 +1574,25 @@ class Frame:
         if name == "super" and self.current_class is not None:
             cls, obj = self.current_class, self.self_obj
             return Intrinsic("super", lambda i, a, k, s: SuperVal(cls, obj if obj is not None else cls))
+        return interp.lookup_global(self.module, name, self.typing_view)
+
+
+class ClassFrame(Frame):
+    """Evaluation scope of a class body: earlier class attributes, then module globals."""
+
+    def __init__(self, interp: Interp, cls: ClassVal) -> None:
+        super().__init__(cls.module)
+        self.cls = cls
+
+    def lookup(self, interp: Interp, name: str) -> Any:
+        if name in self.locals:
+            return self.locals[name]
+        for stmt in self.cls.node.body:
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+                return interp._own_class_attr(self.cls, name, None)
+            if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                    and stmt.target.id == name and stmt.value is not None):
+                return interp._own_class_attr(self.cls, name, None)
         return interp.lookup_global(self.module, name, self.typing_view)
 
 
@@ -1731,11 +1759,21 @@ def _get_args(interp, args, kwargs, site):
     return Unknown("get_args")
 
 
+def structural_copy(v: Any) -> Any:
+    """deepcopy of containers only; interpreter objects (functions, classes) are shared."""
+    if isinstance(v, dict):
+        return {k: structural_copy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [structural_copy(x) for x in v]
+    if isinstance(v, set):
+        return set(v)
+    if isinstance(v, tuple):
+        return tuple(structural_copy(x) for x in v)
+    return v
+
+
 def _deepcopy(interp, args, kwargs, site):
-    try:
-        return copy.deepcopy(args[0])
-    except Exception:  # noqa: BLE001
-        return args[0]
+    return structural_copy(args[0]) if args else Unknown("deepcopy")
 
 
 def _argparse_parser(interp, args, kwargs, site):
@@ -1986,7 +2024,7 @@ def vllm_intercepts(interp: Interp) -> None:
         for name, kw in data.items():
             if "__error__" in kw:
                 i.warn(f"get_kwargs: {kw['__error__']}")
-        return copy.deepcopy(data)
+        return structural_copy(data)
 
     def optional_type(i, func, args, kwargs, site):
         return Wrapped("optional_type", args[0] if args else None)
@@ -2083,7 +2121,7 @@ def sglang_intercepts(interp: Interp, record_field_overrides: dict) -> None:
 
 def _sg_add(parser: ParserVal, names: list, kw: dict, site: tuple) -> None:
     parser.recorder.actions.append({"args": names, "kwargs": kw, "group": parser.group,
-                                    "site": kw.get("__site__") or f"{site[0]}:{site[1]}"})
+                                    "site": f"{site[0]}:{site[1]}"})
 
 
 def _sg_unwrap_annotated(i: Interp, t: Any) -> tuple:
@@ -2166,6 +2204,8 @@ def describe_type(i: Interp, engine: str, t: Any) -> dict:
             return {"type": "int", "parser": f"{engine}.human_readable_int_or_auto"}
         if short == "union_dict_and_str":
             return {"type": "str", "parser": "json_object_or_str"}
+        if short in ("json_list_type",):
+            return {"type": "json", "parser": "json"}
         if short in ("nullable_str",):
             return {"type": "str", "parser": "str", "nullable": True}
         if short in ("parse_reasoning_parser",):
@@ -2234,7 +2274,11 @@ def _custom_action_nargs(i: Interp, cls: ClassVal) -> Any:
     return None
 
 
-DEPRECATED_RE = re.compile(r"(^|\W)deprecated(\W|$)", re.I)
+# "Deprecated. Use ...", "(Deprecated: ...)", "--x is deprecated", "has been deprecated",
+# "deprecated and will be removed" -- but not "allow deprecated methods" or "will be deprecated".
+DEPRECATED_RE = re.compile(
+    r"^\W*deprecated\b|\b(is|are|been|now)\s+deprecated\b|\bdeprecated\s*[,;:]?\s*(and\s+will|use\b|in\s+favou?r)",
+    re.I)
 
 
 def build_facts(i: Interp, engine: str, recorder: ParserRecorder) -> dict:
@@ -2259,9 +2303,10 @@ def build_facts(i: Interp, engine: str, recorder: ParserRecorder) -> dict:
         aliases = [o for o in opts if o != canonical]
         action = kw.get("action")
         nargs = kw.get("nargs")
-        entry: dict = {"aliases": sorted(aliases), "definedAt": kw.get("__site__") or where}
+        entry: dict = {"aliases": sorted(aliases), "definedAt": where}
         if kw.get("__field__"):
             entry["field"] = kw["__field__"]
+            entry["fieldAt"] = kw.get("__site__")
         if act.get("group"):
             entry["group"] = act["group"]
         negations: list = []
@@ -2345,7 +2390,7 @@ def build_facts(i: Interp, engine: str, recorder: ParserRecorder) -> dict:
             if o in index and index[o] != canonical:
                 i.warn(f"{where}: option string {o} defined twice ({index[o]}, {canonical})")
             index[o] = canonical
-    return {"flags": flags, "optionIndex": index, "positionals": positionals}
+    return {"flags": flags, "positionals": positionals}
 
 
 # ----------------------------------------------------------------------------------------
@@ -2389,7 +2434,7 @@ def extract_vllm(tree: SourceTree) -> tuple[dict, Interp]:
     sub_cls = i.lookup_global(serve, "ServeSubcommand")
     init = i.class_attr(sub_cls, "subparser_init", None)
     subparsers = SubparsersVal("flexible")  # main.py builds subparsers from FlexibleArgumentParser
-    i.call(init, [subparsers], {}, None)
+    i.call(init, [Unknown("self"), subparsers], {}, None)
     if not subparsers.created:
         raise SystemExit("vllm: ServeSubcommand.subparser_init did not create a parser")
     rec = subparsers.created[0].recorder
@@ -2413,6 +2458,7 @@ def extract_vllm(tree: SourceTree) -> tuple[dict, Interp]:
         ("vllm.engine.arg_utils.literal_to_kwargs", "vllm.engine.arg_utils", None),
         ("vllm.engine.arg_utils.collection_to_kwargs", "vllm.engine.arg_utils", None),
         ("vllm.utils.argparse_utils.EnableDisableAction", "vllm.utils.argparse_utils", None),
+        ("vllm.utils.argparse_utils.FlexibleArgumentParser.parse_args", "vllm.utils.argparse_utils", None),
     ])
     facts["parser"] = {
         "class": "FlexibleArgumentParser",
@@ -2464,6 +2510,7 @@ def extract_sglang(tree: SourceTree) -> tuple[dict, Interp]:
     facts = build_facts(i, "sglang", parser.recorder)
     fps = check_fingerprints(i, [
         ("sglang.srt.arg_groups.arg_utils.add_cli_args_from_dataclass", "sglang.srt.arg_groups.arg_utils", None),
+        ("sglang.srt.server_args.prepare_server_args", "sglang.srt.server_args", None),
     ])
     facts["parser"] = {
         "class": "argparse.ArgumentParser",
@@ -2496,13 +2543,37 @@ def extract(engine: str, version: str, cache: Path, timings: dict | None = None)
         "distribution": {"filename": meta["filename"], "sha256": meta["sha256"], "size": meta["size"]},
         "source": dict(sorted(tree.files_read.items())),
         **facts,
+        "notes": sorted(interp.notes),
         "warnings": sorted(interp.warnings),
     }
     return out
 
 
 def dumps(facts: dict) -> str:
-    return json.dumps(facts, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """Deterministic JSON: sorted keys, one line per flag / source file (diff-friendly)."""
+    def enc(v: Any) -> str:
+        return json.dumps(v, sort_keys=True, ensure_ascii=False)
+
+    keys = sorted(facts)
+    lines = ["{"]
+    for n, k in enumerate(keys):
+        comma = "," if n < len(keys) - 1 else ""
+        v = facts[k]
+        if isinstance(v, dict) and k in ("flags", "source", "fingerprints") and v:
+            lines.append(f" {enc(k)}: {{")
+            sub = sorted(v)
+            for m, sk in enumerate(sub):
+                lines.append(f"  {enc(sk)}: {enc(v[sk])}{',' if m < len(sub) - 1 else ''}")
+            lines.append(f" }}{comma}")
+        elif isinstance(v, list) and v:
+            lines.append(f" {enc(k)}: [")
+            for m, item in enumerate(v):
+                lines.append(f"  {enc(item)}{',' if m < len(v) - 1 else ''}")
+            lines.append(f" ]{comma}")
+        else:
+            lines.append(f" {enc(k)}: {enc(v)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 # ----------------------------------------------------------------------------------------
@@ -2514,6 +2585,7 @@ def extract_from_dir(engine: str, src_dir: Path) -> dict:
     tree = SourceTree(src_dir, ENGINES[engine]["package"])
     facts, interp = (extract_vllm if engine == "vllm" else extract_sglang)(tree)
     facts["warnings"] = sorted(interp.warnings)
+    facts["notes"] = sorted(interp.notes)
     facts["source"] = dict(sorted(tree.files_read.items()))
     return facts
 
@@ -2598,7 +2670,7 @@ def _report_drift(engine: str, old: dict, new: dict) -> None:
         if of[k] != nf[k]:
             keys = sorted(x for x in set(of[k]) | set(nf[k]) if of[k].get(x) != nf[k].get(x))
             log(f"{engine}: drift: {k} changed: {', '.join(keys)}")
-    for key in ("source", "distribution", "warnings", "optionIndex", "parser", "positionals"):
+    for key in ("source", "distribution", "warnings", "notes", "parser", "positionals"):
         if old.get(key) != new.get(key):
             log(f"{engine}: drift: '{key}' differs")
 

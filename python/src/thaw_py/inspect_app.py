@@ -645,6 +645,7 @@ def describe_server(fn: Any, builder_version: str | None) -> dict[str, Any]:
     http = describe_http_config(lv.get("http_config"))
     out["http_config"] = http
     out["port"] = http["port"] if http else None
+    out["routing_region"] = http["routing_region"] if http else None
     out["sessioned"] = bool(lv.get("is_sessioned", False))
     out["methods"] = describe_methods(user_cls) if user_cls is not None else []
     out.pop("concurrency", None)

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
-from cuda_ckpt_fakes import C, R, FakeDriver, FakeGpu
+from cuda_ckpt_fakes import C, FakeDriver, FakeGpu, R
 
 from thaw_py.cuda_ckpt.cli import main
 from thaw_py.cuda_ckpt.driver import CUDA_ERROR_NOT_READY
@@ -70,7 +70,9 @@ def test_exit_codes(sleeper, capsys):
 
 
 def test_bad_hook_spec_is_a_usage_error(sleeper, capsys):
-    code = main(["suspend", "--pid", str(sleeper), "--pre-suspend-http", "ftp://x"], driver_factory=lambda: FakeDriver([]))
+    code = main(
+        ["suspend", "--pid", str(sleeper), "--pre-suspend-http", "ftp://x"], driver_factory=lambda: FakeDriver([])
+    )
     assert code == 2
 
 
@@ -142,7 +144,9 @@ def test_http_hooks_through_the_cli(sleeper, http_server, capsys):
     code, rep, _ = run(argv, drv, capsys)
     assert code == 0 and _Handler.hits[0][:2] == ("POST", "/release")
     assert rep["hooks"][0]["result"]["response"] == {"freed_bytes": 123}
-    code, rep, _ = run(["resume", "--pid", str(sleeper), "--json", "--post-resume-http", f"GET {http_server}/regrow"], drv, capsys)
+    code, rep, _ = run(
+        ["resume", "--pid", str(sleeper), "--json", "--post-resume-http", f"GET {http_server}/regrow"], drv, capsys
+    )
     assert code == 0 and _Handler.hits[-1][:2] == ("GET", "/regrow")
 
 

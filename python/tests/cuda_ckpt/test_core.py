@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cuda_ckpt_fakes import C, L, R, FakeDriver, FakeGpu
+from cuda_ckpt_fakes import C, FakeDriver, FakeGpu, L, R
 
 from thaw_py.cuda_ckpt import CallableHook, Coordinator, InvalidState, NotCudaProcess, OperationFailed, ProcessState
 from thaw_py.cuda_ckpt.driver import (
@@ -201,7 +201,9 @@ def test_failed_pre_hook_locks_nothing_and_undoes(parallel):
         raise RuntimeError("engine said no")
 
     with pytest.raises(OperationFailed) as ei:
-        co.suspend(PIDS, pre_hooks=[CallableHook("release", boom)], post_hooks=[CallableHook("undo", lambda: undone.append(1))])
+        co.suspend(
+            PIDS, pre_hooks=[CallableHook("release", boom)], post_hooks=[CallableHook("undo", lambda: undone.append(1))]
+        )
     assert ei.value.kind == "hook_failed" and ei.value.exit_code == 9
     assert not drv.ops("lock") and undone == [1]
 

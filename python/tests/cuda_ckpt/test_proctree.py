@@ -109,7 +109,10 @@ def test_stat_parsing_survives_odd_names(tmp_path: Path):
 
 
 def test_nvidia_mapping_probe(tmp_path: Path):
-    for pid, text in ((10, "7f00-7f01 rw-s 00000000 00:05 12 /dev/nvidiactl\n"), (11, "5600-5601 r-xp 0 08:01 1 /usr/bin/python3\n")):
+    for pid, text in (
+        (10, "7f00-7f01 rw-s 00000000 00:05 12 /dev/nvidiactl\n"),
+        (11, "5600-5601 r-xp 0 08:01 1 /usr/bin/python3\n"),
+    ):
         (tmp_path / str(pid)).mkdir()
         (tmp_path / str(pid) / "maps").write_text(text)
     assert has_nvidia_mappings(10, str(tmp_path)) is True

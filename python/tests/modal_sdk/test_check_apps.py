@@ -4,6 +4,8 @@ import json
 import shutil
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from modal_sdk_support import FIXTURES
 
 from thaw_py.check_apps import discover, main, match
@@ -80,3 +82,18 @@ def test_ruff_is_available_and_clean(sub):
     ]
     proc = subprocess.run([*_ruff_cmd(), *sub, *paths], capture_output=True, text=True, cwd=here.parents[1])
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+@settings(max_examples=200, deadline=None)
+def test_match_is_reflexive(value):
+    """Every report matches itself (keys starting with '$' are operators, so avoid them)."""
+    assume("$" not in json.dumps(value))
+    assert match(value, value) == []
