@@ -41,10 +41,10 @@ def load_facts(path: str | None, engine: str | None) -> dict:
     return json.loads((HERE / "facts" / f"{engine}-{pins[engine]}.json").read_text())
 
 
-def option_index(facts: dict) -> dict[str, tuple[str, bool]]:
+def option_index(flags: dict) -> dict[str, tuple[str, bool]]:
     """Every accepted option string -> (canonical flag, is_negation)."""
     idx: dict[str, tuple[str, bool]] = {}
-    for name, f in facts["flags"].items():
+    for name, f in flags.items():
         idx[name] = (name, False)
         for a in f.get("aliases", []):
             idx[a] = (name, False)
@@ -84,6 +84,8 @@ def strip_launcher(engine: str, argv: list[str]) -> tuple[list[str], bool, str |
     if engine == "sglang":
         if is_python and argv[1:3] == ["-m", "sglang.launch_server"]:
             return argv[3:], True, None
+        if is_python and argv[1:3] == ["-m", "sglang.compile_deep_gemm"]:
+            return argv[3:], True, "entrypoint:sglang.compile_deep_gemm"
         if base == "sglang" and argv[1:2] == ["serve"]:
             return argv[2:], True, None
         if is_python and argv[1:2] == ["-m"]:
@@ -179,9 +181,8 @@ def convert(f: dict, raw: str):
 
 def check(facts: dict, argv: list[str], full: bool | None = None, allow_unknown_values: bool = False) -> dict:
     engine = facts["engine"]
-    flags = facts["flags"]
+    flags = dict(facts["flags"])
     pdef = facts.get("parser", {})
-    index = option_index(facts)
     problems: list[dict] = []
     warnings: list[dict] = []
 
@@ -195,8 +196,17 @@ def check(facts: dict, argv: list[str], full: bool | None = None, allow_unknown_
         return {"ok": False, "problems": [{"flag": "", "problem": "argv must be a JSON array of strings"}],
                 "warnings": []}
     args, launcher, err = strip_launcher(engine, argv)
-    if err:
+    if err and err.startswith("entrypoint:"):
+        ep = facts.get("entrypoints", {}).get(err.split(":", 1)[1])
+        if ep is None:
+            problem(argv[0], f"entrypoint {err.split(':', 1)[1]} not described by these facts")
+        else:
+            if not ep.get("inheritsFlagsOf"):
+                flags = {}
+            flags.update(ep["flags"])
+    elif err:
         problem(argv[0], err)
+    index = option_index(flags)
     check_required = launcher if full is None else full
 
     seen: dict[str, int] = {}

@@ -212,6 +212,7 @@ def ensure_source(engine: str, version: str, cache: Path, timings: dict) -> Path
 
     t0 = time.monotonic()
     staging = Path(tempfile.mkdtemp(prefix=f".{engine}-{version}-", dir=cache))
+    staging.chmod(0o755)
     count = 0
 
     def dest_for(member: str) -> Path | None:
@@ -437,6 +438,8 @@ def _tkey(a: Any) -> Any:
 PRIM_NAMES = {"int", "float", "str", "bool", "NoneType", "dict", "list", "tuple", "set",
               "frozenset", "type", "bytes", "object", "complex"}
 NONE_T = TypeVal("prim", "NoneType")
+# Builtins that are both callables the interpreter models (list(x)) and types (list[str]).
+BUILTIN_TYPE_INTRINSICS = {"list", "tuple", "set", "frozenset", "dict"}
 
 TYPING_MODULES = {"typing", "typing_extensions"}
 GENERIC_ALIASES = {
@@ -947,6 +950,8 @@ class Interp:
             return NONE_T
         if isinstance(v, TypeVal):
             return v
+        if isinstance(v, Intrinsic) and v.name in BUILTIN_TYPE_INTRINSICS:
+            return TypeVal("prim", v.name)
         if isinstance(v, str) and mod is not None:  # forward reference
             try:
                 node = ast.parse(v, mode="eval").body
@@ -976,6 +981,8 @@ class Interp:
         """base[items] where base is a typing construct; returns TypeVal or NotImplemented."""
         mod = frame.module
         tv = frame.typing_view
+        if isinstance(base, Intrinsic) and base.name in BUILTIN_TYPE_INTRINSICS:
+            base = External(f"builtins.{base.name}")  # `list[str]`, `dict[str, Any]` ...
         if isinstance(base, External):
             mod_name, _, attr = base.dotted.rpartition(".")
             if mod_name in TYPING_MODULES:
@@ -1799,10 +1806,6 @@ BUILTINS: dict[str, Any] = {
 }
 for _n in ("int", "float", "str", "bool", "bytes", "object", "type", "complex"):
     BUILTINS.setdefault(_n, External(f"builtins.{_n}"))
-BUILTINS["str"] = External("builtins.str")
-# `list`, `dict` ... used as *types* (e.g. `list[str]`, `type=str`) must also work: the
-# intrinsic is callable, and subscript_type() maps these names below.
-_BUILTIN_TYPE_INTRINSICS = {"list", "tuple", "set", "frozenset", "dict"}
 
 EXTERNAL_CALLS = {
     "typing.get_args": _get_args,
@@ -1813,30 +1816,6 @@ EXTERNAL_CALLS = {
     "builtins.str": _b_str,
     "warnings.warn": _noop,
 }
-
-
-# Make `list[...]`, `dict[...]` etc. work although the names are intrinsics.
-_orig_subscript_type = Interp.subscript_type
-
-
-def _subscript_type(self, base, items, frame):
-    if isinstance(base, Intrinsic) and base.name in _BUILTIN_TYPE_INTRINSICS:
-        base = External(f"builtins.{base.name}")
-    return _orig_subscript_type(self, base, items, frame)
-
-
-Interp.subscript_type = _subscript_type  # type: ignore[method-assign]
-
-_orig_to_type = Interp.to_type
-
-
-def _to_type(self, v, mod=None, typing_view=False):
-    if isinstance(v, Intrinsic) and v.name in _BUILTIN_TYPE_INTRINSICS:
-        return TypeVal("prim", v.name)
-    return _orig_to_type(self, v, mod, typing_view)
-
-
-Interp.to_type = _to_type  # type: ignore[method-assign]
 
 
 def flatten_hints(t: Any) -> list:
@@ -2156,9 +2135,6 @@ def _sg_infer(t: Any) -> Any:
 # ----------------------------------------------------------------------------------------
 # Turning recorded add_argument calls into facts
 # ----------------------------------------------------------------------------------------
-
-NEG_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
-
 
 def describe_type(i: Interp, engine: str, t: Any) -> dict:
     """Map an argparse `type=` callable to {type, parser, nullable, ...}."""
@@ -2508,6 +2484,20 @@ def extract_sglang(tree: SourceTree) -> tuple[dict, Interp]:
     add = i.class_attr(server_args_cls, "add_cli_args", None)
     i.call(add, [parser], {}, None)
     facts = build_facts(i, "sglang", parser.recorder)
+    # `python -m sglang.compile_deep_gemm`: its __main__ block builds its own parser.
+    cdg = i.module("sglang.compile_deep_gemm")
+    rec = interpret_main_parser(i, cdg) if cdg is not None else None
+    if rec is not None:
+        extra = build_facts(i, "sglang", rec)["flags"]
+        own = {k: v for k, v in extra.items() if k not in facts["flags"]}
+        missing = sorted(set(facts["flags"]) - set(extra))
+        facts["entrypoints"] = {"sglang.compile_deep_gemm": {
+            "definedIn": f"{cdg.relpath}:__main__",
+            "inheritsFlagsOf": "sglang.launch_server" if not missing else None,
+            "flags": own,
+        }}
+    else:
+        i.warn("sglang.compile_deep_gemm: no argparse parser found in its __main__ block")
     fps = check_fingerprints(i, [
         ("sglang.srt.arg_groups.arg_utils.add_cli_args_from_dataclass", "sglang.srt.arg_groups.arg_utils", None),
         ("sglang.srt.server_args.prepare_server_args", "sglang.srt.server_args", None),
@@ -2526,6 +2516,22 @@ def extract_sglang(tree: SourceTree) -> tuple[dict, Interp]:
     facts["assumptions"] = ["no SGLang plugins loaded", "environment variables unset",
                             "parser registries not imported before parsing (fresh process)"]
     return facts, i
+
+
+def interpret_main_parser(i: Interp, mod: Module) -> ParserRecorder | None:
+    """Run a module's `if __name__ == "__main__":` block up to `parse_args`, return its parser."""
+    for stmt in mod.tree.body:
+        if not (isinstance(stmt, ast.If) and "__main__" in ast.unparse(stmt.test)):
+            continue
+        frame = Frame(mod)
+        for s in stmt.body:
+            if "parse_args" in ast.unparse(s) or "parse_known_args" in ast.unparse(s):
+                break
+            i.exec_stmt(s, frame)
+        for v in frame.locals.values():
+            if isinstance(v, ParserVal):
+                return v.recorder
+    return None
 
 
 def extract(engine: str, version: str, cache: Path, timings: dict | None = None) -> dict:
@@ -2559,7 +2565,7 @@ def dumps(facts: dict) -> str:
     for n, k in enumerate(keys):
         comma = "," if n < len(keys) - 1 else ""
         v = facts[k]
-        if isinstance(v, dict) and k in ("flags", "source", "fingerprints") and v:
+        if isinstance(v, dict) and k in ("flags", "source", "fingerprints", "entrypoints") and v:
             lines.append(f" {enc(k)}: {{")
             sub = sorted(v)
             for m, sk in enumerate(sub):
