@@ -95,9 +95,12 @@ export class StreamError extends ThawClientError {
   /** The raw `data` of the offending event, if any. */
   readonly data: string | undefined;
 
-  constructor(message: string, options: ThawClientErrorOptions & { error?: unknown; data?: string | undefined }) {
+  constructor(
+    message: string,
+    options: ThawClientErrorOptions & { error?: unknown; data?: string | undefined },
+  ) {
     super(message, options);
-    this.error = engineError(options.error);
+    this.error = engineError(options.error) ?? bareError(options.error);
     this.data = options.data;
   }
 }
@@ -109,7 +112,10 @@ export class RedirectError extends ThawClientError {
   readonly redirects: readonly string[];
   readonly maxRedirects: number;
 
-  constructor(message: string, options: ThawClientErrorOptions & { redirects: string[]; maxRedirects: number }) {
+  constructor(
+    message: string,
+    options: ThawClientErrorOptions & { redirects: string[]; maxRedirects: number },
+  ) {
     super(message, options);
     this.redirects = options.redirects;
     this.maxRedirects = options.maxRedirects;
@@ -121,6 +127,14 @@ export class AbortError extends ThawClientError {
   override name = "AbortError";
 }
 
+/** An error object that is not wrapped: `{"message": "...", ...}` (e.g. the data of an `event: error`). */
+function bareError(value: unknown): EngineErrorBody | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  return typeof (value as { message?: unknown }).message === "string"
+    ? (value as EngineErrorBody)
+    : undefined;
+}
+
 /** Find the engine's error object in a body: `{"error": {...}}`, `{"error": "text"}` or a bare `{"object": "error", ...}`. */
 export function engineError(body: unknown): EngineErrorBody | undefined {
   if (typeof body !== "object" || body === null) return undefined;
@@ -129,9 +143,13 @@ export function engineError(body: unknown): EngineErrorBody | undefined {
   if (typeof inner === "string") return { message: inner };
   if (typeof inner === "object" && inner !== null) {
     const e = inner as Record<string, unknown>;
-    return { ...e, message: typeof e.message === "string" ? e.message : JSON.stringify(inner) } as EngineErrorBody;
+    return {
+      ...e,
+      message: typeof e.message === "string" ? e.message : JSON.stringify(inner),
+    } as EngineErrorBody;
   }
-  if (record.object === "error" && typeof record.message === "string") return record as unknown as EngineErrorBody;
+  if (record.object === "error" && typeof record.message === "string")
+    return record as unknown as EngineErrorBody;
   // FastAPI validation errors: {"detail": "..."} or {"detail": [{...}]}.
   if (typeof record.detail === "string") return { message: record.detail };
   if (Array.isArray(record.detail)) return { message: JSON.stringify(record.detail) };

@@ -64,7 +64,10 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 /** Full jitter: a uniform draw in [0, min(maxDelayMs, baseDelayMs · 2^(attempt-1))). */
-export function backoffDelay(attempt: number, retry: Pick<ResolvedRetry, "baseDelayMs" | "maxDelayMs" | "random">): number {
+export function backoffDelay(
+  attempt: number,
+  retry: Pick<ResolvedRetry, "baseDelayMs" | "maxDelayMs" | "random">,
+): number {
   const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(retry.random() * ceiling);
 }
@@ -78,6 +81,8 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   const text = value.trim();
   if (text === "") return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // An HTTP date names its month; anything else (e.g. "-1") is not one.
+  if (!/[a-z]/i.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
@@ -103,7 +108,6 @@ export const RETRYABLE_CONNECTION_CODES: ReadonlySet<string> = new Set([
   "EHOSTUNREACH",
   "UND_ERR_SOCKET",
   "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_CLOSED",
 ]);
 
 /** Sleep for `ms`, rejecting with the signal's reason if it aborts first. */

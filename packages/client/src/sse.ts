@@ -46,14 +46,21 @@ export function createSseParser(options: SseParserOptions = {}): SseParser {
 
   function dispatch(out: SseEvent[]): void {
     if (dataLines.length > 0) {
-      out.push({ event: eventType === "" ? "message" : eventType, data: dataLines.join("\n"), id: lastEventId });
+      out.push({
+        event: eventType === "" ? "message" : eventType,
+        data: dataLines.join("\n"),
+        id: lastEventId,
+      });
     }
     eventType = "";
     dataLines = [];
   }
 
   function processLine(line: string, out: SseEvent[]): void {
-    if (line === "") return dispatch(out);
+    if (line === "") {
+      dispatch(out);
+      return;
+    }
     const colon = line.indexOf(":");
     if (colon === 0) {
       options.onComment?.(line.startsWith(": ") ? line.slice(2) : line.slice(1));
@@ -138,7 +145,9 @@ export async function* parseSse(
 }
 
 /** The same parser as a web `TransformStream`, for `body.pipeThrough(createSseTransform())`. */
-export function createSseTransform(options: SseParserOptions = {}): TransformStream<Uint8Array | string, SseEvent> {
+export function createSseTransform(
+  options: SseParserOptions = {},
+): TransformStream<Uint8Array | string, SseEvent> {
   const parser = createSseParser(options);
   return new TransformStream({
     transform(chunk, controller) {

@@ -48,11 +48,7 @@ export interface ChatTool {
   function: FunctionDefinition;
 }
 
-export type ChatToolChoice =
-  | "none"
-  | "auto"
-  | "required"
-  | { type: "function"; function: { name: string } };
+export type ChatToolChoice = "none" | "auto" | "required" | { type: "function"; function: { name: string } };
 
 export type ResponseFormat =
   | { type: "text" }
