@@ -4,7 +4,7 @@ loader) accepts, with no hub download.
 
     python make_tiny_model.py OUT_DIR [--vocab 512] [--weights]
 
-What it writes (~60 KB without weights):
+What it writes (~35 KB without weights):
   config.json              LlamaForCausalLM: hidden 128, 2 layers, 4 heads (head_dim 32,
                            the smallest vLLM's CPU attention accepts), 2 KV heads,
                            max_position_embeddings 512
@@ -12,7 +12,7 @@ What it writes (~60 KB without weights):
   tokenizer_config.json    PreTrainedTokenizerFast + a ChatML `chat_template`
   special_tokens_map.json
   generation_config.json
-  model.safetensors        only with --weights: small random weights (float32, ~1.6 MB),
+  model.safetensors        only with --weights: small random weights (float32, ~1.7 MB),
                            for loaders that need real files; vLLM runs without them
                            under `--load-format dummy`.
 
@@ -45,14 +45,82 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 
-WORDS = (
-    "the a an model engine server token request response stream chat user "
-    "assistant system hello world thaw freeze sleep wake idle start stop port "
-    "health metrics cache queue batch prompt completion latency throughput gpu "
-    "cpu memory config file service modal deploy local remote quick brown fox "
-    "jumps over lazy dog one two three four five six seven eight nine ten "
-    "what is how are you fine thanks please answer question short long yes no"
-).split()
+WORDS = [
+    "the",
+    "a",
+    "an",
+    "model",
+    "engine",
+    "server",
+    "token",
+    "request",
+    "response",
+    "stream",
+    "chat",
+    "user",
+    "assistant",
+    "system",
+    "hello",
+    "world",
+    "thaw",
+    "freeze",
+    "sleep",
+    "wake",
+    "idle",
+    "start",
+    "stop",
+    "port",
+    "health",
+    "metrics",
+    "cache",
+    "queue",
+    "batch",
+    "prompt",
+    "completion",
+    "latency",
+    "throughput",
+    "gpu",
+    "cpu",
+    "memory",
+    "config",
+    "file",
+    "service",
+    "modal",
+    "deploy",
+    "local",
+    "remote",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "lazy",
+    "dog",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "what",
+    "is",
+    "how",
+    "are",
+    "you",
+    "fine",
+    "thanks",
+    "please",
+    "answer",
+    "question",
+    "short",
+    "long",
+    "yes",
+    "no",
+]
 
 
 def corpus(lines: int = 4000) -> list[str]:
@@ -82,7 +150,9 @@ def build_tokenizer(vocab: int):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first")
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(
+        replacement="\u2581", prepend_scheme="first"
+    )
     tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="first")
     alphabet = [chr(c) for c in range(33, 127)] + ["\n", "\u2581"]
     trainer = trainers.BpeTrainer(
@@ -115,8 +185,11 @@ def write_weights(out: str, cfg: dict) -> None:
     def w(*shape):
         return (rng.standard_normal(shape) * 0.02).astype(np.float32)
 
-    t = {"model.embed_tokens.weight": w(v, h), "model.norm.weight": np.ones(h, np.float32),
-         "lm_head.weight": w(v, h)}
+    t = {
+        "model.embed_tokens.weight": w(v, h),
+        "model.norm.weight": np.ones(h, np.float32),
+        "lm_head.weight": w(v, h),
+    }
     for i in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{i}."
         t[p + "input_layernorm.weight"] = np.ones(h, np.float32)
@@ -140,14 +213,19 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--kv-heads", type=int, default=2)
     ap.add_argument("--max-pos", type=int, default=512)
-    ap.add_argument("--weights", action="store_true", help="also write random model.safetensors")
+    ap.add_argument(
+        "--weights", action="store_true", help="also write random model.safetensors"
+    )
     a = ap.parse_args(argv)
 
     if a.hidden % a.heads:
         ap.error("--hidden must be a multiple of --heads")
     head_dim = a.hidden // a.heads
     if head_dim not in (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512):
-        print(f"warning: head_dim {head_dim} is not one vLLM's CPU attention supports", file=sys.stderr)
+        print(
+            f"warning: head_dim {head_dim} is not one vLLM's CPU attention supports",
+            file=sys.stderr,
+        )
 
     os.makedirs(a.out, exist_ok=True)
     tok = build_tokenizer(a.vocab)
@@ -180,33 +258,59 @@ def main(argv: list[str]) -> int:
         "use_cache": True,
     }
     write_json(os.path.join(a.out, "config.json"), cfg)
-    write_json(os.path.join(a.out, "generation_config.json"), {
-        "bos_token_id": ids[BOS],
-        "eos_token_id": [ids[IM_END], ids[EOS_TEXT]],
-        "pad_token_id": ids[EOS_TEXT],
-        "do_sample": False,
-    })
-    special = {"bos_token": BOS, "eos_token": IM_END, "unk_token": "<unk>", "pad_token": EOS_TEXT}
-    write_json(os.path.join(a.out, "special_tokens_map.json"), special)
-    write_json(os.path.join(a.out, "tokenizer_config.json"), {
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        **special,
-        "additional_special_tokens": [IM_START, IM_END],
-        "add_bos_token": False,
-        "add_eos_token": False,
-        "clean_up_tokenization_spaces": False,
-        "model_max_length": a.max_pos,
-        "chat_template": CHAT_TEMPLATE,
-        "added_tokens_decoder": {
-            str(ids[t]): {"content": t, "lstrip": False, "normalized": False,
-                          "rstrip": False, "single_word": False, "special": True}
-            for t in SPECIAL_TOKENS
+    write_json(
+        os.path.join(a.out, "generation_config.json"),
+        {
+            "bos_token_id": ids[BOS],
+            "eos_token_id": [ids[IM_END], ids[EOS_TEXT]],
+            "pad_token_id": ids[EOS_TEXT],
+            "do_sample": False,
         },
-    })
+    )
+    special = {
+        "bos_token": BOS,
+        "eos_token": IM_END,
+        "unk_token": "<unk>",
+        "pad_token": EOS_TEXT,
+    }
+    write_json(os.path.join(a.out, "special_tokens_map.json"), special)
+    write_json(
+        os.path.join(a.out, "tokenizer_config.json"),
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            **special,
+            "additional_special_tokens": [IM_START, IM_END],
+            "add_bos_token": False,
+            "add_eos_token": False,
+            "clean_up_tokenization_spaces": False,
+            "model_max_length": a.max_pos,
+            "chat_template": CHAT_TEMPLATE,
+            "added_tokens_decoder": {
+                str(ids[t]): {
+                    "content": t,
+                    "lstrip": False,
+                    "normalized": False,
+                    "rstrip": False,
+                    "single_word": False,
+                    "special": True,
+                }
+                for t in SPECIAL_TOKENS
+            },
+        },
+    )
     if a.weights:
         write_weights(a.out, cfg)
-    print(json.dumps({"dir": os.path.abspath(a.out), "vocab_size": vocab, "head_dim": head_dim,
-                      "eos_token_id": ids[IM_END], "weights": a.weights}))
+    print(
+        json.dumps(
+            {
+                "dir": os.path.abspath(a.out),
+                "vocab_size": vocab,
+                "head_dim": head_dim,
+                "eos_token_id": ids[IM_END],
+                "weights": a.weights,
+            }
+        )
+    )
     return 0
 
 

