@@ -42,16 +42,28 @@ export function accessOf(routes: readonly RouteRuleV1[], path: string): RouteRul
 /** Configs every plugin must handle, for its engine kind. */
 export function conformanceConfigs(engine: string): Record<string, DeploymentConfigV1Input> {
   const kind = engine as "vllm" | "sglang";
-  const base = { version: 1 as const, model: { id: "org/Model-7B", revision: "0123456789abcdef0123456789abcdef01234567" } };
+  const base = {
+    version: 1 as const,
+    model: { id: "org/Model-7B", revision: "0123456789abcdef0123456789abcdef01234567" },
+  };
   return {
     minimal: { ...base, engine: { kind } },
     noSnapshot: { ...base, engine: { kind }, snapshot: { enabled: false, gpu: false } },
     multiGpu: { ...base, engine: { kind }, resources: { gpu: "H100", count: 2 } },
     withKey: { ...base, engine: { kind }, secrets: { apiKey: "my-key", apiKeyEnv: "MY_KEY" } },
-    hostileExtraArgs: { ...base, engine: { kind, extraArgs: ["--some-flag", "a b; $(touch /tmp/x) `id` \"q\" 'q' \\"] } },
+    hostileExtraArgs: {
+      ...base,
+      engine: { kind, extraArgs: ["--some-flag", "a b; $(touch /tmp/x) `id` \"q\" 'q' \\"] },
+    },
     full: {
       ...base,
-      model: { ...base.model, servedName: ["m"], maxModelLen: 4096, toolCallParser: "hermes", reasoningParser: "qwen3" },
+      model: {
+        ...base.model,
+        servedName: ["m"],
+        maxModelLen: 4096,
+        toolCallParser: "hermes",
+        reasoningParser: "qwen3",
+      },
       engine: { kind, fastBoot: true, gpuMemoryUtilization: 0.8, maxNumSeqs: 16, maxBatchedTokens: 8192 },
       scaling: { maxInputs: 16, targetInputs: 8 },
     },
@@ -66,9 +78,22 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-export function runEnginePluginConformance(plugin: EnginePluginV1, t: TestApi): void {
+export interface ConformanceOptions {
+  /**
+   * The `engine.kind` of the configs the suite feeds the plugin. Default: the plugin's
+   * own engine. thaw.yaml v1 names only `vllm` and `sglang`, so a plugin for another
+   * engine runs the suite on configs of one of those kinds.
+   */
+  readonly configKind?: "vllm" | "sglang";
+}
+
+export function runEnginePluginConformance(
+  plugin: EnginePluginV1,
+  t: TestApi,
+  options: ConformanceOptions = {},
+): void {
   const { describe, it, expect } = t;
-  const configs = Object.entries(conformanceConfigs(plugin.engine)).map(
+  const configs = Object.entries(conformanceConfigs(options.configKind ?? plugin.engine)).map(
     ([name, input]) => [name, parseDeployment(input)] as const,
   );
   const ctx = { target: "modal" as const, host: "0.0.0.0", port: 8000 };
@@ -91,7 +116,9 @@ export function runEnginePluginConformance(plugin: EnginePluginV1, t: TestApi): 
       });
 
       it(`${name}: binds the host and port it was given`, () => {
-        const { argv, host, port } = launchSpecV1Schema.parse(plugin.launch(config, { ...ctx, host: "127.0.0.1", port: 9123 }));
+        const { argv, host, port } = launchSpecV1Schema.parse(
+          plugin.launch(config, { ...ctx, host: "127.0.0.1", port: 9123 }),
+        );
         expect(host).toBe("127.0.0.1");
         expect(port).toBe(9123);
         expect(argv).toContain("127.0.0.1");
@@ -138,7 +165,10 @@ export function runEnginePluginConformance(plugin: EnginePluginV1, t: TestApi): 
 
     it("waitReady fails at its deadline against a closed port, naming the engine", async () => {
       const port = await closedPort();
-      const client = plugin.createLifecycleClient(configs[0]![1], { baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 500 });
+      const client = plugin.createLifecycleClient(configs[0]![1], {
+        baseUrl: `http://127.0.0.1:${port}`,
+        timeoutMs: 500,
+      });
       const started = Date.now();
       let error: unknown;
       await client.waitReady({ timeoutMs: 600, intervalMs: 50 }).catch((e) => {
@@ -151,7 +181,10 @@ export function runEnginePluginConformance(plugin: EnginePluginV1, t: TestApi): 
 
     it("waitReady fails fast when the engine process has exited", async () => {
       const port = await closedPort();
-      const client = plugin.createLifecycleClient(configs[0]![1], { baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 500 });
+      const client = plugin.createLifecycleClient(configs[0]![1], {
+        baseUrl: `http://127.0.0.1:${port}`,
+        timeoutMs: 500,
+      });
       let error: unknown;
       const started = Date.now();
       await client.waitReady({ timeoutMs: 60_000, intervalMs: 50, process: { exitCode: 1 } }).catch((e) => {

@@ -35,5 +35,13 @@ export interface EnginePluginV1 {
   image(config: DeploymentConfigV1): ImageRecipeV1;
   lifecycle(config: DeploymentConfigV1): LifecycleSpecV1;
   snapshotRecipe(config: DeploymentConfigV1): SnapshotRecipeV1;
-  createLifecycleClient(config: DeploymentConfigV1, options: LifecycleClientOptionsV1): EngineLifecycleClientV1;
+  createLifecycleClient(
+    config: DeploymentConfigV1,
+    options: LifecycleClientOptionsV1,
+  ): EngineLifecycleClientV1;
+  /**
+   * Optional: a one-line explanation of why the engine process exited, read from its
+   * log (stdout + stderr), for failures the plugin recognises; undefined otherwise.
+   */
+  explainExit?(log: string): string | undefined;
 }

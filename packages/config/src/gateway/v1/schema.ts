@@ -49,6 +49,8 @@ export const gatewayConfigV1Schema = z.strictObject({
       maxWaiting: z.number().int().min(0).default(256),
       /** Longest a request waits for a cold upstream. */
       maxWaitMs: z.number().int().positive().default(10 * 60_000),
+      /** While a lower-tier upstream is warming, send to a ready higher tier instead of waiting (false: wait; fall back only when down). */
+      fallbackWhileWarming: z.boolean().default(true),
     })
     .prefault({}),
   upstreams: z.array(upstreamV1Schema).default([]),

@@ -1,0 +1,107 @@
+import {
+  EngineExitedError,
+  EngineLifecycleError,
+  type HttpCallV1,
+  type WatchedProcessV1,
+} from "@thaw/config";
+import { describeCall, type EngineHttpOptions, sendEngineCall } from "./http.ts";
+
+export interface WaitReadyOptions {
+  readonly timeoutMs: number;
+  /** Fail at once when this process has exited, instead of waiting out the deadline. */
+  readonly process?: WatchedProcessV1;
+  /** Pause between probes. Default 250 ms. */
+  readonly intervalMs?: number;
+  /** Longest one probe may take. Default: the interval × 4, at least 1 s, at most the remaining time. */
+  readonly probeTimeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+function exited(process: WatchedProcessV1 | undefined): boolean {
+  return process !== undefined && (process.exitCode !== null || (process.signalCode ?? null) !== null);
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Probes `probe` until it answers with an OK status. Rejects with EngineExitedError
+ * as soon as `process` has exited, and with EngineLifecycleError at the deadline,
+ * saying what the last probe saw (refused, HTTP 503, …).
+ */
+export async function waitUntilReady(
+  engine: string,
+  probe: HttpCallV1,
+  http: EngineHttpOptions,
+  options: WaitReadyOptions,
+): Promise<void> {
+  const endpoint = describeCall(probe);
+  const interval = options.intervalMs ?? 250;
+  const deadline = Date.now() + options.timeoutMs;
+  // A ChildProcess tells us when it exits, so a probe or pause in progress ends at once.
+  const exit = new AbortController();
+  const emitter = options.process as Partial<EventEmitterLike> | undefined;
+  const onExit = () => exit.abort();
+  emitter?.once?.("exit", onExit);
+  const signal = options.signal ? AbortSignal.any([exit.signal, options.signal]) : exit.signal;
+  try {
+    return await probeLoop();
+  } finally {
+    emitter?.off?.("exit", onExit);
+  }
+
+  async function probeLoop(): Promise<void> {
+    let last = "no probe answered yet";
+    for (;;) {
+      if (exited(options.process)) {
+        throw new EngineExitedError(
+          engine,
+          endpoint,
+          options.process!.exitCode,
+          options.process!.signalCode ?? null,
+        );
+      }
+      if (options.signal?.aborted)
+        throw new EngineLifecycleError(engine, endpoint, "waiting for readiness was aborted");
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new EngineLifecycleError(
+          engine,
+          endpoint,
+          `not ready within ${options.timeoutMs} ms; last probe: ${last}`,
+        );
+      }
+      const probeTimeout = Math.min(options.probeTimeoutMs ?? Math.max(1_000, interval * 4), remaining);
+      try {
+        const response = await sendEngineCall(engine, probe, {
+          ...http,
+          timeoutMs: probeTimeout,
+          signal,
+        });
+        if (response.ok) return;
+        last = `HTTP ${response.status}${response.body ? `: ${response.body.slice(0, 200)}` : ""}`;
+      } catch (error) {
+        last =
+          error instanceof EngineLifecycleError
+            ? error.message.slice(engine.length + endpoint.length + 3)
+            : String(error);
+      }
+      if (exited(options.process)) continue;
+      await pause(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
+    }
+  }
+}
+
+interface EventEmitterLike {
+  once(event: "exit", listener: () => void): unknown;
+  off(event: "exit", listener: () => void): unknown;
+}

@@ -1,0 +1,89 @@
+import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@thaw/config";
+import { versionAtLeast } from "@thaw/engine-kit";
+import { type SglangOptions, sglangOptionArgs } from "./options.ts";
+
+// `python -m sglang.launch_server` arguments for a validated config, one argv
+// element each. Flag spellings follow the pinned version's parser
+// (tools/engine-args/facts/sglang-<version>.json); SGLang renamed several.
+
+export interface SglangArgvOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Memory saver + weights CPU backup: something will release GPU memory (snapshot, local scale-to-zero). */
+  readonly sleepMode: boolean;
+  /** The SGLang release the argv is for. */
+  readonly version: string;
+  readonly options?: SglangOptions;
+}
+
+export const SGLANG_EXECUTABLE = ["python", "-m", "sglang.launch_server"] as const;
+
+/** The schema's default for engine.gpuMemoryUtilization: a vLLM-sized fraction, too high for SGLang's static pool. */
+const SCHEMA_DEFAULT_MEMORY_FRACTION = 0.9;
+
+/** 0.5.14 split CUDA-graph settings into decode and prefill, and deprecated --disable-cuda-graph. */
+const SPLIT_CUDA_GRAPH_FLAGS = "0.5.14";
+/** --limit-mm-data-per-request appeared between 0.5.6.post2 and 0.5.10. */
+export const MM_LIMITS_SINCE = "0.5.10";
+
+/** Requests one replica runs at once: the engine's own cap, else the container's concurrency cap. */
+export function maxRunningRequestsOf(config: DeploymentConfigV1): number {
+  return config.engine.maxNumSeqs ?? config.scaling.maxInputs;
+}
+
+export function sglangServerArgs(config: DeploymentConfigV1, options: SglangArgvOptions): string[] {
+  const { model, engine } = config;
+  const split = versionAtLeast(options.version, SPLIT_CUDA_GRAPH_FLAGS);
+  const running = maxRunningRequestsOf(config);
+  const args: string[] = ["--model-path", model.id];
+  if (model.revision) args.push("--revision", model.revision);
+  // SGLang serves one name (config validation refuses more).
+  args.push("--served-model-name", servedNamesOf(config)[0]!);
+  args.push("--host", options.host, "--port", String(options.port));
+  // `--tp` (seed 004) works only as an argparse abbreviation of --tp-size; spell it out.
+  args.push("--tp-size", String(tensorParallelOf(config)));
+  if (engine.fastBoot) {
+    // No CUDA graph capture: faster boots, slower decoding.
+    if (split)
+      args.push("--cuda-graph-backend-decode", "disabled", "--cuda-graph-backend-prefill", "disabled");
+    else args.push("--disable-cuda-graph");
+  } else {
+    // Capture CUDA graphs up to the batch sizes we expect to run.
+    args.push(split ? "--cuda-graph-max-bs-decode" : "--cuda-graph-max-bs", String(running));
+  }
+  args.push("--max-running-requests", String(running));
+  // Metrics back the autoscaling and the lifecycle client's metrics().
+  args.push("--enable-metrics");
+  if (options.sleepMode) {
+    // Releasable GPU memory, with weights backed up in host RAM so they survive a release.
+    args.push("--enable-memory-saver", "--enable-weights-cpu-backup");
+  }
+  if (engine.gpuMemoryUtilization !== SCHEMA_DEFAULT_MEMORY_FRACTION) {
+    args.push("--mem-fraction-static", String(engine.gpuMemoryUtilization));
+  }
+  if (model.maxModelLen !== undefined) args.push("--context-length", String(model.maxModelLen));
+  if (engine.maxBatchedTokens !== undefined)
+    args.push("--chunked-prefill-size", String(engine.maxBatchedTokens));
+  if (model.toolCallParser) args.push("--tool-call-parser", model.toolCallParser);
+  if (model.reasoningParser) args.push("--reasoning-parser", model.reasoningParser);
+  const limits = multimodalLimitsOf(config);
+  if (limits) {
+    args.push("--enable-multimodal");
+    if (Object.keys(limits).length > 0 && versionAtLeast(options.version, MM_LIMITS_SINCE)) {
+      args.push("--limit-mm-data-per-request", JSON.stringify(limits));
+    }
+  }
+  if (model.tokenizerMode && SGLANG_TOKENIZER_MODES.includes(model.tokenizerMode)) {
+    args.push("--tokenizer-mode", model.tokenizerMode);
+  }
+  if (model.loadFormat) args.push("--load-format", model.loadFormat);
+  if (model.quantization) args.push("--quantization", model.quantization);
+  if (model.trustRemoteCode) args.push("--trust-remote-code");
+  args.push(...sglangOptionArgs(options.options ?? {}));
+  // Passed through untouched, one element each: config validation already refuses flags thaw owns.
+  args.push(...engine.extraArgs);
+  return args;
+}
+
+/** `--tokenizer-mode` choices (0.5.6.post2 … 0.5.23). */
+export const SGLANG_TOKENIZER_MODES: readonly string[] = ["auto", "slow"];

@@ -1,0 +1,100 @@
+import {
+  type DeploymentConfigV1,
+  GPU_TYPES,
+  type GpuType,
+  type ImageRecipeV1,
+  isFp8Model,
+  tensorParallelOf,
+} from "@thaw/config";
+
+export const SGLANG_WEIGHTS_PATH = "/root/.cache/huggingface";
+export const SGLANG_DEEPGEMM_PATH = "/root/.cache/deepgemm";
+
+/** The SGLang team's runtime image on Docker Hub, tag pattern from seed 004. */
+export function sglangDefaultImage(version: string): string {
+  return `lmsysorg/sglang:v${version}-cu129-amd64-runtime`;
+}
+
+/**
+ * DeepGEMM is SGLang's FP8 GEMM backend on Hopper and Blackwell, JIT-compiled on first
+ * use; precompiling at build time (on the deployment's GPU) keeps that out of cold starts.
+ * Other models or GPUs never run it, so the step would only cost build time.
+ */
+export function usesDeepGemm(config: DeploymentConfigV1): boolean {
+  const arch = GPU_TYPES[config.resources.gpu as GpuType].architecture;
+  return isFp8Model(config) && (arch === "hopper" || arch === "blackwell");
+}
+
+export function sglangImage(config: DeploymentConfigV1, version: string): ImageRecipeV1 {
+  const { engine, model } = config;
+  const slim = engine.image === "debian_slim";
+  const deepGemm = usesDeepGemm(config);
+  const compile = ["python3", "-m", "sglang.compile_deep_gemm", "--model-path", model.id];
+  if (model.revision) compile.push("--revision", model.revision);
+  compile.push("--tp-size", String(tensorParallelOf(config)));
+  if (model.quantization) compile.push("--quantization", model.quantization);
+  if (model.trustRemoteCode) compile.push("--trust-remote-code");
+  return {
+    base: slim
+      ? { kind: "debian_slim", python: engine.pythonVersion ?? "3.12" }
+      : {
+          kind: "registry",
+          ref: engine.image ?? sglangDefaultImage(version),
+          ...(engine.pythonVersion ? { addPython: engine.pythonVersion } : {}),
+        },
+    // The runtime image's entrypoint is chatty; Modal runs our command instead.
+    clearEntrypoint: !slim,
+    // The SGLang image ships the engine; a slim image needs it installed.
+    packages: [...(slim ? [`sglang==${version}`] : []), ...engine.packages],
+    ...(engine.extraIndexUrl ? { extraIndexUrl: engine.extraIndexUrl } : {}),
+    env: [
+      { name: "HF_HUB_CACHE", value: SGLANG_WEIGHTS_PATH, why: "weights land in the mounted weights volume" },
+      {
+        name: "HF_XET_HIGH_PERFORMANCE",
+        value: "1",
+        why: "Hugging Face's Xet backend saturates the network when downloading weights",
+      },
+      ...(deepGemm
+        ? [
+            {
+              name: "SGLANG_ENABLE_JIT_DEEPGEMM",
+              value: "1",
+              why: "FP8 on Hopper/Blackwell: DeepGEMM kernels, precompiled at build time (on by default; explicit)",
+            },
+            {
+              // SGLang's default is ~/.cache/deep_gemm (≤ 0.5.15) or ~/.cache/sglang/deep_gemm (≥ 0.5.19):
+              // neither is the volume's mount point, so seed 004's volume never received the kernels.
+              name: "SGLANG_DG_CACHE_DIR",
+              value: SGLANG_DEEPGEMM_PATH,
+              why: "DeepGEMM's JIT cache goes to the mounted deepgemm volume, on every SGLang version",
+            },
+          ]
+        : []),
+    ],
+    buildSteps: deepGemm
+      ? [
+          {
+            name: "compile_deep_gemm",
+            description:
+              "Precompile DeepGEMM FP8 kernels for this model and tensor-parallel size on the deployment's GPU",
+            argv: compile,
+            onlyIfEnv: "SGLANG_ENABLE_JIT_DEEPGEMM",
+            gpu: true,
+            volumes: ["weights", "deepgemm"],
+          },
+        ]
+      : [],
+    caches: [
+      {
+        role: "weights",
+        path: SGLANG_WEIGHTS_PATH,
+        description: "Hugging Face Hub cache (HF_HUB_CACHE): model weights",
+      },
+      {
+        role: "deepgemm",
+        path: SGLANG_DEEPGEMM_PATH,
+        description: "DeepGEMM JIT kernels (SGLANG_DG_CACHE_DIR)",
+      },
+    ],
+  };
+}

@@ -1,0 +1,156 @@
+import {
+  EngineExitedError,
+  EngineLifecycleError,
+  EngineUnsupportedError,
+  parseDeployment,
+} from "@thaw/config";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  freePort,
+  type RunningStandin,
+  spawnStandin,
+  standinExecutable,
+} from "../../../tools/engine-standin/spawn.ts";
+import { sglang } from "./plugin.ts";
+
+// The lifecycle client against the STAND-IN ENGINE in SGLang mode, run as a real process.
+
+const config = parseDeployment({ version: 1, model: { id: "org/Model-7B" }, engine: { kind: "sglang" } });
+const running: RunningStandin[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()));
+});
+
+async function start(args: string[] = []) {
+  const standin = await spawnStandin({
+    engine: "sglang",
+    args: ["--model-path", "org/Model-7B", "--load-ms", "300", ...args],
+  });
+  running.push(standin);
+  return standin;
+}
+
+describe("sglang lifecycle client against the stand-in engine", () => {
+  it("the port opens early with /health 503: waitReady keeps probing until 200", async () => {
+    const s = await start(["--load-ms", "800"]);
+    const client = sglang.createLifecycleClient(config, { baseUrl: s.baseUrl });
+    const early = await client
+      .waitReady({ timeoutMs: 400, process: s.child, intervalMs: 50 })
+      .catch((e: unknown) => e);
+    expect(String(early)).toMatch(
+      /sglang GET \/health: not ready within 400 ms; last probe: (HTTP 503|connection refused)/,
+    );
+    await client.waitReady({ timeoutMs: 10_000, process: s.child, intervalMs: 50 });
+    expect(await client.health()).toBe(true);
+    await client.warmup({ count: 2 });
+    const metrics = await client.metrics();
+    expect(metrics).toMatchObject({ runningRequests: 0, waitingRequests: 0, kvCacheUsage: 0 });
+    expect(metrics.timeToFirstToken?.count).toBe(2);
+  });
+
+  it("releases and resumes memory; the answers are final, the sleep state is the client's own", async () => {
+    const s = await start(["--sleep-delay-ms", "200"]);
+    const client = sglang.createLifecycleClient(config, { baseUrl: s.baseUrl });
+    await client.waitReady({ timeoutMs: 10_000, process: s.child, intervalMs: 50 });
+    expect(await client.isSleeping()).toBe(false);
+    const started = Date.now();
+    await client.sleep();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(180);
+    expect(await client.isSleeping()).toBe(true);
+    await client.wakeUp();
+    expect(await client.isSleeping()).toBe(false);
+  });
+
+  it("a release while a request runs fails with SGLang's answer, and the engine dies (FACTS.md S3)", async () => {
+    const s = await start(["--token-ms", "100"]);
+    const client = sglang.createLifecycleClient(config, { baseUrl: s.baseUrl });
+    await client.waitReady({ timeoutMs: 10_000, process: s.child, intervalMs: 50 });
+    const busy = fetch(`${s.baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "org/Model-7B", max_tokens: 8, messages: [] }),
+    }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    const error = (await client.sleep().catch((e: unknown) => e)) as EngineLifecycleError;
+    expect(error).toBeInstanceOf(EngineLifecycleError);
+    expect(error.status).toBe(500);
+    expect(error.message).toContain("only when server is idle");
+    expect(await client.isSleeping()).toBe(false);
+    expect(await s.exited).toBe(1);
+    await busy;
+  });
+
+  it("does not hold requests sent while released: the caller must (holdsRequestsWhileAsleep is false)", async () => {
+    const s = await start(["--sleep-delay-ms", "10"]);
+    const client = sglang.createLifecycleClient(config, { baseUrl: s.baseUrl });
+    await client.waitReady({ timeoutMs: 10_000, process: s.child, intervalMs: 50 });
+    expect(sglang.lifecycle(config).holdsRequestsWhileAsleep).toBe(false);
+    await client.sleep();
+    const during = await fetch(`${s.baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "org/Model-7B", max_tokens: 2, messages: [] }),
+    });
+    expect(during.status).toBe(503);
+    await client.wakeUp();
+    await client.warmup({ count: 1 });
+  });
+
+  it("fails fast when the engine exits during startup", async () => {
+    const s = await start(["--load-ms", "400", "--fail-startup"]);
+    const client = sglang.createLifecycleClient(config, { baseUrl: s.baseUrl });
+    const error = await client
+      .waitReady({ timeoutMs: 30_000, process: s.child, intervalMs: 50 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineExitedError);
+    expect(s.output()).toContain("--fail-startup");
+  });
+
+  it("needs the API key on admin routes too (SGLang's key guards all but health and metrics)", async () => {
+    const s = await start(["--api-key", "sk-standin"]);
+    const anonymous = sglang.createLifecycleClient(config, { baseUrl: s.baseUrl });
+    await anonymous.waitReady({ timeoutMs: 10_000, process: s.child, intervalMs: 50 });
+    expect((await anonymous.sleep().catch((e: unknown) => e)) as EngineLifecycleError).toMatchObject({
+      status: 401,
+    });
+    expect((await anonymous.metrics()).runningRequests).toBe(0);
+    const keyed = sglang.createLifecycleClient(config, { baseUrl: s.baseUrl, apiKey: "sk-standin" });
+    await keyed.sleep();
+    await keyed.wakeUp();
+  });
+
+  it("says sleep is unsupported when nothing in the config releases memory", async () => {
+    const noSleep = parseDeployment({
+      version: 1,
+      model: { id: "org/M" },
+      engine: { kind: "sglang" },
+      snapshot: { enabled: false, gpu: false },
+      local: { scaleToZero: "stop" },
+    });
+    const error = await sglang
+      .createLifecycleClient(noSleep, { baseUrl: `http://127.0.0.1:${await freePort()}` })
+      .sleep()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineUnsupportedError);
+  });
+
+  it("runs the plugin's own launch argv, with the stand-in as the executable", async () => {
+    const port = await freePort();
+    const launch = sglang.launch(config, {
+      target: "local",
+      host: "127.0.0.1",
+      port,
+      executable: standinExecutable("sglang"),
+    });
+    const s = await spawnStandin({
+      engine: "sglang",
+      argv: [...launch.argv, "--load-ms", "100"],
+      port,
+      env: launch.env,
+    });
+    running.push(s);
+    const client = sglang.createLifecycleClient(config, { baseUrl: s.baseUrl });
+    await client.waitReady({ timeoutMs: 10_000, process: s.child, intervalMs: 50 });
+    await client.warmup({ count: 1 });
+    await client.sleep();
+    await client.wakeUp();
+  });
+});

@@ -1,0 +1,126 @@
+import {
+  type DeploymentConfigV1,
+  type LifecycleSpecV1,
+  type SnapshotRecipeV1,
+  servedNamesOf,
+} from "@thaw/config";
+
+// SGLang's HTTP lifecycle as data; codegen emits it as Python and the TypeScript
+// client runs the same calls. Source paths are inside the sglang wheel.
+
+/** Memory release is on when something will release it: the snapshot on Modal, scale-to-zero locally. */
+export function sglangSleepMode(config: DeploymentConfigV1, target: "modal" | "local"): boolean {
+  return target === "local" ? config.local.scaleToZero === "sleep" : config.snapshot.enabled;
+}
+
+export function sglangMaySleep(config: DeploymentConfigV1): boolean {
+  return sglangSleepMode(config, "modal") || sglangSleepMode(config, "local");
+}
+
+/**
+ * Endpoints that change engine state or weights (sglang/srt/entrypoints/http_server.py).
+ * With an API key SGLang guards them with it; without one they are open — thaw keeps them private.
+ */
+export const SGLANG_ADMIN_PATHS = [
+  "/release_memory_occupation",
+  "/resume_memory_occupation",
+  "/flush_cache",
+  "/update_weights_from_disk",
+  "/update_weights_from_tensor",
+  "/update_weights_from_distributed",
+  "/update_weights_from_ipc",
+  "/init_weights_update_group",
+  "/destroy_weights_update_group",
+  "/init_weights_send_group_for_remote_instance",
+  "/send_weights_to_remote_instance",
+  "/begin_weight_update",
+  "/end_weight_update",
+  "/update_weight_version",
+  "/get_weights_by_name",
+  "/weights_checker",
+  "/load_lora_adapter",
+  "/unload_lora_adapter",
+  "/start_profile",
+  "/stop_profile",
+  "/set_internal_state",
+  "/configure_logging",
+  "/set_trace_level",
+  "/freeze_gc",
+  "/slow_down",
+  "/abort_request",
+  "/pause_generation",
+  "/continue_generation",
+  "/pd_role_switch",
+  "/open_session",
+  "/close_session",
+  "/start_expert_distribution_record",
+  "/stop_expert_distribution_record",
+  "/dump_expert_distribution_record",
+  "/get_server_info",
+  "/server_info",
+] as const;
+
+export function sglangLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
+  const sleeps = sglangMaySleep(config);
+  // /health answers 503 until warmup is done (FACTS.md S1); once up it runs a one-token
+  // generation (S2), bounded by SGLANG_HEALTH_CHECK_TIMEOUT (20 s), hence the longer timeout.
+  const health = { method: "GET" as const, path: "/health", timeoutSeconds: 30 };
+  return {
+    // The port opens before the model is loaded: only an HTTP probe tells readiness.
+    readiness: { probe: health, portOpensWhenReady: false },
+    health,
+    warmup: {
+      method: "POST",
+      path: "/v1/chat/completions",
+      json: {
+        model: servedNamesOf(config)[0],
+        messages: [{ role: "user", content: "Hello, how are you?" }],
+        max_tokens: 16,
+      },
+      timeoutSeconds: 300,
+    },
+    warmupCount: config.snapshot.warmupRequests,
+    ...(sleeps
+      ? {
+          // Final answers: the scheduler releases (or resumes) and synchronizes the
+          // device before it replies (sglang/srt/managers/scheduler_components/weight_updater.py).
+          // `{}` = all tags: kv_cache, weights, cuda_graph (FACTS.md S3). Without
+          // --enable-memory-saver the release is a silent no-op (S3), so sleep mode sets it.
+          sleep: {
+            call: { method: "POST", path: "/release_memory_occupation", json: {}, timeoutSeconds: 300 },
+          },
+          wake: {
+            call: { method: "POST", path: "/resume_memory_occupation", json: {}, timeoutSeconds: 300 },
+          },
+        }
+      : {}),
+    asleepMeans: "weights backed up to host RAM, KV cache and CUDA graphs released; GPU memory freed",
+    // SGLang does not gate requests while released (FACTS.md S3): the caller must not
+    // send any, and must release only when idle — a busy release kills the scheduler.
+    holdsRequestsWhileAsleep: false,
+    metricsPath: "/metrics",
+    routes: [
+      { path: "/health", access: "public" },
+      { path: "/v1/", access: "key" },
+      // SGLang leaves /metrics open even with an API key (FACTS.md S5); outside, key it.
+      { path: "/metrics", access: "key" },
+    ],
+    adminPaths: [...SGLANG_ADMIN_PATHS],
+  };
+}
+
+export function sglangSnapshotRecipe(config: DeploymentConfigV1): SnapshotRecipeV1 {
+  if (!config.snapshot.enabled) return { beforeSnapshot: ["start", "waitReady"], afterRestore: [], env: [] };
+  return {
+    // Warm up so the server is fully ready, then release GPU memory before the snapshot (seed 004).
+    beforeSnapshot: ["start", "waitReady", "warmup", "sleep"],
+    afterRestore: ["wake", "waitReady"],
+    env: [
+      {
+        name: "TORCHINDUCTOR_COMPILE_THREADS",
+        value: "1",
+        why: "multi-threaded inductor compile workers do not survive a memory snapshot; compile in-process",
+      },
+    ],
+  };
+}

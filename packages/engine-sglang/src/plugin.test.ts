@@ -1,0 +1,193 @@
+import { findPreset, parseDeployment } from "@thaw/config";
+import { runEnginePluginConformance } from "@thaw/config/conformance";
+import { describe, expect, it } from "vitest";
+import { sglang } from "./plugin.ts";
+
+runEnginePluginConformance(sglang, { describe, it, expect });
+
+const modal = { target: "modal" as const, host: "0.0.0.0", port: 8000 };
+const seed004 = () => parseDeployment(findPreset("qwen3-sglang-snapshot")!.config);
+const after = (argv: readonly string[], flag: string) => argv[argv.indexOf(flag) + 1];
+
+describe("sglang launch", () => {
+  it("reproduces seed 004's server flags (0.5.6.post2 spellings)", () => {
+    const { argv } = sglang.launch(seed004(), modal);
+    expect(argv.slice(0, 5)).toEqual([
+      "python",
+      "-m",
+      "sglang.launch_server",
+      "--model-path",
+      "Qwen/Qwen3-8B-FP8",
+    ]);
+    const text = argv.join(" ");
+    for (const part of [
+      "--revision 220b46e3b2180893580a4454f21f22d3ebb187d3",
+      "--served-model-name Qwen/Qwen3-8B-FP8",
+      "--host 0.0.0.0 --port 8000",
+      // seed 004 writes `--tp 1`, which argparse accepts only as an abbreviation of --tp-size.
+      "--tp-size 1",
+      "--cuda-graph-max-bs 1000",
+      "--max-running-requests 1000",
+      "--enable-metrics",
+      "--enable-memory-saver --enable-weights-cpu-backup",
+    ]) {
+      expect(text).toContain(part);
+    }
+    // The schema's 0.9 default is vLLM-sized; SGLang picks its own static fraction.
+    expect(argv).not.toContain("--mem-fraction-static");
+  });
+
+  it("uses the split CUDA-graph flags from 0.5.14 on", () => {
+    const config = parseDeployment({
+      ...findPreset("qwen3-sglang-snapshot")!.config,
+      engine: { kind: "sglang", maxNumSeqs: 64 },
+    });
+    const { argv } = sglang.launch(config, modal);
+    expect(after(argv, "--cuda-graph-max-bs-decode")).toBe("64");
+    expect(argv).not.toContain("--cuda-graph-max-bs");
+    const fast = parseDeployment({
+      version: 1,
+      model: { id: "org/M" },
+      engine: { kind: "sglang", fastBoot: true },
+    });
+    expect(sglang.launch(fast, modal).argv.join(" ")).toContain(
+      "--cuda-graph-backend-decode disabled --cuda-graph-backend-prefill disabled",
+    );
+    const old = parseDeployment({
+      version: 1,
+      model: { id: "org/M" },
+      engine: { kind: "sglang", fastBoot: true, version: "0.5.6.post2" },
+    });
+    expect(sglang.launch(old, modal).argv).toContain("--disable-cuda-graph");
+  });
+
+  it("caps running requests at engine.maxNumSeqs, else scaling.maxInputs", () => {
+    const config = parseDeployment({
+      version: 1,
+      model: { id: "org/M" },
+      engine: { kind: "sglang" },
+      scaling: { maxInputs: 48 },
+    });
+    expect(after(sglang.launch(config, modal).argv, "--max-running-requests")).toBe("48");
+  });
+
+  it("maps memory fraction, context length, parsers and multimodal limits", () => {
+    const config = parseDeployment({
+      version: 1,
+      model: {
+        id: "org/M",
+        maxModelLen: 4096,
+        toolCallParser: "hermes",
+        reasoningParser: "qwen3",
+        multimodal: { limits: { image: 2 } },
+      },
+      engine: { kind: "sglang", gpuMemoryUtilization: 0.8, maxBatchedTokens: 4096 },
+    });
+    const { argv } = sglang.launch(config, modal);
+    expect(after(argv, "--mem-fraction-static")).toBe("0.8");
+    expect(after(argv, "--context-length")).toBe("4096");
+    expect(after(argv, "--chunked-prefill-size")).toBe("4096");
+    expect(after(argv, "--tool-call-parser")).toBe("hermes");
+    expect(after(argv, "--reasoning-parser")).toBe("qwen3");
+    expect(argv).toContain("--enable-multimodal");
+    expect(after(argv, "--limit-mm-data-per-request")).toBe('{"image":2}');
+  });
+
+  it("warns about what SGLang cannot take, and drops it", () => {
+    const config = parseDeployment({
+      version: 1,
+      model: { id: "org/M", tokenizerMode: "mistral", configFormat: "mistral" },
+      engine: {
+        kind: "sglang",
+        speculative: { method: "ngram" },
+        options: { sglang: { attentionBackend: "fa3", cudaGraphs: 1 } },
+      },
+    });
+    const fields = sglang.validate(config).map((w) => w.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        "model.configFormat",
+        "model.tokenizerMode",
+        "engine.speculative",
+        "engine.options.sglang.cudaGraphs",
+      ]),
+    );
+    const { argv } = sglang.launch(config, modal);
+    expect(argv).not.toContain("--tokenizer-mode");
+    expect(after(argv, "--attention-backend")).toBe("fa3");
+  });
+
+  it("takes the API key from the secret's variable (SGLang reads it only as a flag)", () => {
+    const config = parseDeployment({
+      version: 1,
+      model: { id: "org/M" },
+      engine: { kind: "sglang" },
+      secrets: { apiKey: "s" },
+    });
+    expect(sglang.launch(config, modal).argsFromEnv).toEqual([
+      { flag: "--api-key", env: "THAW_API_KEY", optional: false },
+    ]);
+  });
+});
+
+describe("sglang image, lifecycle and snapshot recipe", () => {
+  it("builds seed 004's image with the DeepGEMM precompile for FP8 on an H100", () => {
+    const image = sglang.image(seed004());
+    expect(image.base).toEqual({ kind: "registry", ref: "lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime" });
+    expect(image.clearEntrypoint).toBe(true);
+    expect(image.packages).toEqual(["huggingface-hub==0.36.0"]);
+    expect(Object.fromEntries(image.env.map((e) => [e.name, e.value]))).toEqual({
+      HF_HUB_CACHE: "/root/.cache/huggingface",
+      HF_XET_HIGH_PERFORMANCE: "1",
+      SGLANG_ENABLE_JIT_DEEPGEMM: "1",
+      SGLANG_DG_CACHE_DIR: "/root/.cache/deepgemm",
+    });
+    expect(image.buildSteps).toEqual([
+      expect.objectContaining({
+        name: "compile_deep_gemm",
+        argv: [
+          "python3",
+          "-m",
+          "sglang.compile_deep_gemm",
+          "--model-path",
+          "Qwen/Qwen3-8B-FP8",
+          "--revision",
+          "220b46e3b2180893580a4454f21f22d3ebb187d3",
+          "--tp-size",
+          "1",
+        ],
+        onlyIfEnv: "SGLANG_ENABLE_JIT_DEEPGEMM",
+        gpu: true,
+        volumes: ["weights", "deepgemm"],
+      }),
+    ]);
+  });
+
+  it("skips DeepGEMM for non-FP8 models and pre-Hopper GPUs", () => {
+    const bf16 = parseDeployment({ version: 1, model: { id: "Qwen/Qwen3-8B" }, engine: { kind: "sglang" } });
+    expect(sglang.image(bf16).buildSteps).toEqual([]);
+    expect(sglang.image(bf16).env.map((e) => e.name)).not.toContain("SGLANG_ENABLE_JIT_DEEPGEMM");
+    const l40s = parseDeployment({
+      version: 1,
+      model: { id: "Qwen/Qwen3-8B-FP8" },
+      engine: { kind: "sglang" },
+      resources: { gpu: "L40S" },
+    });
+    expect(sglang.image(l40s).buildSteps).toEqual([]);
+  });
+
+  it("releases and resumes memory around the snapshot; health is an HTTP probe", () => {
+    const life = sglang.lifecycle(seed004());
+    expect(life.readiness).toMatchObject({ probe: { path: "/health" }, portOpensWhenReady: false });
+    expect(life.sleep).toEqual({
+      call: expect.objectContaining({ method: "POST", path: "/release_memory_occupation", json: {} }),
+    });
+    expect(life.wake).toEqual({
+      call: expect.objectContaining({ method: "POST", path: "/resume_memory_occupation", json: {} }),
+    });
+    const recipe = sglang.snapshotRecipe(seed004());
+    expect(recipe.beforeSnapshot).toEqual(["start", "waitReady", "warmup", "sleep"]);
+    expect(recipe.afterRestore).toEqual(["wake", "waitReady"]);
+    expect(recipe.env.map((e) => e.name)).toEqual(["TORCHINDUCTOR_COMPILE_THREADS"]);
+  });
+});

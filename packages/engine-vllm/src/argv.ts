@@ -1,0 +1,61 @@
+import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@thaw/config";
+import { type VllmOptions, vllmOptionArgs } from "./options.ts";
+
+// `vllm serve` arguments for a validated config. Every value is one argv
+// element (never a shell string). Flags that the seeds spell with underscores
+// keep that spelling so generated apps read like the seeds; vLLM's
+// FlexibleArgumentParser treats `_` and `-` alike (facts: parser.underscoresAsDashes).
+
+export interface VllmArgvOptions {
+  readonly host: string;
+  readonly port: number;
+  /** `--enable-sleep-mode`: something will put this engine to sleep (snapshot, local scale-to-zero). */
+  readonly sleepMode: boolean;
+  /** The valid part of `engine.options.vllm`. */
+  readonly options?: VllmOptions;
+}
+
+/** The default executable prefix; `vllm serve` follows it. */
+export const VLLM_EXECUTABLE = ["vllm"] as const;
+
+/** What `vllm serve` is told, without the executable. */
+export function vllmServeArgs(config: DeploymentConfigV1, options: VllmArgvOptions): string[] {
+  const { model, engine } = config;
+  const args: string[] = [
+    "serve",
+    model.id,
+    `--uvicorn-log-level=${options.options?.uvicornLogLevel ?? "info"}`,
+  ];
+  if (model.revision) args.push("--revision", model.revision);
+  args.push("--served-model-name", ...servedNamesOf(config));
+  args.push("--host", options.host, "--port", String(options.port));
+  args.push("--gpu_memory_utilization", String(engine.gpuMemoryUtilization));
+  // Several GPUs in one container split the matrix multiplications.
+  args.push("--tensor-parallel-size", String(tensorParallelOf(config)));
+
+  if (model.tokenizerMode) args.push("--tokenizer_mode", model.tokenizerMode);
+  if (model.configFormat) args.push("--config_format", model.configFormat);
+  if (model.loadFormat) args.push("--load_format", model.loadFormat);
+  // A tool parser without auto tool choice leaves `tool_choice: "auto"` requests failing.
+  if (model.toolCallParser)
+    args.push("--tool-call-parser", model.toolCallParser, "--enable-auto-tool-choice");
+  if (model.reasoningParser) args.push("--reasoning-parser", model.reasoningParser);
+  const limits = multimodalLimitsOf(config);
+  if (limits && Object.keys(limits).length > 0) args.push("--limit-mm-per-prompt", JSON.stringify(limits));
+  if (model.quantization) args.push("--quantization", model.quantization);
+  if (model.trustRemoteCode) args.push("--trust-remote-code");
+  if (engine.speculative) args.push("--speculative-config", JSON.stringify(engine.speculative));
+
+  // Eager mode skips torch.compile and CUDA graph capture: faster boots, slower tokens.
+  // Explicit either way, so the choice is visible in the generated app.
+  args.push(engine.fastBoot ? "--enforce-eager" : "--no-enforce-eager");
+  if (options.sleepMode) args.push("--enable-sleep-mode");
+  if (engine.maxNumSeqs !== undefined) args.push("--max-num-seqs", String(engine.maxNumSeqs));
+  if (model.maxModelLen !== undefined) args.push("--max-model-len", String(model.maxModelLen));
+  if (engine.maxBatchedTokens !== undefined)
+    args.push("--max-num-batched-tokens", String(engine.maxBatchedTokens));
+  args.push(...vllmOptionArgs(options.options ?? {}));
+  // Passed through untouched, one element each: config validation already refuses flags thaw owns.
+  args.push(...engine.extraArgs);
+  return args;
+}

@@ -1,0 +1,184 @@
+import { findPreset, launchSpecV1Schema, parseDeployment } from "@thaw/config";
+import { runEnginePluginConformance } from "@thaw/config/conformance";
+import { describe, expect, it } from "vitest";
+import { createVllmEngine, vllm } from "./plugin.ts";
+
+runEnginePluginConformance(vllm, { describe, it, expect });
+
+const modal = { target: "modal" as const, host: "0.0.0.0", port: 8000 };
+const preset = (name: string) => parseDeployment(findPreset(name)!.config);
+/** `flag value…` pairs as they appear in argv. */
+const after = (argv: readonly string[], flag: string, n = 1) =>
+  argv.slice(argv.indexOf(flag) + 1, argv.indexOf(flag) + 1 + n);
+
+describe("vllm launch", () => {
+  it("reproduces seed 000's flags (Ministral 3, sleep mode)", () => {
+    const { argv, env } = vllm.launch(preset("ministral3-vllm-snapshot"), modal);
+    expect(argv.slice(0, 3)).toEqual(["vllm", "serve", "mistralai/Ministral-3-8B-Instruct-2512"]);
+    const text = argv.join(" ");
+    for (const part of [
+      "--tokenizer_mode mistral",
+      "--config_format mistral",
+      "--load_format mistral",
+      "--tool-call-parser mistral --enable-auto-tool-choice",
+      "--enable-sleep-mode",
+      "--max-num-seqs 2",
+      "--max-model-len 12288",
+      "--max-num-batched-tokens 12288",
+      "--gpu_memory_utilization 0.95",
+      "--tensor-parallel-size 1",
+      "--served-model-name mistralai/Ministral-3-8B-Instruct-2512 llm",
+      "--uvicorn-log-level=info",
+      "--host 0.0.0.0 --port 8000",
+    ]) {
+      expect(text).toContain(part);
+    }
+    expect(env).toEqual({ VLLM_SERVER_DEV_MODE: "1" });
+  });
+
+  it("reproduces seed 001's flags (plain server, fast boot)", () => {
+    const { argv, env } = vllm.launch(preset("llama31-vllm-openai"), modal);
+    expect(after(argv, "--revision")).toEqual(["12fd6884d2585dd4d020373e7f39f74507b31866"]);
+    expect(argv).toContain("--enforce-eager");
+    expect(argv).not.toContain("--enable-sleep-mode");
+    expect(env).toEqual({});
+  });
+
+  it("keeps compilation explicit when fast boot is off", () => {
+    expect(vllm.launch(preset("qwen-vllm-snapshot"), modal).argv).toContain("--no-enforce-eager");
+  });
+
+  it("passes speculative config and multimodal limits as JSON, one element each", () => {
+    const config = parseDeployment({
+      version: 1,
+      model: { id: "org/M", multimodal: { limits: { image: 4, video: 0 } } },
+      engine: { kind: "vllm", speculative: { method: "mtp", num_speculative_tokens: 2 } },
+    });
+    const { argv } = vllm.launch(config, modal);
+    expect(after(argv, "--speculative-config")).toEqual(['{"method":"mtp","num_speculative_tokens":2}']);
+    expect(after(argv, "--limit-mm-per-prompt")).toEqual(['{"image":4,"video":0}']);
+  });
+
+  it("takes the API key from the secret's variable at start time, required on Modal", () => {
+    const config = parseDeployment(findPreset("qwen-vllm-snapshot")!.config);
+    const launch = launchSpecV1Schema.parse(vllm.launch(config, modal));
+    expect(launch.argsFromEnv).toEqual([{ flag: "--api-key", env: "VLLM_API_KEY", optional: false }]);
+    expect(launch.argv.join(" ")).not.toContain("--api-key");
+    expect(
+      launchSpecV1Schema.parse(vllm.launch(config, { ...modal, target: "local" })).argsFromEnv[0]!.optional,
+    ).toBe(true);
+  });
+
+  it("locally: sleep mode follows local.scaleToZero, the executable is replaceable", () => {
+    const base = { version: 1, model: { id: "/models/tiny" }, engine: { kind: "vllm" } } as const;
+    const local = { ...modal, target: "local" as const, host: "127.0.0.1" };
+    const stop = parseDeployment({ ...base, local: { scaleToZero: "stop", executable: ["/venv/bin/vllm"] } });
+    const { argv } = vllm.launch(stop, local);
+    expect(argv.slice(0, 2)).toEqual(["/venv/bin/vllm", "serve"]);
+    expect(argv).not.toContain("--enable-sleep-mode");
+    expect(vllm.launch(parseDeployment(base), local).argv).toContain("--enable-sleep-mode");
+    expect(vllm.launch(stop, { ...local, executable: ["node", "x.ts"] }).argv.slice(0, 3)).toEqual([
+      "node",
+      "x.ts",
+      "serve",
+    ]);
+    expect(
+      createVllmEngine({ executable: ["uv", "run", "vllm"] })
+        .launch(parseDeployment(base), modal)
+        .argv.slice(0, 4),
+    ).toEqual(["uv", "run", "vllm", "serve"]);
+  });
+
+  it("maps engine.options.vllm to flags and reports bad options as warnings", () => {
+    const config = parseDeployment({
+      version: 1,
+      model: { id: "org/M" },
+      engine: {
+        kind: "vllm",
+        options: {
+          vllm: {
+            enablePrefixCaching: false,
+            kvCacheDtype: "fp8",
+            uvicornLogLevel: "loud",
+            maxCudagraphCaptureSiz: 3,
+          },
+        },
+      },
+    });
+    const launch = vllm.launch(config, modal);
+    expect(launch.argv).toContain("--no-enable-prefix-caching");
+    expect(after(launch.argv, "--kv-cache-dtype")).toEqual(["fp8"]);
+    expect(launch.argv).toContain("--uvicorn-log-level=info");
+    const warnings = vllm.validate(config);
+    expect(warnings.map((w) => w.code).sort()).toEqual(["invalid_option", "unknown_option"]);
+    expect(warnings.find((w) => w.code === "unknown_option")!.message).toContain(
+      "did you mean 'maxCudagraphCaptureSize'",
+    );
+    expect(launch.warnings).toEqual(warnings);
+  });
+
+  it("warns that sleep level 2 loses the weights", () => {
+    const config = parseDeployment({
+      version: 1,
+      model: { id: "org/M" },
+      engine: { kind: "vllm" },
+      snapshot: { sleepLevel: 2 },
+    });
+    expect(vllm.validate(config).map((w) => w.code)).toContain("sleep_level_2");
+  });
+});
+
+describe("vllm image, lifecycle and snapshot recipe", () => {
+  it("builds seed 000's image: CUDA devel + Python 3.12, pinned vLLM and extras", () => {
+    const image = vllm.image(preset("ministral3-vllm-snapshot"));
+    expect(image.base).toEqual({
+      kind: "registry",
+      ref: "nvidia/cuda:12.9.0-devel-ubuntu22.04",
+      addPython: "3.12",
+    });
+    expect(image.clearEntrypoint).toBe(true);
+    expect(image.packages).toEqual(["vllm==0.13.0", "huggingface-hub==0.36.0", "flashinfer-python==0.5.3"]);
+    expect(image.caches.map((c) => c.path)).toEqual(["/root/.cache/huggingface", "/root/.cache/vllm"]);
+  });
+
+  it("uses debian_slim with the extra index for seed 001, and pins the default version", () => {
+    const image = vllm.image(preset("llama31-vllm-openai"));
+    expect(image.base).toEqual({ kind: "debian_slim", python: "3.12" });
+    expect(image.extraIndexUrl).toBe("https://download.pytorch.org/whl/cu128");
+    expect(vllm.image(preset("default")).packages[0]).toBe(`vllm==${vllm.defaultVersion}`);
+  });
+
+  it("snapshots: start, wait, warm up, sleep; restore: wake, wait — with the env that needs", () => {
+    const recipe = vllm.snapshotRecipe(preset("ministral3-vllm-snapshot"));
+    expect(recipe.beforeSnapshot).toEqual(["start", "waitReady", "warmup", "sleep"]);
+    expect(recipe.afterRestore).toEqual(["wake", "waitReady"]);
+    expect(recipe.env.map((e) => e.name)).toEqual(["VLLM_SERVER_DEV_MODE", "TORCHINDUCTOR_COMPILE_THREADS"]);
+    expect(vllm.snapshotRecipe(preset("llama31-vllm-openai"))).toEqual({
+      beforeSnapshot: ["start", "waitReady"],
+      afterRestore: [],
+      env: [],
+    });
+  });
+
+  it("warms up the first served name and confirms sleep through /is_sleeping", () => {
+    const life = vllm.lifecycle(preset("ministral3-vllm-snapshot"));
+    expect(life.warmup.json).toMatchObject({
+      model: "mistralai/Ministral-3-8B-Instruct-2512",
+      max_tokens: 16,
+    });
+    expect(life.warmupCount).toBe(3);
+    expect(life.sleep).toMatchObject({
+      call: { path: "/sleep", query: { level: "1" } },
+      confirm: { field: "is_sleeping", equals: true },
+    });
+    expect(life.wake).toMatchObject({ call: { path: "/wake_up" }, confirm: { equals: false } });
+    expect(life.readiness.portOpensWhenReady).toBe(true);
+  });
+
+  it("explains the exits it knows", () => {
+    expect(vllm.explainExit!("ValueError: Sleep mode is not supported on current platform.")).toContain(
+      "local.scaleToZero",
+    );
+    expect(vllm.explainExit!("all fine")).toBeUndefined();
+  });
+});
