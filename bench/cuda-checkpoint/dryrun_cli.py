@@ -19,7 +19,12 @@ from thaw_py.cuda_ckpt.cli import main  # noqa: E402
 from thaw_py.cuda_ckpt.driver import CUDA_ERROR_ILLEGAL_STATE, CUDA_ERROR_NOT_FOUND, DriverCallError, ProcessState  # noqa: E402
 from thaw_py.cuda_ckpt.gpumem import NullReader  # noqa: E402
 
-STEP = {"lock": ("running", "locked"), "checkpoint": ("locked", "checkpointed"), "restore": ("checkpointed", "locked"), "unlock": ("locked", "running")}
+STEP = {
+    "lock": ("running", "locked"),
+    "checkpoint": ("locked", "checkpointed"),
+    "restore": ("checkpointed", "locked"),
+    "unlock": ("locked", "running"),
+}
 
 
 class FileFakeDriver:

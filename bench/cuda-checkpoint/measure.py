@@ -16,6 +16,8 @@ when the time budget left is too small for it):
       suspended), then resume after it lets go
  4. (b) a 3-worker engine under one parent, suspended as a tree, sequential and --parallel
  5. (b') the same with rank 0's buffer shared to the others through CUDA IPC
+Pick with --scenarios (default a,b,b_ipc); a_exp is (a) with PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True.
+Device runs: bench/results/cuda-checkpoint.{md,json,log}.
 
 Run `--dry-run` on a machine without a GPU: py-backend workers and a file-backed fake driver.
 """
@@ -188,8 +190,15 @@ class Measure:
         t = time.perf_counter()
         try:
             p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=self.env)
-        except subprocess.TimeoutExpired:
-            return {"rc": None, "timeout": True, "wall_s": round(time.perf_counter() - t, 3), "argv": argv[2:]}
+        except subprocess.TimeoutExpired as e:
+            err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+            return {
+                "rc": None,
+                "timeout": True,
+                "wall_s": round(time.perf_counter() - t, 3),
+                "argv": argv[2:],
+                "stderr": err[-3000:],
+            }
         wall = time.perf_counter() - t
         try:
             rep = json.loads(p.stdout)
@@ -202,23 +211,46 @@ class Measure:
         return rep
 
     def http(self, port: int, method: str, path: str, timeout: float = 120) -> dict[str, Any]:
-        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=b"" if method == "POST" else None, method=method)
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", data=b"" if method == "POST" else None, method=method
+        )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
                 return json.loads(r.read())
         except Exception as e:
             return {"ok": False, "error": repr(e)[:300]}
 
-    def spawn(self, script: str, args: list[str], name: str) -> Child:
-        c = Child([sys.executable, str(HERE / script), "--backend", self.backend, "--unit", str(self.unit), *args], self.env, self.wlog, name)
+    def spawn(self, script: str, args: list[str], name: str, env: dict[str, str] | None = None) -> Child:
+        c = Child(
+            [sys.executable, str(HERE / script), "--backend", self.backend, "--unit", str(self.unit), *args],
+            {**self.env, **(env or {})},
+            self.wlog,
+            name,
+        )
         self.children.append(c)
         return c
 
     @staticmethod
     def slim(rep: dict[str, Any], keep_discovery: bool = False) -> dict[str, Any]:
-        keys = ["rc", "ok", "wall_s", "cli_s", "driver_init_s", "error", "summary", "timings_s", "final_states", "rollback", "noop", "stderr", "timeout"]
+        keys = [
+            "rc",
+            "ok",
+            "wall_s",
+            "cli_s",
+            "driver_init_s",
+            "error",
+            "summary",
+            "timings_s",
+            "final_states",
+            "rollback",
+            "noop",
+            "stderr",
+            "timeout",
+        ]
         out = {k: rep[k] for k in keys if k in rep}
-        out["hooks"] = [{k: h.get(k) for k in ("phase", "name", "ok", "seconds", "error")} for h in rep.get("hooks", [])]
+        out["hooks"] = [
+            {k: h.get(k) for k in ("phase", "name", "ok", "seconds", "error")} for h in rep.get("hooks", [])
+        ]
         out["steps"] = [{k: s.get(k) for k in ("phase", "op", "pid", "ok", "seconds")} for s in rep.get("steps", [])]
         if keep_discovery and "discovery" in rep:
             out["discovery"] = rep["discovery"]
@@ -228,7 +260,9 @@ class Measure:
 
     def env_info(self) -> None:
         e: dict[str, Any] = {"python": sys.version.split()[0]}
-        rows = self.smi("gpu=name,driver_version,memory.total,memory.used,pcie.link.gen.current,pcie.link.width.current")
+        rows = self.smi(
+            "gpu=name,driver_version,memory.total,memory.used,pcie.link.gen.current,pcie.link.width.current"
+        )
         e["gpus"] = rows
         for mod in ("torch", "cuda.bindings", "pynvml"):
             out = self.sh([sys.executable, "-c", f"import {mod} as m; print(getattr(m, '__version__', 'present'))"])
@@ -239,7 +273,11 @@ class Measure:
             e["thp"] = None
         try:
             mi = Path("/proc/meminfo").read_text().splitlines()
-            e["meminfo"] = {ln.split(":")[0]: ln.split(":")[1].strip() for ln in mi if ln.split(":")[0] in ("MemTotal", "MemFree", "MemAvailable")}
+            e["meminfo"] = {
+                ln.split(":")[0]: ln.split(":")[1].strip()
+                for ln in mi
+                if ln.split(":")[0] in ("MemTotal", "MemFree", "MemAvailable")
+            }
         except OSError:
             pass
         e["nproc"] = os.cpu_count()
@@ -274,28 +312,51 @@ print(json.dumps(r))
         self.log(f"copy bandwidth: {self.res['h2d']}")
         self.save()
 
-    def cycle(self, scen: str, idx: int, root: int, ports: list[int], pids: list[int], *, tree: bool, release: bool, parallel: bool, lend: bool = False) -> dict[str, Any]:
+    def cycle(
+        self,
+        scen: str,
+        idx: int,
+        root: int,
+        ports: list[int],
+        pids: list[int],
+        *,
+        tree: bool,
+        release: bool,
+        parallel: bool,
+        lend: bool = False,
+        verbose: bool = False,
+        cli_timeout: float = 240,
+        check_timeout: float = 120,
+    ) -> dict[str, Any]:
         rec: dict[str, Any] = {"cycle": idx, "release": release, "parallel": parallel}
-        common = (["--tree"] if tree else []) + (["--parallel"] if parallel else [])
+        common = (["--tree"] if tree else []) + (["--parallel"] if parallel else []) + (["-v"] if verbose else [])
         sus, res = list(common), list(common)
         if release:
             for port in ports:
-                sus += ["--pre-suspend-http", f"POST http://127.0.0.1:{port}/release", "--post-resume-http", f"POST http://127.0.0.1:{port}/regrow"]
+                sus += [
+                    "--pre-suspend-http",
+                    f"POST http://127.0.0.1:{port}/release",
+                    "--post-resume-http",
+                    f"POST http://127.0.0.1:{port}/regrow",
+                ]
                 res += ["--post-resume-http", f"POST http://127.0.0.1:{port}/regrow"]
         rec["gpu_used_before"] = self.gpu_used()
         procs = self.gpu_procs()
         rec["smi_bytes_before"] = {p: procs.get(p) for p in pids}
         rec["host_rss_before"] = {p: self.rss(p) for p in pids}
-        s = self.cli("suspend", root, *sus)
+        s = self.cli("suspend", root, *sus, timeout=cli_timeout)
         rec["suspend"] = self.slim(s, keep_discovery=idx == 1)
+        if s.get("rc") != 0:  # where did each process end up?
+            rec["states_after_failed_suspend"] = {p: self.cli("state", p, timeout=30).get("tree_state") for p in pids}
+            self.log(f"  suspend failed/timed out: {rec['states_after_failed_suspend']}; stderr: {s.get('stderr')}")
         rec["gpu_used_suspended"] = self.gpu_used()
         rec["host_rss_suspended"] = {p: self.rss(p) for p in pids}
         if lend and s.get("rc") == 0:
             rec["lend"] = self.lend()
-        r = self.cli("resume", root, *res)
+        r = self.cli("resume", root, *res, timeout=cli_timeout)
         rec["resume"] = self.slim(r)
         rec["gpu_used_after"] = self.gpu_used()
-        rec["check"] = [self.http(p, "GET", "/check") for p in ports]
+        rec["check"] = [self.http(p, "GET", "/check", timeout=check_timeout) for p in ports]
         rec["ok"] = s.get("rc") == 0 and r.get("rc") == 0 and all(c.get("ok") for c in rec["check"])
         if idx == 1:
             self.res.setdefault("examples", {})[scen] = {"suspend": s, "resume": r}
@@ -307,7 +368,9 @@ print(json.dumps(r))
             f"GPU used {rec['gpu_used_before']} -> {rec['gpu_used_suspended']} -> {rec['gpu_used_after']} | check ok={rec['ok']}"
         )
         if not rec["ok"]:
-            self.log(f"  suspend error={s.get('error')} stderr={s.get('stderr')} | resume error={r.get('error')} stderr={r.get('stderr')} | check={rec['check']}")
+            self.log(
+                f"  suspend error={s.get('error')} stderr={s.get('stderr')} | resume error={r.get('error')} stderr={r.get('stderr')} | check={rec['check']}"
+            )
         return rec
 
     def lend(self) -> dict[str, Any]:
@@ -363,7 +426,11 @@ print(json.dumps(r))
             "restore_s_per_live_gb": round(rs / (live_bytes / GB), 4) if live_bytes and rs else None,
             "goal_resume_s": round(live_bytes / GB / 4, 3),
             "freed_gb_while_suspended": med(
-                [(c["gpu_used_before"] - c["gpu_used_suspended"]) / GB for c in good if c.get("gpu_used_before") is not None and c.get("gpu_used_suspended") is not None]
+                [
+                    (c["gpu_used_before"] - c["gpu_used_suspended"]) / GB
+                    for c in good
+                    if c.get("gpu_used_before") is not None and c.get("gpu_used_suspended") is not None
+                ]
             ),
         }
         s["goal_met"] = bool(to_serve is not None and to_serve <= s["goal_resume_s"])
@@ -375,18 +442,88 @@ print(json.dumps(r))
         self.log(f"SUMMARY {scen}: {json.dumps(s)}")
         return s
 
-    def scenario_a(self) -> None:
+    def scenario_a(self, key: str = "a", env: dict[str, str] | None = None) -> None:
+        """One engine process. key "a": default allocator; "a_exp": PYTORCH_CUDA_ALLOC_CONF=expandable_segments."""
         a = self.a
-        w = self.spawn("worker.py", ["--weights-gb", str(a.weights_gb), "--kv-gb", str(a.kv_gb), "--cached-gb", str(a.cached_gb)], "engine-a")
+        exp = key == "a_exp"
+        w = self.spawn(
+            "worker.py",
+            ["--weights-gb", str(a.weights_gb), "--kv-gb", str(a.kv_gb), "--cached-gb", str(a.cached_gb)],
+            f"engine-{key}",
+            env=env,
+        )
         info = w.ready(180)
         pid, port = info["pid"], info["port"]
-        self.log(f"(a) engine up: {info}")
-        A: dict[str, Any] = {"engine": info, "smi_bytes_at_start": self.gpu_procs().get(pid)}
-        self.res["scenarios"]["a"] = A
+        self.log(f"({key}) engine up: {info}")
+        A: dict[str, Any] = {"engine": info, "env": env or {}, "smi_bytes_at_start": self.gpu_procs().get(pid)}
+        self.res["scenarios"][key] = A
         A["state"] = self.cli("state", pid)
         self.save()
+        if not exp:
+            self.failure_paths(pid, port)
+        live = int(info["weights_bytes"])
+        n_plain, n_rel = (a.cycles_a, a.cycles_a_release) if not exp else (a.cycles_exp, a.cycles_exp_release)
 
-        # failure paths ---------------------------------------------------------------------------
+        def plain() -> None:
+            cyc: list[dict[str, Any]] = []
+            A["no_release"] = cyc
+            for i in range(1, n_plain + 1):
+                if not self.want(f"{key}/no_release#{i}", 90):
+                    break
+                cyc.append(
+                    self.cycle(
+                        f"{key}_no_release",
+                        i,
+                        pid,
+                        [port],
+                        [pid],
+                        tree=False,
+                        release=False,
+                        parallel=False,
+                        lend=(i == 1 and not exp),
+                    )
+                )
+                self.save()
+            if cyc:
+                A["summary_no_release"] = self.summarize(
+                    f"{key}_no_release", cyc, live, "everything allocated moves: weights + KV + cached blocks"
+                )
+            self.save()
+
+        def released() -> None:
+            cyc: list[dict[str, Any]] = []
+            A["release"] = cyc
+            for i in range(1, n_rel + 1):
+                if not self.want(f"{key}/release#{i}", 40):
+                    break
+                cyc.append(
+                    self.cycle(f"{key}_release", i, pid, [port], [pid], tree=False, release=True, parallel=False)
+                )
+                self.save()
+            if cyc:
+                note = "pre-suspend hook drops KV + empty_cache; post-resume hook regrows KV"
+                A["summary_release"] = self.summarize(
+                    f"{key}_release", cyc, live, note + (" (expandable segments)" if exp else "")
+                )
+            self.save()
+
+        def blocked() -> None:
+            if self.want(f"{key}/restore_blocked", 60):
+                A["restore_blocked"] = self.restore_blocked(pid, port)
+                self.save()
+
+        order = [released, blocked, plain] if exp else [plain, released, blocked]
+        for step in order:
+            step()
+        self.http(port, "POST", "/quit", timeout=10)
+        try:
+            w.p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.log(f"engine ({key}) did not exit on /quit: killing it")
+            w.stop(5)
+
+    def failure_paths(self, pid: int, port: int) -> None:
+        a = self.a
         fp = self.res["failure_paths"]
         self.http(port, "POST", "/busy?s=4")
         time.sleep(0.3)
@@ -394,10 +531,12 @@ print(json.dumps(r))
         fp["lock_timeout_busy"] = self.slim(r)
         if r.get("rc") == 0:  # the driver took the lock anyway: put it back
             fp["lock_timeout_busy"]["resume"] = self.slim(self.cli("resume", pid))
-        fp["lock_timeout_busy"]["state_after"] = (self.cli("state", pid).get("tree_state"))
+        fp["lock_timeout_busy"]["state_after"] = self.cli("state", pid).get("tree_state")
         time.sleep(4.0)
         fp["lock_timeout_busy"]["check_after"] = self.http(port, "GET", "/check")
-        self.log(f"failure path lock timeout: rc={r.get('rc')} error={r.get('error')} state_after={fp['lock_timeout_busy']['state_after']} check={fp['lock_timeout_busy']['check_after'].get('ok')}")
+        self.log(
+            f"failure path lock timeout: rc={r.get('rc')} error={r.get('error')} state_after={fp['lock_timeout_busy']['state_after']} check={fp['lock_timeout_busy']['check_after'].get('ok')}"
+        )
         sleeper = subprocess.Popen(["sleep", "120"])
         r = self.cli("suspend", sleeper.pid)
         fp["not_cuda_pid"] = self.slim(r, keep_discovery=True)
@@ -406,47 +545,24 @@ print(json.dumps(r))
         sleeper.wait()
         if not a.dry_run:
             ci = subprocess.Popen(
-                [sys.executable, "-c", "from cuda.bindings import driver as d; import sys, time; d.cuInit(0); print('x', flush=True); time.sleep(120)"],
-                stdout=subprocess.PIPE, env=self.env, text=True,
+                [
+                    sys.executable,
+                    "-c",
+                    "from cuda.bindings import driver as d; import sys, time; d.cuInit(0); print('x', flush=True); time.sleep(120)",
+                ],
+                stdout=subprocess.PIPE,
+                env=self.env,
+                text=True,
             )
             ci.stdout.readline()  # type: ignore[union-attr]
             r = self.cli("state", ci.pid)
             fp["cuinit_only_pid"] = self.slim(r, keep_discovery=True)
-            fp["cuinit_only_pid"]["maps_nvidia"] = (r.get("discovery") or {}).get("processes", [{}])[0].get("maps_nvidia") if r.get("discovery") else None
             self.log(f"cuInit-only pid: rc={r.get('rc')} error={r.get('error')} tree_state={r.get('tree_state')}")
             ci.kill()
             ci.wait()
         r = self.cli("resume", pid)
         fp["resume_running_is_noop"] = {"rc": r.get("rc"), "noop": r.get("noop")}
         self.save()
-
-        live = int(info["weights_bytes"])
-        # (a1) no release --------------------------------------------------------------------------
-        cyc: list[dict[str, Any]] = []
-        A["no_release"] = cyc
-        for i in range(1, a.cycles_a + 1):
-            if not self.want(f"a/no_release#{i}", 90):
-                break
-            cyc.append(self.cycle("a_no_release", i, pid, [port], [pid], tree=False, release=False, parallel=False, lend=(i == 1)))
-            self.save()
-        A["summary_no_release"] = self.summarize("a_no_release", cyc, live, "everything allocated moves: weights + KV + cached blocks")
-        self.save()
-        # (a2) release first ------------------------------------------------------------------------
-        cyc = []
-        A["release"] = cyc
-        for i in range(1, a.cycles_a_release + 1):
-            if not self.want(f"a/release#{i}", 40):
-                break
-            cyc.append(self.cycle("a_release", i, pid, [port], [pid], tree=False, release=True, parallel=False))
-            self.save()
-        A["summary_release"] = self.summarize("a_release", cyc, live, "pre-suspend hook drops KV + empty_cache; post-resume hook regrows KV")
-        self.save()
-        # (a3) restore while someone else holds the GPU ---------------------------------------------
-        if self.want("a/restore_oom", 60):
-            A["restore_blocked"] = self.restore_blocked(pid, port)
-            self.save()
-        self.http(port, "POST", "/quit")
-        w.p.wait(timeout=60)
 
     def restore_blocked(self, pid: int, port: int) -> dict[str, Any]:
         rel = f"POST http://127.0.0.1:{port}/release"
@@ -465,22 +581,33 @@ print(json.dumps(r))
         out["gpu_free_with_hog"] = (self.gpu_total() or 0) - (self.gpu_used() or 0)
         r = self.cli("resume", pid, "--post-resume-http", reg)
         out["resume_while_hogged"] = self.slim(r)
+        out["resume_while_hogged"]["memory_check"] = r.get("memory_check")
         out["state_while_hogged"] = self.cli("state", pid).get("tree_state")
         hog.say()
         hog.p.wait(timeout=60)
         r2 = self.cli("resume", pid, "--post-resume-http", reg)
         out["resume_after_hog_left"] = self.slim(r2)
-        out["check"] = self.http(port, "GET", "/check")
+        out["check"] = self.http(port, "GET", "/check", timeout=30)
         self.log(
             f"restore while another process holds the GPU: first resume rc={r.get('rc')} ({(r.get('error') or {}).get('message')}); "
-            f"state then {out['state_while_hogged']}; after it left: rc={r2.get('rc')}, check ok={out['check'].get('ok')}"
+            f"state then {out['state_while_hogged']}; after it left: rc={r2.get('rc')} ({(r2.get('error') or {}).get('message')}), "
+            f"restore {(r2.get('summary') or {}).get('restore_s')}s, check ok={out['check'].get('ok')}"
         )
         return out
 
     def scenario_b(self, ipc: bool) -> None:
         a = self.a
         key = "b_ipc" if ipc else "b"
-        args = ["--workers", str(a.workers), "--weights-gb", str(a.b_weights_gb), "--kv-gb", str(a.b_kv_gb), "--shared-gb", str(a.b_shared_gb)]
+        args = [
+            "--workers",
+            str(a.workers),
+            "--weights-gb",
+            str(a.b_weights_gb),
+            "--kv-gb",
+            str(a.b_kv_gb),
+            "--shared-gb",
+            str(a.b_shared_gb),
+        ]
         g = self.spawn("group.py", args + (["--ipc"] if ipc else []), f"group{'-ipc' if ipc else ''}")
         info = g.ready(240)
         parent = info["parent"]
@@ -489,7 +616,9 @@ print(json.dumps(r))
         self.log(f"({key}) group up: parent {parent}, workers {pids}")
         B: dict[str, Any] = {"group": info}
         self.res["scenarios"][key] = B
-        live = sum(int(w["weights_bytes"]) for w in info["workers"]) + (int(info["workers"][0]["shared_bytes"]) if ipc else 0)
+        live = sum(int(w["weights_bytes"]) for w in info["workers"]) + (
+            int(info["workers"][0]["shared_bytes"]) if ipc else 0
+        )
         seq: list[dict[str, Any]] = []
         par: list[dict[str, Any]] = []
         B["sequential"], B["parallel"] = seq, par
@@ -497,7 +626,21 @@ print(json.dumps(r))
         for i in range(1, n + 1):
             if not self.want(f"{key}/seq#{i}", 45):
                 break
-            seq.append(self.cycle(f"{key}_seq", i, parent, ports, pids, tree=True, release=False, parallel=False))
+            seq.append(
+                self.cycle(
+                    f"{key}_seq",
+                    i,
+                    parent,
+                    ports,
+                    pids,
+                    tree=True,
+                    release=False,
+                    parallel=False,
+                    verbose=ipc,
+                    cli_timeout=a.ipc_timeout_s if ipc else 240,
+                    check_timeout=20 if ipc else 120,
+                )
+            )
             self.save()
             if not seq[-1]["ok"]:
                 break
@@ -505,11 +648,29 @@ print(json.dumps(r))
             for i in range(1, n + 1):
                 if not self.want(f"{key}/parallel#{i}", 45):
                     break
-                par.append(self.cycle(f"{key}_par", i, parent, ports, pids, tree=True, release=False, parallel=True))
+                par.append(
+                    self.cycle(
+                        f"{key}_par",
+                        i,
+                        parent,
+                        ports,
+                        pids,
+                        tree=True,
+                        release=False,
+                        parallel=True,
+                        verbose=ipc,
+                        cli_timeout=a.ipc_timeout_s if ipc else 240,
+                        check_timeout=20 if ipc else 120,
+                    )
+                )
                 self.save()
-        B["summary_sequential"] = self.summarize(f"{key}_seq", seq, live, f"{a.workers} workers suspended as one tree, one process at a time")
+        B["summary_sequential"] = self.summarize(
+            f"{key}_seq", seq, live, f"{a.workers} workers suspended as one tree, one process at a time"
+        )
         if par:
-            B["summary_parallel"] = self.summarize(f"{key}_par", par, live, f"{a.workers} workers, each phase's calls concurrent")
+            B["summary_parallel"] = self.summarize(
+                f"{key}_par", par, live, f"{a.workers} workers, each phase's calls concurrent"
+            )
         self.save()
         g.stop()
 
@@ -517,7 +678,14 @@ print(json.dumps(r))
         try:
             self.env_info()
             self.h2d()
-            steps = [("a", self.scenario_a, 200), ("b", lambda: self.scenario_b(False), 60), ("b_ipc", lambda: self.scenario_b(True), 45)]
+            exp_env = {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}
+            table = {
+                "a": (lambda: self.scenario_a("a"), 200),
+                "a_exp": (lambda: self.scenario_a("a_exp", exp_env), 80),
+                "b": (lambda: self.scenario_b(False), 60),
+                "b_ipc": (lambda: self.scenario_b(True), 45),
+            }
+            steps = [(n, *table[n]) for n in self.a.scenarios.split(",") if n]
             for name, fn, need in steps:
                 if not self.want(name, need):
                     continue
@@ -542,8 +710,12 @@ print(json.dumps(r))
         self.res["table"] = rows
         h = self.res.get("h2d") or {}
         print("\n== cuda-checkpoint results ==", flush=True)
-        print(f"pinned H2D {h.get('pinned_h2d_gb_s')} GB/s, D2H {h.get('pinned_d2h_gb_s')} GB/s; pageable H2D {h.get('pageable_h2d_gb_s')} GB/s")
-        print("scenario | ok/cycles | live GB | moved GB | ckpt s | ckpt GB/s | restore s | restore GB/s | resume->serving s | goal s | s/moved GB | s/live GB | x pinned-H2D")
+        print(
+            f"pinned H2D {h.get('pinned_h2d_gb_s')} GB/s, D2H {h.get('pinned_d2h_gb_s')} GB/s; pageable H2D {h.get('pageable_h2d_gb_s')} GB/s"
+        )
+        print(
+            "scenario | ok/cycles | live GB | moved GB | ckpt s | ckpt GB/s | restore s | restore GB/s | resume->serving s | goal s | s/moved GB | s/live GB | x pinned-H2D"
+        )
         for r in rows:
             print(
                 f"{r['scenario']} | {r['cycles_ok']}/{r['cycles']} | {r['live_gb']} | {r['moved_gb']} | {r['checkpoint_s']} | {r['checkpoint_gb_s']} | "
@@ -568,6 +740,10 @@ def main() -> None:
     ap.add_argument("--b-kv-gb", type=float, default=1)
     ap.add_argument("--b-shared-gb", type=float, default=2)
     ap.add_argument("--cycles-b", type=int, default=2)
+    ap.add_argument("--cycles-exp", type=int, default=1, help="no-release cycles with expandable segments")
+    ap.add_argument("--cycles-exp-release", type=int, default=2)
+    ap.add_argument("--ipc-timeout-s", type=float, default=240, help="CLI timeout in the CUDA IPC scenario")
+    ap.add_argument("--scenarios", default="a,b,b_ipc", help="comma list of a, a_exp, b, b_ipc")
     a = ap.parse_args()
     Measure(a).run()
 

@@ -9,6 +9,7 @@ control channel:
     POST /release  drop the KV cache, then torch.cuda.empty_cache()  (the pre-suspend hook)
     POST /regrow   allocate and fill the KV cache again               (the post-resume hook)
     POST /busy?s=N keep a CUDA call in flight for ~N s (a kernel + synchronize, in a thread)
+    POST /drop_shared  an IPC importer drops the buffer it imported (ipc_probe.py)
     POST /quit     exit
 
 Modes: `serve` (one engine process), `borrow` (grab N GB of GPU memory, hold until stdin closes
@@ -225,6 +226,11 @@ def make_handler(engine: Engine, stop: threading.Event) -> type[BaseHTTPRequestH
                 if u.path == "/regrow":
                     with engine.lock:
                         return self._send(200, engine.regrow())
+                if u.path == "/drop_shared":  # an IPC importer closes its mapping of the exporter's buffer
+                    with engine.lock:
+                        engine.shared, engine.shared_sum = None, None
+                        engine.be.release()
+                    return self._send(200, {"dropped": True})
                 if u.path == "/busy":
                     s = float(q.get("s", ["3"])[0])
                     threading.Thread(target=engine.be.busy, args=(s,), daemon=True).start()
@@ -249,7 +255,9 @@ def make_backend(name: str, unit: int) -> Any:
     return TorchBackend(unit) if name == "torch" else PyBackend(unit)
 
 
-def serve(cfg: dict[str, Any], rank: int = 0, ready: Any = None, share_out: list[Any] | None = None, share_in: Any = None) -> None:
+def serve(
+    cfg: dict[str, Any], rank: int = 0, ready: Any = None, share_out: list[Any] | None = None, share_in: Any = None
+) -> None:
     """Build the engine, start the control server, announce READY, serve until /quit."""
     unit = int(cfg["unit"])
     be = make_backend(cfg["backend"], unit)
@@ -297,7 +305,11 @@ def borrow(cfg: dict[str, Any]) -> None:
             err = repr(e)[:200]
             break
         got += step
-    print("READY " + json.dumps({"pid": os.getpid(), "borrowed_bytes": got, "seconds": time.perf_counter() - t0, "error": err}), flush=True)
+    print(
+        "READY "
+        + json.dumps({"pid": os.getpid(), "borrowed_bytes": got, "seconds": time.perf_counter() - t0, "error": err}),
+        flush=True,
+    )
     sys.stdin.readline()
 
 

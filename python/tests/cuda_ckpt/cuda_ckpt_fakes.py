@@ -103,15 +103,21 @@ class FakeDriver:
 
 
 class FakeGpu:
-    """GpuMemoryReader over a FakeDriver: a process holds its bytes unless checkpointed."""
+    """GpuMemoryReader over a FakeDriver: a process holds its bytes unless checkpointed;
+    `other_used` is memory some other engine holds meanwhile."""
 
     source = "fake"
 
-    def __init__(self, drv: FakeDriver) -> None:
+    def __init__(self, drv: FakeDriver, total: int = 80 << 30) -> None:
         self.drv = drv
+        self.total = total
+        self.other_used = 0
 
     def per_process(self) -> dict[int, int] | None:
         return {p: b for p, b in self.drv.gpu_bytes.items() if self.drv.states.get(p) is not C}
 
     def device_used(self) -> int | None:
-        return sum(self.per_process().values())
+        return sum(self.per_process().values()) + self.other_used
+
+    def device_free(self) -> int | None:
+        return self.total - self.device_used()

@@ -8,6 +8,7 @@ rollback logic; `cuda-bindings` is imported only when `CudaBindingsDriver` is bu
 
 from .core import (
     Coordinator,
+    InsufficientGpuMemory,
     InvalidState,
     NoSuchProcess,
     NotCudaProcess,
@@ -24,6 +25,7 @@ from .driver import (
 )
 from .gpumem import GpuMemoryReader, default_reader
 from .hooks import CallableHook, Hook, HttpHook
+from .ledger import Ledger
 from .proctree import has_nvidia_mappings, process_tree
 
 __all__ = [
@@ -37,7 +39,9 @@ __all__ = [
     "GpuMemoryReader",
     "Hook",
     "HttpHook",
+    "InsufficientGpuMemory",
     "InvalidState",
+    "Ledger",
     "NoSuchProcess",
     "NotCudaProcess",
     "OperationFailed",

@@ -13,10 +13,13 @@ from .core import Coordinator, OperationFailed
 from .driver import CheckpointDriver, CudaBindingsDriver, CudaCkptError
 from .gpumem import GpuMemoryReader, NullReader, default_reader
 from .hooks import HttpHook
+from .ledger import Ledger
 
 EXIT_CODES = """exit codes: 0 ok; 2 usage; 3 driver/bindings lack the checkpoint API; 4 no such process or no CUDA
 process; 5 lock timeout (all running again); 6 permission; 7 a step failed (rolled back); 8 rollback
-incomplete (see final_states); 9 hook failed; 10 processes in a state that forbids the action"""
+incomplete (see final_states); 9 hook failed; 10 processes in a state that forbids the action;
+11 resume refused: the restore would not fit in the free GPU memory (nothing touched; retry later);
+12 a restore failed: the engine cannot be resumed (kill it and start it again)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--tree", action="store_true", help="act on every CUDA process of the tree under --pid")
         s.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
         s.add_argument("--tree-method", choices=("auto", "children", "scan"), default="auto", help=argparse.SUPPRESS)
+        s.add_argument(
+            "-v", "--verbose", action="store_true", help="log each driver call on stderr as it starts and ends"
+        )
         if name != "state":
             s.add_argument(
                 "--parallel",
@@ -52,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
                 help="'[METHOD ]URL[ BODY]' called after resume (and, on suspend, when a failed suspend is rolled back)",
             )
             s.add_argument("--hook-timeout-s", type=float, default=120.0)
+        if name == "resume":
+            s.add_argument(
+                "--force",
+                action="store_true",
+                help="restore even if the free GPU memory looks too small for what the processes held at suspend",
+            )
         if name == "suspend":
             s.add_argument(
                 "--timeout-ms", type=int, default=30_000, help="lock timeout per process, ms (0: wait forever)"
@@ -111,13 +123,21 @@ def main(
             gpu = gpu_factory()
         except Exception:
             gpu = NullReader()
-        coord = Coordinator(driver, gpu=gpu, parallel=getattr(args, "parallel", False))
+        on_step = None
+        if args.verbose:
+
+            def on_step(msg: str) -> None:
+                print(f"[{time.perf_counter() - t0:8.3f}s] {msg}", file=sys.stderr, flush=True)
+
+        coord = Coordinator(
+            driver, gpu=gpu, parallel=getattr(args, "parallel", False), ledger=Ledger(), on_step=on_step
+        )
         disc = coord.discover(args.pid, tree=args.tree, method=args.tree_method)
         out["discovery"] = disc
         if args.action == "suspend":
             rep = coord.suspend(disc["targets"], timeout_ms=args.timeout_ms, pre_hooks=pre, post_hooks=post)
         elif args.action == "resume":
-            rep = coord.resume(disc["targets"], post_hooks=post)
+            rep = coord.resume(disc["targets"], post_hooks=post, force=args.force)
         else:
             rep = coord.state(disc["targets"])
         out.update(rep)

@@ -21,6 +21,7 @@ from typing import Any
 from .driver import CheckpointDriver, CudaCkptError, DriverCallError, ProcessState
 from .gpumem import GpuMemoryReader, NullReader
 from .hooks import Hook
+from .ledger import Ledger
 from .proctree import cmdline, has_nvidia_mappings, owner_uid, pid_exists, process_tree, read_ppid
 
 GB = 1e9
@@ -46,15 +47,41 @@ class InvalidState(CudaCkptError):
     exit_code = 10
 
 
+class InsufficientGpuMemory(CudaCkptError):
+    """Resume refused before touching anything: the restore would not fit in the free GPU memory."""
+
+    kind = "insufficient_gpu_memory"
+    exit_code = 11
+
+    def __init__(self, message: str, need: int, free: int) -> None:
+        super().__init__(message)
+        self.need, self.free = need, free
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "need_bytes": self.need, "free_bytes": self.free}
+
+
+# Slack kept free beyond what the processes held at suspend when checking that a restore fits.
+RESTORE_MARGIN_BYTES = 256 << 20
+
+
 class OperationFailed(CudaCkptError):
     """A step failed. `report` holds what was done, the rollback, and the final states.
 
     kind: lock_timeout (5), permission (6), operation_failed (7, rolled back cleanly),
     rollback_incomplete (8: some process is NOT back in its starting state — see report.final_states),
-    hook_failed (9).
+    hook_failed (9), restore_failed (12: a process could not be restored; on driver 580 it stays
+    checkpointed for good — kill the engine and start it again).
     """
 
-    EXIT = {"lock_timeout": 5, "permission": 6, "operation_failed": 7, "rollback_incomplete": 8, "hook_failed": 9}
+    EXIT = {
+        "lock_timeout": 5,
+        "permission": 6,
+        "operation_failed": 7,
+        "rollback_incomplete": 8,
+        "hook_failed": 9,
+        "restore_failed": 12,
+    }
 
     def __init__(self, kind: str, message: str, report: dict[str, Any]) -> None:
         super().__init__(message)
@@ -85,6 +112,8 @@ class Coordinator:
         clock: Callable[[], float] = time.perf_counter,
         proc_root: str = "/proc",
         self_pid: int | None = None,
+        ledger: Ledger | None = None,
+        on_step: Callable[[str], None] | None = None,
     ) -> None:
         self.driver = driver
         self.gpu = gpu or NullReader()
@@ -92,6 +121,8 @@ class Coordinator:
         self.clock = clock
         self.proc_root = proc_root
         self.self_pid = os.getpid() if self_pid is None else self_pid
+        self.ledger = ledger
+        self.on_step = on_step
         self._mu = threading.Lock()
         self._steps: list[dict[str, Any]] = []
         self._t0 = clock()
@@ -179,12 +210,18 @@ class Coordinator:
 
         def one(p: int) -> BaseException | None:
             t0 = self.clock()
+            if self.on_step:
+                self.on_step(f"{phase}: {op} pid {p} ...")
             try:
                 fn(p)
             except Exception as e:  # any failure counts; the driver's are DriverCallError
                 self._record(op, p, t0, False, e, phase)
+                if self.on_step:
+                    self.on_step(f"{phase}: {op} pid {p} FAILED after {self.clock() - t0:.3f}s: {e}")
                 return e
             self._record(op, p, t0, True, None, phase)
+            if self.on_step:
+                self.on_step(f"{phase}: {op} pid {p} ok {self.clock() - t0:.3f}s")
             return None
 
         if self.parallel and len(pids) > 1:
@@ -388,14 +425,41 @@ class Coordinator:
             "checkpoint_gb_per_s": round(total / GB / ck, 3) if total and ck > 0 else None,
         }
         report["final_states"] = {p: (s.value if s else None) for p, s in self._states(pids).items()}
+        if self.ledger is not None:
+            for p, b in (before.get("per_pid") or {}).items():
+                if b:
+                    self.ledger.save(p, b)
         report["ok"] = True
         return self._finish(report, t_start)
 
-    def resume(self, pids: Sequence[int], *, post_hooks: Sequence[Hook] = ()) -> dict[str, Any]:
+    def _check_room(self, to_restore: Sequence[int], report: dict[str, Any]) -> None:
+        """Refuse (touching nothing) a restore that cannot fit in the free GPU memory."""
+        if self.ledger is None or not to_restore:
+            return
+        held = {p: self.ledger.load(p) for p in to_restore}
+        need = sum(b for b in held.values() if b)
+        free = self.gpu.device_free()
+        report["memory_check"] = {
+            "need_bytes": need,
+            "free_bytes": free,
+            "margin_bytes": RESTORE_MARGIN_BYTES,
+            "per_pid": held,
+        }
+        if need and free is not None and need + RESTORE_MARGIN_BYTES > free:
+            raise InsufficientGpuMemory(
+                f"restore needs {need / GB:.2f} GB of GPU memory (what the processes held at suspend) but "
+                f"{free / GB:.2f} GB is free: let the other engine release the GPU, then resume again (nothing was "
+                "touched; a restore that runs out of memory can leave the process unrecoverable)",
+                need,
+                free,
+            )
+
+    def resume(self, pids: Sequence[int], *, post_hooks: Sequence[Hook] = (), force: bool = False) -> dict[str, Any]:
         """-> RUNNING for every pid: restore all CHECKPOINTED, then unlock all LOCKED, then hooks.
 
-        If a restore fails (typically: the GPU lacks room), what this call restored is checkpointed
-        again, so the tree stays suspended as a whole and `resume` can be retried.
+        First checks that what the processes held at suspend fits in the free GPU memory
+        (InsufficientGpuMemory otherwise; `force` skips the check). If a restore still fails, what
+        this call restored is checkpointed again, so the tree stays suspended as a whole.
         """
         pids = list(pids)
         report = self._new_report("resume", pids)
@@ -413,6 +477,8 @@ class Coordinator:
             raise InvalidState(f"cannot resume: processes in states {bad}")
 
         to_restore = [p for p in pids if states[p] is ProcessState.CHECKPOINTED]
+        if not force:
+            self._check_room(to_restore, report)
         restored, failed, secs = self._phase(
             "restore", to_restore, self.driver.restore, stop_on_error=True, phase="resume"
         )
@@ -432,8 +498,12 @@ class Coordinator:
             raise self._fail(
                 report,
                 t_start,
-                "operation_failed",
-                f"restore of pid {p} failed ({e}); the tree is left suspended as a whole: free GPU memory and retry resume",
+                "restore_failed",
+                f"restore of pid {p} failed ({e}); the other processes were checkpointed again, so the tree is "
+                "suspended as a whole. On driver 580 a process whose restore failed could not be restored again "
+                "(the next try returned CUDA_ERROR_OPERATING_SYSTEM): kill the engine's processes and start it "
+                "again. Known causes: too little free GPU memory (resume checks this first unless --force), a "
+                "process that imported CUDA IPC memory from another process (CUDA_ERROR_INVALID_VALUE)",
             )
 
         to_unlock = [p for p in pids if states[p] is ProcessState.LOCKED or p in restored]
@@ -449,6 +519,9 @@ class Coordinator:
 
         after = self._bytes(pids)
         report["bytes_after"] = after
+        if self.ledger is not None:
+            for p in pids:
+                self.ledger.drop(p)
         total = after.get("total")
         rs = report["timings_s"]["restore"]
         report["summary"] = {

@@ -18,6 +18,10 @@ class GpuMemoryReader(Protocol):
         """Bytes of GPU memory in use on all GPUs together; None if unknown."""
         ...
 
+    def device_free(self) -> int | None:
+        """Bytes of GPU memory free on all GPUs together; None if unknown."""
+        ...
+
 
 class NullReader:
     source = "none"
@@ -26,6 +30,9 @@ class NullReader:
         return None
 
     def device_used(self) -> int | None:
+        return None
+
+    def device_free(self) -> int | None:
         return None
 
 
@@ -49,6 +56,9 @@ class NvmlReader:
 
     def device_used(self) -> int | None:
         return sum(int(self._nv.nvmlDeviceGetMemoryInfo(h).used) for h in self._handles)
+
+    def device_free(self) -> int | None:
+        return sum(int(self._nv.nvmlDeviceGetMemoryInfo(h).free) for h in self._handles)
 
 
 class NvidiaSmiReader:
@@ -81,14 +91,20 @@ class NvidiaSmiReader:
             out[pid] = out.get(pid, 0) + mib * 1024 * 1024
         return out
 
-    def device_used(self) -> int | None:
-        rows = self._query(["--query-gpu=memory.used"])
+    def _gpu_sum(self, field: str) -> int | None:
+        rows = self._query([f"--query-gpu={field}"])
         if rows is None:
             return None
         try:
             return sum(int(r[0]) for r in rows) * 1024 * 1024
         except (ValueError, IndexError):
             return None
+
+    def device_used(self) -> int | None:
+        return self._gpu_sum("memory.used")
+
+    def device_free(self) -> int | None:
+        return self._gpu_sum("memory.free")
 
 
 def default_reader() -> GpuMemoryReader:
