@@ -1,4 +1,6 @@
 import { mergeConfig } from "vitest/config";
 import { sharedTestConfig } from "../../vitest.shared.ts";
 
-export default mergeConfig(sharedTestConfig, {});
+// Golden files (src/__golden__) are written only by `vitest run -u` (`pnpm golden:update`):
+// "none" makes a missing golden file a failure locally too, not just in CI.
+export default mergeConfig(sharedTestConfig, { test: { update: "none" } });

@@ -1,0 +1,64 @@
+import type { DeploymentConfigV1Input } from "@thaw/config";
+import { sglang } from "@thaw/engine-sglang";
+import { vllm } from "@thaw/engine-vllm";
+import type { GeneratedApp, GenerateOptions } from "../app/generate.ts";
+import { renderApp } from "../app/render.ts";
+
+export const plugins = [vllm, sglang];
+
+/** renderApp with the real vLLM and SGLang plugins. */
+export function render(config: DeploymentConfigV1Input | unknown, options?: GenerateOptions): GeneratedApp {
+  return renderApp({ config, plugins, ...(options ? { options } : {}) });
+}
+
+/** The text of a decorator call, e.g. `@app.cls(` … `)`, at any indentation. */
+export function decorator(source: string, name: string): string {
+  const m = new RegExp(`^( *)@${name.replaceAll(".", "\\.")}\\(`, "m").exec(source);
+  if (!m) throw new Error(`no @${name}( in the source`);
+  const line = source.slice(m.index).split("\n")[0]!;
+  if (line.endsWith(")")) return line;
+  const end = source.indexOf(`\n${m[1]})\n`, m.index);
+  return source.slice(m.index, end + m[1]!.length + 2);
+}
+
+/** The right-hand side of a top-level `NAME = …` assignment, as source text. */
+export function assigned(source: string, name: string): string {
+  const m = new RegExp(`^${name} = (.*)$`, "m").exec(source);
+  if (!m) throw new Error(`no ${name} = in the source`);
+  return m[1]!.replace(/ {2}# .*$/, "");
+}
+
+/**
+ * The body of a function or method (its lines up to the next line at its own indentation
+ * or less); `signature` is how the def starts, e.g. `start_engine(` or `wake_up(self`.
+ */
+export function body(source: string, signature: string): string {
+  const lines = source.split("\n");
+  const i = lines.findIndex((l) => l.trimStart().startsWith(`def ${signature}`));
+  if (i < 0) throw new Error(`no def ${signature} in the source`);
+  const indent = lines[i]!.length - lines[i]!.trimStart().length;
+  const out: string[] = [];
+  for (const l of lines.slice(i + 1)) {
+    if (l.trim() && l.length - l.trimStart().length <= indent) break;
+    out.push(l);
+  }
+  return out.join("\n");
+}
+
+/**
+ * The elements of ENGINE_CMD as emitted, decoded (for the simple literals presets use;
+ * python/tests/codegen reads every app's with Python's own ast.literal_eval).
+ */
+export function engineCmd(source: string): string[] {
+  const start = source.indexOf("ENGINE_CMD = [");
+  const end = source.indexOf("\n]\n", start);
+  return source
+    .slice(start, end)
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim().replace(/,$/, ""))
+    .map((lit) =>
+      lit.startsWith("'") ? `"${lit.slice(1, -1).replaceAll("\\'", "'").replaceAll('"', '\\"')}"` : lit,
+    )
+    .map((lit) => JSON.parse(lit) as string);
+}

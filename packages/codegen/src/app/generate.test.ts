@@ -1,0 +1,361 @@
+import {
+  ConfigError,
+  type DeploymentConfigV1Input,
+  type EnginePluginV1,
+  parseDeployment,
+  presets,
+  UnsupportedSpecificationError,
+  validateDeployment,
+} from "@thaw/config";
+import { vllm } from "@thaw/engine-vllm";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { configArbitrary } from "../__fixtures__/configs.ts";
+import { assigned, body, decorator, engineCmd, render } from "../__fixtures__/render.ts";
+import { scenarios } from "../__fixtures__/scenarios.ts";
+import { CodegenError, EnginePluginContractError } from "./errors.ts";
+import { generateApp } from "./generate.ts";
+
+const revision = "0123456789abcdef0123456789abcdef01234567";
+const base = {
+  version: 1 as const,
+  model: { id: "Qwen/Qwen3-8B-FP8", revision },
+  engine: { kind: "vllm" as const },
+};
+const withBase = (extra: Partial<DeploymentConfigV1Input>): DeploymentConfigV1Input =>
+  ({ ...base, ...extra }) as DeploymentConfigV1Input;
+
+/** Every fixed config plus a seeded sample of random valid ones. */
+function manyApps(n = 120) {
+  const configs: unknown[] = [...presets.map((p) => p.config), ...Object.values(scenarios)];
+  for (const c of fc.sample(configArbitrary(), { numRuns: n * 3, seed: 99 })) {
+    if (configs.length >= n + 10) break;
+    if (validateDeployment(c).ok) configs.push(c);
+  }
+  return configs.flatMap((c) => {
+    try {
+      return [render(c)];
+    } catch (e) {
+      if (e instanceof CodegenError) return [];
+      throw e;
+    }
+  });
+}
+const apps = manyApps();
+
+describe("generateApp", () => {
+  it("is deterministic: the same config and plugin give the same bytes", () => {
+    for (const preset of presets) expect(render(preset.config).source).toBe(render(preset.config).source);
+  });
+
+  it("names the file app.py and returns the plan it was made from", () => {
+    const app = render(base);
+    expect(app.fileName).toBe("app.py");
+    expect(app.plan.ports).toEqual({ public: 8000, engine: 8001 });
+    expect(app.plan.className).toBe("VllmServer");
+  });
+
+  it("never emits removed Modal names, in any emitted app", () => {
+    // MODAL_FACTS.md §5: these raise at import in modal 1.6.4 (or do not exist).
+    const removed =
+      /keep_warm|concurrency_limit|container_idle_timeout|allow_concurrent_inputs|modal\.gpu\b|\bMount\b|web_endpoint\b/;
+    expect(apps.length).toBeGreaterThan(100);
+    for (const app of apps) expect(app.source).not.toMatch(removed);
+  });
+
+  it("never runs a shell, and never writes the API key: it joins argv from the secret's variable", () => {
+    for (const app of apps) {
+      expect(app.source).not.toContain("shell=True");
+      expect(app.source).toContain("subprocess.Popen(cmd");
+    }
+    const app = render(withBase({ secrets: { apiKey: "my-key", apiKeyEnv: "MY_KEY" } }));
+    expect(body(app.source, "start_engine(")).toContain('cmd += ["--api-key", os.environ["MY_KEY"]]');
+    expect(assigned(app.source, "API_KEY_ENV")).toBe('"MY_KEY"');
+    expect(app.source).toContain("start_guard(os.environ[API_KEY_ENV])");
+    expect(engineCmd(app.source)).not.toContain("--api-key");
+  });
+
+  it("binds the engine to 127.0.0.1 next to the public port; only the guard listens on 0.0.0.0", () => {
+    for (const app of apps) {
+      const argv = app.plan.launch.argv;
+      expect(argv[argv.indexOf("--host") + 1]).toBe("127.0.0.1");
+      expect(argv[argv.indexOf("--port") + 1]).toBe(String(app.plan.ports.engine));
+      expect(app.source.match(/0\.0\.0\.0/g)).toHaveLength(2); // the guard's bind, and its docstring
+    }
+    expect(render(withBase({ serving: { port: 65_535 } })).plan.ports).toEqual({
+      public: 65_535,
+      engine: 65_534,
+    });
+  });
+
+  it("leaves no dead code: every top-level function and constant is used", () => {
+    const entrypoints = new Set(["test", "app"]);
+    for (const app of apps) {
+      const names = [...app.source.matchAll(/^(?:def (\w+)\(|([A-Za-z_]\w*) = )/gm)].map(
+        (m) => m[1] ?? m[2]!,
+      );
+      for (const name of new Set(names)) {
+        if (entrypoints.has(name)) continue;
+        const uses = app.source.match(new RegExp(`\\b${name}\\b`, "g"))?.length ?? 0;
+        const definitions = names.filter((n) => n === name).length;
+        expect(uses, `${name} is defined but never used`).toBeGreaterThan(definitions);
+      }
+    }
+  });
+
+  it("emits only the lifecycle helpers the recipe uses", () => {
+    const plain = render(withBase({ snapshot: { enabled: false, gpu: false } })).source;
+    for (const fn of ["warmup", "sleep", "wake_up", "wait_for"]) expect(plain).not.toContain(`def ${fn}(`);
+    const noWarmup = render(withBase({ snapshot: { warmupRequests: 0 } })).source;
+    expect(noWarmup).not.toContain("def warmup(");
+    expect(noWarmup).toContain("def sleep(");
+  });
+});
+
+describe("serving styles", () => {
+  it("web-server + snapshots: @app.cls, @modal.concurrent below it, enter(snap=True/False), web_server, exit", () => {
+    const src = render(withBase({ scaling: { maxInputs: 20, targetInputs: 10 } })).source;
+    const cls = decorator(src, "app.cls");
+    expect(cls).toContain("enable_memory_snapshot=True");
+    expect(cls).toContain('experimental_options={"enable_gpu_snapshot": True}');
+    expect(src).toContain(`${cls}\n@modal.concurrent(max_inputs=20, target_inputs=10)\nclass VllmServer:`);
+    const order = [
+      "@modal.enter(snap=True)",
+      "@modal.enter(snap=False)",
+      "@modal.web_server(port=PORT",
+      "@modal.exit()",
+    ];
+    const at = order.map((d) => src.indexOf(d));
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(body(src, "serve(self")).toContain("start_guard(");
+  });
+
+  it("CPU-only snapshots leave the GPU snapshot option out", () => {
+    const cls = decorator(render(withBase({ snapshot: { enabled: true, gpu: false } })).source, "app.cls");
+    expect(cls).toContain("enable_memory_snapshot=True");
+    expect(cls).not.toContain("experimental_options");
+  });
+
+  it("web-server without snapshots: seed 001's @app.function + @modal.concurrent + @modal.web_server", () => {
+    const src = render(withBase({ snapshot: { enabled: false, gpu: false } })).source;
+    expect(src).toMatch(
+      /\n\)\n@modal\.concurrent\(max_inputs=32\)\n@modal\.web_server\(port=PORT, startup_timeout=STARTUP_TIMEOUT\)\ndef serve\(\):/,
+    );
+    expect(src).not.toContain("enable_memory_snapshot");
+    expect(src).not.toContain("@modal.enter");
+  });
+
+  it("server: @app.server with port, target/max concurrency, startup timeout and auth; no @modal.concurrent, no timeout", () => {
+    const app = render(
+      withBase({ serving: { style: "server" }, scaling: { maxInputs: 16, targetInputs: 8, timeout: 900 } }),
+    );
+    const server = decorator(app.source, "app.server");
+    for (const arg of [
+      "port=PORT",
+      "target_concurrency=8",
+      "max_concurrency=16",
+      "startup_timeout=STARTUP_TIMEOUT",
+      "unauthenticated=True",
+    ]) {
+      expect(server).toContain(arg);
+    }
+    expect(server).not.toMatch(/\btimeout=|\bregion=/);
+    expect(app.source).not.toContain("@modal.concurrent");
+    expect(app.source).not.toContain("@modal.web_server");
+    // MODAL_FACTS §4: snapshots apply to @app.server too.
+    expect(server).toContain("enable_memory_snapshot=True");
+    expect(body(app.source, "wake_up(self")).toContain("start_guard(");
+    expect(app.warnings.map((w) => w.code)).toContain("server_no_timeout");
+  });
+
+  it("proxy auth: requires_proxy_auth=True on the web server, unauthenticated=False on @app.server", () => {
+    expect(
+      decorator(render(withBase({ serving: { proxyAuth: true } })).source, "modal.web_server"),
+    ).toContain("requires_proxy_auth=True");
+    expect(
+      decorator(render(withBase({ serving: { proxyAuth: true, style: "server" } })).source, "app.server"),
+    ).toContain("unauthenticated=False");
+  });
+
+  it("regions: region= on @app.cls, compute_region= on @app.server", () => {
+    expect(decorator(render(withBase({ scaling: { region: "us-east" } })).source, "app.cls")).toContain(
+      'region="us-east"',
+    );
+    const server = decorator(
+      render(withBase({ serving: { style: "server" }, scaling: { region: ["eu", "us-east"] } })).source,
+      "app.server",
+    );
+    expect(server).toContain('compute_region=["eu", "us-east"]');
+  });
+
+  it("sets min/max/buffer containers only when the config does", () => {
+    const none = decorator(render(base).source, "app.cls");
+    expect(none).not.toMatch(/min_containers|max_containers|buffer_containers/);
+    const all = decorator(
+      render(withBase({ scaling: { minContainers: 1, maxContainers: 3, bufferContainers: 2 } })).source,
+      "app.cls",
+    );
+    for (const arg of ["min_containers=1", "max_containers=3", "buffer_containers=2"])
+      expect(all).toContain(arg);
+  });
+});
+
+describe("engine plugin facts reach the app", () => {
+  it("fast boot toggles eager mode and several GPUs set tensor parallelism (the plugin's flags)", () => {
+    const app = render(
+      withBase({ engine: { kind: "vllm", fastBoot: true }, resources: { gpu: "H100", count: 2 } }),
+    );
+    expect(app.plan.launch.argv).toContain("--enforce-eager");
+    const argv = app.plan.launch.argv;
+    expect(argv[argv.indexOf("--tensor-parallel-size") + 1]).toBe("2");
+    expect(assigned(app.source, "GPU")).toBe('"H100:2"');
+  });
+
+  it("SGLang's DeepGEMM precompile runs at build time with the GPU and its volumes", () => {
+    const src = render({
+      ...base,
+      engine: { kind: "sglang" },
+      caches: { deepgemm: "deepgemm-cache" },
+    }).source;
+    expect(src).toContain("def compile_deep_gemm():");
+    expect(body(src, "compile_deep_gemm(")).toContain(
+      'if os.environ.get("SGLANG_ENABLE_JIT_DEEPGEMM", "").lower() in ("", "0", "false"):',
+    );
+    expect(src).toMatch(
+      /image = image\.run_function\(\n {4}compile_deep_gemm,\n {4}gpu=GPU,\n {4}volumes=\{/,
+    );
+  });
+
+  it("baked weights: a build-time snapshot_download, no weights volume, the HF token when there is one", () => {
+    const src = render(withBase({ caches: { bakeWeights: true }, secrets: { huggingface: "hf" } })).source;
+    expect(body(src, "download_weights(")).toMatch(
+      /snapshot_download\(\s+"Qwen\/Qwen3-8B-FP8",\s+revision="0123456789abcdef/,
+    );
+    expect(src).toContain("image = image.run_function(download_weights, secrets=[hf_secret])");
+    expect(src).not.toContain("weights_volume");
+  });
+
+  it("pip with the extra index when one is set, uv otherwise", () => {
+    expect(render(base).source).toContain('image = image.uv_pip_install("vllm==');
+    const src = render(
+      withBase({ engine: { kind: "vllm", extraIndexUrl: "https://download.pytorch.org/whl/cu128" } }),
+    ).source;
+    expect(src).toContain('extra_index_url="https://download.pytorch.org/whl/cu128"');
+    expect(src).toContain("image = image.pip_install(");
+  });
+});
+
+describe("other plugins' shapes", () => {
+  const config = parseDeployment(withBase({ secrets: { apiKey: "k" } }));
+
+  it("optional secret flags join argv only when their variable is set", () => {
+    const optional: EnginePluginV1 = {
+      ...vllm,
+      launch: (c, ctx) => ({
+        ...vllm.launch(c, ctx),
+        argsFromEnv: [{ flag: "--api-key", env: "THAW_API_KEY", optional: true }],
+      }),
+    };
+    expect(body(generateApp(config, optional).source, "start_engine(")).toContain(
+      'if "THAW_API_KEY" in os.environ:\n        cmd += ["--api-key", os.environ["THAW_API_KEY"]]',
+    );
+  });
+
+  it("a recipe without sleep: no sleep/wake helpers, the snap=False method still tells restored from cold", () => {
+    const noSleep: EnginePluginV1 = {
+      ...vllm,
+      capabilities: { sleep: false, cudaCheckpoint: false },
+      snapshotRecipe: () => ({ beforeSnapshot: ["start", "waitReady", "warmup"], afterRestore: [], env: [] }),
+    };
+    const src = generateApp(config, noSleep).source;
+    for (const fn of ["def sleep(", "def wake_up(", "def wait_for("]) expect(src).not.toContain(fn);
+    expect(body(src, "restore(self")).toContain(
+      'BOOT["restored"] = os.environ.get("MODAL_TASK_ID") != self.snapshot_task',
+    );
+  });
+
+  it("a build step without a GPU, volumes or an env switch runs unconditionally", () => {
+    const step: EnginePluginV1 = {
+      ...vllm,
+      image: (c) => ({
+        ...vllm.image(c),
+        buildSteps: [{ name: "class", description: "x", argv: ["echo", "{}\"'"], gpu: false, volumes: [] }],
+      }),
+    };
+    const src = generateApp(config, step).source;
+    expect(src).toContain("def class_():"); // a keyword never becomes a name
+    expect(src).toContain("image = image.run_function(class_)");
+    expect(body(src, "class_(")).not.toContain("os.environ");
+  });
+});
+
+describe("errors and warnings", () => {
+  it("refuses a Volume mounted twice (the SDK refuses it at deploy), naming the field and the fix", () => {
+    const config = withBase({ caches: { weights: "one", compile: "one" } });
+    expect(() => render(config)).toThrow(CodegenError);
+    try {
+      render(config);
+    } catch (e) {
+      const issue = (e as CodegenError).issues[0]!;
+      expect(issue).toMatchObject({ code: "volume_mounted_twice", path: ["caches", "compile"] });
+      expect(issue.fix).toMatch(/caches\.compile/);
+      expect((e as Error).message).toContain("caches.compile");
+    }
+    expect(render(config, { unchecked: true }).source).toContain('modal.Volume.from_name("one"');
+  });
+
+  it("refuses env values with line breaks (Modal's image builder writes one ENV line each)", () => {
+    expect(() => render(withBase({ env: { X: "a\nb" } }))).toThrow(/env\.X contains a line break/);
+    expect(render(withBase({ env: { X: 'a\\nb "q" {}' } })).source).toContain('"X": \'a\\\\nb "q" {}\'');
+  });
+
+  it("surfaces the config's warnings (multi-GPU snapshots) and says so next to the snapshot flag", () => {
+    const app = render(withBase({ resources: { gpu: "H100", count: 2 } }));
+    expect(app.warnings.find((w) => w.code === "snapshot_multi_gpu")).toMatchObject({
+      field: "snapshot.enabled",
+      source: "config",
+    });
+    expect(decorator(app.source, "app.cls")).toMatch(
+      /# Modal documents GPU snapshots as mostly incompatible with multi-GPU containers:\s+# test restores/,
+    );
+  });
+
+  it("passes on the plugin's warnings and its own", () => {
+    const codes = (c: DeploymentConfigV1Input) => render(c).warnings.map((w) => `${w.source}:${w.code}`);
+    expect(codes(withBase({ snapshot: { sleepLevel: 2 } }))).toContain("plugin:sleep_level_2");
+    expect(codes(withBase({ env: { HF_XET_HIGH_PERFORMANCE: "0" } }))).toContain(
+      "codegen:env_overrides_engine",
+    );
+    expect(codes(withBase({ engine: { kind: "vllm", pythonVersion: "3.10" } }))).toContain(
+      "codegen:python_3_10",
+    );
+    expect(codes(base)).toContain("config:open_endpoint");
+  });
+
+  it("renderApp reports every config problem as a ConfigError", () => {
+    expect(() => render({ version: 1, model: { id: "a b" }, engine: { kind: "vllm" } })).toThrow(ConfigError);
+    expect(() => render({ version: 2 })).toThrow(/version/);
+  });
+
+  it("checks the plugin: wrong engine, unknown spec version, specs outside the contract", () => {
+    const config = parseDeployment(base);
+    const sglangConfig = parseDeployment({ ...base, engine: { kind: "sglang" } });
+    expect(() => generateApp(sglangConfig, vllm)).toThrow(/engine.kind is 'sglang'/);
+    expect(() =>
+      generateApp(config, { ...vllm, specificationVersion: "v9" } as unknown as EnginePluginV1),
+    ).toThrow(UnsupportedSpecificationError);
+    const publicBind: EnginePluginV1 = {
+      ...vllm,
+      launch: (c, ctx) => ({ ...vllm.launch(c, ctx), host: "0.0.0.0" }),
+    };
+    expect(() => generateApp(config, publicBind)).toThrow(EnginePluginContractError);
+    const noSleep: EnginePluginV1 = {
+      ...vllm,
+      lifecycle: (c) => ({ ...vllm.lifecycle(c), sleep: undefined }),
+    };
+    expect(() => generateApp(config, noSleep)).toThrow(/sleeps, but the lifecycle has no sleep call/);
+    const badRoutes: EnginePluginV1 = { ...vllm, lifecycle: (c) => ({ ...vllm.lifecycle(c), routes: [] }) };
+    expect(() => generateApp(config, badRoutes)).toThrow(/invalid lifecycle spec: routes/);
+  });
+});

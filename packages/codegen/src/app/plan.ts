@@ -1,0 +1,282 @@
+import {
+  type BuildStepV1,
+  type DeploymentConfigV1,
+  type EnginePluginV1,
+  gpuStringOf,
+  type httpCallV1Schema,
+  imageRecipeV1Schema,
+  launchSpecV1Schema,
+  lifecycleSpecV1Schema,
+  type RouteRuleV1,
+  type SnapshotStepV1,
+  servedNamesOf,
+  snapshotRecipeV1Schema,
+} from "@thaw/config";
+import { EnginePluginContractError } from "./errors.ts";
+
+// Everything the emitted app needs, composed from the config and the engine plugin's
+// answers. No engine facts live here: argv, image, lifecycle calls, routes and the
+// snapshot steps all come from the plugin; codegen decides only Modal's side.
+
+export type HttpCall = ReturnType<(typeof httpCallV1Schema)["parse"]>;
+type ImageRecipe = ReturnType<(typeof imageRecipeV1Schema)["parse"]>;
+export type CacheRole = "weights" | "compile" | "deepgemm";
+
+export interface EnvEntry {
+  readonly name: string;
+  readonly value: string;
+  readonly why: string;
+}
+
+export interface VolumePlan {
+  readonly role: CacheRole;
+  /** Modal Volume name. */
+  readonly name: string;
+  readonly path: string;
+  /** Python variable holding the Volume handle. */
+  readonly variable: string;
+  readonly description: string;
+}
+
+export interface SecretPlan {
+  readonly name: string;
+  readonly variable: string;
+  readonly purpose: string;
+}
+
+export interface AppPlan {
+  readonly appName: string;
+  readonly engine: { readonly kind: string; readonly displayName: string };
+  readonly model: { readonly id: string; readonly revision: string | undefined; readonly servedName: string };
+  readonly style: "web-server" | "server";
+  readonly snapshot: { readonly enabled: boolean; readonly gpu: boolean };
+  readonly ports: { readonly public: number; readonly engine: number };
+  readonly gpu: { readonly spec: string; readonly count: number };
+  readonly cpu: number | undefined;
+  readonly memory: number | undefined;
+  readonly image: {
+    readonly base: ImageRecipe["base"];
+    readonly clearEntrypoint: boolean;
+    readonly packages: readonly string[];
+    readonly extraIndexUrl: string | undefined;
+    readonly env: readonly EnvEntry[];
+    readonly bakeWeights: boolean;
+    readonly buildSteps: ReadonlyArray<BuildStepV1 & { readonly volumes: readonly CacheRole[] }>;
+  };
+  readonly volumes: readonly VolumePlan[];
+  readonly secrets: readonly SecretPlan[];
+  readonly scaling: DeploymentConfigV1["scaling"];
+  readonly proxyAuth: boolean;
+  readonly launch: {
+    readonly argv: readonly string[];
+    readonly env: Readonly<Record<string, string>>;
+    readonly argsFromEnv: ReadonlyArray<{
+      readonly flag: string;
+      readonly env: string;
+      readonly optional: boolean;
+    }>;
+  };
+  readonly lifecycle: {
+    readonly readiness: HttpCall;
+    readonly warmup: HttpCall;
+    readonly warmupCount: number;
+    readonly sleep: ConfirmedCall | undefined;
+    readonly wake: ConfirmedCall | undefined;
+    readonly asleepMeans: string;
+    readonly routes: readonly RouteRuleV1[];
+    readonly adminPaths: readonly string[];
+  };
+  /** Steps of the `snap=True` and `snap=False` enter methods; undefined without snapshots. */
+  readonly recipe:
+    | { readonly beforeSnapshot: readonly SnapshotStepV1[]; readonly afterRestore: readonly SnapshotStepV1[] }
+    | undefined;
+  readonly apiKey: { readonly secret: string; readonly env: string } | undefined;
+  readonly className: string;
+}
+
+export interface ConfirmedCall {
+  readonly call: HttpCall;
+  readonly confirm: { readonly call: HttpCall; readonly field: string; readonly equals: unknown } | undefined;
+}
+
+/** The engine listens next to the public port, on loopback only. */
+export function enginePortFor(publicPort: number): number {
+  return publicPort === 65_535 ? publicPort - 1 : publicPort + 1;
+}
+
+interface Schema<T> {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> } };
+}
+
+function parseOrThrow<T>(engine: string, what: string, schema: Schema<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new EnginePluginContractError(
+      engine,
+      what,
+      `${first?.path.map(String).join(".") || "(root)"}: ${first?.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+const VOLUME_VARIABLES: Record<CacheRole, string> = {
+  weights: "weights_volume",
+  compile: "compile_volume",
+  deepgemm: "deepgemm_volume",
+};
+
+function volumeNameFor(config: DeploymentConfigV1, role: CacheRole): string | undefined {
+  if (role === "weights") return config.caches.bakeWeights ? undefined : config.caches.weights;
+  return config.caches[role];
+}
+
+/** Image env: the plugin's, then the snapshot recipe's, then the config's own (which wins on a clash). */
+function mergeEnv(layers: ReadonlyArray<readonly EnvEntry[]>): { env: EnvEntry[]; overridden: EnvEntry[] } {
+  const byName = new Map<string, EnvEntry>();
+  const overridden: EnvEntry[] = [];
+  for (const layer of layers) {
+    for (const e of layer) {
+      const before = byName.get(e.name);
+      if (before && before.value === e.value) continue; // same value: keep the first reason
+      if (before) overridden.push(before);
+      byName.set(e.name, e);
+    }
+  }
+  return { env: [...byName.values()], overridden };
+}
+
+export interface PlanResult {
+  readonly plan: AppPlan;
+  /** Image env the config replaced (plugin values it overrode), for a warning. */
+  readonly overriddenEnv: readonly EnvEntry[];
+}
+
+export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): PlanResult {
+  const engine = plugin.engine;
+  const publicPort = config.serving.port;
+  const enginePort = enginePortFor(publicPort);
+  const launch = parseOrThrow(
+    engine,
+    "launch spec",
+    launchSpecV1Schema,
+    plugin.launch(config, { target: "modal", host: "127.0.0.1", port: enginePort }),
+  );
+  const image = parseOrThrow(engine, "image recipe", imageRecipeV1Schema, plugin.image(config));
+  const life = parseOrThrow(engine, "lifecycle spec", lifecycleSpecV1Schema, plugin.lifecycle(config));
+  const snapshot = config.snapshot.enabled
+    ? parseOrThrow(engine, "snapshot recipe", snapshotRecipeV1Schema, plugin.snapshotRecipe(config))
+    : undefined;
+
+  if (launch.host !== "127.0.0.1" || launch.port !== enginePort) {
+    throw new EnginePluginContractError(
+      engine,
+      "launch spec",
+      `it binds ${launch.host}:${launch.port}, not 127.0.0.1:${enginePort}`,
+    );
+  }
+  if (snapshot) {
+    const steps = [...snapshot.beforeSnapshot, ...snapshot.afterRestore];
+    if (steps.includes("sleep") && !life.sleep)
+      throw new EnginePluginContractError(
+        engine,
+        "snapshot recipe",
+        "it sleeps, but the lifecycle has no sleep call",
+      );
+    if (steps.includes("wake") && !life.wake)
+      throw new EnginePluginContractError(
+        engine,
+        "snapshot recipe",
+        "it wakes, but the lifecycle has no wake call",
+      );
+  }
+
+  const volumes: VolumePlan[] = [];
+  for (const cache of image.caches) {
+    const name = volumeNameFor(config, cache.role);
+    if (name === undefined || volumes.some((v) => v.role === cache.role)) continue;
+    volumes.push({
+      role: cache.role,
+      name,
+      path: cache.path,
+      variable: VOLUME_VARIABLES[cache.role],
+      description: cache.description,
+    });
+  }
+
+  const secrets: SecretPlan[] = [];
+  const addSecret = (name: string, variable: string, purpose: string) => {
+    if (!secrets.some((s) => s.name === name)) secrets.push({ name, variable, purpose });
+  };
+  if (config.secrets.apiKey) {
+    addSecret(
+      config.secrets.apiKey,
+      "api_key_secret",
+      `the API key clients send as a Bearer token (${config.secrets.apiKeyEnv})`,
+    );
+  }
+  if (config.secrets.huggingface)
+    addSecret(config.secrets.huggingface, "hf_secret", "HF_TOKEN, for gated models");
+  for (const [i, name] of config.secrets.extra.entries()) {
+    addSecret(name, `extra_secret_${i + 1}`, "attached as the config lists it");
+  }
+
+  const { env, overridden } = mergeEnv([
+    image.env,
+    snapshot?.env ?? [],
+    Object.entries(config.env).map(([name, value]) => ({ name, value, why: "set in the config" })),
+  ]);
+
+  const confirmed = (c: (typeof life)["sleep"]): ConfirmedCall | undefined =>
+    c && {
+      call: c.call,
+      confirm: c.confirm && { call: c.confirm.call, field: c.confirm.field, equals: c.confirm.equals },
+    };
+
+  const plan: AppPlan = {
+    appName: config.name,
+    engine: { kind: engine, displayName: plugin.displayName },
+    model: { id: config.model.id, revision: config.model.revision, servedName: servedNamesOf(config)[0]! },
+    style: config.serving.style,
+    snapshot: { enabled: config.snapshot.enabled, gpu: config.snapshot.enabled && config.snapshot.gpu },
+    ports: { public: publicPort, engine: enginePort },
+    gpu: { spec: gpuStringOf(config), count: config.resources.count },
+    cpu: config.resources.cpu,
+    memory: config.resources.memory,
+    image: {
+      base: image.base,
+      clearEntrypoint: image.clearEntrypoint,
+      packages: image.packages,
+      extraIndexUrl: image.extraIndexUrl,
+      env,
+      bakeWeights: config.caches.bakeWeights,
+      buildSteps: image.buildSteps,
+    },
+    volumes,
+    secrets,
+    scaling: config.scaling,
+    proxyAuth: config.serving.proxyAuth,
+    launch: { argv: launch.argv, env: launch.env, argsFromEnv: launch.argsFromEnv },
+    lifecycle: {
+      readiness: life.readiness.probe,
+      warmup: life.warmup,
+      warmupCount: life.warmupCount,
+      sleep: confirmed(life.sleep),
+      wake: confirmed(life.wake),
+      asleepMeans: life.asleepMeans,
+      routes: life.routes,
+      adminPaths: life.adminPaths,
+    },
+    recipe: snapshot && { beforeSnapshot: snapshot.beforeSnapshot, afterRestore: snapshot.afterRestore },
+    apiKey: config.secrets.apiKey
+      ? { secret: config.secrets.apiKey, env: config.secrets.apiKeyEnv }
+      : undefined,
+    className: `${engine.charAt(0).toUpperCase()}${engine.slice(1).replace(/[^A-Za-z0-9]/g, "")}Server`,
+  };
+  return { plan, overriddenEnv: overridden };
+}

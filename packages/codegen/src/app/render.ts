@@ -1,0 +1,20 @@
+import { ConfigError, type EnginePluginV1, findEnginePlugin, validateDeployment } from "@thaw/config";
+import { type GeneratedApp, type GenerateOptions, generateApp } from "./generate.ts";
+
+export interface RenderInput {
+  /** Config data as parsed from thaw.yaml (not yet validated). */
+  readonly config: unknown;
+  /** Installed engine plugins; the one for `engine.kind` is used. */
+  readonly plugins: readonly EnginePluginV1[];
+  /** Config file name, for error messages. */
+  readonly file?: string;
+  readonly options?: GenerateOptions;
+}
+
+/** Validate the config, pick its engine plugin, generate. Throws ConfigError/CodegenError listing every problem. */
+export function renderApp(input: RenderInput): GeneratedApp {
+  const result = validateDeployment(input.config);
+  if (!result.ok) throw new ConfigError(result.issues, input.file);
+  const plugin = findEnginePlugin(input.plugins, result.config.engine.kind);
+  return generateApp(result.config, plugin, input.options);
+}

@@ -1,0 +1,164 @@
+"""The emitted guard, run for real: each emitted app's own `make_guard` in front of a recording
+upstream. Every engine admin endpoint is refused from the public side (and never reaches the
+engine), inference routes need the API key when one is configured, /health passes, and
+streams pass through chunk by chunk."""
+
+import asyncio
+import importlib.util
+import itertools
+import sys
+import time
+
+import aiohttp
+import pytest
+from aiohttp import web
+from codegen_support import load_case
+from yarl import URL
+
+KEY = "k-test-0123456789"
+_names = itertools.count()
+
+
+def import_app(case_dir):
+    name = f"thaw_emitted_{case_dir.name.replace('-', '_')}_{next(_names)}"
+    spec = importlib.util.spec_from_file_location(name, case_dir / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+async def start_site(app: web.Application):
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+def recording_upstream(seen: list):
+    """Answers everything; streams SSE for stream requests, slowly, to show chunks pass through."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        seen.append((request.method, request.raw_path, request.headers.get("Authorization"), body))
+        if request.path == "/v1/chat/completions" and b'"stream": true' in body:
+            response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+            await response.prepare(request)
+            for i in range(3):
+                await response.write(f'data: {{"i": {i}}}\n\n'.encode())
+                await asyncio.sleep(0.3)
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+            return response
+        return web.json_response({"path": request.path, "bytes": len(body)})
+
+    upstream = web.Application(client_max_size=64 * 1024 * 1024)
+    upstream.router.add_route("*", "/{tail:.*}", handle)
+    return upstream
+
+
+def admin_variants(path: str):
+    """The admin path as a client could spell it: case, encoding, slashes, dot segments."""
+    yield path
+    yield path + "?level=1"
+    yield path + "/"
+    yield "/" + path.lstrip("/").upper()
+    yield "".join(f"%{ord(c):02x}" if c.isalpha() else c for c in path)  # /%73%6c%65%65%70
+    yield "/" + path  # //sleep
+    yield "/v1/.." + path  # dot segments, sent raw
+    yield "/v1/%2e%2e" + path
+    yield "/health/.." + path
+    yield "/v1%2f..%2f" + path.lstrip("/")
+
+
+async def exercise_guard(module, case, api_key):
+    seen: list = []
+    up_runner, upstream = await start_site(recording_upstream(seen))
+    guard_runner, guard = await start_site(module.make_guard(upstream, api_key))
+    plan = case["plan"]
+    try:
+        async with aiohttp.ClientSession() as s:
+
+            async def call(method, path, **kw):
+                async with s.request(method, URL(guard + path, encoded=True), **kw) as r:
+                    return r.status, dict(r.headers), await r.read()
+
+            auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+            # 1. Every engine admin endpoint, in every spelling, with and without the key: refused.
+            admin = plan["lifecycle"]["adminPaths"]
+            assert admin, "the plugin lists admin paths"
+            for path in admin:
+                for variant in admin_variants(path):
+                    for method in ("GET", "POST"):
+                        status, _, body = await call(method, variant, headers=auth)
+                        assert status in (400, 404), (variant, method, status, body)
+            assert seen == [], f"admin requests reached the engine: {seen}"
+
+            # 2. Health is public.
+            status, headers, _ = await call("GET", "/health")
+            assert status == 200 and headers["x-thaw-boot"] in ("cold", "restored")
+
+            # 3. Inference routes need the key (when a key secret is configured).
+            chat = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+            if api_key:
+                assert (await call("GET", "/v1/models"))[0] == 401
+                status, headers, _ = await call(
+                    "POST", "/v1/chat/completions", json=chat, headers={"Authorization": "Bearer nope"}
+                )
+                assert status == 401 and headers["WWW-Authenticate"] == "Bearer"
+                assert (await call("GET", "/v1/models", headers={"Authorization": api_key}))[0] == 401  # no "Bearer"
+                assert (await call("GET", "/metrics"))[0] == 401
+            status, _, body = await call("POST", "/v1/chat/completions", json=chat, headers=auth)
+            assert status == 200, body
+            assert seen[-1][2] == auth.get("Authorization")  # the engine checks the key too
+
+            # 4. Unlisted paths are private.
+            for path in ("/docs", "/openapi.json", "/", "/admin", "/v2/anything"):
+                assert (await call("GET", path, headers=auth))[0] == 404, path
+
+            # 5. Streams pass through chunk by chunk (the first chunk arrives before the last is sent).
+            started = time.monotonic()
+            arrivals = []
+            async with s.post(guard + "/v1/chat/completions", json={**chat, "stream": True}, headers=auth) as r:
+                assert r.status == 200 and r.headers["Content-Type"].startswith("text/event-stream")
+                async for chunk in r.content.iter_any():
+                    arrivals.append((time.monotonic() - started, chunk))
+            assert b"".join(c for _, c in arrivals).endswith(b"data: [DONE]\n\n")
+            assert len(arrivals) >= 3 and arrivals[0][0] < 0.25 < arrivals[-1][0]
+
+            # 6. Request bodies larger than aiohttp's 1 MiB default stream through too.
+            big = {"model": "m", "messages": [{"role": "user", "content": "x" * (3 * 1024 * 1024)}]}
+            status, _, body = await call("POST", "/v1/chat/completions", json=big, headers=auth)
+            assert status == 200 and b'"bytes": 31' in body
+
+            # 7. The boot report.
+            status, headers, body = await call("GET", "/thaw/boot")
+            assert status == 200 and b'"process_start"' in body
+    finally:
+        await guard_runner.cleanup()
+        await up_runner.cleanup()
+
+
+def test_guard_refuses_admin_and_enforces_key(preset_case):
+    case = load_case(preset_case)
+    module = import_app(preset_case)
+    api_key = KEY if case["config"]["secrets"].get("apiKey") else None
+    asyncio.run(exercise_guard(module, case, api_key))
+
+
+@pytest.mark.parametrize("api_key", [KEY, None], ids=["with-key", "without-key"])
+def test_guard_both_ways_on_one_app(emitted, api_key):
+    """The same guard code with and without a key: without one, key routes are open but admin is not."""
+    case_dir = emitted / "presets" / "default"
+    asyncio.run(exercise_guard(import_app(case_dir), load_case(case_dir), api_key))
+
+
+def test_routes_keep_admin_private(preset_case):
+    case = load_case(preset_case)
+    module = import_app(preset_case)
+    for path in case["plan"]["lifecycle"]["adminPaths"]:
+        assert module.route_access(path) == "private", path
+    assert module.route_access("/health") == "public"
+    assert module.route_access("/v1/chat/completions") == "key"

@@ -1,0 +1,179 @@
+"""The emitted lifecycle, run for real against thaw's stand-in engine (tools/engine-standin): each
+app's own enter methods start the engine from its ENGINE_CMD (executable swapped for the
+stand-in), wait for it, warm it up and put it to sleep; after a simulated restore they wake
+it, and the web server method opens the guard. Then the public side is checked over HTTP:
+the boot report says "restored", admin endpoints are refused, inference works with the key."""
+
+import contextlib
+import json
+import os
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+from codegen_support import REPO, find_node, load_case
+from test_guard import import_app
+
+from thaw_py.inspect_app import _unwrap
+
+STANDIN = REPO / "tools" / "engine-standin" / "standin.ts"
+KEY = "k-standin-0123"
+
+pytestmark = pytest.mark.skipif(
+    find_node() is None or not STANDIN.exists(), reason="needs Node >= 22.18 and the stand-in"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def standin_cmd(argv: list[str], engine: str, port: int) -> list[str]:
+    """The plugin's argv with the executable replaced by the stand-in and the port moved."""
+    first = next(i for i, a in enumerate(argv) if a == "serve" or a.startswith("--"))
+    args = list(argv[first:])
+    args[args.index("--port") + 1] = str(port)
+    return [find_node(), str(STANDIN), "--engine", engine, "--load-ms", "200", "--token-ms", "5", *args]
+
+
+def http(method, url, body=None, headers=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def prepare(case_dir, monkeypatch):
+    case = load_case(case_dir)
+    module = import_app(case_dir)
+    engine_port, public_port = free_port(), free_port()
+    monkeypatch.setattr(module, "ENGINE_PORT", engine_port)
+    monkeypatch.setattr(module, "PORT", public_port)
+    monkeypatch.setattr(
+        module, "ENGINE_CMD", standin_cmd(module.ENGINE_CMD, case["plan"]["engine"]["kind"], engine_port)
+    )
+    key_env = case["config"]["secrets"].get("apiKey") and case["config"]["secrets"]["apiKeyEnv"]
+    if key_env:
+        monkeypatch.setenv(key_env, KEY)
+    return case, module, public_port, ({"Authorization": f"Bearer {KEY}"} if key_env else {})
+
+
+def user_class(module, case):
+    return _unwrap(getattr(module, case["plan"]["className"]))._get_user_cls()
+
+
+def check_public_side(module, case, port, auth, restored):
+    base = f"http://127.0.0.1:{port}"
+    status, headers, _ = http("GET", base + "/health")
+    assert status == 200 and headers["x-thaw-boot"] == ("restored" if restored else "cold")
+    status, _, body = http("GET", base + "/thaw/boot")
+    report = json.loads(body)
+    assert status == 200 and report["restored"] is restored
+    for path in case["plan"]["lifecycle"]["adminPaths"]:
+        assert http("POST", base + path, {}, auth)[0] == 404, path
+    chat = {
+        "model": case["plan"]["model"]["servedName"],
+        "messages": [{"role": "user", "content": "hi"}],
+        "max_tokens": 4,
+    }
+    status, _, body = http("POST", base + "/v1/chat/completions", chat, auth)
+    assert status == 200, body
+    assert json.loads(body)["choices"]
+    if auth:
+        assert http("POST", base + "/v1/chat/completions", chat)[0] == 401
+    return report
+
+
+@pytest.mark.parametrize("name", ["default", "qwen3-sglang-snapshot", "sglang-key-proxy-auth", "vllm-cpu-snapshot"])
+def test_snapshot_class_lifecycle(emitted, monkeypatch, capsys, name):
+    """`@app.cls` with enter(snap=True) → (snapshot) → enter(snap=False) → web_server."""
+    case, module, port, auth = prepare(emitted / "presets" / name, monkeypatch)
+    server = user_class(module, case)()
+    monkeypatch.setenv("MODAL_TASK_ID", "ta-snapshotting")
+    server.start()
+    try:
+        phases = module.BOOT["phases"]
+        assert list(phases)[:5] == ["process_start", "engine_spawn", "engine_ready", "warmup_done", "sleep_done"]
+        # Asleep now, as the snapshot would capture it (the confirm poll or the final answer said so).
+        if case["plan"]["engine"]["kind"] == "vllm":
+            assert json.loads(module.engine_call("GET", "/is_sleeping"))["is_sleeping"] is True
+        # A restored container runs with a different task id (Modal rewrites MODAL_TASK_ID).
+        monkeypatch.setenv("MODAL_TASK_ID", "ta-restored")
+        server.wake_up()
+        assert module.BOOT["restored"] is True
+        assert {"restore", "wake_done"} <= set(phases)
+        server.serve()
+        report = check_public_side(module, case, port, auth, restored=True)
+        assert report["phases"]["restore"] >= report["phases"]["sleep_done"]
+        line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("THAW_BOOT_REPORT "))
+        assert json.loads(line.removeprefix("THAW_BOOT_REPORT "))["restored"] is True
+    finally:
+        server.stop()
+        server.engine.wait(10)
+
+
+def test_cold_boot_reports_cold(emitted, monkeypatch):
+    """Without a restore in between (a first boot, or `modal run`), the report says cold."""
+    case, module, port, auth = prepare(emitted / "presets" / "default", monkeypatch)
+    server = user_class(module, case)()
+    monkeypatch.setenv("MODAL_TASK_ID", "ta-same")
+    server.start()
+    try:
+        server.wake_up()
+        server.serve()
+        check_public_side(module, case, port, auth, restored=False)
+    finally:
+        server.stop()
+        server.engine.wait(10)
+
+
+@pytest.mark.parametrize("name", ["vllm-server-snapshot", "sglang-server-plain"])
+def test_server_style_lifecycle(emitted, monkeypatch, name):
+    """`@app.server`: the last enter method opens the guard itself."""
+    case, module, port, auth = prepare(emitted / "presets" / name, monkeypatch)
+    server = user_class(module, case)()
+    snapshot = case["config"]["snapshot"]["enabled"]
+    monkeypatch.setenv("MODAL_TASK_ID", "ta-1")
+    server.start()
+    try:
+        if snapshot:
+            monkeypatch.setenv("MODAL_TASK_ID", "ta-2")
+            server.wake_up()
+        check_public_side(module, case, port, auth, restored=snapshot)
+    finally:
+        server.stop()
+        server.engine.wait(10)
+
+
+def test_plain_function_lifecycle(emitted, monkeypatch):
+    """Seed 001's shape: one web-server function starts the engine and opens the guard once it is ready."""
+    case, module, port, auth = prepare(emitted / "presets" / "llama31-vllm-openai", monkeypatch)
+    spawned = []
+    start_engine = module.start_engine
+    monkeypatch.setattr(module, "start_engine", lambda: spawned.append(start_engine()) or spawned[-1])
+    try:
+        _unwrap(module.serve)._raw_f()
+        check_public_side(module, case, port, auth, restored=False)
+    finally:
+        for proc in spawned:
+            proc.terminate()
+            with contextlib.suppress(Exception):
+                proc.wait(10)
+
+
+def test_engine_exit_fails_fast(emitted, monkeypatch):
+    """wait_ready stops at once when the engine process dies, naming its exit code."""
+    _, module, _, _ = prepare(emitted / "presets" / "default", monkeypatch)
+    monkeypatch.setattr(module, "ENGINE_CMD", [*module.ENGINE_CMD, "--fail-startup"])
+    engine = module.start_engine()
+    with pytest.raises(RuntimeError, match="exited with code"):
+        module.wait_ready(engine, timeout=60)
+    assert os.environ.get("THAW_API_KEY") == KEY
