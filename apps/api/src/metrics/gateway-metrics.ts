@@ -1,6 +1,8 @@
 import { type Counter, type Gauge, type Histogram, Registry } from "./registry.ts";
 
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const LATENCY_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+];
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
 
 /** The gateway's metric set. Label values: route is the matched route, never the raw path. */
@@ -19,12 +21,11 @@ export interface GatewayMetrics {
 export function createGatewayMetrics(registry = new Registry()): GatewayMetrics {
   return {
     registry,
-    requests: registry.counter("thaw_requests_total", "Requests handled, by route, status, upstream and model.", [
-      "route",
-      "status",
-      "upstream",
-      "model",
-    ]),
+    requests: registry.counter(
+      "thaw_requests_total",
+      "Requests handled, by route, status, upstream and model.",
+      ["route", "status", "upstream", "model"],
+    ),
     ttft: registry.histogram(
       "thaw_ttft_seconds",
       "Time from request arrival to the first response byte sent to the client (includes queueing).",
@@ -48,7 +49,10 @@ export function createGatewayMetrics(registry = new Registry()): GatewayMetrics 
       "upstream",
       "model",
     ]),
-    upstreamState: registry.gauge("thaw_upstream_state", "1 for the upstream's current state.", ["upstream", "state"]),
+    upstreamState: registry.gauge("thaw_upstream_state", "1 for the upstream's current state.", [
+      "upstream",
+      "state",
+    ]),
     inFlight: registry.gauge("thaw_requests_in_flight", "Requests being handled now."),
   };
 }

@@ -45,7 +45,9 @@ abstract class Labelled<S> implements Metric {
     let entry = this.series.get(key);
     if (!entry) {
       if (values.length !== this.labelNames.length) {
-        throw new Error(`${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`);
+        throw new Error(
+          `${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`,
+        );
       }
       entry = { values: [...values], state: this.fresh() };
       this.series.set(key, entry);
@@ -156,7 +158,12 @@ export class Registry {
   gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
     return this.#add(new Gauge(name, help, labelNames));
   }
-  histogram(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]): Histogram {
+  histogram(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    buckets: readonly number[],
+  ): Histogram {
     return this.#add(new Histogram(name, help, labelNames, buckets));
   }
   /** Runs before each render, to refresh gauges sampled from elsewhere. */

@@ -1,0 +1,166 @@
+import type { ServerResponse } from "node:http";
+import { GatewayError } from "../errors.ts";
+import type { RequestRecord } from "../middleware/access-log/index.ts";
+import type { Principal } from "../middleware/auth/index.ts";
+import type { DispatchStats, Router } from "../router/router.ts";
+import { isEventStream, passHeaders, pipeToNode, toWebResponse } from "./pipe.ts";
+
+/** One OpenAI-style request to forward, however it arrived (Hono route or the Node fast path). */
+export interface ProxyInput {
+  readonly record: RequestRecord;
+  readonly principal: Principal;
+  readonly body: Buffer;
+  /** `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`. */
+  readonly route: string;
+  /** `""` or `?…` */
+  readonly search: string;
+  readonly contentType: string | undefined;
+  readonly accept: string | undefined;
+  /** Aborted when the client goes away (Web path). */
+  readonly clientSignal?: AbortSignal;
+  /** The Node response to write to directly (fast path / @hono/node-server). */
+  readonly outgoing?: ServerResponse;
+}
+
+/** The response was written to `outgoing`. */
+export const SENT = Symbol("sent");
+
+/** Gateway headers on every answer to a proxied route, errors included. */
+export function gatewayHeaders(record: RequestRecord): Record<string, string> {
+  return {
+    "x-thaw-cold-start": record.coldStart ? "true" : "false",
+    "x-thaw-queue-ms": String(Math.round(record.queueMs ?? 0)),
+    "x-request-id": record.id,
+  };
+}
+
+/**
+ * The proxy core: checks the request's model (and the key's allow-list), lets the
+ * router pick an upstream (waiting through cold starts), then passes the upstream
+ * response through unchanged. Throws GatewayError for answers the gateway makes
+ * itself; ends `record` when the response is over.
+ */
+export function createProxy(router: Router, captureBytes: number) {
+  return async function proxy(input: ProxyInput): Promise<Response | typeof SENT> {
+    const { record: rec, body: raw } = input;
+    rec.route = input.route;
+    rec.bytesIn = raw.length;
+    rec.key = input.principal.name;
+    let payload: { model?: unknown; stream?: unknown } | null;
+    try {
+      payload = JSON.parse(raw.toString("utf8")) as typeof payload;
+    } catch {
+      throw new GatewayError(400, "invalid_request_error", "The request body is not valid JSON", {
+        code: "invalid_json",
+      });
+    }
+    const model = payload?.model;
+    if (typeof model !== "string" || model === "") {
+      throw new GatewayError(400, "invalid_request_error", "You must provide a model parameter", {
+        code: "missing_model",
+        param: "model",
+      });
+    }
+    rec.model = model;
+    rec.stream = payload?.stream === true;
+    if (captureBytes > 0) rec.requestBody = raw.subarray(0, captureBytes).toString("utf8");
+    const allowed = input.principal.models;
+    if (allowed && !allowed.has(model)) {
+      throw new GatewayError(403, "permission_error", `This API key may not use the model '${model}'`, {
+        code: "model_not_allowed",
+        param: "model",
+      });
+    }
+
+    // Cancel the upstream work (queue wait, upstream request, stream) when the client goes away.
+    const abort = new AbortController();
+    const onClientGone = () => {
+      if (!abort.signal.aborted) abort.abort(new Error("client closed the connection"));
+    };
+    const out = input.outgoing;
+    const onOutClose = () => {
+      if (out && !out.writableFinished) onClientGone();
+    };
+    const clientSignal = input.clientSignal;
+    if (out) out.once("close", onOutClose);
+    else if (clientSignal) {
+      if (clientSignal.aborted) onClientGone();
+      else clientSignal.addEventListener("abort", onClientGone, { once: true });
+    }
+    const detach = () => {
+      out?.off("close", onOutClose);
+      clientSignal?.removeEventListener("abort", onClientGone);
+    };
+
+    const headers: Record<string, string> = {
+      "content-type": input.contentType ?? "application/json",
+      accept: input.accept ?? "*/*",
+      "x-request-id": rec.id,
+    };
+    const stats: DispatchStats = { coldStart: false, queueMs: 0, attempts: 0 };
+    let d: Awaited<ReturnType<Router["dispatch"]>>;
+    try {
+      d = await router.dispatch(
+        model,
+        { method: "POST", path: input.route + input.search, headers, body: raw },
+        abort.signal,
+        stats,
+      );
+    } catch (err) {
+      rec.coldStart = stats.coldStart;
+      rec.queueMs = stats.queueMs;
+      rec.attempts = stats.attempts;
+      detach();
+      if (abort.signal.aborted) {
+        throw new GatewayError(499 as number, "invalid_request_error", "client closed the connection", {
+          code: "client_closed",
+        });
+      }
+      throw err;
+    }
+    rec.upstream = d.upstream.name;
+    rec.coldStart = d.coldStart;
+    rec.queueMs = d.queueMs;
+    rec.attempts = d.attempts;
+    rec.status = d.response.status;
+    rec.deferred = true;
+    const res = d.response;
+    const outHeaders = passHeaders(res.headers, {
+      "x-thaw-cold-start": d.coldStart ? "true" : "false",
+      "x-thaw-queue-ms": String(Math.round(d.queueMs)),
+      "x-thaw-upstream": d.upstream.name,
+      "x-request-id": rec.id,
+    });
+    const sse = isEventStream(res.headers);
+    const pipeOptions = {
+      record: rec,
+      upstream: d.upstream.name,
+      abort: onClientGone,
+      captureBytes,
+      onDone: detach,
+    };
+    if (out && !out.headersSent) {
+      pipeToNode(out, res.status, outHeaders, res.body, sse, pipeOptions);
+      return SENT;
+    }
+    return toWebResponse(res.status, outHeaders, res.body, sse, pipeOptions);
+  };
+}
+
+/** Writes a GatewayError as an OpenAI-style JSON response on a Node response. */
+export function writeNodeError(
+  out: ServerResponse,
+  err: GatewayError,
+  headers: Record<string, string>,
+): void {
+  if (out.headersSent || out.destroyed) return;
+  const body = JSON.stringify(err.toBody());
+  const h: Record<string, string | number> = {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+  };
+  if (err.retryAfter !== undefined) h["retry-after"] = String(err.retryAfter);
+  out.writeHead(err.status, h);
+  out.end(body);
+}

@@ -1,0 +1,108 @@
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { presets } from "@thaw/config";
+import { describe, expect, it } from "vitest";
+import { endpointOf } from "../app/generate-app.ts";
+import { main } from "../main.ts";
+import { memoryIo } from "../test/io.ts";
+import { hasPython, PYTHON, REPO, tmp } from "../test/processes.ts";
+
+const run = async (args: string[], cwd: string) => {
+  const m = memoryIo(cwd);
+  const code = await main(args, m.io);
+  return { code, out: m.out(), err: m.err() };
+};
+
+describe("thaw generate", () => {
+  it("writes .thaw/<name>/app.py by default, is deterministic, and --check passes until the file changes", async () => {
+    const dir = tmp();
+    const first = await run(["generate", "--preset", "default"], dir);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain("wrote .thaw/thaw-qwen3-8b/app.py");
+    const path = join(dir, ".thaw/thaw-qwen3-8b/app.py");
+    const source = readFileSync(path, "utf8");
+    expect(source).toContain('APP_NAME = "thaw-qwen3-8b"');
+
+    const again = await run(["generate", "--preset", "default"], dir);
+    expect(again.out).toContain("unchanged:");
+    expect(readFileSync(path, "utf8")).toBe(source);
+    expect((await run(["generate", "--preset", "default", "--check"], dir)).code).toBe(0);
+
+    writeFileSync(path, `${source}# edited by hand\n`);
+    const check = await run(["generate", "--preset", "default", "--check"], dir);
+    expect(check.code).toBe(1);
+    expect(check.err).toContain("differs from what preset:default generates");
+    expect(check.err).toContain("hint: run `thaw generate --preset default`");
+    // --check never writes.
+    expect(readFileSync(path, "utf8")).toContain("# edited by hand");
+  });
+
+  it("-o, --stdout and --json; a missing file fails --check", async () => {
+    const dir = tmp();
+    expect((await run(["init", "--preset", "qwen3-sglang-snapshot"], dir)).code).toBe(0);
+    const missing = await run(["generate", "-o", "out/app.py", "--check"], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("out/app.py does not exist");
+
+    const json = await run(["generate", "-o", "out/app.py", "--json"], dir);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.out);
+    expect(report).toMatchObject({
+      file: join(dir, "out/app.py"),
+      changed: true,
+      endpoint: { kind: "cls", method: "serve" },
+    });
+    const stdout = await run(["generate", "--stdout"], dir);
+    expect(stdout.out).toBe(readFileSync(join(dir, "out/app.py"), "utf8"));
+    expect((await run(["generate", "--stdout", "--check"], dir)).code).toBe(2);
+  });
+
+  it("an invalid config prints the issues and writes nothing", async () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, "thaw.yaml"),
+      "version: 1\nmodel: {id: a/b}\nengine: {kind: vllm}\nscaling: {maxInputs: 0}\n",
+    );
+    const r = await run(["generate"], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("thaw.yaml:4");
+    expect((await run(["generate", "--check"], dir)).code).toBe(1);
+  });
+
+  it.skipIf(!hasPython)(
+    "for every preset, the real modal SDK imports the app, and thaw's reading of its endpoint matches the SDK's",
+    async () => {
+      const exec = promisify(execFile);
+      const serverStyle =
+        "version: 1\nmodel: {id: Qwen/Qwen3-8B}\nengine: {kind: vllm}\nserving: {style: server}\n";
+      const kinds = new Set<string>();
+      for (const preset of [...presets.map((p) => p.name), serverStyle]) {
+        const dir = tmp();
+        const args = preset === serverStyle ? [] : ["--preset", preset];
+        if (preset === serverStyle) writeFileSync(join(dir, "thaw.yaml"), serverStyle);
+        const r = await run(["generate", ...args, "-o", "app.py"], dir);
+        expect(r.code, r.err).toBe(0);
+        const source = readFileSync(join(dir, "app.py"), "utf8");
+        const { stdout } = await exec(PYTHON, ["-m", "thaw_py.inspect_app", join(dir, "app.py")], {
+          cwd: REPO,
+        });
+        const report = JSON.parse(stdout);
+        expect(report.ok, preset).toBe(true);
+        expect(report.network_attempts).toEqual([]);
+        const app = report.apps[0];
+        const endpoint = endpointOf(source);
+        kinds.add(endpoint?.kind ?? "none");
+        if (endpoint?.kind === "cls")
+          expect(app.web_endpoints).toContain(`${endpoint.object}.${endpoint.method}`);
+        else if (endpoint?.kind === "function") expect(app.web_endpoints).toContain(endpoint.object);
+        else if (endpoint?.kind === "server")
+          expect(app.servers.map((s: { name: string }) => s.name)).toContain(endpoint.object);
+        else throw new Error(`no endpoint found in ${preset}'s app`);
+      }
+      expect([...kinds].sort()).toEqual(["cls", "function", "server"]);
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,163 @@
+import { clientFailure, clientFor, firstModel, waitReady } from "../app/http.ts";
+import { resolveApiKey, resolveUrl } from "../app/target.ts";
+import { parse } from "../ui/args.ts";
+import { progress } from "../ui/progress.ts";
+import { EXIT, styles, UsageError, writeJson } from "../ui/output.ts";
+import type { Command } from "./command.ts";
+
+export interface BootReport {
+  readonly app?: string;
+  readonly restored?: boolean;
+  readonly phases?: Record<string, number>;
+}
+
+/** GET /thaw/boot — what thaw's generated apps serve; undefined on any other server. */
+export async function fetchBoot(
+  rootUrl: string,
+  apiKey: string | undefined,
+): Promise<BootReport | undefined> {
+  try {
+    const response = await fetch(`${rootUrl}/thaw/boot`, {
+      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) return undefined;
+    const body = (await response.json()) as BootReport;
+    return typeof body === "object" && body && "phases" in body ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const probeCommand: Command = {
+  name: "probe",
+  summary: "check a deployment end to end: health (waits out a cold start), models, one streamed chat",
+  help: `Usage: thaw probe [thaw.yaml] [--url URL] [--app NAME] [--api-key KEY | --api-key-env VAR]
+                  [--model NAME] [--prompt TEXT] [--max-tokens N] [--timeout SECONDS] [--json]
+
+1. /health until it answers, with a live timer (a cold start is waited out);
+2. /v1/models;
+3. one streamed chat completion.
+Prints the cold-start wait, time to first token (TTFT) and tokens/s. On thaw's own
+apps it also shows whether the container was restored from a snapshot (x-thaw-boot).
+
+The URL: --url, else $THAW_URL, else the one \`thaw deploy\` recorded. The API key:
+--api-key, else the variable --api-key-env names (default: the config's
+secrets.apiKeyEnv, THAW_API_KEY).
+
+Options:
+  --model NAME        default: the first model the server lists
+  --prompt TEXT       default: "Say hello in one short sentence."
+  --max-tokens N      default 64
+  --timeout SECONDS   give up waiting for health after this long (default 900)
+  --health-path PATH  default /health (vLLM, SGLang, thaw apps); the thaw gateway: /readyz
+  --json              {"url", "ready", "models", "chat", "boot"}`,
+  async run(args, io) {
+    const { values, positionals } = parse(args, {
+      preset: { type: "string" },
+      app: { type: "string" },
+      url: { type: "string" },
+      "api-key": { type: "string" },
+      "api-key-env": { type: "string" },
+      model: { type: "string" },
+      "health-path": { type: "string" },
+      prompt: { type: "string" },
+      "max-tokens": { type: "string" },
+      timeout: { type: "string" },
+      json: { type: "boolean" },
+    });
+    const maxTokens = Number(values["max-tokens"] ?? 64);
+    if (!Number.isInteger(maxTokens) || maxTokens < 1)
+      throw new UsageError("--max-tokens must be a whole number ≥ 1");
+    const timeoutS = Number(values.timeout ?? 900);
+    if (!(timeoutS > 0)) throw new UsageError("--timeout must be a positive number of seconds");
+    const { url, target } = await resolveUrl(io, {
+      url: values.url,
+      app: values.app,
+      file: positionals[0],
+      preset: values.preset,
+    });
+    const apiKey = resolveApiKey(
+      io,
+      { apiKey: values["api-key"], apiKeyEnv: values["api-key-env"] },
+      target?.config,
+    );
+    const client = clientFor(url, apiKey, { timeoutS });
+    const bar = progress(io, `waiting for ${client.rootURL}/health`);
+    try {
+      const ready = await waitReady(client, bar, timeoutS, values["health-path"]);
+      bar.update("listing models");
+      const { ids, model: first } = await firstModel(client);
+      const model = values.model ?? first;
+      bar.update(`streaming a chat completion from ${model}`);
+      let text = "";
+      let chat: {
+        text: string;
+        ttftMs: number;
+        e2eMs: number;
+        outputTokens: number;
+        tokenCounts: string;
+        tokensPerS: number | null;
+        promptTokens: number | null;
+        bootHeader: string | null;
+      };
+      try {
+        const stream = await client.chat.completions.create({
+          model,
+          messages: [{ role: "user", content: values.prompt ?? "Say hello in one short sentence." }],
+          max_tokens: maxTokens,
+          stream: true,
+          stream_options: { include_usage: true },
+        });
+        for await (const piece of stream.textStream()) text += piece;
+        const t = stream.timing;
+        const end = t.end ?? performance.now();
+        const outputTokens = stream.usage?.completion_tokens ?? t.tokenTimes.length;
+        const decodeMs = t.firstToken !== undefined ? end - t.firstToken : 0;
+        chat = {
+          text,
+          ttftMs: (t.firstToken ?? end) - t.start,
+          e2eMs: end - t.start,
+          outputTokens,
+          tokenCounts: stream.usage ? "usage" : "approximate",
+          tokensPerS: outputTokens > 1 && decodeMs > 0 ? (outputTokens - 1) / (decodeMs / 1000) : null,
+          promptTokens: stream.usage?.prompt_tokens ?? null,
+          bootHeader: stream.headers["x-thaw-boot"] ?? null,
+        };
+      } catch (error) {
+        throw clientFailure(error, `chat with ${model}`);
+      }
+      const boot = chat.bootHeader ? await fetchBoot(client.rootURL, apiKey) : undefined;
+      bar.stop();
+      if (values.json) {
+        writeJson(io, { url, ready, models: ids, model, chat, boot: boot ?? null });
+        return EXIT.ok;
+      }
+      const s = styles(io, "stdout");
+      const row = (k: string, v: string) => io.stdout.write(`  ${k.padEnd(11)}${v}\n`);
+      io.stdout.write(`${s.green("✓")} ${url} answers\n`);
+      row(
+        "ready",
+        `after ${(ready.elapsedMs / 1000).toFixed(2)} s ${s.dim(`(${ready.attempts} health probe${ready.attempts === 1 ? "" : "s"}${ready.attempts > 1 ? " — a cold start was waited out" : ""})`)}`,
+      );
+      row("models", ids.join(", "));
+      row("reply", JSON.stringify(text.length > 120 ? `${text.slice(0, 117)}...` : text));
+      row("TTFT", `${chat.ttftMs.toFixed(0)} ms`);
+      row(
+        "tokens",
+        `${chat.outputTokens}${chat.tokenCounts === "usage" ? "" : " (approximate: chunks)"} in ${(chat.e2eMs / 1000).toFixed(2)} s${chat.tokensPerS !== null ? ` · ${chat.tokensPerS.toFixed(1)} tok/s after the first` : ""}`,
+      );
+      if (chat.bootHeader)
+        row(
+          "container",
+          chat.bootHeader === "restored"
+            ? s.green("restored from a memory snapshot")
+            : s.yellow("booted cold (no snapshot restore)"),
+        );
+      return EXIT.ok;
+    } finally {
+      bar.stop();
+      await client.close();
+    }
+  },
+};

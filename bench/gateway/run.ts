@@ -1,0 +1,432 @@
+// Gateway benchmark: added latency and max throughput of thaw's gateway against
+// going direct to the upstream and against peer gateways (Portkey from npm,
+// LiteLLM proxy from PyPI), all on this machine in one run, with and without
+// streaming. The upstream is a synthetic load target (load-target.ts) that
+// streams tokens at a fixed rate. Loopback only; every run is bounded.
+//
+//   node --conditions=@thaw/source bench/gateway/run.ts [--quick] [--only direct,thaw,portkey,litellm]
+// Writes bench/results/gateway.json and bench/results/gateway.md.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const ROOT = join(import.meta.dirname, "../..");
+const CACHE = join(ROOT, ".cache/bench-gateway");
+const RESULTS = join(ROOT, "bench/results");
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    "skip-setup": { type: "boolean", default: false },
+    rate: { type: "string", default: "1000" },
+  },
+});
+const QUICK = args.quick;
+const TARGET_RATE = Number(args.rate);
+const DURATION_MS = QUICK ? 2_000 : 5_000;
+const WARMUP_MS = QUICK ? 500 : 1_500;
+const CONCURRENCY = 64;
+const TOKENS = 16;
+const TOKEN_INTERVAL_MS = 1;
+const API_KEY = "sk-bench-thaw";
+const LITELLM_KEY = "sk-bench-litellm-master-key-0123456789";
+
+mkdirSync(CACHE, { recursive: true });
+mkdirSync(RESULTS, { recursive: true });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHttp(url: string, timeoutMs: number, init?: RequestInit, child?: ChildProcess): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    if (child && child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before ${url} came up`);
+    try {
+      const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status < 500) return;
+      last = res.status;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} did not come up in ${timeoutMs} ms: ${String(last)}`);
+}
+
+const children = new Set<ChildProcess>();
+function start(name: string, cmd: string, argv: string[], env: Record<string, string> = {}): ChildProcess {
+  const log = openSync(join(CACHE, `${name}.log`), "w");
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", log, log] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, sleep(5_000)]);
+  if (child.exitCode === null) child.kill("SIGKILL");
+}
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
+interface LoadResult {
+  requests: number;
+  ok: number;
+  errors: number;
+  droppedAtClient: number;
+  rps: number;
+  ttftMs: { p50: number | null; p90: number | null; p99: number | null };
+  perTokenMs: { p50: number | null; p99: number | null };
+  e2eMs: { p50: number | null; p99: number | null };
+}
+
+function load(spec: Record<string, unknown>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "bench/gateway/loadgen.ts"), JSON.stringify(spec)], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const killer = setTimeout(() => child.kill("SIGKILL"), Number(spec.durationMs) + Number(spec.warmupMs) + 60_000);
+    child.once("exit", (code) => {
+      clearTimeout(killer);
+      if (code !== 0) return reject(new Error(`loadgen exited ${code}`));
+      resolve(JSON.parse(out.trim().split("\n").pop()!) as LoadResult);
+    });
+  });
+}
+
+interface Target {
+  readonly name: string;
+  readonly label: string;
+  readonly version: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly stop: () => Promise<void>;
+}
+
+type Mode = { stream: boolean };
+
+interface Measurement {
+  target: string;
+  stream: boolean;
+  throughput: LoadResult;
+  latency: LoadResult & { rate: number };
+}
+
+function requestBody(stream: boolean): string {
+  return JSON.stringify({
+    model: "standin",
+    messages: [{ role: "user", content: "Say something." }],
+    max_tokens: TOKENS,
+    stream,
+  });
+}
+
+async function measure(t: Target, mode: Mode): Promise<Measurement> {
+  const base = {
+    url: t.url,
+    headers: t.headers,
+    body: requestBody(mode.stream),
+    durationMs: DURATION_MS,
+    warmupMs: WARMUP_MS,
+    timeoutMs: 10_000,
+  };
+  const throughput = await load({ ...base, mode: "closed", concurrency: CONCURRENCY, maxRequests: 2_000_000 });
+  await sleep(300);
+  // Latency at the target rate, or at 80% of what this target sustains if it cannot take that rate.
+  const rate = Math.max(10, Math.min(TARGET_RATE, Math.floor(throughput.rps * 0.8)));
+  const latency = await load({ ...base, mode: "rate", rate, concurrency: 512, maxRequests: rate * 20 });
+  await sleep(300);
+  return { target: t.name, stream: mode.stream, throughput, latency: { ...latency, rate } };
+}
+
+function version(cmd: string, argv: string[]): string {
+  try {
+    return execFileSync(cmd, argv, { encoding: "utf8", timeout: 60_000 }).trim().split("\n").pop() ?? "?";
+  } catch {
+    return "?";
+  }
+}
+
+// ---------------------------------------------------------------------------------
+const only = args.only ? new Set(args.only.split(",")) : undefined;
+const want = (name: string) => !only || only.has(name);
+
+if (!args["skip-setup"] && (want("portkey") || want("litellm"))) {
+  execFileSync("bash", [join(ROOT, "bench/gateway/setup-peers.sh")], { stdio: "inherit" });
+}
+
+const env = {
+  node: process.version,
+  cpu: cpus()[0]?.model ?? "?",
+  cores: cpus().length,
+  loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+  date: new Date().toISOString(),
+};
+console.log(`gateway bench: ${env.cores} cores (${env.cpu}), load ${env.loadavgAtStart.join(" ")}, node ${env.node}`);
+
+const targetPort = await freePort();
+const upstreamProc = start("load-target", process.execPath, [
+  "bench/gateway/load-target.ts",
+  "--port",
+  String(targetPort),
+  "--tokens",
+  String(TOKENS),
+  "--interval-ms",
+  String(TOKEN_INTERVAL_MS),
+]);
+const upstreamUrl = `http://127.0.0.1:${targetPort}`;
+await waitHttp(`${upstreamUrl}/health`, 10_000);
+
+const factories: Record<string, () => Promise<Target | undefined>> = {
+  direct: async () => ({
+    name: "direct",
+    label: "direct to the load target",
+    version: "-",
+    url: `${upstreamUrl}/v1/chat/completions`,
+    headers: {},
+    stop: async () => {},
+  }),
+  thaw: async () => {
+    const port = await freePort();
+    const config = join(CACHE, "gateway.yaml");
+    const sha = createHash("sha256").update(API_KEY).digest("hex");
+    writeFileSync(
+      config,
+      [
+        "version: 1",
+        `listen: { host: 127.0.0.1, port: ${port} }`,
+        `auth: { keys: [{ name: bench, sha256: ${sha} }] }`,
+        `upstreams: [{ name: load-target, url: "${upstreamUrl}/v1", models: [standin] }]`,
+        "",
+      ].join("\n"),
+    );
+    // Logs stay on (one JSON line per request), to /dev/null via the log file: what production pays.
+    const child = start("thaw", process.execPath, ["--conditions=@thaw/source", "apps/api/src/main.ts", "--config", config]);
+    await waitHttp(`http://127.0.0.1:${port}/healthz`, 20_000);
+    return {
+      name: "thaw",
+      label: "thaw gateway (@thaw/api)",
+      version: "workspace",
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${API_KEY}` },
+      stop: () => stop(child),
+    };
+  },
+  portkey: async () => {
+    const entry = join(ROOT, ".cache/bench-peers/portkey/node_modules/@portkey-ai/gateway/build/start-server.js");
+    if (!existsSync(entry)) return undefined;
+    const port = await freePort();
+    const child = start("portkey", process.execPath, [entry, `--port=${port}`, "--headless"]);
+    await waitHttp(`http://127.0.0.1:${port}/`, 30_000);
+    const pkg = join(ROOT, ".cache/bench-peers/portkey/node_modules/@portkey-ai/gateway/package.json");
+    const v = (JSON.parse(execFileSync("cat", [pkg], { encoding: "utf8" })) as { version: string }).version;
+    return {
+      name: "portkey",
+      label: "Portkey AI gateway (npm @portkey-ai/gateway)",
+      version: v,
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      headers: {
+        authorization: "Bearer sk-unused",
+        "x-portkey-provider": "openai",
+        "x-portkey-custom-host": `${upstreamUrl}/v1`,
+      },
+      stop: () => stop(child),
+    };
+  },
+  litellm: async () => {
+    const bin = join(ROOT, ".cache/litellm-venv/bin/litellm");
+    if (!existsSync(bin)) return undefined;
+    const port = await freePort();
+    const config = join(CACHE, "litellm.yaml");
+    writeFileSync(
+      config,
+      [
+        "model_list:",
+        "  - model_name: standin",
+        "    litellm_params:",
+        "      model: openai/standin",
+        `      api_base: ${upstreamUrl}/v1`,
+        "      api_key: sk-unused",
+        "litellm_settings:",
+        "  telemetry: false",
+        "",
+      ].join("\n"),
+    );
+    const child = start(
+      "litellm",
+      bin,
+      ["--config", config, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"],
+      {
+        LITELLM_MASTER_KEY: LITELLM_KEY,
+        LITELLM_LOCAL_MODEL_COST_MAP: "True",
+        LITELLM_LOG: "ERROR",
+        LITELLM_TELEMETRY: "False",
+        NO_DOCS: "True",
+      },
+    );
+    await waitHttp(`http://127.0.0.1:${port}/health/liveliness`, 180_000, {}, child);
+    const v = version(join(ROOT, ".cache/litellm-venv/bin/python"), ["-c", "import importlib.metadata as m; print(m.version('litellm'))"]);
+    return {
+      name: "litellm",
+      label: "LiteLLM proxy (PyPI litellm[proxy], 1 worker)",
+      version: v,
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${LITELLM_KEY}` },
+      stop: () => stop(child),
+    };
+  },
+};
+
+const measurements: Measurement[] = [];
+const targets: { name: string; label: string; version: string }[] = [];
+const skipped: Record<string, string> = {};
+for (const name of ["direct", "thaw", "portkey", "litellm"]) {
+  if (!want(name)) continue;
+  let t: Target | undefined;
+  try {
+    t = await factories[name]!();
+  } catch (err) {
+    skipped[name] = String(err);
+  }
+  if (!t) {
+    skipped[name] ??= "not installed";
+    console.log(`${name}: skipped (${skipped[name]})`);
+    continue;
+  }
+  targets.push({ name: t.name, label: t.label, version: t.version });
+  try {
+    // Sanity: one request must succeed before measuring.
+    const probe = await fetch(t.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...t.headers },
+      body: requestBody(false),
+    });
+    const text = await probe.text();
+    if (probe.status !== 200) throw new Error(`probe answered ${probe.status}: ${text.slice(0, 300)}`);
+    for (const stream of [false, true]) {
+      const m = await measure(t, { stream });
+      measurements.push(m);
+      console.log(
+        `${name.padEnd(8)} stream=${String(stream).padEnd(5)} max ${m.throughput.rps} req/s (errors ${m.throughput.errors}) | ` +
+          `@${m.latency.rate}/s ttft p50 ${m.latency.ttftMs.p50} p99 ${m.latency.ttftMs.p99} ms, per-token p50 ${m.latency.perTokenMs.p50} ms, errors ${m.latency.errors}`,
+      );
+    }
+  } catch (err) {
+    skipped[name] = String(err);
+    console.log(`${name}: failed: ${String(err)}`);
+  } finally {
+    await t.stop();
+  }
+}
+await stop(upstreamProc);
+
+// --- summary -------------------------------------------------------------------
+const find = (target: string, stream: boolean) => measurements.find((m) => m.target === target && m.stream === stream);
+const diff = (a: number | null | undefined, b: number | null | undefined) =>
+  a == null || b == null ? null : Math.round((a - b) * 1000) / 1000;
+const added: Record<string, unknown> = {};
+for (const name of ["thaw", "portkey", "litellm"]) {
+  for (const stream of [false, true]) {
+    const m = find(name, stream);
+    const d = find("direct", stream);
+    if (!m || !d) continue;
+    added[`${name}/${stream ? "stream" : "plain"}`] = {
+      rate: m.latency.rate,
+      directRate: d.latency.rate,
+      ttftP50Ms: diff(m.latency.ttftMs.p50, d.latency.ttftMs.p50),
+      ttftP99Ms: diff(m.latency.ttftMs.p99, d.latency.ttftMs.p99),
+      perTokenP50Ms: diff(m.latency.perTokenMs.p50, d.latency.perTokenMs.p50),
+      perTokenP99Ms: diff(m.latency.perTokenMs.p99, d.latency.perTokenMs.p99),
+    };
+  }
+}
+const ratios: Record<string, number | null> = {};
+for (const stream of [false, true]) {
+  const t = find("thaw", stream)?.throughput.rps;
+  for (const peer of ["portkey", "litellm"]) {
+    const p = find(peer, stream)?.throughput.rps;
+    ratios[`thaw/${peer} ${stream ? "stream" : "plain"}`] = t && p ? Math.round((t / p) * 100) / 100 : null;
+  }
+}
+const result = {
+  env,
+  setup: {
+    loadTarget: `synthetic OpenAI-compatible load target, ${TOKENS} tokens/stream, 1 token every ${TOKEN_INTERVAL_MS} ms`,
+    throughput: `closed loop, ${CONCURRENCY} concurrent keep-alive connections, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms`,
+    latency: `open loop at min(${TARGET_RATE}, 80% of the target's max) req/s, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms`,
+    loadGenerator: "bench/gateway/loadgen.ts (undici Pool, separate process)",
+  },
+  targets,
+  skipped,
+  measurements,
+  addedLatencyVsDirect: added,
+  throughputRatios: ratios,
+  targetsToReport: {
+    "thaw added ttft p50": "< 0.3 ms at 1000 req/s",
+    "thaw added ttft p99": "< 1 ms at 1000 req/s",
+    "thaw throughput": ">= 2x Portkey, >= 10x LiteLLM",
+  },
+};
+writeFileSync(join(RESULTS, "gateway.json"), `${JSON.stringify(result, null, 2)}\n`);
+
+const f = (n: number | null | undefined) => (n == null ? "–" : String(n));
+const lines = [
+  "# Gateway benchmark",
+  "",
+  `${env.date} · ${env.cores} cores (${env.cpu}) · load average at start ${env.loadavgAtStart.join(" ")} · Node ${env.node}`,
+  "",
+  `Upstream: ${result.setup.loadTarget}. Throughput: ${result.setup.throughput}. Latency: ${result.setup.latency}. ` +
+    "Everything (load generator, gateway, load target) shares the same cores; the numbers include that contention.",
+  "",
+  "| target | version | stream | max req/s | latency run req/s | TTFT p50 ms | TTFT p99 ms | per-token p50 ms | per-token p99 ms | errors |",
+  "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...measurements.map((m) => {
+    const t = targets.find((x) => x.name === m.target)!;
+    return `| ${t.label} | ${t.version} | ${m.stream ? "yes" : "no"} | ${f(m.throughput.rps)} | ${f(m.latency.rate)} | ${f(m.latency.ttftMs.p50)} | ${f(m.latency.ttftMs.p99)} | ${m.stream ? f(m.latency.perTokenMs.p50) : "–"} | ${m.stream ? f(m.latency.perTokenMs.p99) : "–"} | ${m.throughput.errors + m.latency.errors} |`;
+  }),
+  "",
+  "## Added latency vs. direct (same stream mode; latency runs)",
+  "",
+  "| gateway | stream | at req/s | TTFT p50 | TTFT p99 | per-token p50 | per-token p99 |",
+  "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+  ...Object.entries(added).map(([k, v]) => {
+    const a = v as Record<string, number | null>;
+    const [name, mode] = k.split("/");
+    return `| ${name} | ${mode === "stream" ? "yes" : "no"} | ${f(a.rate)} | ${f(a.ttftP50Ms)} ms | ${f(a.ttftP99Ms)} ms | ${mode === "stream" ? `${f(a.perTokenP50Ms)} ms` : "–"} | ${mode === "stream" ? `${f(a.perTokenP99Ms)} ms` : "–"} |`;
+  }),
+  "",
+  "## Throughput ratios",
+  "",
+  ...Object.entries(ratios).map(([k, v]) => `- ${k}: ${f(v)}×`),
+  "",
+  "Targets (reported against, not asserted): thaw added TTFT p50 < 0.3 ms and p99 < 1 ms at 1000 req/s; throughput ≥ 2× Portkey, ≥ 10× LiteLLM.",
+  ...(Object.keys(skipped).length ? ["", "Skipped / failed:", ...Object.entries(skipped).map(([k, v]) => `- ${k}: ${v}`)] : []),
+  "",
+];
+writeFileSync(join(RESULTS, "gateway.md"), lines.join("\n"));
+console.log(`wrote ${join(RESULTS, "gateway.json")} and gateway.md`);
+process.exit(0);

@@ -1,0 +1,129 @@
+import { type EnginePluginV1, findEnginePlugin } from "@thaw/config";
+import { sglang } from "@thaw/engine-sglang";
+import { vllm } from "@thaw/engine-vllm";
+import type { SupervisorEvent } from "../supervisor/events.ts";
+import { type EngineSnapshot, EngineSupervisor, type SupervisorOptions } from "../supervisor/supervisor.ts";
+import { type CheckpointCommand, defaultCheckpointCommand, runCheckpoint } from "../suspend/cuda-checkpoint.ts";
+import { type EngineEntry, EngineSetError, type MemoryPlan, planMemory, validateEngineSet } from "./engine-set.ts";
+import { MemoryBudget } from "./memory-budget.ts";
+
+export interface LocalEnginesOptions {
+  /** Default: vLLM and SGLang. */
+  readonly plugins?: readonly EnginePluginV1[];
+  /** Per-engine supervisor settings (tests: short windows, the stand-in executable). */
+  readonly supervisor?: (entry: EngineEntry) => Partial<Omit<SupervisorOptions, "config" | "plugin">>;
+  readonly onEvent?: (event: SupervisorEvent) => void;
+  /** Used by suspend mode; checked before anything starts. */
+  readonly checkpoint?: CheckpointCommand;
+}
+
+export interface FleetSnapshot {
+  readonly engines: readonly EngineSnapshot[];
+  readonly memory: MemoryPlan & { readonly capacity: number; readonly holders: readonly string[] };
+}
+
+/**
+ * The engines of one `thaw serve --local`: a supervisor per config, sharing one
+ * GPU memory budget, found by served model name.
+ */
+export class LocalEngines {
+  readonly supervisors: readonly EngineSupervisor[];
+  readonly budget: MemoryBudget;
+  readonly plan: MemoryPlan;
+  readonly #byModel = new Map<string, EngineSupervisor>();
+  readonly #byName = new Map<string, EngineSupervisor>();
+
+  private constructor(supervisors: EngineSupervisor[], budget: MemoryBudget, plan: MemoryPlan) {
+    this.supervisors = supervisors;
+    this.budget = budget;
+    this.plan = plan;
+    for (const s of supervisors) {
+      this.#byName.set(s.name, s);
+      for (const m of s.models) this.#byModel.set(m, s);
+    }
+  }
+
+  /**
+   * Validates the set (throws EngineSetError naming the configs and the fix),
+   * checks that suspend can work here if any engine uses it, and builds the
+   * supervisors. Nothing is started yet: call `start()`.
+   */
+  static async create(entries: readonly EngineEntry[], options: LocalEnginesOptions = {}): Promise<LocalEngines> {
+    const plugins = options.plugins ?? [vllm, sglang];
+    if (entries.length === 0) throw new Error("no engine configs given");
+    const issues = validateEngineSet(entries, plugins);
+    const suspending = entries.filter((e) => e.config.local.scaleToZero === "suspend");
+    const checkpoint = options.checkpoint ?? defaultCheckpointCommand();
+    if (suspending.length > 0 && issues.length === 0) {
+      const why = await suspendUnsupported(checkpoint);
+      if (why) {
+        issues.push({
+          configs: suspending.map((e) => e.source ?? e.config.name),
+          message: `local.scaleToZero is 'suspend', but this machine cannot take CUDA checkpoints: ${why}`,
+          fix: "set local.scaleToZero: sleep (engine sleep mode) or stop; suspend needs an NVIDIA driver ≥ 570 and cuda-bindings",
+        });
+      }
+    }
+    if (issues.length > 0) throw new EngineSetError(issues);
+    const budget = new MemoryBudget();
+    const supervisors = entries.map(
+      (entry) =>
+        new EngineSupervisor({
+          config: entry.config,
+          plugin: findEnginePlugin(plugins, entry.config.engine.kind),
+          ...(entry.source ? { source: entry.source } : {}),
+          memory: budget,
+          checkpoint,
+          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+          ...options.supervisor?.(entry),
+        }),
+    );
+    return new LocalEngines(supervisors, budget, planMemory(entries));
+  }
+
+  byModel(model: string): EngineSupervisor | undefined {
+    return this.#byModel.get(model);
+  }
+  byName(name: string): EngineSupervisor | undefined {
+    return this.#byName.get(name);
+  }
+  models(): string[] {
+    return [...this.#byModel.keys()];
+  }
+
+  /**
+   * Preloads engines in config order while they fit in GPU memory together; the
+   * rest start on their first request.
+   */
+  start(): void {
+    const awake: EngineSupervisor[] = [];
+    for (const s of this.supervisors) {
+      const usage = MemoryBudget.usage([...awake, s]);
+      if (usage.every((u) => u <= this.budget.capacity + 1e-9)) {
+        awake.push(s);
+        s.start();
+      }
+    }
+  }
+
+  snapshot(options: { history?: number } = {}): FleetSnapshot {
+    return {
+      engines: this.supervisors.map((s) => s.snapshot(options)),
+      memory: { ...this.plan, capacity: this.budget.capacity, holders: this.budget.holders() },
+    };
+  }
+
+  /** Stops every engine (requests in flight get `drainTimeoutMs` to finish). */
+  async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    await Promise.all(this.supervisors.map((s) => s.close(options)));
+  }
+}
+
+/** Why suspend cannot work on this machine, or undefined when the checkpoint API is there. */
+export async function suspendUnsupported(command: CheckpointCommand): Promise<string | undefined> {
+  // `state` of a process without CUDA answers 4 when the driver API works, 3 when it is missing.
+  const result = await runCheckpoint(command, "state", { pid: process.pid, timeoutMs: 60_000 });
+  if (result.verdict === "unavailable") return result.detail;
+  if (result.exitCode === null) return `the checkpoint command could not run: ${result.detail}`;
+  return undefined;
+}

@@ -1,0 +1,66 @@
+export { type EngineRequestErrorCode, EngineRequestError, type OpenAIErrorBody } from "./errors.ts";
+export {
+  type EngineEntry,
+  EngineSetError,
+  type EngineSetIssue,
+  type MemoryPlan,
+  planMemory,
+  validateEngineSet,
+} from "./fleet/engine-set.ts";
+export {
+  type FleetSnapshot,
+  LocalEngines,
+  type LocalEnginesOptions,
+  suspendUnsupported,
+} from "./fleet/local-engines.ts";
+export {
+  type MemoryArbiter,
+  MemoryBudget,
+  type MemoryTenant,
+  unlimitedMemory,
+} from "./fleet/memory-budget.ts";
+export { type EngineApiResponse, engineApi } from "./http/engine-api.ts";
+export { type LocalServer, startLocalServer } from "./http/local-server.ts";
+export { describeExit, type EngineProcess, type ExitInfo, spawnEngine } from "./process/engine-process.ts";
+export { type ResolvedLaunch, resolveLaunch } from "./process/launch.ts";
+export { type LogLine, LogRing } from "./process/log-ring.ts";
+export {
+  type Acquirable,
+  engineFailure,
+  type ForwardRequest,
+  type ForwardResponse,
+  forward,
+} from "./proxy/forward.ts";
+export { EngineStateMachine, type StateMachineOptions, type Transition } from "./state/machine.ts";
+export {
+  canTransition,
+  ENGINE_STATES,
+  type EngineState,
+  HAS_PROCESS,
+  HOLDS_GPU,
+  IllegalTransitionError,
+  SERVING,
+  TRANSITIONS,
+} from "./state/states.ts";
+export {
+  type CheckpointAction,
+  type CheckpointCommand,
+  type CheckpointResult,
+  type CheckpointVerdict,
+  defaultCheckpointCommand,
+  runCheckpoint,
+  verdictOf,
+} from "./suspend/cuda-checkpoint.ts";
+export { CrashPolicy, type CrashPolicyOptions, type CrashVerdict, defaultCrashPolicy } from "./supervisor/crash-policy.ts";
+export type { QueueOutcome, SupervisorEvent } from "./supervisor/events.ts";
+export { type LatencySummary, LatencyStats } from "./supervisor/latency-stats.ts";
+export {
+  type EngineSnapshot,
+  EngineSupervisor,
+  freePort,
+  type Lease,
+  redact,
+  type ScaleToZeroMode,
+  type SupervisorOptions,
+} from "./supervisor/supervisor.ts";
+export { type WaitOutcome, WaitQueue, type WaitQueueOptions } from "./supervisor/wait-queue.ts";

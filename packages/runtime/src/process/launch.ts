@@ -1,0 +1,47 @@
+import type { DeploymentConfigV1, EnginePluginV1 } from "@thaw/config";
+
+export interface ResolvedLaunch {
+  readonly argv: string[];
+  readonly env: Record<string, string>;
+  /** The key the engine was started with (`--api-key` from the environment), if any. */
+  readonly apiKey: string | undefined;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The plugin's launch spec for `target: "local"`, made runnable: flags whose
+ * value lives in an environment variable (secrets) are appended here, at start
+ * time, so keys never sit in configs or argv templates.
+ */
+export function resolveLaunch(
+  plugin: EnginePluginV1,
+  config: DeploymentConfigV1,
+  context: { host: string; port: number; executable?: readonly string[] },
+  env: Readonly<Record<string, string | undefined>>,
+): ResolvedLaunch {
+  const spec = plugin.launch(config, {
+    target: "local",
+    host: context.host,
+    port: context.port,
+    ...(context.executable ? { executable: context.executable } : {}),
+  });
+  const argv = [...spec.argv];
+  let apiKey: string | undefined;
+  for (const arg of spec.argsFromEnv ?? []) {
+    const value = env[arg.env];
+    if (value === undefined || value === "") {
+      if (arg.optional) continue;
+      throw new Error(
+        `engine '${config.name}': ${arg.flag} is read from the environment variable ${arg.env}, which is not set; export it before \`thaw serve --local\``,
+      );
+    }
+    argv.push(arg.flag, value);
+    if (arg.flag === "--api-key") apiKey = value;
+  }
+  return {
+    argv,
+    env: { ...spec.env },
+    apiKey,
+    warnings: (spec.warnings ?? []).map((w) => `${w.field}: ${w.message}`),
+  };
+}

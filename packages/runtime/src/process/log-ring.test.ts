@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { LogRing } from "./log-ring.ts";
+
+describe("LogRing", () => {
+  it("keeps the last lines of both streams, joining chunks split mid-line", () => {
+    const ring = new LogRing(3);
+    ring.write("stdout", "one\ntw");
+    ring.write("stderr", "err\r\n");
+    ring.write("stdout", "o\nthree\nfour");
+    expect(ring.tail().map((l) => `${l.stream}:${l.line}`)).toEqual(["stderr:err", "stdout:two", "stdout:three"]);
+    ring.flush();
+    expect(ring.text()).toBe("two\nthree\nfour");
+    expect(ring.tail(1)[0]!.line).toBe("four");
+  });
+
+  it("cuts lines that never end", () => {
+    const ring = new LogRing(10, { maxLineChars: 5 });
+    ring.write("stdout", "abcdefgh");
+    ring.push("supervisor", "0123456789");
+    expect(ring.tail().map((l) => l.line)).toEqual(["abcde…", "01234…"]);
+  });
+});

@@ -1,0 +1,26 @@
+import type { ExitInfo } from "../process/engine-process.ts";
+import type { Transition } from "../state/machine.ts";
+
+export type QueueOutcome = "served" | "full" | "deadline" | "aborted" | "failed" | "shutdown";
+
+/** What a supervisor reports as it works, for metrics and logs (see apps/api's local metrics). */
+export type SupervisorEvent =
+  | { readonly type: "transition"; readonly engine: string; readonly transition: Transition }
+  /** Spawn → ready (after warmup); `healthyMs`: spawn → first healthy probe. */
+  | { readonly type: "cold-start"; readonly engine: string; readonly ms: number; readonly healthyMs: number }
+  /** A request arrived while asleep/suspended → ready. */
+  | { readonly type: "wake"; readonly engine: string; readonly ms: number; readonly via: "sleep" | "suspend" }
+  | {
+      readonly type: "scale-down";
+      readonly engine: string;
+      readonly ms: number;
+      readonly via: "sleep" | "stop" | "suspend";
+    }
+  /** A request that had to wait (the engine was not ready when it arrived). */
+  | { readonly type: "queue-wait"; readonly engine: string; readonly ms: number; readonly outcome: QueueOutcome }
+  | {
+      readonly type: "crash";
+      readonly engine: string;
+      readonly exit: ExitInfo;
+      readonly action: "restart" | "fail" | "wait";
+    };

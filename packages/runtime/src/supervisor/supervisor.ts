@@ -1,0 +1,910 @@
+import { createServer } from "node:net";
+import {
+  type DeploymentConfigV1,
+  EngineExitedError,
+  type EngineLifecycleClientV1,
+  type EnginePluginV1,
+  lifecycleSpecV1Schema,
+  servedNamesOf,
+} from "@thaw/config";
+import { Pool } from "undici";
+import { EngineRequestError } from "../errors.ts";
+import type { MemoryArbiter, MemoryTenant } from "../fleet/memory-budget.ts";
+import { unlimitedMemory } from "../fleet/memory-budget.ts";
+import { describeExit, type EngineProcess, type ExitInfo, spawnEngine } from "../process/engine-process.ts";
+import { resolveLaunch } from "../process/launch.ts";
+import { type LogLine, LogRing } from "../process/log-ring.ts";
+import { EngineStateMachine, type Transition } from "../state/machine.ts";
+import { type EngineState, HOLDS_GPU } from "../state/states.ts";
+import { type CheckpointCommand, defaultCheckpointCommand, runCheckpoint } from "../suspend/cuda-checkpoint.ts";
+import { CrashPolicy, type CrashPolicyOptions } from "./crash-policy.ts";
+import type { QueueOutcome, SupervisorEvent } from "./events.ts";
+import { LatencyStats, type LatencySummary } from "./latency-stats.ts";
+import { WaitQueue } from "./wait-queue.ts";
+
+export type ScaleToZeroMode = DeploymentConfigV1["local"]["scaleToZero"];
+
+export interface SupervisorOptions {
+  readonly config: DeploymentConfigV1;
+  readonly plugin: EnginePluginV1;
+  /** Default: `config.name`. */
+  readonly name?: string;
+  /** Where the config came from (a file), for messages. */
+  readonly source?: string;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** A fixed engine port. Default: `local.port`, else a free port at each start. */
+  readonly port?: number;
+  /** Replaces the plugin's executable (tests: the stand-in engine). */
+  readonly executable?: readonly string[];
+  /** Extra engine environment, after the plugin's. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Where flags read from the environment (`--api-key`) come from. Default process.env. */
+  readonly secrets?: Readonly<Record<string, string | undefined>>;
+  /** Idle time before scaling to zero. Default `scaling.scaledownWindow`. */
+  readonly scaleDownAfterMs?: number;
+  /** Spawn → healthy deadline. Default `scaling.startupTimeout`. */
+  readonly startupTimeoutMs?: number;
+  /** Warmup requests after each start. Default 1. */
+  readonly warmupCount?: number;
+  readonly queue?: { maxWaiting?: number; maxWaitMs?: number; retryAfterSeconds?: number };
+  readonly crash?: Partial<CrashPolicyOptions>;
+  /** SIGTERM → SIGKILL grace. Default 15 s. */
+  readonly stopGraceMs?: number;
+  /** Sleep/wake/suspend call deadline. Default 5 minutes. */
+  readonly lifecycleTimeoutMs?: number;
+  /** Engine output lines kept. Default 500. */
+  readonly logLines?: number;
+  /** The CUDA checkpoint command (suspend mode). Default `defaultCheckpointCommand()`. */
+  readonly checkpoint?: CheckpointCommand;
+  readonly memory?: MemoryArbiter;
+  readonly onEvent?: (event: SupervisorEvent) => void;
+}
+
+/** A request's hold on a ready engine; `release()` exactly once when its response is over. */
+export interface Lease {
+  readonly engine: string;
+  readonly baseUrl: string;
+  readonly dispatcher: Pool;
+  /** The key the engine was started with; send it as a Bearer token. */
+  readonly apiKey: string | undefined;
+  readonly process: EngineProcess;
+  /** How long the request waited for a start/wake/resume (0 on the fast path). */
+  readonly waitedMs: number;
+  readonly coldStart: boolean;
+  release(): void;
+}
+
+export interface EngineSnapshot {
+  readonly name: string;
+  readonly source: string | undefined;
+  readonly engine: string;
+  readonly models: readonly string[];
+  readonly mode: ScaleToZeroMode;
+  /** Set when suspend cannot work here and the engine stops instead. */
+  readonly suspendUnavailable: string | undefined;
+  readonly state: EngineState;
+  readonly since: string;
+  readonly pid: number | null;
+  readonly url: string | null;
+  readonly inFlight: number;
+  readonly waiting: number;
+  readonly lastUsed: string | null;
+  readonly scaleDownAfterMs: number;
+  readonly pinned: boolean;
+  readonly gpuDemand: readonly number[];
+  readonly restarts: number;
+  readonly lastExit: (ExitInfoJson & { readonly at: string }) | null;
+  readonly failure: { readonly reason: string; readonly at: string; readonly logTail: readonly LogLine[] } | null;
+  readonly stats: {
+    readonly requests: number;
+    readonly timeInStateMs: Record<EngineState, number>;
+    readonly coldStart: LatencySummary;
+    readonly wake: LatencySummary;
+    readonly scaleDown: LatencySummary;
+    readonly queueWait: LatencySummary;
+    readonly queueRejected: number;
+  };
+  readonly history: readonly Transition[];
+}
+
+interface ExitInfoJson {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly error?: string;
+}
+
+/** One spawned engine process and what talks to it. */
+interface Run {
+  readonly proc: EngineProcess;
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly apiKey: string | undefined;
+  readonly client: EngineLifecycleClientV1;
+  readonly pool: Pool;
+  /** Aborted when the process exits: ends waits on it at once. */
+  readonly exit: AbortController;
+  /** We are stopping it: its exit is no crash. */
+  expected: boolean;
+}
+
+type Target = "ready" | "zero" | "off" | undefined;
+
+const ZERO_STATES: ReadonlySet<EngineState> = new Set(["stopped", "sleeping", "suspended", "failed"]);
+
+/**
+ * Runs one local engine: spawns it from its plugin's launch spec, waits for it,
+ * warms it up, scales it to zero when idle (engine sleep, process exit, or a
+ * CUDA checkpoint), brings it back for the next request — one start/wake shared
+ * by every request that arrives meanwhile, which wait in a bounded queue — and
+ * restarts it with backoff when it crashes.
+ *
+ * All decisions happen in `#reconcile()`, which compares what is wanted (requests
+ * waiting, idle, evicted, closing) with the state, and runs at most one
+ * lifecycle task at a time; every task ends by reconciling again.
+ */
+export class EngineSupervisor implements MemoryTenant {
+  readonly name: string;
+  readonly source: string | undefined;
+  readonly config: DeploymentConfigV1;
+  readonly plugin: EnginePluginV1;
+  readonly models: readonly string[];
+  readonly mode: ScaleToZeroMode;
+  readonly demand: readonly number[];
+  readonly pinned: boolean;
+  readonly logs: LogRing;
+  readonly scaleDownAfterMs: number;
+
+  readonly #sm: EngineStateMachine;
+  readonly #o: SupervisorOptions;
+  readonly #queue: WaitQueue;
+  readonly #retryAfterSeconds: number;
+  readonly #crash: CrashPolicy;
+  readonly #memory: MemoryArbiter;
+  readonly #checkpoint: CheckpointCommand;
+  readonly #host: string;
+  readonly #startupTimeoutMs: number;
+  readonly #lifecycleTimeoutMs: number;
+  readonly #stopGraceMs: number;
+  readonly #emit: (e: SupervisorEvent) => void;
+  readonly #monoStart = performance.now();
+  readonly #wallStart = Date.now();
+
+  #run: Run | undefined;
+  #task: Promise<void> | undefined;
+  #want: Target;
+  #wanting = 0;
+  #inFlight = 0;
+  #lastActivity = 0;
+  #evicting: string | undefined;
+  #closing = false;
+  #forceStop = false;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #suspendUnavailable: string | undefined;
+  #restarts = 0;
+  #requests = 0;
+  #queueRejected = 0;
+  #lastExit: (ExitInfoJson & { at: string }) | null = null;
+  #failure: EngineSnapshot["failure"] = null;
+  #quietWaiters: (() => void)[] = [];
+  readonly #stats = {
+    coldStart: new LatencyStats(),
+    wake: new LatencyStats(),
+    scaleDown: new LatencyStats(),
+    queueWait: new LatencyStats(),
+  };
+
+  constructor(options: SupervisorOptions) {
+    const { config } = options;
+    this.#o = options;
+    this.config = config;
+    this.plugin = options.plugin;
+    this.name = options.name ?? config.name;
+    this.source = options.source;
+    this.models = servedNamesOf(config);
+    this.mode = config.local.scaleToZero;
+    this.demand = new Array<number>(config.resources.count).fill(config.engine.gpuMemoryUtilization);
+    // minContainers ≥ 1 means "always warm" on Modal; locally: never scaled to zero, never evicted.
+    this.pinned = config.scaling.minContainers >= 1;
+    this.logs = new LogRing(options.logLines ?? 500);
+    this.scaleDownAfterMs = options.scaleDownAfterMs ?? config.scaling.scaledownWindow * 1000;
+    this.#startupTimeoutMs = options.startupTimeoutMs ?? config.scaling.startupTimeout * 1000;
+    this.#lifecycleTimeoutMs = options.lifecycleTimeoutMs ?? 5 * 60_000;
+    this.#stopGraceMs = options.stopGraceMs ?? 15_000;
+    this.#host = options.host ?? "127.0.0.1";
+    this.#queue = new WaitQueue({
+      maxWaiting: options.queue?.maxWaiting ?? 256,
+      // Long enough for a cold start by default: a request would rather wait than fail.
+      maxWaitMs: options.queue?.maxWaitMs ?? this.#startupTimeoutMs,
+    });
+    this.#retryAfterSeconds = options.queue?.retryAfterSeconds ?? 5;
+    this.#crash = new CrashPolicy(options.crash);
+    this.#memory = options.memory ?? unlimitedMemory;
+    this.#checkpoint = options.checkpoint ?? defaultCheckpointCommand();
+    this.#emit = options.onEvent ?? (() => {});
+    this.#sm = new EngineStateMachine({ engine: this.name });
+    this.#sm.onTransition((transition) => this.#emit({ type: "transition", engine: this.name, transition }));
+  }
+
+  get state(): EngineState {
+    return this.#sm.state;
+  }
+  get history(): readonly Transition[] {
+    return this.#sm.history;
+  }
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+  get waiting(): number {
+    return this.#wanting;
+  }
+  get lastUsed(): number {
+    return this.#lastActivity;
+  }
+  get busy(): boolean {
+    return this.#inFlight > 0 || this.#wanting > 0;
+  }
+  /** The engine's base URL while a process runs. */
+  get baseUrl(): string | undefined {
+    return this.#run?.baseUrl;
+  }
+  get pid(): number | undefined {
+    return this.#run?.proc.pid;
+  }
+
+  // ---- requests ----------------------------------------------------------------
+
+  /**
+   * A hold on a ready engine. Ready: at once. Otherwise the request waits (one
+   * start/wake for all) up to the queue's deadline; a full queue, the deadline,
+   * a failed engine or shutdown reject with an EngineRequestError.
+   */
+  acquire(signal?: AbortSignal): Promise<Lease> {
+    const run = this.#run;
+    if (this.#sm.state === "ready" && run !== undefined) {
+      this.#inFlight++;
+      this.#requests++;
+      this.#lastActivity = performance.now();
+      return Promise.resolve(new EngineLease(this, run, 0, false));
+    }
+    return this.#acquireSlow(signal);
+  }
+
+  async #acquireSlow(signal: AbortSignal | undefined): Promise<Lease> {
+    const start = performance.now();
+    const deadline = start + this.#queue.options.maxWaitMs;
+    let admit = true;
+    let outcome: QueueOutcome = "served";
+    this.#wanting++;
+    try {
+      for (;;) {
+        const state = this.#sm.state;
+        const run = this.#run;
+        if (state === "ready" && run !== undefined) {
+          this.#inFlight++;
+          this.#requests++;
+          this.#lastActivity = performance.now();
+          return new EngineLease(this, run, this.#lastActivity - start, true);
+        }
+        if (state === "failed") {
+          outcome = "failed";
+          throw this.#failedError();
+        }
+        if (this.#closing) {
+          outcome = "shutdown";
+          throw new EngineRequestError(this.name, "engine_shutting_down", `engine '${this.name}' is shutting down`, {
+            retryAfterSeconds: this.#retryAfterSeconds,
+          });
+        }
+        this.#reconcile();
+        if (this.#sm.state === "ready" && this.#run !== undefined) continue; // e.g. a drain just cancelled
+        const waited = await this.#queue.wait(deadline, performance.now(), admit, signal);
+        admit = false;
+        if (waited === "full") {
+          outcome = "full";
+          throw new EngineRequestError(
+            this.name,
+            "engine_queue_full",
+            `engine '${this.name}' is ${this.#sm.state} and ${this.#queue.size} requests are already waiting for it; retry later`,
+            { retryAfterSeconds: this.#retryAfterSeconds },
+          );
+        }
+        if (waited === "deadline") {
+          outcome = "deadline";
+          throw new EngineRequestError(
+            this.name,
+            "engine_start_timeout",
+            `engine '${this.name}' is still ${this.#sm.state} after ${Math.round(performance.now() - start)} ms; retry later`,
+            { retryAfterSeconds: this.#retryAfterSeconds },
+          );
+        }
+        if (waited === "aborted") {
+          outcome = "aborted";
+          throw signal?.reason ?? new Error("aborted");
+        }
+      }
+    } finally {
+      this.#wanting--;
+      const ms = performance.now() - start;
+      if (outcome === "served") this.#stats.queueWait.add(ms);
+      else if (outcome === "full" || outcome === "deadline") this.#queueRejected++;
+      this.#emit({ type: "queue-wait", engine: this.name, ms, outcome });
+    }
+  }
+
+  /** Called by EngineLease.release. */
+  _release(): void {
+    this.#inFlight--;
+    this.#lastActivity = performance.now();
+    // Draining waits for the last request in flight.
+    if (this.#inFlight === 0 && this.#sm.state === "draining") this.#reconcile();
+  }
+
+  #failedError(): EngineRequestError {
+    return new EngineRequestError(
+      this.name,
+      "engine_failed",
+      `engine '${this.name}' has failed: ${this.#failure?.reason ?? "see its logs"} (logs: GET /api/v1/engines/${this.name}/logs; restart: POST /api/v1/engines/${this.name}/restart)`,
+      { exitCode: this.#lastExit?.code ?? null },
+    );
+  }
+
+  // ---- control -----------------------------------------------------------------
+
+  /** Starts the engine now (preload) instead of on the first request. */
+  start(): void {
+    this.#want = "ready";
+    this.#reconcile();
+  }
+
+  /** Scales to zero now (as if idle), after the requests in flight. */
+  scaleToZero(): void {
+    this.#want = "zero";
+    this.#reconcile();
+  }
+
+  /** MemoryTenant: asked by the memory budget to free the GPU for another engine. */
+  evict(reason: string): void {
+    this.#evicting = reason;
+    this.#reconcile();
+  }
+
+  /** Starts a failed engine again, forgetting its past crashes. */
+  restart(): void {
+    if (this.#sm.state !== "failed" || this.#task) return;
+    this.#crash.reset();
+    this.#failure = null;
+    this.#runTask("restart", () => this.#start("restart requested"));
+  }
+
+  /**
+   * Shutdown: requests waiting are refused, requests in flight may finish for
+   * `drainTimeoutMs`, then the process is stopped. Resolves when it is gone.
+   */
+  async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    this.#closing = true;
+    for (const t of [this.#idleTimer, this.#restartTimer, this.#retryTimer]) clearTimeout(t);
+    this.#queue.releaseAll();
+    const force = setTimeout(() => {
+      this.#forceStop = true;
+      this.#reconcile();
+    }, options.drainTimeoutMs ?? 30_000);
+    const run = this.#run;
+    // A model still loading is not waited for.
+    if (this.#sm.state === "starting" && run) {
+      run.expected = true;
+      this.#set("stopping", "shutdown while starting");
+      const info = await run.proc.stop(this.#stopGraceMs);
+      this.#dropRun(run);
+      this.#set("stopped", `exited (${describeExit(info)})`);
+    }
+    this.#reconcile();
+    await new Promise<void>((resolve) => {
+      this.#quietWaiters.push(resolve);
+      this.#checkQuiet();
+    });
+    clearTimeout(force);
+  }
+
+  // ---- the decision loop -------------------------------------------------------------
+
+  #target(): Target {
+    if (this.#closing) return "off";
+    if (this.#evicting !== undefined) return "zero";
+    if (this.#wanting > 0) return "ready";
+    return this.#want;
+  }
+
+  #reconcile(): void {
+    if (this.#task) return;
+    const state = this.#sm.state;
+    const target = this.#target();
+    if (target === "ready") {
+      if (state === "stopped" && !this.#restartTimer) this.#runTask("start", () => this.#start(this.#startReason()));
+      else if (state === "sleeping") this.#runTask("wake", () => this.#wake());
+      else if (state === "suspended" && !this.#retryTimer) this.#runTask("resume", () => this.#resume());
+      else if (state === "draining") this.#set("ready", "drain cancelled: requests arrived");
+      else if (state === "ready" && this.#want === "ready") this.#want = undefined;
+    } else if (target === "zero" || target === "off") {
+      if (state === "ready") this.#set("draining", this.#drainReason(target));
+      if (this.#sm.state === "draining") {
+        if (this.#inFlight > 0 && !this.#forceStop) return;
+        if (target === "off") this.#runTask("stop", () => this.#stop("shutdown"));
+        else this.#runTask("scale down", () => this.#scaleDown());
+      } else if (ZERO_STATES.has(state)) {
+        if (target === "off" && (state === "sleeping" || state === "suspended")) {
+          this.#runTask("stop", () => this.#stop("shutdown"));
+        } else if (target === "zero" && this.#settleZero()) {
+          this.#reconcile();
+        }
+      }
+    }
+    this.#checkQuiet();
+  }
+
+  /** At zero: nothing more to do for an eviction or an idle scale-down. True if that changed the target. */
+  #settleZero(): boolean {
+    const changed = this.#evicting !== undefined || this.#want === "zero";
+    this.#evicting = undefined;
+    if (this.#want === "zero") this.#want = undefined;
+    return changed;
+  }
+
+  #startReason(): string {
+    if (this.#wanting > 0) return `${this.#wanting} request(s) waiting`;
+    return this.#restarts > 0 && this.#lastExit ? "restart after a crash" : "preload";
+  }
+
+  #drainReason(target: "zero" | "off"): string {
+    if (target === "off") return "shutdown";
+    if (this.#evicting) return `evicted: ${this.#evicting}`;
+    return `idle for ${Math.round((performance.now() - this.#lastActivity) / 1000)} s (scaledownWindow ${this.scaleDownAfterMs / 1000} s)`;
+  }
+
+  #runTask(name: string, fn: () => Promise<void>): void {
+    this.#task = fn()
+      .catch((error: unknown) => this.#internalError(name, error))
+      .finally(() => {
+        this.#task = undefined;
+        this.#reconcile();
+      });
+  }
+
+  /** A task threw where it should not: stop the process and mark the engine failed, so nothing hangs. */
+  async #internalError(task: string, error: unknown): Promise<void> {
+    const reason = `internal error during ${task}: ${error instanceof Error ? error.message : String(error)}`;
+    this.logs.push("supervisor", reason);
+    const run = this.#run;
+    if (run) {
+      run.expected = true;
+      await run.proc.stop(this.#stopGraceMs);
+      this.#dropRun(run);
+    }
+    this.#memory.release(this);
+    if (this.#sm.state !== "failed") this.#fail(reason);
+  }
+
+  #checkQuiet(): void {
+    if (this.#quietWaiters.length === 0 || this.#task) return;
+    if (this.#sm.state !== "stopped" && this.#sm.state !== "failed") return;
+    for (const w of this.#quietWaiters.splice(0)) w();
+  }
+
+  #set(to: EngineState, reason: string): void {
+    const from = this.#sm.state;
+    this.#sm.to(to, reason);
+    if (HOLDS_GPU.has(from) && !HOLDS_GPU.has(to)) this.#memory.release(this);
+    if (ZERO_STATES.has(to)) this.#settleZero();
+    if (to === "ready") {
+      this.#lastActivity = performance.now();
+      if (this.#want === "ready") this.#want = undefined;
+      this.#armIdle(this.scaleDownAfterMs);
+    }
+    // Waiters re-check: ready serves them, failed refuses them.
+    if (to === "ready" || to === "failed") this.#queue.releaseAll();
+  }
+
+  #fail(reason: string): void {
+    this.#failure = { reason, at: new Date().toISOString(), logTail: this.logs.tail(50) };
+    this.#want = undefined;
+    this.#set("failed", reason);
+  }
+
+  // ---- idle ------------------------------------------------------------------------
+
+  #armIdle(ms: number): void {
+    if (this.pinned || this.#closing) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => this.#idleCheck(), Math.max(0, ms));
+    this.#idleTimer.unref();
+  }
+
+  // One timer per idle period, not per request: requests only stamp #lastActivity.
+  #idleCheck(): void {
+    this.#idleTimer = undefined;
+    if (this.#sm.state !== "ready") return;
+    const idle = performance.now() - this.#lastActivity;
+    if (this.busy || idle + 1 < this.scaleDownAfterMs) {
+      this.#armIdle(this.busy ? this.scaleDownAfterMs : this.scaleDownAfterMs - idle);
+      return;
+    }
+    this.#want = "zero";
+    this.#reconcile();
+  }
+
+  // ---- tasks -------------------------------------------------------------------------
+
+  async #start(reason: string): Promise<void> {
+    await this.#reserveMemory();
+    if (this.#closing) return this.#memory.release(this);
+    this.#set("starting", reason);
+    const port = this.#o.port ?? this.config.local.port ?? (await freePort(this.#host));
+    let launch: ReturnType<typeof resolveLaunch>;
+    try {
+      launch = resolveLaunch(
+        this.plugin,
+        this.config,
+        { host: this.#host, port, ...(this.#o.executable ? { executable: this.#o.executable } : {}) },
+        this.#o.secrets ?? process.env,
+      );
+    } catch (error) {
+      return this.#fail((error as Error).message);
+    }
+    for (const w of launch.warnings) this.logs.push("supervisor", `warning: ${w}`);
+    this.logs.push("supervisor", `$ ${redact(launch.argv).join(" ")}`);
+    const baseUrl = `http://${this.#host.includes(":") ? `[${this.#host}]` : this.#host}:${port}`;
+    const spawnedAt = performance.now();
+    const proc = spawnEngine({ argv: launch.argv, env: { ...launch.env, ...this.#o.env }, logs: this.logs });
+    const run: Run = {
+      proc,
+      port,
+      baseUrl,
+      apiKey: launch.apiKey,
+      client: this.plugin.createLifecycleClient(this.config, {
+        baseUrl,
+        ...(launch.apiKey ? { apiKey: launch.apiKey } : {}),
+      }),
+      pool: new Pool(baseUrl, {
+        connections: 256,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        headersTimeout: 10 * 60_000,
+        bodyTimeout: 5 * 60_000,
+      }),
+      exit: new AbortController(),
+      expected: false,
+    };
+    this.#run = run;
+    void proc.exited.then((info) => this.#onExit(run, info));
+    let healthyMs = 0;
+    try {
+      await run.client.waitReady({
+        timeoutMs: this.#startupTimeoutMs,
+        process: proc.child,
+        intervalMs: 200,
+        signal: run.exit.signal,
+      });
+      healthyMs = performance.now() - spawnedAt;
+      const count = this.#o.warmupCount ?? 1;
+      if (count > 0) await run.client.warmup({ count });
+    } catch (error) {
+      if (!this.#current(run)) return; // the exit handler or a shutdown took over
+      // It died while loading: the exit handler (registered first) does the crash accounting.
+      if (run.proc.exit || error instanceof EngineExitedError) {
+        await run.proc.exited;
+        return;
+      }
+      return this.#stopAfterFailure(run, `start failed: ${messageOf(error)}`);
+    }
+    if (!this.#current(run)) return;
+    const ms = performance.now() - spawnedAt;
+    this.#stats.coldStart.add(ms);
+    this.#emit({ type: "cold-start", engine: this.name, ms, healthyMs });
+    this.#set("ready", `ready ${Math.round(ms)} ms after spawn (healthy at ${Math.round(healthyMs)} ms, then warmup)`);
+  }
+
+  async #scaleDown(): Promise<void> {
+    const run = this.#run;
+    if (!run) return this.#set("stopped", "no process");
+    const why = this.#evicting ? `evicted: ${this.#evicting}` : "idle";
+    const started = performance.now();
+    const mode = this.mode === "suspend" && this.#suspendUnavailable ? "stop" : this.mode;
+    if (mode === "stop") {
+      await this.#stop(`${why}: scaleToZero stop`);
+      if (this.#sm.state === "stopped") this.#scaledDown("stop", started);
+      return;
+    }
+    if (mode === "sleep") {
+      this.#set("falling-asleep", why);
+      try {
+        await run.client.sleep({ level: 1, timeoutMs: this.#lifecycleTimeoutMs });
+        // Some engines answer before they are asleep: the engine's own state decides.
+        if (!(await run.client.isSleeping())) throw new Error("the engine says it is not sleeping after the sleep call");
+      } catch (error) {
+        if (!this.#current(run)) return;
+        return this.#stop(`sleep failed (${messageOf(error)}); stopping the engine instead to free its memory`);
+      }
+      if (!this.#current(run)) return;
+      this.#set("sleeping", `asleep after ${Math.round(performance.now() - started)} ms (${this.#asleepMeans()})`);
+      this.#scaledDown("sleep", started);
+      return;
+    }
+    this.#set("suspending", why);
+    const result = await runCheckpoint(this.#checkpoint, "suspend", {
+      pid: run.proc.pid ?? 0,
+      preSuspendHttp: this.#releaseHook(run),
+    });
+    if (!this.#current(run)) return;
+    if (result.verdict === "ok") {
+      this.#set("suspended", `GPU memory checkpointed to host in ${Math.round(result.durationMs)} ms`);
+      this.#scaledDown("suspend", started);
+      return;
+    }
+    if (result.verdict === "unavailable") this.#suspendUnavailable = result.detail;
+    await this.#stop(
+      `suspend ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping the engine instead`,
+    );
+  }
+
+  #scaledDown(via: ScaleToZeroMode, started: number): void {
+    const ms = performance.now() - started;
+    this.#stats.scaleDown.add(ms);
+    this.#emit({ type: "scale-down", engine: this.name, ms, via });
+  }
+
+  async #wake(): Promise<void> {
+    const run = this.#run;
+    if (!run) return this.#set("stopped", "no engine process to wake");
+    await this.#reserveMemory();
+    if (!this.#current(run) || this.#sm.state !== "sleeping") return this.#memory.release(this);
+    const started = performance.now();
+    this.#set("waking", `${this.#wanting} request(s) waiting`);
+    try {
+      await run.client.wakeUp({ timeoutMs: this.#lifecycleTimeoutMs });
+      if (await run.client.isSleeping()) throw new Error("the engine still says it is sleeping after wake_up");
+    } catch (error) {
+      if (!this.#current(run)) return;
+      return this.#stop(`wake failed (${messageOf(error)}); stopping it to cold-start instead`);
+    }
+    if (!this.#current(run)) return;
+    this.#woke("sleep", started);
+  }
+
+  async #resume(): Promise<void> {
+    const run = this.#run;
+    if (!run) return;
+    await this.#reserveMemory();
+    if (!this.#current(run) || this.#sm.state !== "suspended") return this.#memory.release(this);
+    const started = performance.now();
+    this.#set("resuming", `${this.#wanting} request(s) waiting`);
+    const result = await runCheckpoint(this.#checkpoint, "resume", { pid: run.proc.pid ?? 0 });
+    if (!this.#current(run)) return;
+    if (result.verdict === "no-room") {
+      this.#set("suspended", `the restore would not fit in free GPU memory yet (${result.detail}); retrying in 2 s`);
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#reconcile();
+      }, 2_000);
+      return;
+    }
+    if (result.verdict !== "ok") {
+      return this.#stop(`resume ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping it to cold-start instead`);
+    }
+    try {
+      await run.client.waitReady({ timeoutMs: 60_000, process: run.proc.child, signal: run.exit.signal });
+    } catch (error) {
+      if (!this.#current(run)) return;
+      return this.#stop(`not healthy after resume (${messageOf(error)}); stopping it to cold-start instead`);
+    }
+    if (!this.#current(run)) return;
+    this.#woke("suspend", started);
+  }
+
+  #woke(via: "sleep" | "suspend", started: number): void {
+    const ms = performance.now() - started;
+    this.#stats.wake.add(ms);
+    this.#emit({ type: "wake", engine: this.name, ms, via });
+    this.#set("ready", `awake after ${Math.round(ms)} ms`);
+  }
+
+  /** Stops the process on purpose (scale to zero, shutdown, a failed sleep/wake). */
+  async #stop(reason: string): Promise<void> {
+    const run = this.#run;
+    if (!run) {
+      if (this.#sm.state !== "stopped") this.#set("stopped", reason);
+      return;
+    }
+    run.expected = true;
+    const started = performance.now();
+    this.#set("stopping", reason);
+    const info = await run.proc.stop(this.#stopGraceMs);
+    this.#dropRun(run);
+    this.#set("stopped", `exited (${describeExit(info)}) ${Math.round(performance.now() - started)} ms after the stop`);
+  }
+
+  /** The engine would not become ready: stop it and count that like a crash. */
+  async #stopAfterFailure(run: Run, reason: string): Promise<void> {
+    run.expected = true;
+    this.#set("stopping", reason);
+    const info = await run.proc.stop(this.#stopGraceMs);
+    this.#dropRun(run);
+    this.#crashed(info, reason);
+  }
+
+  #onExit(run: Run, info: ExitInfo): void {
+    run.exit.abort();
+    if (run.expected || this.#run !== run) return;
+    this.#dropRun(run);
+    const explained = this.plugin.explainExit?.(this.logs.text(200));
+    this.#crashed(info, `exited unexpectedly (${describeExit(info)})${explained ? `: ${explained}` : ""}`);
+    this.#reconcile();
+  }
+
+  /** Crash accounting: restart with backoff, wait for the next request, or give up. */
+  #crashed(info: ExitInfo, reason: string): void {
+    this.#lastExit = { ...exitJson(info), at: new Date().toISOString() };
+    const asleep = this.#sm.state === "sleeping" || this.#sm.state === "suspended";
+    const verdict = info.spawnError
+      ? ({ action: "fail", crashesInWindow: 1 } as const)
+      : this.#crash.crashed(performance.now());
+    const action = verdict.action === "fail" ? "fail" : asleep || this.#closing ? "wait" : "restart";
+    this.#emit({ type: "crash", engine: this.name, exit: info, action });
+    this.logs.push("supervisor", reason);
+    if (action === "fail") {
+      const why = info.spawnError
+        ? `${reason}: is the engine installed? Set local.executable in the config, e.g. a venv's vllm`
+        : `${reason}; ${verdict.crashesInWindow} failures within ${this.#crash.options.windowMs / 1000} s, giving up`;
+      this.#fail(why);
+      return;
+    }
+    if (action === "wait") {
+      this.#set("stopped", `${reason}; the next request cold-starts it`);
+      return;
+    }
+    const delay = (verdict as { delayMs: number }).delayMs;
+    this.#restarts++;
+    this.#set(
+      "stopped",
+      `${reason}; restart ${verdict.crashesInWindow}/${this.#crash.options.maxCrashes - 1} in ${delay} ms`,
+    );
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#sm.state === "stopped") this.#want = "ready";
+      this.#reconcile();
+    }, delay);
+  }
+
+  /** Still this supervisor's live process, and not being stopped on purpose? (Checked after every await.) */
+  #current(run: Run): boolean {
+    return this.#run === run && !run.expected;
+  }
+
+  #dropRun(run: Run): void {
+    if (this.#run === run) this.#run = undefined;
+    void run.pool.destroy().catch(() => {});
+  }
+
+  async #reserveMemory(): Promise<void> {
+    const closed = new AbortController();
+    if (this.#closing) closed.abort();
+    await this.#memory.reserve(this, closed.signal).catch((error: unknown) => {
+      if (!this.#closing) throw error;
+    });
+  }
+
+  #releaseHook(run: Run): string[] {
+    const release = this.plugin.capabilities.releaseBeforeCheckpoint;
+    if (!release) return [];
+    return [release.startsWith("/") ? `POST ${run.baseUrl}${release}` : release];
+  }
+
+  #asleepMeans(): string {
+    try {
+      return lifecycleSpecV1Schema.parse(this.plugin.lifecycle(this.config)).asleepMeans;
+    } catch {
+      return "asleep";
+    }
+  }
+
+  // ---- reporting -------------------------------------------------------------------
+
+  #wall(mono: number): string {
+    return new Date(this.#wallStart + (mono - this.#monoStart)).toISOString();
+  }
+
+  snapshot(options: { history?: number } = {}): EngineSnapshot {
+    const run = this.#run;
+    return {
+      name: this.name,
+      source: this.source,
+      engine: this.plugin.engine,
+      models: this.models,
+      mode: this.mode,
+      suspendUnavailable: this.#suspendUnavailable,
+      state: this.#sm.state,
+      since: this.#wall(this.#sm.since),
+      pid: run?.proc.pid ?? null,
+      url: run?.baseUrl ?? null,
+      inFlight: this.#inFlight,
+      waiting: this.#wanting,
+      lastUsed: this.#lastActivity ? this.#wall(this.#lastActivity) : null,
+      scaleDownAfterMs: this.scaleDownAfterMs,
+      pinned: this.pinned,
+      gpuDemand: this.demand,
+      restarts: this.#restarts,
+      lastExit: this.#lastExit,
+      failure: this.#failure,
+      stats: {
+        requests: this.#requests,
+        timeInStateMs: this.#sm.timeInState(),
+        coldStart: this.#stats.coldStart.summary(),
+        wake: this.#stats.wake.summary(),
+        scaleDown: this.#stats.scaleDown.summary(),
+        queueWait: this.#stats.queueWait.summary(),
+        queueRejected: this.#queueRejected,
+      },
+      history: this.#sm.history.slice(-(options.history ?? 50)),
+    };
+  }
+}
+
+class EngineLease implements Lease {
+  readonly #supervisor: EngineSupervisor;
+  readonly engine: string;
+  readonly baseUrl: string;
+  readonly dispatcher: Pool;
+  readonly apiKey: string | undefined;
+  readonly process: EngineProcess;
+  readonly waitedMs: number;
+  readonly coldStart: boolean;
+  #released = false;
+
+  constructor(supervisor: EngineSupervisor, run: Run, waitedMs: number, coldStart: boolean) {
+    this.#supervisor = supervisor;
+    this.engine = supervisor.name;
+    this.baseUrl = run.baseUrl;
+    this.dispatcher = run.pool;
+    this.apiKey = run.apiKey;
+    this.process = run.proc;
+    this.waitedMs = waitedMs;
+    this.coldStart = coldStart;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#supervisor._release();
+  }
+}
+
+function exitJson(info: ExitInfo): ExitInfoJson {
+  return {
+    code: info.code,
+    signal: info.signal,
+    ...(info.spawnError ? { error: info.spawnError.code ?? info.spawnError.message } : {}),
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** argv for logs: the value after `--api-key` is hidden. */
+export function redact(argv: readonly string[]): string[] {
+  return argv.map((a, i) => (i > 0 && argv[i - 1] === "--api-key" ? "***" : a));
+}
+
+/** A port nothing listens on right now on `host`. */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

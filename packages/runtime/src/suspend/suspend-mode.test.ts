@@ -1,0 +1,146 @@
+import { readFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { EngineSetError } from "../fleet/engine-set.ts";
+import { LocalEngines } from "../fleet/local-engines.ts";
+import {
+  chat,
+  type Harness,
+  path,
+  quick,
+  standinConfig,
+  standinExecutableFor,
+  startHarness,
+  until,
+  untilEntered,
+} from "../test/harness.ts";
+import type { CheckpointCommand } from "./cuda-checkpoint.ts";
+
+// `suspend` mode. The real checkpoint needs an NVIDIA driver ≥ 570 (runs happen on
+// the GPU machine); here the engine is the STAND-IN ENGINE and the checkpoint
+// command is a named STAND-IN (src/test/cuda-ckpt-standin.ts: same argv, JSON and
+// exit codes; it freezes the process group instead of moving GPU memory). The
+// real command is used for the gating test: on this machine it must refuse clearly.
+
+const STANDIN = fileURLToPath(new URL("../test/cuda-ckpt-standin.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const VENV_PYTHON = join(ROOT, "python/.venv/bin/python");
+const work = mkdtempSync(join(tmpdir(), "thaw-suspend-test-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function standinCommand(env: Record<string, string> = {}): { command: CheckpointCommand; calls: () => string[][] } {
+  const log = join(work, `calls-${Math.random().toString(36).slice(2)}.jsonl`);
+  return {
+    command: { argv: [process.execPath, STANDIN], env: { THAW_CKPT_STANDIN_LOG: log, ...env } },
+    calls: () => {
+      try {
+        return readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as string[]);
+      } catch {
+        return [];
+      }
+    },
+  };
+}
+
+const processState = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[0];
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("suspend mode", () => {
+  it("idle → the checkpoint command suspends the engine's tree; a request resumes it", async () => {
+    const ckpt = standinCommand();
+    h = await startHarness(
+      [{ config: standinConfig("a", { local: { scaleToZero: "suspend" } }) }],
+      () => quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 200 }),
+      { preload: true, checkpoint: ckpt.command },
+    );
+    const a = h.engine("a");
+    await until(a, "suspended");
+    const pid = a.pid!;
+    expect(path(a)).toEqual(["starting", "ready", "draining", "suspending", "suspended"]);
+    expect(processState(pid)).toBe("T"); // the stand-in froze it
+    expect(ckpt.calls().at(-1)).toEqual(["suspend", "--pid", String(pid), "--tree", "--json", "--parallel", "--timeout-ms", "30000"]);
+
+    const answers = await Promise.all([chat(h.openai, "a"), chat(h.openai, "a")]);
+    expect(answers).toHaveLength(2);
+    expect(path(a).slice(-2)).toEqual(["resuming", "ready"]);
+    expect(a.pid).toBe(pid);
+    expect(ckpt.calls().at(-1)).toEqual(["resume", "--pid", String(pid), "--tree", "--json", "--parallel"]);
+    expect(ckpt.calls().filter((c) => c[0] === "resume")).toHaveLength(1);
+    expect(h.events).toContainEqual(expect.objectContaining({ type: "wake", via: "suspend" }));
+  });
+
+  it("a restore that does not fit yet leaves it suspended and retries", async () => {
+    const ckpt = standinCommand({ THAW_CKPT_STANDIN_EXIT_RESUME: "11:1" });
+    h = await startHarness(
+      [{ config: standinConfig("a", { local: { scaleToZero: "suspend" } }) }],
+      () => quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 200 }),
+      { preload: true, checkpoint: ckpt.command },
+    );
+    const a = h.engine("a");
+    await until(a, "suspended");
+    expect((await chat(h.openai, "a")).text.length).toBeGreaterThan(0);
+    expect(path(a).slice(-5)).toEqual(["suspended", "resuming", "suspended", "resuming", "ready"]);
+    expect(a.history.at(-3)!.reason).toMatch(/would not fit in free GPU memory yet .*insufficient_gpu_memory/);
+  });
+
+  it("when suspend turns out unavailable (exit 3) the engine is stopped instead, and later idles stop directly", async () => {
+    const ckpt = standinCommand({ THAW_CKPT_STANDIN_EXIT_SUSPEND: "3" });
+    h = await startHarness(
+      [{ config: standinConfig("a", { local: { scaleToZero: "suspend" } }) }],
+      () => quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 200 }),
+      { preload: true, checkpoint: ckpt.command },
+    );
+    const a = h.engine("a");
+    await untilEntered(a, "stopped");
+    expect(a.history.at(-2)!.reason).toMatch(/^suspend unavailable \(exit 3: driver_unavailable: .*\); stopping the engine instead/);
+    expect(a.snapshot().suspendUnavailable).toContain("driver_unavailable");
+    await chat(h.openai, "a");
+    const seen = path(a).length;
+    await untilEntered(a, "stopped", seen);
+    expect(path(a).slice(seen)).toEqual(["draining", "stopping", "stopped"]);
+    expect(ckpt.calls().filter((c) => c[0] === "suspend")).toHaveLength(1);
+  });
+
+  it.skipIf(process.platform !== "linux")(
+    "gating: on a machine without the CUDA driver the real command makes `serve` refuse, naming the config and the fix",
+    async () => {
+      const python = (() => {
+        try {
+          readFileSync(VENV_PYTHON);
+          return VENV_PYTHON;
+        } catch {
+          return "python3";
+        }
+      })();
+      const command: CheckpointCommand = {
+        argv: [python, "-m", "thaw_py.cuda_ckpt"],
+        env: { PYTHONPATH: join(ROOT, "python/src") },
+      };
+      const error = await LocalEngines.create(
+        [{ config: standinConfig("a", { local: { scaleToZero: "suspend" } }), source: "a.yaml" }],
+        { checkpoint: command },
+      ).catch((e: unknown) => e);
+      // This machine has no NVIDIA driver; on the GPU machine the set is accepted.
+      if (!(error instanceof EngineSetError)) {
+        expect(error).toBeInstanceOf(LocalEngines);
+        await (error as LocalEngines).close();
+        return;
+      }
+      expect(error.issues).toEqual([
+        expect.objectContaining({
+          configs: ["a.yaml"],
+          fix: expect.stringContaining("set local.scaleToZero: sleep (engine sleep mode) or stop"),
+        }),
+      ]);
+      expect(error.issues[0]!.message).toMatch(/cannot take CUDA checkpoints: (driver_unavailable|the checkpoint command could not run)/);
+    },
+  );
+});
