@@ -2,7 +2,7 @@
 # `pnpm test:engine`: thaw's tests against a REAL vLLM — the CPU build from
 # tools/engine-cpu, serving a tiny random-weight Llama made on the spot.
 #
-#   bash tools/test-engine.sh                        # everything below (~3 min on 2 idle cores)
+#   bash tools/test-engine.sh                        # everything below (~5 min on 2 cores)
 #   bash tools/test-engine.sh --with-engine -- CMD…  # only start the shared engine, run CMD with
 #                                                    # the env below (e.g. to record fixtures), stop
 #
@@ -127,7 +127,8 @@ for (const top of ["packages", "apps"])
       console.log(`${JSON.parse(readFileSync(`${top}/${d}/package.json`, "utf8")).name}\t${top}/${d}`);')
 mapfile -t ALL_PROJECTS < <(pnpm -s nx show projects | sort)
 project_root() { echo "${ROOT_OF[$1]:-}"; }
-has_project() { printf '%s\n' "${ALL_PROJECTS[@]}" | grep -qxF "$1"; }
+in_list() { local x="$1"; shift; local y; for y in "$@"; do [ "$x" = "$y" ] && return 0; done; return 1; }
+has_project() { in_list "$1" "${ALL_PROJECTS[@]}"; }
 P2=()
 for p in "${PHASE2_PROJECTS[@]}"; do
   if has_project "$p"; then P2+=("$p"); else log "phase 2: $p is not in the workspace (yet); left out"; fi
@@ -136,7 +137,7 @@ done
 if [ -z "${THAW_TEST_ENGINE_PROJECTS:-}" ]; then
   for p in "${ALL_PROJECTS[@]}"; do
     root="$(project_root "$p")"
-    [ -n "$root" ] && ! printf '%s\n' "${P2[@]}" | grep -qxF "$p" || continue
+    [ -n "$root" ] && ! in_list "$p" "${P2[@]}" || continue
     if (cd "$root" && grep -rqE --include='*.ts' 'THAW_VLLM_CPU|THAW_TINY_MODEL' src test 2>/dev/null); then
       log "phase 2: + $p (its sources read THAW_VLLM_CPU / THAW_TINY_MODEL)"; P2+=("$p")
     fi
@@ -186,7 +187,7 @@ stop_engine() {
   # the whole process group (setsid): the API server, and the EngineCore even if the
   # server is already gone; SIGKILL what is left after 15 s
   for _ in $(seq 1 150); do pgrep -g "$ENGINE_PID" >/dev/null || break; sleep 0.1; done
-  pgrep -g "$ENGINE_PID" >/dev/null && kill -KILL -- "-$ENGINE_PID" 2>/dev/null
+  if pgrep -g "$ENGINE_PID" >/dev/null; then kill -KILL -- "-$ENGINE_PID" 2>/dev/null || true; fi
   wait "$ENGINE_PID" 2>/dev/null || true
   ENGINE_PID=""
 }
@@ -232,8 +233,9 @@ fi
 BASELINE_PROJECTS=($(printf '%s\n' "${P1[@]}" "${P2[@]}" | sort -u))
 T_BASE=$(date +%s.%N)
 UNSET=(); for v in "${GATE_VARS[@]}"; do UNSET+=(-u "$v"); done
-setsid env "${UNSET[@]}" THAW_TEST_ENGINE_PHASE=baseline \
-  pnpm nx run-many -t test -p "${BASELINE_PROJECTS[@]}" --parallel=1 --skip-nx-cache --output-style=stream \
+rm -f "$WORK/baseline.end"
+BASELINE_END="$WORK/baseline.end" setsid bash -c '"$@"; rc=$?; date +%s.%N >"$BASELINE_END"; exit $rc' baseline \
+  env "${UNSET[@]}" THAW_TEST_ENGINE_PHASE=baseline pnpm nx run-many -t test -p "${BASELINE_PROJECTS[@]}" --parallel=1 --skip-nx-cache --output-style=stream \
   -- "${VITEST_ARGS[@]}" >"$WORK/baseline.log" 2>&1 &
 BASELINE_PID=$!
 
@@ -242,12 +244,12 @@ if wait_healthy; then
   ENGINE_START_S=$(elapsed "$T_ENGINE")
   log "shared engine healthy after ${ENGINE_START_S}s"
 else
-  ENGINE_START_S=fail
+  ENGINE_START_S="FAILED at $(elapsed "$T_ENGINE")"
   STATUS=1
 fi
 wait "$BASELINE_PID" || log "baseline run had failures (only used for counting; see $WORK/baseline.log)"
 BASELINE_PID=""
-BASELINE_S=$(elapsed "$T_BASE")
+BASELINE_S=$(awk -v a="$T_BASE" -v b="$(cat "$WORK/baseline.end" 2>/dev/null || date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 
 # ---- 4. phase 1: suites against the shared engine -----------------------------------
 T_P1=$(date +%s.%N)
@@ -275,7 +277,8 @@ P2_S=$(elapsed "$T_P2")
 
 # ---- 6. the count -----------------------------------------------------------------
 # Per test file: engine tests = tests that ran (passed/failed) with the engine env minus
-# those that ran without it (baseline); engine failures likewise.
+# those that ran without it (baseline); engine failures likewise. Every failure of phases 1
+# and 2 is listed too (one that is not engine-gated still fails the run).
 SUMMARY="$(node -e '
 const rows = require("node:fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
 const per = new Map();
@@ -304,6 +307,9 @@ for (const [k, c] of per) {
   passed += ran - f; failed += f;
   lines.push(`  ${phase.padEnd(13)} ${String(ran - f).padStart(3)} passed ${String(f).padStart(3)} failed  ${rel}`);
 }
+for (const r of rows)
+  if (r.phase !== "baseline" && r.state === "failed")
+    lines.push(`  FAILED (${r.phase}) ${require("node:path").relative(process.cwd(), r.file)} > ${r.name}`);
 console.error(lines.join("\n"));
 console.log(`${passed} ${failed}`);
 ' "$RESULTS")"
@@ -313,6 +319,6 @@ if [ "$((E_PASSED + E_FAILED))" = 0 ]; then
   log "FAIL: no test ran against the engine (are the gates reading THAW_VLLM_CPU / THAW_TEST_ENGINE_URL?)"
   STATUS=1
 fi
-log "timings: setup ${SETUP_S}s, shared engine start ${ENGINE_START_S}s, baseline ${BASELINE_S}s (overlapping the start), phase 1 ${P1_S}s, phase 2 ${P2_S}s, total $(elapsed "$T_START")s"
+log "timings: setup ${SETUP_S}s, shared engine start ${ENGINE_START_S}s, baseline ${BASELINE_S}s (alongside the start), phase 1 ${P1_S}s (incl. engine stop), phase 2 ${P2_S}s, total $(elapsed "$T_START")s"
 echo "engine: $E_PASSED passed, $E_FAILED failed"
 exit $STATUS
