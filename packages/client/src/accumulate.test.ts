@@ -1,71 +1,37 @@
 import { describe, expect, it } from "vitest";
-import { chatChunkHasToken, createChatAccumulator } from "./accumulate.ts";
 import { readFixture } from "./__fixtures__/helpers.ts";
+import { createChatAccumulator } from "./accumulate.ts";
 import { createSseParser } from "./sse.ts";
 import type { ChatCompletionChunk } from "./types/chat.ts";
 
-function chunksOf(name: string): ChatCompletionChunk[] {
+const chunksOf = (name: string): ChatCompletionChunk[] => {
   const parser = createSseParser();
   return [...parser.push(readFixture(name)), ...parser.end()]
     .filter((e) => e.data !== "[DONE]")
     .map((e) => JSON.parse(e.data) as ChatCompletionChunk);
-}
+};
 
-function accumulate(name: string) {
-  const acc = createChatAccumulator();
-  for (const chunk of chunksOf(name)) acc.add(chunk);
-  return acc.result()!;
-}
-
-describe("createChatAccumulator on recorded streams", () => {
-  it("vLLM reasoning: content, reasoning_content, finish reason and usage", () => {
-    const completion = accumulate("vllm-chat-reasoning");
-    expect(completion.object).toBe("chat.completion");
-    expect(completion.model).toBe("Qwen/Qwen3-0.6B");
-    const [choice] = completion.choices;
-    expect(choice?.message.content).toBe("\n\n你好！👋 今天过得怎么样？ 🌸✨");
-    expect(choice?.message.reasoning_content).toMatch(
-      /^Okay, the user wants a greeting in Chinese.*"你好" means hello\. Keep it short\.\n$/,
-    );
-    expect(choice?.finish_reason).toBe("stop");
-    expect(completion.usage).toEqual({ prompt_tokens: 17, total_tokens: 52, completion_tokens: 35 });
+describe("createChatAccumulator", () => {
+  it("keeps every streamed token's logprobs, per choice, in order (real vLLM recording, n=2)", () => {
+    const chunks = chunksOf("vllm-cpu-chat-stream-n2-logprobs");
+    const acc = createChatAccumulator();
+    for (const chunk of chunks) acc.add(chunk);
+    const result = acc.result()!;
+    for (const choice of result.choices) {
+      const streamed = chunks
+        .flatMap((c) => c.choices)
+        .filter((c) => c.index === choice.index)
+        .flatMap((c) => c.logprobs?.content ?? []);
+      expect(streamed.length).toBeGreaterThan(0);
+      expect(choice.logprobs?.content).toEqual(streamed);
+      // The tokens' text adds up to the message (special tokens are not rendered in content).
+      expect(streamed.map((t) => t.token).join("").replace(/<\|[a-z_]+\|>/g, "")).toBe(choice.message.content);
+    }
   });
 
-  it("vLLM tool call: `reasoning` and arguments joined across deltas", () => {
-    const completion = accumulate("vllm-chat-tool-call");
-    const [choice] = completion.choices;
-    expect(choice?.message.content).toBe(""); // the role opener's "" (as the openai SDK accumulates it)
-    expect(choice?.message.reasoning).toBe(
-      "The user asks for the weather in Zürich. I should call get_weather.",
-    );
-    expect(choice?.message.tool_calls).toEqual([
-      {
-        id: "chatcmpl-tool-3f6c2b9e8d7a4c1b",
-        type: "function",
-        function: { name: "get_weather", arguments: '{"city": "Zürich", "unit": "celsius"}' },
-      },
-    ]);
-    expect(JSON.parse(choice!.message.tool_calls![0]!.function.arguments)).toEqual({
-      city: "Zürich",
-      unit: "celsius",
-    });
-    expect(choice?.finish_reason).toBe("tool_calls");
-  });
-
-  it("SGLang: explicit nulls ignored, matched_stop kept", () => {
-    const completion = accumulate("sglang-chat-stream");
-    const [choice] = completion.choices;
-    expect(choice?.message.content).toBe("こんにちは！😀 Ça va bien，谢谢。");
-    expect(choice?.message.reasoning_content).toBe("ユーザーは挨拶を求めている。");
-    expect(choice?.matched_stop).toBe(151645);
-    expect(completion.usage?.completion_tokens).toBe(17);
-  });
-
-  it("counts only chunks that carry output as tokens", () => {
-    const chunks = chunksOf("vllm-chat-reasoning");
-    expect(chatChunkHasToken(chunks[0]!)).toBe(false); // role opener
-    expect(chatChunkHasToken(chunks[1]!)).toBe(true); // reasoning
-    expect(chatChunkHasToken(chunks.at(-1)!)).toBe(false); // usage
-    expect(chunks.filter(chatChunkHasToken)).toHaveLength(23 + 11);
+  it("leaves logprobs out when the stream had none", () => {
+    const acc = createChatAccumulator();
+    acc.add({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] });
+    expect(acc.result()!.choices[0]!.logprobs).toBeUndefined();
   });
 });

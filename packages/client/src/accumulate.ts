@@ -51,6 +51,10 @@ export function createChatAccumulator(): Accumulator<ChatCompletionChunk, ChatCo
           if (t.function?.name) call.function.name += t.function.name;
           if (t.function?.arguments) call.function.arguments += t.function.arguments;
         }
+        // Per-token logprobs arrive with each delta; the whole answer carries them all.
+        if (c.logprobs?.content) {
+          choice.logprobs = { content: [...(choice.logprobs?.content ?? []), ...c.logprobs.content] };
+        }
         if (c.finish_reason) choice.finish_reason = c.finish_reason;
         if (c.stop_reason !== undefined) choice.stop_reason = c.stop_reason;
         if (c.matched_stop !== undefined) choice.matched_stop = c.matched_stop;
