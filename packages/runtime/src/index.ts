@@ -22,7 +22,8 @@ export {
 export { type EngineApiResponse, engineApi } from "./http/engine-api.ts";
 export { type LocalServer, startLocalServer } from "./http/local-server.ts";
 export { describeExit, type EngineProcess, type ExitInfo, spawnEngine } from "./process/engine-process.ts";
-export { type ResolvedLaunch, resolveLaunch } from "./process/launch.ts";
+export { type ResolvedLaunch, redact, resolveLaunch } from "./process/launch.ts";
+export { freePort } from "./process/port.ts";
 export { type LogLine, LogRing } from "./process/log-ring.ts";
 export {
   type Acquirable,
@@ -51,16 +52,15 @@ export {
   runCheckpoint,
   verdictOf,
 } from "./suspend/cuda-checkpoint.ts";
-export { CrashPolicy, type CrashPolicyOptions, type CrashVerdict, defaultCrashPolicy } from "./supervisor/crash-policy.ts";
+export {
+  CrashPolicy,
+  type CrashPolicyOptions,
+  type CrashVerdict,
+  defaultCrashPolicy,
+} from "./supervisor/crash-policy.ts";
 export type { QueueOutcome, SupervisorEvent } from "./supervisor/events.ts";
 export { type LatencySummary, LatencyStats } from "./supervisor/latency-stats.ts";
-export {
-  type EngineSnapshot,
-  EngineSupervisor,
-  freePort,
-  type Lease,
-  redact,
-  type ScaleToZeroMode,
-  type SupervisorOptions,
-} from "./supervisor/supervisor.ts";
+export { EngineLease, type Lease, type LeaseOwner, type LeaseTarget } from "./supervisor/lease.ts";
+export type { EngineSnapshot, ExitInfoJson, ScaleToZeroMode } from "./supervisor/snapshot.ts";
+export { EngineSupervisor, type SupervisorOptions } from "./supervisor/supervisor.ts";
 export { type WaitOutcome, WaitQueue, type WaitQueueOptions } from "./supervisor/wait-queue.ts";

@@ -1,5 +1,5 @@
 import { parseDeployment } from "@thaw/config";
-import OpenAI, { APIError } from "openai";
+import OpenAI, { type APIError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { standinExecutable } from "../../../../tools/engine-standin/spawn.ts";
 import { sha256Hex } from "../middleware/auth/index.ts";

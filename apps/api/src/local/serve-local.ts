@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { ConfigError, type GatewayConfigV1Input, readDeploymentFile } from "@thaw/config";
 import {
   type EngineEntry,
@@ -34,13 +35,19 @@ export interface LocalGateway {
   close(): Promise<void>;
 }
 
-/** Reads and validates each thaw.yaml; every invalid file is reported, with positions. */
-export async function loadEngineEntries(files: readonly string[]): Promise<EngineEntry[]> {
+/**
+ * Reads and validates each thaw.yaml (relative to `cwd`); every invalid file is
+ * reported, with positions. Files are named as given in later errors.
+ */
+export async function loadEngineEntries(
+  files: readonly string[],
+  cwd = process.cwd(),
+): Promise<EngineEntry[]> {
   const entries: EngineEntry[] = [];
   const errors: string[] = [];
   for (const file of files) {
     try {
-      const { config } = await readDeploymentFile(file);
+      const { config } = await readDeploymentFile(resolve(cwd, file));
       entries.push({ config, source: file });
     } catch (error) {
       errors.push(error instanceof ConfigError ? error.message : `${file}: ${(error as Error).message}`);

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import {
   loadEngineEntries,
   loadGatewayConfigFile,
@@ -43,7 +43,14 @@ function transitionLine(io: Io, e: SupervisorEvent): string | undefined {
   if (e.type !== "transition") return undefined;
   const s = styles(io, "stdout");
   const t = e.transition;
-  const colour = t.to === "ready" ? s.green : t.to === "failed" ? s.red : t.to === "stopped" || t.to === "sleeping" ? s.dim : s.cyan;
+  const colour =
+    t.to === "ready"
+      ? s.green
+      : t.to === "failed"
+        ? s.red
+        : t.to === "stopped" || t.to === "sleeping"
+          ? s.dim
+          : s.cyan;
   return `${s.dim(t.at.slice(11, 23))} ${s.bold(e.engine)}  ${t.from} → ${colour(t.to)}  ${s.dim(t.reason)}`;
 }
 
@@ -89,12 +96,18 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
       "no-preload": { type: "boolean" },
       "log-requests": { type: "boolean" },
     });
-    if (!values.local) throw new UsageError("only --local is supported: `thaw serve --local [thaw.yaml...]` (for Modal: thaw deploy)");
+    if (!values.local)
+      throw new UsageError(
+        "only --local is supported: `thaw serve --local [thaw.yaml...]` (for Modal: thaw deploy)",
+      );
     const port = Number(values.port ?? 8080);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port: not a port: ${values.port}`);
-    const files = (positionals.length > 0 ? positionals : ["thaw.yaml"]).map((f) => join(io.cwd, f));
-    for (const f of files) if (!existsSync(f)) throw new CliError(`${relative(io.cwd, f)} does not exist`, "create one with `thaw init`");
-    const entries = await loadEngineEntries(files);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new UsageError(`--port: not a port: ${values.port}`);
+    const files = positionals.length > 0 ? positionals : ["thaw.yaml"];
+    for (const f of files)
+      if (!existsSync(join(io.cwd, f)))
+        throw new CliError(`${f} does not exist`, "create one with `thaw init`");
+    const entries = await loadEngineEntries(files, io.cwd);
 
     let gateway: Record<string, unknown> = { auth: { allowNoAuthOnLoopback: true } };
     if (values.gateway) {
@@ -105,13 +118,18 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
     const key = io.env[keyEnv];
     if (key) {
       const auth = (gateway.auth ?? {}) as { keys?: unknown[]; allowNoAuthOnLoopback?: boolean };
-      gateway = { ...gateway, auth: { ...auth, keys: [...(auth.keys ?? []), { name: "local", sha256: sha256Hex(key) }] } };
+      gateway = {
+        ...gateway,
+        auth: { ...auth, keys: [...(auth.keys ?? []), { name: "local", sha256: sha256Hex(key) }] },
+      };
     } else if (values["api-key-env"]) {
       throw new CliError(`--api-key-env ${keyEnv}: the variable is not set`);
     }
 
     const s = styles(io, "stdout");
-    const requestLog = values["log-requests"] ? (e: Record<string, unknown>) => io.stdout.write(`${JSON.stringify(e)}\n`) : () => {};
+    const requestLog = values["log-requests"]
+      ? (e: Record<string, unknown>) => io.stdout.write(`${JSON.stringify(e)}\n`)
+      : () => {};
     let local: ServingLocal;
     try {
       local = await serveLocal(entries, {
@@ -133,16 +151,24 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
       url: local.url,
       pid: process.pid,
       startedAt: new Date().toISOString(),
-      configs: files.map((f) => relative(io.cwd, f)),
+      configs: files,
     };
     await writeFileAtomic(localServerPath(io.cwd), `${JSON.stringify(record, null, 2)}\n`);
-    io.stdout.write(`${s.bold("thaw serve --local")} on ${s.cyan(local.url)}  ${s.dim(`(pid ${process.pid})`)}\n`);
+    io.stdout.write(
+      `${s.bold("thaw serve --local")} on ${s.cyan(local.url)}  ${s.dim(`(pid ${process.pid})`)}\n`,
+    );
     for (const e of local.engines.supervisors) {
-      io.stdout.write(`  ${s.bold(e.name)}  ${e.plugin.displayName}, model ${e.models.join(", ")}, scale to zero: ${e.mode} after ${e.scaleDownAfterMs / 1000} s\n`);
+      io.stdout.write(
+        `  ${s.bold(e.name)}  ${e.plugin.displayName}, model ${e.models.join(", ")}, scale to zero: ${e.mode} after ${e.scaleDownAfterMs / 1000} s\n`,
+      );
     }
     const plan = local.engines.plan;
     if (!plan.allAwake) {
-      io.stdout.write(s.yellow(`  GPU memory: ${plan.usage.map((u) => u.toFixed(2)).join("/")} of 1 asked for — engines take turns (least recently used sleeps first)\n`));
+      io.stdout.write(
+        s.yellow(
+          `  GPU memory: ${plan.usage.map((u) => u.toFixed(2)).join("/")} of 1 asked for — engines take turns (least recently used sleeps first)\n`,
+        ),
+      );
     }
 
     // Runs until Ctrl-C / SIGTERM; a second signal does not wait for the drain.

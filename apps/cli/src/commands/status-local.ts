@@ -32,7 +32,11 @@ export async function localServeRunning(io: Io): Promise<boolean> {
 export async function statusLocal(io: Io, options: { json?: boolean }): Promise<number> {
   const record = await readLocalServer(io.cwd);
   const url = io.env.THAW_LOCAL_URL ?? record?.url;
-  if (!url) throw new CliError("no `thaw serve --local` is running here", "start one with `thaw serve --local thaw.yaml`");
+  if (!url)
+    throw new CliError(
+      "no `thaw serve --local` is running here",
+      "start one with `thaw serve --local thaw.yaml`",
+    );
   const key = io.env.THAW_API_KEY;
   let fleet: FleetSnapshot;
   try {
@@ -51,23 +55,44 @@ export async function statusLocal(io: Io, options: { json?: boolean }): Promise<
   }
   const s = styles(io, "stdout");
   const row = (k: string, v: string) => io.stdout.write(`    ${k.padEnd(11)}${v}\n`);
-  io.stdout.write(`${s.bold("thaw serve --local")} ${s.cyan(url)}${record ? s.dim(` (pid ${record.pid}, up ${ago(record.startedAt)})`) : ""}\n`);
+  io.stdout.write(
+    `${s.bold("thaw serve --local")} ${s.cyan(url)}${record ? s.dim(` (pid ${record.pid}, up ${ago(record.startedAt)})`) : ""}\n`,
+  );
   const m = fleet.memory;
   io.stdout.write(
     `  GPU memory: ${m.usage.map((u) => u.toFixed(2)).join("/")} asked of ${m.capacity}${m.allAwake ? "" : " — engines take turns"}; held by ${m.holders.join(", ") || "none"}\n`,
   );
   for (const e of fleet.engines) {
-    const colour = e.state === "ready" ? s.green : e.state === "failed" ? s.red : e.state === "stopped" || e.state === "sleeping" || e.state === "suspended" ? s.dim : s.cyan;
-    io.stdout.write(`\n  ${s.bold(e.name)}  ${colour(e.state)} ${s.dim(`for ${ago(e.since)}`)}  ${s.dim(`${e.engine} · ${e.models.join(", ")}`)}\n`);
-    row("mode", `${e.mode} after ${e.scaleDownAfterMs / 1000} s idle${e.pinned ? " (pinned awake)" : ""}${e.suspendUnavailable ? s.yellow(` — suspend unavailable, stopping instead: ${e.suspendUnavailable}`) : ""}`);
+    const colour =
+      e.state === "ready"
+        ? s.green
+        : e.state === "failed"
+          ? s.red
+          : e.state === "stopped" || e.state === "sleeping" || e.state === "suspended"
+            ? s.dim
+            : s.cyan;
+    io.stdout.write(
+      `\n  ${s.bold(e.name)}  ${colour(e.state)} ${s.dim(`for ${ago(e.since)}`)}  ${s.dim(`${e.engine} · ${e.models.join(", ")}`)}\n`,
+    );
+    row(
+      "mode",
+      `${e.mode} after ${e.scaleDownAfterMs / 1000} s idle${e.pinned ? " (pinned awake)" : ""}${e.suspendUnavailable ? s.yellow(` — suspend unavailable, stopping instead: ${e.suspendUnavailable}`) : ""}`,
+    );
     row("process", e.pid ? `pid ${e.pid} at ${e.url}` : "none");
-    row("requests", `${e.stats.requests} served, ${e.inFlight} in flight, ${e.waiting} waiting, ${e.stats.queueRejected} refused (queue full / deadline)`);
+    row(
+      "requests",
+      `${e.stats.requests} served, ${e.inFlight} in flight, ${e.waiting} waiting, ${e.stats.queueRejected} refused (queue full / deadline)`,
+    );
     const st = e.stats;
     row("cold start", `${st.coldStart.count}× p50 ${ms(st.coldStart.p50Ms)} max ${ms(st.coldStart.maxMs)}`);
     row("wake", `${st.wake.count}× p50 ${ms(st.wake.p50Ms)} max ${ms(st.wake.maxMs)}`);
     row("queue wait", `${st.queueWait.count}× p50 ${ms(st.queueWait.p50Ms)} p95 ${ms(st.queueWait.p95Ms)}`);
     row("time", timeShares(e));
-    if (e.lastExit) row("last exit", `${e.lastExit.signal ?? `code ${e.lastExit.code}`} at ${e.lastExit.at} (${e.restarts} restarts)`);
+    if (e.lastExit)
+      row(
+        "last exit",
+        `${e.lastExit.signal ?? `code ${e.lastExit.code}`} at ${e.lastExit.at} (${e.restarts} restarts)`,
+      );
     if (e.failure) {
       row("failed", s.red(e.failure.reason));
       row("", s.dim(`logs: thaw status --local --json, or GET ${url}/api/v1/engines/${e.name}/logs`));

@@ -103,7 +103,11 @@ export function validateEngineSet(
     try {
       plugin = findEnginePlugin(plugins, e.config.engine.kind);
     } catch (error) {
-      issues.push({ configs: [label(e)], message: (error as Error).message, fix: "install the engine plugin" });
+      issues.push({
+        configs: [label(e)],
+        message: (error as Error).message,
+        fix: "install the engine plugin",
+      });
       continue;
     }
     const mode = e.config.local.scaleToZero;

@@ -2,9 +2,20 @@ import { type EnginePluginV1, findEnginePlugin } from "@thaw/config";
 import { sglang } from "@thaw/engine-sglang";
 import { vllm } from "@thaw/engine-vllm";
 import type { SupervisorEvent } from "../supervisor/events.ts";
-import { type EngineSnapshot, EngineSupervisor, type SupervisorOptions } from "../supervisor/supervisor.ts";
-import { type CheckpointCommand, defaultCheckpointCommand, runCheckpoint } from "../suspend/cuda-checkpoint.ts";
-import { type EngineEntry, EngineSetError, type MemoryPlan, planMemory, validateEngineSet } from "./engine-set.ts";
+import type { EngineSnapshot } from "../supervisor/snapshot.ts";
+import { EngineSupervisor, type SupervisorOptions } from "../supervisor/supervisor.ts";
+import {
+  type CheckpointCommand,
+  defaultCheckpointCommand,
+  runCheckpoint,
+} from "../suspend/cuda-checkpoint.ts";
+import {
+  type EngineEntry,
+  EngineSetError,
+  type MemoryPlan,
+  planMemory,
+  validateEngineSet,
+} from "./engine-set.ts";
 import { MemoryBudget } from "./memory-budget.ts";
 
 export interface LocalEnginesOptions {
@@ -48,7 +59,10 @@ export class LocalEngines {
    * checks that suspend can work here if any engine uses it, and builds the
    * supervisors. Nothing is started yet: call `start()`.
    */
-  static async create(entries: readonly EngineEntry[], options: LocalEnginesOptions = {}): Promise<LocalEngines> {
+  static async create(
+    entries: readonly EngineEntry[],
+    options: LocalEnginesOptions = {},
+  ): Promise<LocalEngines> {
     const plugins = options.plugins ?? [vllm, sglang];
     if (entries.length === 0) throw new Error("no engine configs given");
     const issues = validateEngineSet(entries, plugins);

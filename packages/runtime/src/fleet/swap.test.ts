@@ -24,7 +24,10 @@ afterEach(async () => {
 });
 
 const engineOf = (name: string, utilization: number) => ({
-  config: standinConfig(name, { engine: { gpuMemoryUtilization: utilization }, local: { scaleToZero: "sleep" } }),
+  config: standinConfig(name, {
+    engine: { gpuMemoryUtilization: utilization },
+    local: { scaleToZero: "sleep" },
+  }),
   source: `${name}.yaml`,
 });
 
@@ -43,9 +46,13 @@ function peakUsage(events: readonly SupervisorEvent[], share: Record<string, num
 
 describe("GPU memory swapping", () => {
   it("two models that do not fit together take turns: the other one sleeps first", async () => {
-    h = await startHarness([engineOf("a", 0.6), engineOf("b", 0.6)], () => quick({ executable: standinExecutableFor("vllm") }), {
-      preload: true,
-    });
+    h = await startHarness(
+      [engineOf("a", 0.6), engineOf("b", 0.6)],
+      () => quick({ executable: standinExecutableFor("vllm") }),
+      {
+        preload: true,
+      },
+    );
     expect(h.engines.plan).toEqual({ usage: [1.2], allAwake: false });
     const [a, b] = [h.engine("a"), h.engine("b")];
     await until(a, "ready");

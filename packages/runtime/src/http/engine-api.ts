@@ -29,7 +29,8 @@ export function engineApi(
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   const history = Number(query.get("history") ?? 50);
   const historyOpt = { history: Number.isFinite(history) ? Math.max(0, history) : 50 };
-  if (parts.length === 0) return method === "GET" ? { status: 200, body: engines.snapshot(historyOpt) } : undefined;
+  if (parts.length === 0)
+    return method === "GET" ? { status: 200, body: engines.snapshot(historyOpt) } : undefined;
   const engine = engines.byName(parts[0]!);
   if (!engine) {
     const known = engines.supervisors.map((s) => s.name).join(", ");
@@ -40,7 +41,10 @@ export function engineApi(
   if (parts.length !== 2) return undefined;
   if (action === "logs" && method === "GET") {
     const lines = Math.max(1, Math.min(Number(query.get("lines") ?? 200) || 200, engine.logs.capacity));
-    return { status: 200, body: { engine: engine.name, state: engine.state, lines: engine.logs.tail(lines) } };
+    return {
+      status: 200,
+      body: { engine: engine.name, state: engine.state, lines: engine.logs.tail(lines) },
+    };
   }
   if (method !== "POST") return undefined;
   if (action === "start") {

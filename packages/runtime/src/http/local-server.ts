@@ -20,10 +20,19 @@ const PROXIED = new Set(["/v1/chat/completions", "/v1/completions", "/v1/embeddi
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"]);
 const MAX_BODY = 8 * 1024 * 1024;
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return void res.destroy();
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -42,7 +51,12 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function proxy(engines: LocalEngines, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+async function proxy(
+  engines: LocalEngines,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
   const body = await readBody(req);
   let model: unknown;
   try {
@@ -53,14 +67,21 @@ async function proxy(engines: LocalEngines, req: IncomingMessage, res: ServerRes
   }
   const engine = typeof model === "string" ? engines.byModel(model) : undefined;
   if (!engine) {
-    const e = openAIError(404, "not_found_error", `The model '${String(model)}' does not exist here`, "model_not_found");
+    const e = openAIError(
+      404,
+      "not_found_error",
+      `The model '${String(model)}' does not exist here`,
+      "model_not_found",
+    );
     return json(res, e.status, e.body);
   }
   const abort = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) abort.abort(new Error("client closed the connection"));
   });
-  const headers: Record<string, string> = { "content-type": req.headers["content-type"] ?? "application/json" };
+  const headers: Record<string, string> = {
+    "content-type": req.headers["content-type"] ?? "application/json",
+  };
   if (req.headers.accept) headers.accept = req.headers.accept;
   let answer: Awaited<ReturnType<typeof forward>>;
   try {
@@ -90,7 +111,10 @@ async function proxy(engines: LocalEngines, req: IncomingMessage, res: ServerRes
     // A stream that broke ends with an OpenAI-style error event naming the engine.
     if (sse && !res.destroyed) {
       const code = error instanceof EngineRequestError ? error.code : "engine_unreachable";
-      const event = error instanceof EngineRequestError ? error.toBody() : openAIError(502, "upstream_error", error.message, code).body;
+      const event =
+        error instanceof EngineRequestError
+          ? error.toBody()
+          : openAIError(502, "upstream_error", error.message, code).body;
       res.end(`data: ${JSON.stringify(event)}\n\n`);
     } else res.destroy(error);
   });
@@ -114,14 +138,24 @@ export async function startLocalServer(
       }
       if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
       if (path === "/api/v1/engines" || path.startsWith("/api/v1/engines/")) {
-        const answer = engineApi(engines, req.method ?? "GET", path.slice("/api/v1/engines".length), url.searchParams);
+        const answer = engineApi(
+          engines,
+          req.method ?? "GET",
+          path.slice("/api/v1/engines".length),
+          url.searchParams,
+        );
         if (answer) return json(res, answer.status, answer.body);
       }
       const e = openAIError(404, "not_found_error", "Unknown route", "unknown_route");
       json(res, e.status, e.body);
     };
     handle().catch((error: unknown) => {
-      const e = openAIError(500, "server_error", error instanceof Error ? error.message : String(error), null);
+      const e = openAIError(
+        500,
+        "server_error",
+        error instanceof Error ? error.message : String(error),
+        null,
+      );
       json(res, e.status, e.body);
     });
   });

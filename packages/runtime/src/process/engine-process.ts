@@ -39,6 +39,19 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+// Engines lead their own process groups, so they would outlive this process if it
+// exited without stopping them: kill whatever is still running on the way out.
+const live = new Set<number>();
+let exitHook = false;
+function killOnExit(pid: number): void {
+  live.add(pid);
+  if (exitHook) return;
+  exitHook = true;
+  process.once("exit", () => {
+    for (const p of live) killGroup(p, "SIGKILL");
+  });
+}
+
 /**
  * Spawns an engine in its own process group with stdout/stderr captured into a
  * LogRing. Whatever way the leader exits, the rest of its group is killed, so a
@@ -56,11 +69,13 @@ export function spawnEngine(options: SpawnEngineOptions): EngineProcess {
   child.stdout?.setEncoding("utf8").on("data", (d: string) => options.logs.write("stdout", d));
   child.stderr?.setEncoding("utf8").on("data", (d: string) => options.logs.write("stderr", d));
 
+  if (child.pid !== undefined) killOnExit(child.pid);
   let exit: ExitInfo | undefined;
   const exited = new Promise<ExitInfo>((resolve) => {
     const done = (info: ExitInfo) => {
       if (exit) return;
       exit = info;
+      if (child.pid !== undefined) live.delete(child.pid);
       options.logs.flush();
       killGroup(child.pid, "SIGKILL");
       resolve(info);

@@ -45,3 +45,8 @@ export function resolveLaunch(
     warnings: (spec.warnings ?? []).map((w) => `${w.field}: ${w.message}`),
   };
 }
+
+/** argv for logs: the value after `--api-key` is hidden. */
+export function redact(argv: readonly string[]): string[] {
+  return argv.map((a, i) => (i > 0 && argv[i - 1] === "--api-key" ? "***" : a));
+}

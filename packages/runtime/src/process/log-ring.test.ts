@@ -7,7 +7,11 @@ describe("LogRing", () => {
     ring.write("stdout", "one\ntw");
     ring.write("stderr", "err\r\n");
     ring.write("stdout", "o\nthree\nfour");
-    expect(ring.tail().map((l) => `${l.stream}:${l.line}`)).toEqual(["stderr:err", "stdout:two", "stdout:three"]);
+    expect(ring.tail().map((l) => `${l.stream}:${l.line}`)).toEqual([
+      "stderr:err",
+      "stdout:two",
+      "stdout:three",
+    ]);
     ring.flush();
     expect(ring.text()).toBe("two\nthree\nfour");
     expect(ring.tail(1)[0]!.line).toBe("four");

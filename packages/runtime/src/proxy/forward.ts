@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { EngineRequestError } from "../errors.ts";
 import { describeExit, type ExitInfo } from "../process/engine-process.ts";
-import type { Lease } from "../supervisor/supervisor.ts";
+import type { Lease } from "../supervisor/lease.ts";
 
 export interface ForwardRequest {
   readonly method: string;
@@ -59,7 +59,13 @@ export async function forward(supervisor: Acquirable, req: ForwardRequest): Prom
   const sse = String(res.headers["content-type"] ?? "").startsWith("text/event-stream");
   const body = sse ? explainStreamErrors(res.body, lease) : res.body;
   body.once("close", () => lease.release());
-  return { status: res.statusCode, headers: res.headers, body, waitedMs: lease.waitedMs, coldStart: lease.coldStart };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body,
+    waitedMs: lease.waitedMs,
+    coldStart: lease.coldStart,
+  };
 }
 
 /** The error for a request that failed because of its engine: crashed (with exit code) or unreachable. */
@@ -74,9 +80,14 @@ export async function engineFailure(lease: Lease, cause: unknown, when: string):
     );
   }
   const why = cause instanceof Error ? cause.message : String(cause);
-  return new EngineRequestError(lease.engine, "engine_unreachable", `engine '${lease.engine}' failed ${when}: ${why}`, {
-    cause,
-  });
+  return new EngineRequestError(
+    lease.engine,
+    "engine_unreachable",
+    `engine '${lease.engine}' failed ${when}: ${why}`,
+    {
+      cause,
+    },
+  );
 }
 
 async function exitWithin(lease: Lease, ms: number): Promise<ExitInfo | undefined> {

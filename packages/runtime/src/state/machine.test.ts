@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { EngineStateMachine } from "./machine.ts";
-import { canTransition, ENGINE_STATES, type EngineState, IllegalTransitionError, TRANSITIONS } from "./states.ts";
+import {
+  canTransition,
+  ENGINE_STATES,
+  type EngineState,
+  IllegalTransitionError,
+  TRANSITIONS,
+} from "./states.ts";
 
 function at(state: EngineState, now = () => 0) {
   return new EngineStateMachine({ engine: "e", initial: state, now, wallClock: () => 0 });
@@ -16,15 +22,18 @@ describe("transition table", () => {
     expect(t).toMatchObject({ from, to, reason: "test" });
   });
 
-  it.each(pairs.filter(([f, t]) => !canTransition(f, t)))("%s → %s throws and changes nothing", (from, to) => {
-    const sm = at(from);
-    expect(() => sm.to(to, "test")).toThrow(IllegalTransitionError);
-    expect(() => sm.to(to, "why")).toThrow(`engine 'e': illegal transition ${from} → ${to} (why)`);
-    expect(sm.state).toBe(from);
-    expect(sm.history).toHaveLength(0);
-  });
+  it.each(pairs.filter(([f, t]) => !canTransition(f, t)))(
+    "%s → %s throws and changes nothing",
+    (from, to) => {
+      const sm = at(from);
+      expect(() => sm.to(to, "test")).toThrow(IllegalTransitionError);
+      expect(() => sm.to(to, "why")).toThrow(`engine 'e': illegal transition ${from} → ${to} (why)`);
+      expect(sm.state).toBe(from);
+      expect(sm.history).toHaveLength(0);
+    },
+  );
 
-  it("every state can be left, and every state but stopped can be reached", () => {
+  it("every state can be left and reached", () => {
     for (const s of ENGINE_STATES) expect(TRANSITIONS[s].length).toBeGreaterThan(0);
     const reachable = new Set(Object.values(TRANSITIONS).flat());
     expect(ENGINE_STATES.filter((s) => !reachable.has(s))).toEqual([]);
@@ -37,8 +46,12 @@ describe("transition table", () => {
       return sm.state;
     };
     // sleep mode, stop mode, suspend mode, crash + restart, give up + manual restart
-    expect(walk("stopped", "starting", "ready", "draining", "falling-asleep", "sleeping", "waking", "ready")).toBe("ready");
-    expect(walk("stopped", "starting", "ready", "draining", "stopping", "stopped", "starting")).toBe("starting");
+    expect(
+      walk("stopped", "starting", "ready", "draining", "falling-asleep", "sleeping", "waking", "ready"),
+    ).toBe("ready");
+    expect(walk("stopped", "starting", "ready", "draining", "stopping", "stopped", "starting")).toBe(
+      "starting",
+    );
     expect(walk("ready", "draining", "suspending", "suspended", "resuming", "ready")).toBe("ready");
     expect(walk("ready", "stopped", "starting", "failed", "starting", "ready")).toBe("ready");
     // failures fall back to stopping the process
@@ -48,7 +61,8 @@ describe("transition table", () => {
   });
 
   it("cannot serve from a scaled-to-zero state without waking first", () => {
-    for (const s of ["stopped", "sleeping", "suspended", "failed"] as const) expect(canTransition(s, "ready")).toBe(false);
+    for (const s of ["stopped", "sleeping", "suspended", "failed"] as const)
+      expect(canTransition(s, "ready")).toBe(false);
   });
 });
 

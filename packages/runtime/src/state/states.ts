@@ -22,8 +22,9 @@ export type EngineState = (typeof ENGINE_STATES)[number];
 
 /** Every allowed transition, `from → [to…]`. Anything else throws IllegalTransitionError. */
 export const TRANSITIONS: Readonly<Record<EngineState, readonly EngineState[]>> = {
-  // stopped → starting: a request arrived, preload, or a crash restart is due.
-  stopped: ["starting"],
+  // stopped → starting: a request arrived, preload, or a crash restart is due;
+  // → failed: it cannot be started at all (e.g. its GPU memory can never be freed).
+  stopped: ["starting", "failed"],
   // starting → stopped: the process exited while loading (restart scheduled);
   // → stopping: shutdown, or readiness timed out; → failed: too many crashes.
   starting: ["ready", "stopped", "stopping", "failed"],

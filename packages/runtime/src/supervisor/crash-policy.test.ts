@@ -6,7 +6,12 @@ describe("CrashPolicy", () => {
     const p = new CrashPolicy({ initialDelayMs: 100, maxDelayMs: 500, maxCrashes: 6, windowMs: 60_000 });
     const verdicts = [0, 1, 2, 3, 4, 5].map((i) => p.crashed(i * 1000));
     expect(verdicts.map((v) => (v.action === "restart" ? v.delayMs : v.action))).toEqual([
-      100, 200, 400, 500, 500, "fail",
+      100,
+      200,
+      400,
+      500,
+      500,
+      "fail",
     ]);
   });
 

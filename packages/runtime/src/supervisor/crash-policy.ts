@@ -40,7 +40,11 @@ export class CrashPolicy {
     this.#crashes.push(now);
     const n = this.#crashes.length;
     if (n >= maxCrashes) return { action: "fail", crashesInWindow: n };
-    return { action: "restart", delayMs: Math.min(maxDelayMs, initialDelayMs * 2 ** (n - 1)), crashesInWindow: n };
+    return {
+      action: "restart",
+      delayMs: Math.min(maxDelayMs, initialDelayMs * 2 ** (n - 1)),
+      crashesInWindow: n,
+    };
   }
 
   /** Forgets past crashes (an explicit restart of a failed engine). */

@@ -62,16 +62,16 @@ describe("drain", () => {
 
 describe("wait queue", () => {
   it("beyond maxWaiting: 503 + Retry-After at once, naming the engine; the others are served", async () => {
-    h = await startHarness(
-      [{ config: standinConfig("a") }],
-      () =>
-        quick({
-          executable: standinExecutableFor("vllm", { values: { "load-ms": 800 } }),
-          queue: { maxWaiting: 2, retryAfterSeconds: 7 },
-        }),
+    h = await startHarness([{ config: standinConfig("a") }], () =>
+      quick({
+        executable: standinExecutableFor("vllm", { values: { "load-ms": 800 } }),
+        queue: { maxWaiting: 2, retryAfterSeconds: 7 },
+      }),
     );
     const results = await Promise.allSettled([chat(h.openai, "a"), chat(h.openai, "a"), chat(h.openai, "a")]);
-    const rejected = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason);
+    const rejected = results
+      .filter((r) => r.status === "rejected")
+      .map((r) => (r as PromiseRejectedResult).reason);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
     expect(rejected).toHaveLength(1);
     const error = rejected[0] as APIError;
@@ -84,13 +84,11 @@ describe("wait queue", () => {
   });
 
   it("past the deadline: 503 + Retry-After, and the start goes on for later requests", async () => {
-    h = await startHarness(
-      [{ config: standinConfig("a") }],
-      () =>
-        quick({
-          executable: standinExecutableFor("vllm", { values: { "load-ms": 1_000 } }),
-          queue: { maxWaitMs: 200 },
-        }),
+    h = await startHarness([{ config: standinConfig("a") }], () =>
+      quick({
+        executable: standinExecutableFor("vllm", { values: { "load-ms": 1_000 } }),
+        queue: { maxWaitMs: 200 },
+      }),
     );
     const error = (await chat(h.openai, "a").catch((e: unknown) => e)) as APIError;
     expect(error.status).toBe(503);
@@ -98,5 +96,32 @@ describe("wait queue", () => {
     expect(error.headers?.get("retry-after")).toBe("5");
     await until(h.engine("a"), "ready");
     expect((await chat(h.openai, "a")).text.length).toBeGreaterThan(0);
+  });
+});
+
+describe("leases", () => {
+  it("a client that goes away mid-stream releases the engine", async () => {
+    h = await startHarness(
+      [{ config: standinConfig("a") }],
+      () => quick({ executable: standinExecutableFor("vllm", { values: { "token-ms": 50 } }) }),
+      { preload: true },
+    );
+    const a = h.engine("a");
+    await until(a, "ready");
+    const abort = new AbortController();
+    const stream = await h.openai.chat.completions.create(
+      { model: "a", messages: [{ role: "user", content: "hi" }], max_tokens: 100, stream: true },
+      { signal: abort.signal },
+    );
+    const seen = (async () => {
+      for await (const _ of stream) {
+        expect(a.inFlight).toBe(1);
+        abort.abort();
+      }
+    })();
+    await seen.catch(() => {});
+    const deadline = Date.now() + 5_000;
+    while (a.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(a.inFlight).toBe(0);
   });
 });

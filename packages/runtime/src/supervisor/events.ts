@@ -17,7 +17,12 @@ export type SupervisorEvent =
       readonly via: "sleep" | "stop" | "suspend";
     }
   /** A request that had to wait (the engine was not ready when it arrived). */
-  | { readonly type: "queue-wait"; readonly engine: string; readonly ms: number; readonly outcome: QueueOutcome }
+  | {
+      readonly type: "queue-wait";
+      readonly engine: string;
+      readonly ms: number;
+      readonly outcome: QueueOutcome;
+    }
   | {
       readonly type: "crash";
       readonly engine: string;

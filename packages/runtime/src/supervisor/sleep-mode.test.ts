@@ -79,7 +79,14 @@ describe("sleep mode (stand-in engine)", () => {
 
   it("SGLang (no gating while released): requests are held by the supervisor until the memory is resumed", async () => {
     h = await startHarness(
-      [{ config: standinConfig("s", { engine: { kind: "sglang", gpuMemoryUtilization: 0.8 }, local: { scaleToZero: "sleep" } }) }],
+      [
+        {
+          config: standinConfig("s", {
+            engine: { kind: "sglang", gpuMemoryUtilization: 0.8 },
+            local: { scaleToZero: "sleep" },
+          }),
+        },
+      ],
       () => quick({ executable: standinExecutableFor("sglang"), scaleDownAfterMs: 200 }),
       { preload: true },
     );
@@ -95,13 +102,20 @@ describe("sleep mode (stand-in engine)", () => {
     h = await startHarness(
       [{ config: standinConfig("a", { local: { scaleToZero: "sleep" } }) }],
       // Without VLLM_SERVER_DEV_MODE=1, vLLM has no /sleep (404).
-      () => quick({ executable: standinExecutableFor("vllm"), env: { VLLM_SERVER_DEV_MODE: "0" }, scaleDownAfterMs: 200 }),
+      () =>
+        quick({
+          executable: standinExecutableFor("vllm"),
+          env: { VLLM_SERVER_DEV_MODE: "0" },
+          scaleDownAfterMs: 200,
+        }),
       { preload: true },
     );
     const a = h.engine("a");
     await untilEntered(a, "stopped");
     expect(path(a)).toEqual(["starting", "ready", "draining", "falling-asleep", "stopping", "stopped"]);
-    expect(a.history.at(-2)!.reason).toMatch(/^sleep failed \(.*VLLM_SERVER_DEV_MODE.*\); stopping the engine instead/);
+    expect(a.history.at(-2)!.reason).toMatch(
+      /^sleep failed \(.*VLLM_SERVER_DEV_MODE.*\); stopping the engine instead/,
+    );
     expect((await chat(h.openai, "a")).text.length).toBeGreaterThan(0);
     expect(count(a, "starting")).toBe(2);
   });

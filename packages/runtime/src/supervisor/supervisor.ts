@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import {
   type DeploymentConfigV1,
   EngineExitedError,
@@ -12,17 +11,22 @@ import { EngineRequestError } from "../errors.ts";
 import type { MemoryArbiter, MemoryTenant } from "../fleet/memory-budget.ts";
 import { unlimitedMemory } from "../fleet/memory-budget.ts";
 import { describeExit, type EngineProcess, type ExitInfo, spawnEngine } from "../process/engine-process.ts";
-import { resolveLaunch } from "../process/launch.ts";
-import { type LogLine, LogRing } from "../process/log-ring.ts";
+import { redact, resolveLaunch } from "../process/launch.ts";
+import { LogRing } from "../process/log-ring.ts";
+import { freePort } from "../process/port.ts";
 import { EngineStateMachine, type Transition } from "../state/machine.ts";
 import { type EngineState, HOLDS_GPU } from "../state/states.ts";
-import { type CheckpointCommand, defaultCheckpointCommand, runCheckpoint } from "../suspend/cuda-checkpoint.ts";
+import {
+  type CheckpointCommand,
+  defaultCheckpointCommand,
+  runCheckpoint,
+} from "../suspend/cuda-checkpoint.ts";
 import { CrashPolicy, type CrashPolicyOptions } from "./crash-policy.ts";
 import type { QueueOutcome, SupervisorEvent } from "./events.ts";
-import { LatencyStats, type LatencySummary } from "./latency-stats.ts";
+import { LatencyStats } from "./latency-stats.ts";
+import { EngineLease, type Lease } from "./lease.ts";
+import { type EngineSnapshot, type ExitInfoJson, exitJson, type ScaleToZeroMode } from "./snapshot.ts";
 import { WaitQueue } from "./wait-queue.ts";
-
-export type ScaleToZeroMode = DeploymentConfigV1["local"]["scaleToZero"];
 
 export interface SupervisorOptions {
   readonly config: DeploymentConfigV1;
@@ -59,59 +63,6 @@ export interface SupervisorOptions {
   readonly checkpoint?: CheckpointCommand;
   readonly memory?: MemoryArbiter;
   readonly onEvent?: (event: SupervisorEvent) => void;
-}
-
-/** A request's hold on a ready engine; `release()` exactly once when its response is over. */
-export interface Lease {
-  readonly engine: string;
-  readonly baseUrl: string;
-  readonly dispatcher: Pool;
-  /** The key the engine was started with; send it as a Bearer token. */
-  readonly apiKey: string | undefined;
-  readonly process: EngineProcess;
-  /** How long the request waited for a start/wake/resume (0 on the fast path). */
-  readonly waitedMs: number;
-  readonly coldStart: boolean;
-  release(): void;
-}
-
-export interface EngineSnapshot {
-  readonly name: string;
-  readonly source: string | undefined;
-  readonly engine: string;
-  readonly models: readonly string[];
-  readonly mode: ScaleToZeroMode;
-  /** Set when suspend cannot work here and the engine stops instead. */
-  readonly suspendUnavailable: string | undefined;
-  readonly state: EngineState;
-  readonly since: string;
-  readonly pid: number | null;
-  readonly url: string | null;
-  readonly inFlight: number;
-  readonly waiting: number;
-  readonly lastUsed: string | null;
-  readonly scaleDownAfterMs: number;
-  readonly pinned: boolean;
-  readonly gpuDemand: readonly number[];
-  readonly restarts: number;
-  readonly lastExit: (ExitInfoJson & { readonly at: string }) | null;
-  readonly failure: { readonly reason: string; readonly at: string; readonly logTail: readonly LogLine[] } | null;
-  readonly stats: {
-    readonly requests: number;
-    readonly timeInStateMs: Record<EngineState, number>;
-    readonly coldStart: LatencySummary;
-    readonly wake: LatencySummary;
-    readonly scaleDown: LatencySummary;
-    readonly queueWait: LatencySummary;
-    readonly queueRejected: number;
-  };
-  readonly history: readonly Transition[];
-}
-
-interface ExitInfoJson {
-  readonly code: number | null;
-  readonly signal: string | null;
-  readonly error?: string;
 }
 
 /** One spawned engine process and what talks to it. */
@@ -294,9 +245,14 @@ export class EngineSupervisor implements MemoryTenant {
         }
         if (this.#closing) {
           outcome = "shutdown";
-          throw new EngineRequestError(this.name, "engine_shutting_down", `engine '${this.name}' is shutting down`, {
-            retryAfterSeconds: this.#retryAfterSeconds,
-          });
+          throw new EngineRequestError(
+            this.name,
+            "engine_shutting_down",
+            `engine '${this.name}' is shutting down`,
+            {
+              retryAfterSeconds: this.#retryAfterSeconds,
+            },
+          );
         }
         this.#reconcile();
         if (this.#sm.state === "ready" && this.#run !== undefined) continue; // e.g. a drain just cancelled
@@ -422,7 +378,8 @@ export class EngineSupervisor implements MemoryTenant {
     const state = this.#sm.state;
     const target = this.#target();
     if (target === "ready") {
-      if (state === "stopped" && !this.#restartTimer) this.#runTask("start", () => this.#start(this.#startReason()));
+      if (state === "stopped" && !this.#restartTimer)
+        this.#runTask("start", () => this.#start(this.#startReason()));
       else if (state === "sleeping") this.#runTask("wake", () => this.#wake());
       else if (state === "suspended" && !this.#retryTimer) this.#runTask("resume", () => this.#resume());
       else if (state === "draining") this.#set("ready", "drain cancelled: requests arrived");
@@ -474,16 +431,22 @@ export class EngineSupervisor implements MemoryTenant {
 
   /** A task threw where it should not: stop the process and mark the engine failed, so nothing hangs. */
   async #internalError(task: string, error: unknown): Promise<void> {
-    const reason = `internal error during ${task}: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = `${task} failed: ${error instanceof Error ? error.message : String(error)}`;
     this.logs.push("supervisor", reason);
-    const run = this.#run;
-    if (run) {
-      run.expected = true;
-      await run.proc.stop(this.#stopGraceMs);
-      this.#dropRun(run);
+    try {
+      const run = this.#run;
+      if (run) {
+        run.expected = true;
+        await run.proc.stop(this.#stopGraceMs);
+        this.#dropRun(run);
+      }
+      this.#memory.release(this);
+      if (this.#sm.state === "draining") this.#set("stopped", reason);
+      if (this.#sm.state !== "failed") this.#fail(reason);
+    } catch (again) {
+      // Never let the task chain reject: note it and leave the state as it is.
+      this.logs.push("supervisor", `could not recover from "${reason}": ${String(again)}`);
     }
-    this.#memory.release(this);
-    if (this.#sm.state !== "failed") this.#fail(reason);
   }
 
   #checkQuiet(): void {
@@ -602,7 +565,10 @@ export class EngineSupervisor implements MemoryTenant {
     const ms = performance.now() - spawnedAt;
     this.#stats.coldStart.add(ms);
     this.#emit({ type: "cold-start", engine: this.name, ms, healthyMs });
-    this.#set("ready", `ready ${Math.round(ms)} ms after spawn (healthy at ${Math.round(healthyMs)} ms, then warmup)`);
+    this.#set(
+      "ready",
+      `ready ${Math.round(ms)} ms after spawn (healthy at ${Math.round(healthyMs)} ms, then warmup)`,
+    );
   }
 
   async #scaleDown(): Promise<void> {
@@ -621,13 +587,19 @@ export class EngineSupervisor implements MemoryTenant {
       try {
         await run.client.sleep({ level: 1, timeoutMs: this.#lifecycleTimeoutMs });
         // Some engines answer before they are asleep: the engine's own state decides.
-        if (!(await run.client.isSleeping())) throw new Error("the engine says it is not sleeping after the sleep call");
+        if (!(await run.client.isSleeping()))
+          throw new Error("the engine says it is not sleeping after the sleep call");
       } catch (error) {
         if (!this.#current(run)) return;
-        return this.#stop(`sleep failed (${messageOf(error)}); stopping the engine instead to free its memory`);
+        return this.#stop(
+          `sleep failed (${messageOf(error)}); stopping the engine instead to free its memory`,
+        );
       }
       if (!this.#current(run)) return;
-      this.#set("sleeping", `asleep after ${Math.round(performance.now() - started)} ms (${this.#asleepMeans()})`);
+      this.#set(
+        "sleeping",
+        `asleep after ${Math.round(performance.now() - started)} ms (${this.#asleepMeans()})`,
+      );
       this.#scaledDown("sleep", started);
       return;
     }
@@ -663,7 +635,8 @@ export class EngineSupervisor implements MemoryTenant {
     this.#set("waking", `${this.#wanting} request(s) waiting`);
     try {
       await run.client.wakeUp({ timeoutMs: this.#lifecycleTimeoutMs });
-      if (await run.client.isSleeping()) throw new Error("the engine still says it is sleeping after wake_up");
+      if (await run.client.isSleeping())
+        throw new Error("the engine still says it is sleeping after wake_up");
     } catch (error) {
       if (!this.#current(run)) return;
       return this.#stop(`wake failed (${messageOf(error)}); stopping it to cold-start instead`);
@@ -682,7 +655,10 @@ export class EngineSupervisor implements MemoryTenant {
     const result = await runCheckpoint(this.#checkpoint, "resume", { pid: run.proc.pid ?? 0 });
     if (!this.#current(run)) return;
     if (result.verdict === "no-room") {
-      this.#set("suspended", `the restore would not fit in free GPU memory yet (${result.detail}); retrying in 2 s`);
+      this.#set(
+        "suspended",
+        `the restore would not fit in free GPU memory yet (${result.detail}); retrying in 2 s`,
+      );
       this.#retryTimer = setTimeout(() => {
         this.#retryTimer = undefined;
         this.#reconcile();
@@ -690,7 +666,9 @@ export class EngineSupervisor implements MemoryTenant {
       return;
     }
     if (result.verdict !== "ok") {
-      return this.#stop(`resume ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping it to cold-start instead`);
+      return this.#stop(
+        `resume ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping it to cold-start instead`,
+      );
     }
     try {
       await run.client.waitReady({ timeoutMs: 60_000, process: run.proc.child, signal: run.exit.signal });
@@ -721,7 +699,10 @@ export class EngineSupervisor implements MemoryTenant {
     this.#set("stopping", reason);
     const info = await run.proc.stop(this.#stopGraceMs);
     this.#dropRun(run);
-    this.#set("stopped", `exited (${describeExit(info)}) ${Math.round(performance.now() - started)} ms after the stop`);
+    this.#set(
+      "stopped",
+      `exited (${describeExit(info)}) ${Math.round(performance.now() - started)} ms after the stop`,
+    );
   }
 
   /** The engine would not become ready: stop it and count that like a crash. */
@@ -737,7 +718,14 @@ export class EngineSupervisor implements MemoryTenant {
     run.exit.abort();
     if (run.expected || this.#run !== run) return;
     this.#dropRun(run);
-    const explained = this.plugin.explainExit?.(this.logs.text(200));
+    // The plugin's reading of the log, else the engine's last words on stderr.
+    const explained =
+      this.plugin.explainExit?.(this.logs.text(200)) ??
+      this.logs
+        .tail(50)
+        .filter((l) => l.stream === "stderr" && l.line.trim() !== "")
+        .at(-1)
+        ?.line.slice(0, 300);
     this.#crashed(info, `exited unexpectedly (${describeExit(info)})${explained ? `: ${explained}` : ""}`);
     this.#reconcile();
   }
@@ -851,60 +839,6 @@ export class EngineSupervisor implements MemoryTenant {
   }
 }
 
-class EngineLease implements Lease {
-  readonly #supervisor: EngineSupervisor;
-  readonly engine: string;
-  readonly baseUrl: string;
-  readonly dispatcher: Pool;
-  readonly apiKey: string | undefined;
-  readonly process: EngineProcess;
-  readonly waitedMs: number;
-  readonly coldStart: boolean;
-  #released = false;
-
-  constructor(supervisor: EngineSupervisor, run: Run, waitedMs: number, coldStart: boolean) {
-    this.#supervisor = supervisor;
-    this.engine = supervisor.name;
-    this.baseUrl = run.baseUrl;
-    this.dispatcher = run.pool;
-    this.apiKey = run.apiKey;
-    this.process = run.proc;
-    this.waitedMs = waitedMs;
-    this.coldStart = coldStart;
-  }
-
-  release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.#supervisor._release();
-  }
-}
-
-function exitJson(info: ExitInfo): ExitInfoJson {
-  return {
-    code: info.code,
-    signal: info.signal,
-    ...(info.spawnError ? { error: info.spawnError.code ?? info.spawnError.message } : {}),
-  };
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** argv for logs: the value after `--api-key` is hidden. */
-export function redact(argv: readonly string[]): string[] {
-  return argv.map((a, i) => (i > 0 && argv[i - 1] === "--api-key" ? "***" : a));
-}
-
-/** A port nothing listens on right now on `host`. */
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

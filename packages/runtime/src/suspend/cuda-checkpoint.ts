@@ -88,7 +88,8 @@ export async function runCheckpoint(
     args.push("--timeout-ms", String(options.lockTimeoutMs ?? 30_000));
     for (const spec of options.preSuspendHttp ?? []) args.push("--pre-suspend-http", spec);
   }
-  if (action !== "state") for (const spec of options.postResumeHttp ?? []) args.push("--post-resume-http", spec);
+  if (action !== "state")
+    for (const spec of options.postResumeHttp ?? []) args.push("--post-resume-http", spec);
 
   const started = performance.now();
   const [bin, ...rest] = args;

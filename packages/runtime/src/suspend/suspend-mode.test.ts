@@ -31,13 +31,23 @@ const VENV_PYTHON = join(ROOT, "python/.venv/bin/python");
 const work = mkdtempSync(join(tmpdir(), "thaw-suspend-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function standinCommand(env: Record<string, string> = {}): { command: CheckpointCommand; calls: () => string[][] } {
+function standinCommand(env: Record<string, string> = {}): {
+  command: CheckpointCommand;
+  calls: () => string[][];
+} {
   const log = join(work, `calls-${Math.random().toString(36).slice(2)}.jsonl`);
   return {
-    command: { argv: [process.execPath, STANDIN], env: { THAW_CKPT_STANDIN_LOG: log, ...env } },
+    command: {
+      argv: [process.execPath, STANDIN],
+      env: { THAW_CKPT_STANDIN_LOG: log, THAW_CKPT_STANDIN_DIR: join(work, "state"), ...env },
+    },
     calls: () => {
       try {
-        return readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as string[]);
+        return readFileSync(log, "utf8")
+          .trim()
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as string[]);
       } catch {
         return [];
       }
@@ -66,7 +76,16 @@ describe("suspend mode", () => {
     const pid = a.pid!;
     expect(path(a)).toEqual(["starting", "ready", "draining", "suspending", "suspended"]);
     expect(processState(pid)).toBe("T"); // the stand-in froze it
-    expect(ckpt.calls().at(-1)).toEqual(["suspend", "--pid", String(pid), "--tree", "--json", "--parallel", "--timeout-ms", "30000"]);
+    expect(ckpt.calls().at(-1)).toEqual([
+      "suspend",
+      "--pid",
+      String(pid),
+      "--tree",
+      "--json",
+      "--parallel",
+      "--timeout-ms",
+      "30000",
+    ]);
 
     const answers = await Promise.all([chat(h.openai, "a"), chat(h.openai, "a")]);
     expect(answers).toHaveLength(2);
@@ -88,7 +107,9 @@ describe("suspend mode", () => {
     await until(a, "suspended");
     expect((await chat(h.openai, "a")).text.length).toBeGreaterThan(0);
     expect(path(a).slice(-5)).toEqual(["suspended", "resuming", "suspended", "resuming", "ready"]);
-    expect(a.history.at(-3)!.reason).toMatch(/would not fit in free GPU memory yet .*insufficient_gpu_memory/);
+    expect(a.history.at(-3)!.reason).toMatch(
+      /would not fit in free GPU memory yet .*insufficient_gpu_memory/,
+    );
   });
 
   it("when suspend turns out unavailable (exit 3) the engine is stopped instead, and later idles stop directly", async () => {
@@ -100,7 +121,9 @@ describe("suspend mode", () => {
     );
     const a = h.engine("a");
     await untilEntered(a, "stopped");
-    expect(a.history.at(-2)!.reason).toMatch(/^suspend unavailable \(exit 3: driver_unavailable: .*\); stopping the engine instead/);
+    expect(a.history.at(-2)!.reason).toMatch(
+      /^suspend unavailable \(exit 3: driver_unavailable: .*\); stopping the engine instead/,
+    );
     expect(a.snapshot().suspendUnavailable).toContain("driver_unavailable");
     await chat(h.openai, "a");
     const seen = path(a).length;
@@ -140,7 +163,9 @@ describe("suspend mode", () => {
           fix: expect.stringContaining("set local.scaleToZero: sleep (engine sleep mode) or stop"),
         }),
       ]);
-      expect(error.issues[0]!.message).toMatch(/cannot take CUDA checkpoints: (driver_unavailable|the checkpoint command could not run)/);
+      expect(error.issues[0]!.message).toMatch(
+        /cannot take CUDA checkpoints: (driver_unavailable|the checkpoint command could not run)/,
+      );
     },
   );
 });

@@ -7,6 +7,7 @@
 //   node cuda-ckpt-standin.ts {suspend,resume,state} --pid PID [--tree] [--json] [--parallel]
 //        [--timeout-ms N] [--pre-suspend-http SPEC]... [--post-resume-http SPEC]...
 // Env: THAW_CKPT_STANDIN_LOG      append each argv as a JSON line to this file
+//      THAW_CKPT_STANDIN_DIR      where it keeps each pid's state (default: $TMPDIR/thaw-ckpt-standin)
 //      THAW_CKPT_STANDIN_EXIT_<ACTION>=CODE[:N]   fail that action with CODE (3, 11, 12 …), the first N times
 
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,24 +24,32 @@ const KINDS: Record<number, string> = {
 
 function main(argv: string[]): number {
   const [action, ...rest] = argv;
-  if (process.env.THAW_CKPT_STANDIN_LOG) appendFileSync(process.env.THAW_CKPT_STANDIN_LOG, `${JSON.stringify(argv)}\n`);
+  if (process.env.THAW_CKPT_STANDIN_LOG)
+    appendFileSync(process.env.THAW_CKPT_STANDIN_LOG, `${JSON.stringify(argv)}\n`);
   const pidAt = rest.indexOf("--pid");
   const pid = Number(rest[pidAt + 1]);
   if (!action || !["suspend", "resume", "state"].includes(action) || pidAt < 0 || !Number.isInteger(pid)) {
     process.stderr.write("usage: cuda-ckpt-standin {suspend,resume,state} --pid PID [--tree] [--json]\n");
     return 2;
   }
-  const out: Record<string, unknown> = { action, ok: false, root_pid: pid, driver: { driver_version: "standin" } };
+  const out: Record<string, unknown> = {
+    action,
+    ok: false,
+    root_pid: pid,
+    driver: { driver_version: "standin" },
+  };
   const fail = (code: number, message: string) => {
     out.error = { kind: KINDS[code] ?? "error", message };
     process.stderr.write(`thaw cuda_ckpt ${action}: ${KINDS[code] ?? "error"}: ${message}\n`);
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return code;
   };
-  const dir = join(tmpdir(), "thaw-ckpt-standin");
+  const dir = process.env.THAW_CKPT_STANDIN_DIR ?? join(tmpdir(), "thaw-ckpt-standin");
   mkdirSync(dir, { recursive: true });
   // CODE, or CODE:N to fail only the first N calls of this action for this pid.
-  const [code, times] = (process.env[`THAW_CKPT_STANDIN_EXIT_${action.toUpperCase()}`] ?? "0").split(":").map(Number);
+  const [code, times] = (process.env[`THAW_CKPT_STANDIN_EXIT_${action.toUpperCase()}`] ?? "0")
+    .split(":")
+    .map(Number);
   if (code) {
     const counter = join(dir, `${pid}.${action}.failed`);
     let failed = 0;

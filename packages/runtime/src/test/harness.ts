@@ -78,10 +78,19 @@ export async function startHarness(
   options: Omit<LocalEnginesOptions, "supervisor" | "onEvent"> & { preload?: boolean } = {},
 ): Promise<Harness> {
   const events: SupervisorEvent[] = [];
-  const engines = await LocalEngines.create(entries, { ...options, supervisor, onEvent: (e) => events.push(e) });
+  const engines = await LocalEngines.create(entries, {
+    ...options,
+    supervisor,
+    onEvent: (e) => events.push(e),
+  });
   const server = await startLocalServer(engines);
   if (options.preload) engines.start();
-  const openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0, timeout: 120_000 });
+  const openai = new OpenAI({
+    baseURL: `${server.url}/v1`,
+    apiKey: "unused",
+    maxRetries: 0,
+    timeout: 120_000,
+  });
   return {
     engines,
     server,
@@ -105,24 +114,33 @@ export async function until(engine: EngineSupervisor, state: EngineState, timeou
   while (engine.state !== state) {
     if (Date.now() > deadline) {
       const path = engine.history.map((t) => `${t.to} (${t.reason})`).join(" → ");
-      throw new Error(`engine ${engine.name} did not reach ${state} within ${timeoutMs} ms; it went: ${path}`);
+      throw new Error(
+        `engine ${engine.name} did not reach ${state} within ${timeoutMs} ms; it went: ${path}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 /** Resolves once the history has a transition into `state` beyond its first `since` entries (fast transitions included). */
-export async function untilEntered(engine: EngineSupervisor, state: EngineState, since = 0, timeoutMs = 15_000) {
+export async function untilEntered(
+  engine: EngineSupervisor,
+  state: EngineState,
+  since = 0,
+  timeoutMs = 15_000,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!engine.history.slice(since).some((t) => t.to === state)) {
-    if (Date.now() > deadline) throw new Error(`engine ${engine.name} never entered ${state}: ${path(engine).join(" → ")}`);
+    if (Date.now() > deadline)
+      throw new Error(`engine ${engine.name} never entered ${state}: ${path(engine).join(" → ")}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 /** The states the engine went through, in order. */
 export const path = (engine: EngineSupervisor) => engine.history.map((t) => t.to);
-export const count = (engine: EngineSupervisor, state: EngineState) => path(engine).filter((s) => s === state).length;
+export const count = (engine: EngineSupervisor, state: EngineState) =>
+  path(engine).filter((s) => s === state).length;
 
 export async function chat(
   openai: OpenAI,

@@ -64,7 +64,12 @@ export function stopModeSuite(title: string, skip: boolean, setup: () => StopMod
         chat(h.openai, model),
         streamChat(h.openai, model),
       ]);
-      expect(answers.map((a) => (typeof a === "string" ? a : a.text).length > 0)).toEqual([true, true, true, true]);
+      expect(answers.map((a) => (typeof a === "string" ? a : a.text).length > 0)).toEqual([
+        true,
+        true,
+        true,
+        true,
+      ]);
       expect(count(engine, "starting")).toBe(starts + 1);
       const waits = h.events.filter((e) => e.type === "queue-wait" && e.outcome === "served");
       expect(waits.length).toBeGreaterThanOrEqual(4);
