@@ -39,12 +39,22 @@ const COMPLETION = Buffer.from(
     created,
     model: MODEL,
     choices: [
-      { index: 0, message: { role: "assistant", content: " tok".repeat(TOKENS) }, logprobs: null, finish_reason: "length" },
+      {
+        index: 0,
+        message: { role: "assistant", content: " tok".repeat(TOKENS) },
+        logprobs: null,
+        finish_reason: "length",
+      },
     ],
     usage: { prompt_tokens: 8, completion_tokens: TOKENS, total_tokens: 8 + TOKENS },
   }),
 );
-const MODELS = Buffer.from(JSON.stringify({ object: "list", data: [{ id: MODEL, object: "model", created, owned_by: "load-target" }] }));
+const MODELS = Buffer.from(
+  JSON.stringify({
+    object: "list",
+    data: [{ id: MODEL, object: "model", created, owned_by: "load-target" }],
+  }),
+);
 
 function stream(res: ServerResponse, tokens: number) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });

@@ -32,7 +32,8 @@ interface Sample {
 
 const spec = JSON.parse(process.argv[2]!) as Spec;
 const u = new URL(spec.url);
-if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) throw new Error("loadgen targets loopback only");
+if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname))
+  throw new Error("loadgen targets loopback only");
 const pool = new Pool(u.origin, { connections: spec.concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
 const body = Buffer.from(spec.body);
 const headers = { "content-type": "application/json", ...spec.headers };
@@ -52,7 +53,13 @@ function one(): Promise<Sample> {
   const t0 = performance.now();
   return new Promise<Sample>((resolve) => {
     pool
-      .request({ path: u.pathname, method: "POST", headers, body, signal: AbortSignal.timeout(spec.timeoutMs) })
+      .request({
+        path: u.pathname,
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(spec.timeoutMs),
+      })
       .then(({ statusCode, body: res }) => {
         let first = 0;
         let last = 0;
@@ -72,7 +79,9 @@ function one(): Promise<Sample> {
             ok: statusCode === 200,
           });
         });
-        res.on("error", () => resolve({ ttft: 0, e2e: performance.now() - t0, perToken: undefined, ok: false }));
+        res.on("error", () =>
+          resolve({ ttft: 0, e2e: performance.now() - t0, perToken: undefined, ok: false }),
+        );
       })
       .catch(() => resolve({ ttft: 0, e2e: performance.now() - t0, perToken: undefined, ok: false }));
   });

@@ -8,7 +8,7 @@
 // Writes bench/results/gateway.json and bench/results/gateway.md.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -51,11 +51,17 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitHttp(url: string, timeoutMs: number, init?: RequestInit, child?: ChildProcess): Promise<void> {
+async function waitHttp(
+  url: string,
+  timeoutMs: number,
+  init?: RequestInit,
+  child?: ChildProcess,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
-    if (child && child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before ${url} came up`);
+    if (child && child.exitCode !== null)
+      throw new Error(`exited with ${child.exitCode} before ${url} came up`);
     try {
       const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
@@ -109,7 +115,10 @@ function load(spec: Record<string, unknown>): Promise<LoadResult> {
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
     });
-    const killer = setTimeout(() => child.kill("SIGKILL"), Number(spec.durationMs) + Number(spec.warmupMs) + 60_000);
+    const killer = setTimeout(
+      () => child.kill("SIGKILL"),
+      Number(spec.durationMs) + Number(spec.warmupMs) + 60_000,
+    );
     child.once("exit", (code) => {
       clearTimeout(killer);
       if (code !== 0) return reject(new Error(`loadgen exited ${code}`));
@@ -132,6 +141,8 @@ type Mode = { stream: boolean };
 interface Measurement {
   target: string;
   stream: boolean;
+  /** One connection, back to back: the hop's own latency, no queueing. */
+  serial: LoadResult;
   throughput: LoadResult;
   latency: LoadResult & { rate: number };
 }
@@ -154,13 +165,20 @@ async function measure(t: Target, mode: Mode): Promise<Measurement> {
     warmupMs: WARMUP_MS,
     timeoutMs: 10_000,
   };
-  const throughput = await load({ ...base, mode: "closed", concurrency: CONCURRENCY, maxRequests: 2_000_000 });
+  const serial = await load({ ...base, mode: "closed", concurrency: 1, maxRequests: 2_000_000 });
+  await sleep(300);
+  const throughput = await load({
+    ...base,
+    mode: "closed",
+    concurrency: CONCURRENCY,
+    maxRequests: 2_000_000,
+  });
   await sleep(300);
   // Latency at the target rate, or at 80% of what this target sustains if it cannot take that rate.
   const rate = Math.max(10, Math.min(TARGET_RATE, Math.floor(throughput.rps * 0.8)));
   const latency = await load({ ...base, mode: "rate", rate, concurrency: 512, maxRequests: rate * 20 });
   await sleep(300);
-  return { target: t.name, stream: mode.stream, throughput, latency: { ...latency, rate } };
+  return { target: t.name, stream: mode.stream, serial, throughput, latency: { ...latency, rate } };
 }
 
 function version(cmd: string, argv: string[]): string {
@@ -186,7 +204,9 @@ const env = {
   loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
   date: new Date().toISOString(),
 };
-console.log(`gateway bench: ${env.cores} cores (${env.cpu}), load ${env.loadavgAtStart.join(" ")}, node ${env.node}`);
+console.log(
+  `gateway bench: ${env.cores} cores (${env.cpu}), load ${env.loadavgAtStart.join(" ")}, node ${env.node}`,
+);
 
 const targetPort = await freePort();
 const upstreamProc = start("load-target", process.execPath, [
@@ -210,6 +230,26 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
     headers: {},
     stop: async () => {},
   }),
+  floor: async () => {
+    const port = await freePort();
+    const child = start("floor", process.execPath, [
+      "bench/gateway/floor-proxy.ts",
+      "--port",
+      String(port),
+      "--upstream",
+      upstreamUrl,
+    ]);
+    await waitHttp(`http://127.0.0.1:${port}/`, 10_000).catch(() => {});
+    await sleep(300);
+    return {
+      name: "floor",
+      label: "floor: minimal Node proxy (node:http + undici, no features)",
+      version: "-",
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      headers: {},
+      stop: () => stop(child),
+    };
+  },
   thaw: async () => {
     const port = await freePort();
     const config = join(CACHE, "gateway.yaml");
@@ -225,7 +265,12 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
       ].join("\n"),
     );
     // Logs stay on (one JSON line per request), to /dev/null via the log file: what production pays.
-    const child = start("thaw", process.execPath, ["--conditions=@thaw/source", "apps/api/src/main.ts", "--config", config]);
+    const child = start("thaw", process.execPath, [
+      "--conditions=@thaw/source",
+      "apps/api/src/main.ts",
+      "--config",
+      config,
+    ]);
     await waitHttp(`http://127.0.0.1:${port}/healthz`, 20_000);
     return {
       name: "thaw",
@@ -237,7 +282,10 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
     };
   },
   portkey: async () => {
-    const entry = join(ROOT, ".cache/bench-peers/portkey/node_modules/@portkey-ai/gateway/build/start-server.js");
+    const entry = join(
+      ROOT,
+      ".cache/bench-peers/portkey/node_modules/@portkey-ai/gateway/build/start-server.js",
+    );
     if (!existsSync(entry)) return undefined;
     const port = await freePort();
     const child = start("portkey", process.execPath, [entry, `--port=${port}`, "--headless"]);
@@ -289,7 +337,10 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
       },
     );
     await waitHttp(`http://127.0.0.1:${port}/health/liveliness`, 180_000, {}, child);
-    const v = version(join(ROOT, ".cache/litellm-venv/bin/python"), ["-c", "import importlib.metadata as m; print(m.version('litellm'))"]);
+    const v = version(join(ROOT, ".cache/litellm-venv/bin/python"), [
+      "-c",
+      "import importlib.metadata as m; print(m.version('litellm'))",
+    ]);
     return {
       name: "litellm",
       label: "LiteLLM proxy (PyPI litellm[proxy], 1 worker)",
@@ -304,7 +355,7 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
 const measurements: Measurement[] = [];
 const targets: { name: string; label: string; version: string }[] = [];
 const skipped: Record<string, string> = {};
-for (const name of ["direct", "thaw", "portkey", "litellm"]) {
+for (const name of ["direct", "floor", "thaw", "portkey", "litellm"]) {
   if (!want(name)) continue;
   let t: Target | undefined;
   try {
@@ -330,8 +381,14 @@ for (const name of ["direct", "thaw", "portkey", "litellm"]) {
     for (const stream of [false, true]) {
       const m = await measure(t, { stream });
       measurements.push(m);
+      if (m.throughput.ok === 0) {
+        const log = readFileSync(join(CACHE, `${name}.log`), "utf8");
+        const first = log.split("\n").find((l) => /error/i.test(l)) ?? "no error in its log";
+        skipped[`${name} stream=${stream}`] =
+          `every request failed; ${name}'s log says: ${first.trim().slice(0, 200)}`;
+      }
       console.log(
-        `${name.padEnd(8)} stream=${String(stream).padEnd(5)} max ${m.throughput.rps} req/s (errors ${m.throughput.errors}) | ` +
+        `${name.padEnd(8)} stream=${String(stream).padEnd(5)} 1-conn ttft p50 ${m.serial.ttftMs.p50} p99 ${m.serial.ttftMs.p99} ms | max ${m.throughput.rps} req/s (errors ${m.throughput.errors}) | ` +
           `@${m.latency.rate}/s ttft p50 ${m.latency.ttftMs.p50} p99 ${m.latency.ttftMs.p99} ms, per-token p50 ${m.latency.perTokenMs.p50} ms, errors ${m.latency.errors}`,
       );
     }
@@ -345,11 +402,12 @@ for (const name of ["direct", "thaw", "portkey", "litellm"]) {
 await stop(upstreamProc);
 
 // --- summary -------------------------------------------------------------------
-const find = (target: string, stream: boolean) => measurements.find((m) => m.target === target && m.stream === stream);
+const find = (target: string, stream: boolean) =>
+  measurements.find((m) => m.target === target && m.stream === stream);
 const diff = (a: number | null | undefined, b: number | null | undefined) =>
   a == null || b == null ? null : Math.round((a - b) * 1000) / 1000;
 const added: Record<string, unknown> = {};
-for (const name of ["thaw", "portkey", "litellm"]) {
+for (const name of ["floor", "thaw", "portkey", "litellm"]) {
   for (const stream of [false, true]) {
     const m = find(name, stream);
     const d = find("direct", stream);
@@ -357,6 +415,8 @@ for (const name of ["thaw", "portkey", "litellm"]) {
     added[`${name}/${stream ? "stream" : "plain"}`] = {
       rate: m.latency.rate,
       directRate: d.latency.rate,
+      serialTtftP50Ms: diff(m.serial.ttftMs.p50, d.serial.ttftMs.p50),
+      serialTtftP99Ms: diff(m.serial.ttftMs.p99, d.serial.ttftMs.p99),
       ttftP50Ms: diff(m.latency.ttftMs.p50, d.latency.ttftMs.p50),
       ttftP99Ms: diff(m.latency.ttftMs.p99, d.latency.ttftMs.p99),
       perTokenP50Ms: diff(m.latency.perTokenMs.p50, d.latency.perTokenMs.p50),
@@ -377,6 +437,7 @@ const result = {
   setup: {
     loadTarget: `synthetic OpenAI-compatible load target, ${TOKENS} tokens/stream, 1 token every ${TOKEN_INTERVAL_MS} ms`,
     throughput: `closed loop, ${CONCURRENCY} concurrent keep-alive connections, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms`,
+    serial: `closed loop, 1 connection, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms (the hop's own latency, no queueing)`,
     latency: `open loop at min(${TARGET_RATE}, 80% of the target's max) req/s, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms`,
     loadGenerator: "bench/gateway/loadgen.ts (undici Pool, separate process)",
   },
@@ -399,24 +460,24 @@ const lines = [
   "",
   `${env.date} · ${env.cores} cores (${env.cpu}) · load average at start ${env.loadavgAtStart.join(" ")} · Node ${env.node}`,
   "",
-  `Upstream: ${result.setup.loadTarget}. Throughput: ${result.setup.throughput}. Latency: ${result.setup.latency}. ` +
+  `Upstream: ${result.setup.loadTarget}. 1-conn: ${result.setup.serial}. Throughput: ${result.setup.throughput}. Latency: ${result.setup.latency}. ` +
     "Everything (load generator, gateway, load target) shares the same cores; the numbers include that contention.",
   "",
-  "| target | version | stream | max req/s | latency run req/s | TTFT p50 ms | TTFT p99 ms | per-token p50 ms | per-token p99 ms | errors |",
-  "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| target | version | stream | 1-conn TTFT p50 ms | 1-conn TTFT p99 ms | max req/s | latency run req/s | TTFT p50 ms | TTFT p99 ms | per-token p50 ms | per-token p99 ms | errors |",
+  "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...measurements.map((m) => {
     const t = targets.find((x) => x.name === m.target)!;
-    return `| ${t.label} | ${t.version} | ${m.stream ? "yes" : "no"} | ${f(m.throughput.rps)} | ${f(m.latency.rate)} | ${f(m.latency.ttftMs.p50)} | ${f(m.latency.ttftMs.p99)} | ${m.stream ? f(m.latency.perTokenMs.p50) : "–"} | ${m.stream ? f(m.latency.perTokenMs.p99) : "–"} | ${m.throughput.errors + m.latency.errors} |`;
+    return `| ${t.label} | ${t.version} | ${m.stream ? "yes" : "no"} | ${f(m.serial.ttftMs.p50)} | ${f(m.serial.ttftMs.p99)} | ${f(m.throughput.rps)} | ${f(m.latency.rate)} | ${f(m.latency.ttftMs.p50)} | ${f(m.latency.ttftMs.p99)} | ${m.stream ? f(m.latency.perTokenMs.p50) : "–"} | ${m.stream ? f(m.latency.perTokenMs.p99) : "–"} | ${m.serial.errors + m.throughput.errors + m.latency.errors} |`;
   }),
   "",
   "## Added latency vs. direct (same stream mode; latency runs)",
   "",
-  "| gateway | stream | at req/s | TTFT p50 | TTFT p99 | per-token p50 | per-token p99 |",
-  "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+  "| gateway | stream | 1-conn TTFT p50 | 1-conn TTFT p99 | at req/s | TTFT p50 | TTFT p99 | per-token p50 | per-token p99 |",
+  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...Object.entries(added).map(([k, v]) => {
     const a = v as Record<string, number | null>;
     const [name, mode] = k.split("/");
-    return `| ${name} | ${mode === "stream" ? "yes" : "no"} | ${f(a.rate)} | ${f(a.ttftP50Ms)} ms | ${f(a.ttftP99Ms)} ms | ${mode === "stream" ? `${f(a.perTokenP50Ms)} ms` : "–"} | ${mode === "stream" ? `${f(a.perTokenP99Ms)} ms` : "–"} |`;
+    return `| ${name} | ${mode === "stream" ? "yes" : "no"} | ${f(a.serialTtftP50Ms)} ms | ${f(a.serialTtftP99Ms)} ms | ${f(a.rate)} | ${f(a.ttftP50Ms)} ms | ${f(a.ttftP99Ms)} ms | ${mode === "stream" ? `${f(a.perTokenP50Ms)} ms` : "–"} | ${mode === "stream" ? `${f(a.perTokenP99Ms)} ms` : "–"} |`;
   }),
   "",
   "## Throughput ratios",
@@ -424,7 +485,14 @@ const lines = [
   ...Object.entries(ratios).map(([k, v]) => `- ${k}: ${f(v)}×`),
   "",
   "Targets (reported against, not asserted): thaw added TTFT p50 < 0.3 ms and p99 < 1 ms at 1000 req/s; throughput ≥ 2× Portkey, ≥ 10× LiteLLM.",
-  ...(Object.keys(skipped).length ? ["", "Skipped / failed:", ...Object.entries(skipped).map(([k, v]) => `- ${k}: ${v}`)] : []),
+  "",
+  "Notes:",
+  "- The machine is shared (2 cores, other work running): p99 differences of a few ms, and negative differences, are scheduling noise, not the gateways. Compare thaw with the `floor` row (the least any Node proxy pays here) rather than with zero.",
+  "- Added latency = the gateway's percentile minus direct's percentile in the same kind of run; per-token = mean gap between SSE events after the first.",
+  "- thaw runs with auth on (one API key), request logging on (to a file) and metrics on; Portkey and LiteLLM with their defaults (LiteLLM: one worker, master key).",
+  ...(Object.keys(skipped).length
+    ? ["", "Skipped / failed:", ...Object.entries(skipped).map(([k, v]) => `- ${k}: ${v}`)]
+    : []),
   "",
 ];
 writeFileSync(join(RESULTS, "gateway.md"), lines.join("\n"));

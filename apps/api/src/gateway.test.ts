@@ -237,6 +237,16 @@ describe("control API (app.request)", () => {
     expect(await bad.json()).toMatchObject({ error: { code: "invalid_config" }, issues: expect.any(Array) });
   });
 
+  it("renders app.py with the real codegen by default", async () => {
+    const real = createGateway({ version: 1, auth: { keys } }, { log: () => {} });
+    const res = await real.app.request("/api/v1/render", post({ preset: "default" }, carol));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { fileName: string; source: string; warnings: unknown[] };
+    expect(body.fileName).toBe("app.py");
+    expect(body.source).toContain("import modal");
+    expect(body.source).toContain("thaw-qwen3-8b");
+  });
+
   it("lists presets and upstreams (auth required)", async () => {
     const presets = (await (await gw.app.request("/api/v1/presets", { headers: carol })).json()) as {
       presets: { name: string; engine: string; gpu: string }[];

@@ -1,5 +1,10 @@
 export { loadGatewayConfigFile, loadGatewayConfigText, type GatewayConfigResult } from "./config.ts";
-export { codegenRenderer, type Renderer, RendererUnavailableError } from "./control/renderer.ts";
+export {
+  codegenRenderer,
+  type Renderer,
+  RenderRefusedError,
+  RendererUnavailableError,
+} from "./control/renderer.ts";
 export { openApiDocument } from "./control/openapi.ts";
 export { errorBody, GatewayError, type OpenAIErrorType } from "./errors.ts";
 export {

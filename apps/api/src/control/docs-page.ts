@@ -56,7 +56,8 @@ export const DOCS_HTML = `<!doctype html>
     if (s.enum) return s.enum.map(function (v) { return JSON.stringify(v); }).join(" | ");
     if (s.const !== undefined) return JSON.stringify(s.const);
     if (s.anyOf || s.oneOf) return (s.anyOf || s.oneOf).map(function (x) { return typeOf(doc, x); }).join(" | ");
-    if (s.type === "array") return typeOf(doc, s.items || {}) + "[]";
+    if (s.type === "array") { var inner = typeOf(doc, s.items || {}); return (inner.indexOf(" | ") >= 0 ? "(" + inner + ")" : inner) + "[]"; }
+    if (Array.isArray(s.type)) return s.type.join(" | ");
     return s.type || "any";
   }
   function schemaTable(doc, s, depth) {

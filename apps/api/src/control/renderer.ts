@@ -1,4 +1,7 @@
-import type { ConfigIssue, DeploymentConfigV1, RenderResponse } from "@thaw/config";
+import type { ConfigIssue, DeploymentConfigV1, EnginePluginV1, RenderResponse } from "@thaw/config";
+import { CodegenError, type CodegenWarning, generateApp } from "@thaw/codegen";
+import { sglang } from "@thaw/engine-sglang";
+import { vllm } from "@thaw/engine-vllm";
 
 /** Turns a validated deployment config into the Modal app source. */
 export interface Renderer {
@@ -10,43 +13,43 @@ export class RendererUnavailableError extends Error {
   override readonly name = "RendererUnavailableError";
 }
 
-function toIssue(w: unknown): RenderResponse["warnings"][number] {
-  const i = w as Partial<ConfigIssue> & { message?: string };
+/** The config is valid but cannot become an app (→ 422 with issues). */
+export class RenderRefusedError extends Error {
+  override readonly name = "RenderRefusedError";
+  readonly issues: readonly ConfigIssue[];
+  constructor(message: string, issues: readonly ConfigIssue[]) {
+    super(message);
+    this.issues = issues;
+  }
+}
+
+function fromWarning(w: CodegenWarning): RenderResponse["warnings"][number] {
   return {
-    severity: i.severity === "error" ? "error" : "warning",
-    code: typeof i.code === "string" ? i.code : "warning",
-    path: Array.isArray(i.path) ? [...i.path] : [],
-    message: typeof i.message === "string" ? i.message : String(w),
-    ...(i.fix ? { fix: i.fix } : {}),
+    severity: "warning",
+    code: w.code,
+    path: w.field === "" ? [] : w.field.split("."),
+    message: w.source === "config" ? w.message : `${w.message} (${w.source})`,
+    ...(w.fix ? { fix: w.fix } : {}),
   };
 }
 
 /**
- * The renderer backed by `@thaw/codegen`'s `renderApp`, loaded on first use so
- * the server starts (and every other route works) even where codegen is absent.
- * Accepts either a string result or `{ fileName?, source, warnings? }`.
+ * The renderer backed by `@thaw/codegen` with the built-in engine plugins (vLLM,
+ * SGLang): the same app.py that `thaw render` writes.
  */
-export function codegenRenderer(): Renderer {
-  let loaded: Promise<((config: DeploymentConfigV1) => unknown) | undefined> | undefined;
+export function codegenRenderer(plugins: readonly EnginePluginV1[] = [vllm, sglang]): Renderer {
   return {
     async render(config) {
-      loaded ??= import("@thaw/codegen").then((m) => {
-        const fn = (m as Record<string, unknown>).renderApp;
-        return typeof fn === "function" ? (fn as (config: DeploymentConfigV1) => unknown) : undefined;
-      });
-      const renderApp = await loaded;
-      if (!renderApp)
-        throw new RendererUnavailableError("@thaw/codegen does not export renderApp in this build");
-      const out = await renderApp(config);
-      if (typeof out === "string") return { fileName: "app.py", source: out, warnings: [] };
-      const o = out as { fileName?: unknown; source?: unknown; warnings?: unknown; files?: unknown };
-      const source = typeof o.source === "string" ? o.source : undefined;
-      if (source === undefined) throw new Error("renderApp returned no source");
-      return {
-        fileName: typeof o.fileName === "string" ? o.fileName : "app.py",
-        source,
-        warnings: Array.isArray(o.warnings) ? o.warnings.map(toIssue) : [],
-      };
+      const plugin = plugins.find((p) => p.engine === config.engine.kind);
+      if (!plugin)
+        throw new RendererUnavailableError(`no engine plugin for engine.kind '${config.engine.kind}'`);
+      try {
+        const app = generateApp(config, plugin);
+        return { fileName: app.fileName, source: app.source, warnings: app.warnings.map(fromWarning) };
+      } catch (err) {
+        if (err instanceof CodegenError) throw new RenderRefusedError(err.message, err.issues);
+        throw err;
+      }
     },
   };
 }

@@ -17,7 +17,7 @@ import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
 import type { RequestRecord } from "../middleware/access-log/index.ts";
 import type { Router } from "../router/router.ts";
-import { type Renderer, RendererUnavailableError } from "./renderer.ts";
+import { type Renderer, RenderRefusedError, RendererUnavailableError } from "./renderer.ts";
 
 export interface ControlDeps {
   readonly router: Router;
@@ -147,6 +147,20 @@ export function controlRoutes(deps: ControlDeps): Hono<ControlEnv> {
       const rendered = await deps.renderer.render(result.config);
       return c.json({ ...rendered, warnings: [...plainIssues(result.warnings), ...rendered.warnings] });
     } catch (err) {
+      if (err instanceof RenderRefusedError) {
+        return c.json(
+          {
+            error: {
+              message: err.message,
+              type: "invalid_request_error",
+              code: "cannot_render",
+              param: null,
+            },
+            issues: plainIssues(err.issues),
+          },
+          422,
+        );
+      }
       if (err instanceof RendererUnavailableError) {
         throw new GatewayError(501, "server_error", `Rendering is not available: ${err.message}`, {
           code: "renderer_unavailable",

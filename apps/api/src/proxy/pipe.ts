@@ -100,8 +100,6 @@ export function pipeToNode(
     finish("client_closed");
   };
   out.writeHead(status, headers);
-  // SSE: send the head now so clients see the response start even before the first token.
-  if (sse) out.flushHeaders();
   out.on("drain", onDrain);
   out.on("close", onClose);
   body.start({
@@ -127,6 +125,9 @@ export function pipeToNode(
       finish(`upstream_error: ${err.message}`);
     },
   });
+  // SSE whose first chunk is not here yet: send the head now, so the client sees the
+  // response start before the first token. (When it is here, head and chunk go out in one write.)
+  if (sse && rec.chunks === 0 && !finished) out.flushHeaders();
 }
 
 /** The same, as a Web Response (for `app.request` and non-Node runtimes). */

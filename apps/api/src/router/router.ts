@@ -1,8 +1,10 @@
 import { GatewayError } from "../errors.ts";
 import type { ManagedUpstream } from "../upstream/managed.ts";
 import {
+  asBodySource,
   classifySendError,
   errorCode,
+  type SourcedResponse,
   type UpstreamRequest,
   type UpstreamResponse,
 } from "../upstream/types.ts";

@@ -135,7 +135,8 @@ export class HttpUpstream implements Upstream {
         },
         onResponseData(_ctl, chunk) {
           if (sink) sink.onData(chunk);
-          else (buffered ??= []).push(chunk);
+          else if (buffered) buffered.push(chunk);
+          else buffered = [chunk];
         },
         onResponseEnd() {
           detach();
