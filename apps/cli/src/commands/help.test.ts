@@ -31,6 +31,7 @@ describe("help", () => {
       "logs",
       "scale",
       "stop",
+      "serve",
       "probe",
       "chat",
       "bench",
