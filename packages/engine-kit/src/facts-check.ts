@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 // Runs thaw's engine-argument checker (tools/engine-args/check.py: the engine's own
 // parser, replayed from facts extracted from its real source) on one argv.
@@ -30,4 +31,20 @@ export function checkArgvWithFacts(
   }
   const result = JSON.parse(run.stdout) as FactsCheckResult;
   return { ok: result.ok, problems: result.problems ?? [], warnings: result.warnings ?? [] };
+}
+
+/** tools/engine-args in this repository (the checker and the committed facts). */
+export const ENGINE_ARGS_DIR = new URL("../../../tools/engine-args/", import.meta.url).pathname;
+export const CHECK_SCRIPT = `${ENGINE_ARGS_DIR}check.py`;
+
+/**
+ * The facts file for an engine version: tools/engine-args/facts first, then the
+ * folder in THAW_ENGINE_FACTS_EXTRA (older versions made with extract.py --out).
+ */
+export function factsFileFor(engine: string, version: string, extraDir = process.env.THAW_ENGINE_FACTS_EXTRA): string | undefined {
+  for (const dir of [`${ENGINE_ARGS_DIR}facts`, extraDir]) {
+    const file = dir && `${dir}/${engine}-${version}.json`;
+    if (file && existsSync(file)) return file;
+  }
+  return undefined;
 }

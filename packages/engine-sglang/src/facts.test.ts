@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { conformanceConfigs } from "@thaw/config/conformance";
 import { type DeploymentConfigV1Input, parseDeployment, presets } from "@thaw/config";
-import { checkArgvWithFacts } from "@thaw/engine-kit";
+import { CHECK_SCRIPT as checkScript, checkArgvWithFacts, factsFileFor } from "@thaw/engine-kit";
 import { describe, expect, it } from "vitest";
 import { sglang } from "./plugin.ts";
 
@@ -10,18 +8,6 @@ import { sglang } from "./plugin.ts";
 // real `sglang.launch_server` parser, replayed by tools/engine-args/check.py from facts
 // extracted from the SGLang source.
 
-const ENGINE_ARGS = fileURLToPath(new URL("../../../tools/engine-args/", import.meta.url));
-const checkScript = `${ENGINE_ARGS}check.py`;
-/** More facts files (e.g. older versions from extract.py), searched after tools/engine-args/facts. */
-const extraDir = process.env.THAW_ENGINE_FACTS_EXTRA;
-
-function factsFor(version: string): string | undefined {
-  for (const dir of [`${ENGINE_ARGS}facts`, extraDir]) {
-    const file = dir && `${dir}/sglang-${version}.json`;
-    if (file && existsSync(file)) return file;
-  }
-  return undefined;
-}
 
 export const everyField: DeploymentConfigV1Input = {
   version: 1,
@@ -62,43 +48,43 @@ const cases: Array<[string, DeploymentConfigV1Input]> = [
 ];
 
 describe("sglang argv passes the SGLang parser (tools/engine-args/check.py)", () => {
-  it.skipIf(!factsFor(sglang.defaultVersion))(
+  it(
     `facts for the default version ${sglang.defaultVersion} exist`,
     () => {
-      expect(factsFor(sglang.defaultVersion)).toBeDefined();
+      expect(factsFileFor("sglang", sglang.defaultVersion)).toBeDefined();
     },
   );
 
   for (const [name, input] of cases) {
     const pinned = (input.engine as { version?: string }).version ?? sglang.defaultVersion;
     // A pinned version without facts is checked as if pinned to the default version.
-    const version = factsFor(pinned) ? pinned : sglang.defaultVersion;
+    const version = factsFileFor("sglang", pinned) ? pinned : sglang.defaultVersion;
     const config = parseDeployment({ ...input, engine: { ...input.engine, version } });
     for (const target of ["modal", "local"] as const) {
       const label = `${name} (${target}) at SGLang ${version}${version !== pinned ? ` — no facts for ${pinned}` : ""}`;
-      it.skipIf(!factsFor(version))(label, () => {
+      it(label, () => {
         const launch = sglang.launch(config, { target, host: "0.0.0.0", port: 8000 });
         const argv = [...launch.argv];
         // The API key is appended at start time: check it too, with a stand-in value.
         for (const a of launch.argsFromEnv ?? []) argv.push(a.flag, "sk-test");
-        const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFor(version)! });
+        const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFileFor("sglang", version)! });
         expect(result.problems).toEqual([]);
         expect(result.ok).toBe(true);
       });
     }
     // Only the pinned version's facts describe the compile_deep_gemm entrypoint.
-    it.skipIf(version !== sglang.defaultVersion || !factsFor(version))(
+    it.skipIf(version !== sglang.defaultVersion)(
       `${name}: the DeepGEMM build step's argv, when there is one`,
       () => {
         for (const step of sglang.image(config).buildSteps) {
-          const result = checkArgvWithFacts(step.argv, { checkScript, factsFile: factsFor(version)! });
+          const result = checkArgvWithFacts(step.argv, { checkScript, factsFile: factsFileFor("sglang", version)! });
           expect(result.problems).toEqual([]);
         }
       },
     );
   }
 
-  it.skipIf(!factsFor(sglang.defaultVersion))(
+  it(
     "fast boot at the default version disables CUDA graphs with current flags",
     () => {
       const config = parseDeployment({ ...everyField, engine: { ...everyField.engine, fastBoot: true } });
@@ -106,7 +92,7 @@ describe("sglang argv passes the SGLang parser (tools/engine-args/check.py)", ()
         sglang.launch(config, { target: "modal", host: "0.0.0.0", port: 8000 }).argv,
         {
           checkScript,
-          factsFile: factsFor(sglang.defaultVersion)!,
+          factsFile: factsFileFor("sglang", sglang.defaultVersion)!,
         },
       );
       expect(result.problems).toEqual([]);
@@ -114,24 +100,24 @@ describe("sglang argv passes the SGLang parser (tools/engine-args/check.py)", ()
     },
   );
 
-  it.skipIf(!factsFor(sglang.defaultVersion))("the check fails on a flag SGLang does not have", () => {
+  it("the check fails on a flag SGLang does not have", () => {
     const config = parseDeployment({
       ...everyField,
       engine: { ...everyField.engine, extraArgs: ["--no-such-flag-for-thaw", "1"] },
     });
     const argv = sglang.launch(config, { target: "modal", host: "0.0.0.0", port: 8000 }).argv;
-    const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFor(sglang.defaultVersion)! });
+    const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFileFor("sglang", sglang.defaultVersion)! });
     expect(result.ok).toBe(false);
     expect(result.problems.map((p) => p.flag)).toContain("--no-such-flag-for-thaw");
   });
 
-  it.skipIf(!factsFor(sglang.defaultVersion))("the check fails on a bad value", () => {
+  it("the check fails on a bad value", () => {
     const config = parseDeployment({
       ...everyField,
       engine: { ...everyField.engine, extraArgs: ["--random-seed=lots"] },
     });
     const argv = sglang.launch(config, { target: "modal", host: "0.0.0.0", port: 8000 }).argv;
-    const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFor(sglang.defaultVersion)! });
+    const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFileFor("sglang", sglang.defaultVersion)! });
     expect(result.ok).toBe(false);
   });
 });

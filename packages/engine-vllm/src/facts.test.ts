@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { conformanceConfigs } from "@thaw/config/conformance";
 import { type DeploymentConfigV1Input, parseDeployment, presets } from "@thaw/config";
-import { checkArgvWithFacts } from "@thaw/engine-kit";
+import { CHECK_SCRIPT as checkScript, checkArgvWithFacts, factsFileFor } from "@thaw/engine-kit";
 import { describe, expect, it } from "vitest";
 import { vllm } from "./plugin.ts";
 
@@ -10,18 +8,6 @@ import { vllm } from "./plugin.ts";
 // real `vllm serve` parser, replayed by tools/engine-args/check.py from facts
 // extracted from the vLLM source.
 
-const ENGINE_ARGS = fileURLToPath(new URL("../../../tools/engine-args/", import.meta.url));
-const checkScript = `${ENGINE_ARGS}check.py`;
-/** More facts files (e.g. older versions from extract.py), searched after tools/engine-args/facts. */
-const extraDir = process.env.THAW_ENGINE_FACTS_EXTRA;
-
-function factsFor(version: string): string | undefined {
-  for (const dir of [`${ENGINE_ARGS}facts`, extraDir]) {
-    const file = dir && `${dir}/vllm-${version}.json`;
-    if (file && existsSync(file)) return file;
-  }
-  return undefined;
-}
 
 export const everyField: DeploymentConfigV1Input = {
   version: 1,
@@ -72,50 +58,50 @@ const cases: Array<[string, DeploymentConfigV1Input]> = [
 ];
 
 describe("vllm argv passes the vLLM parser (tools/engine-args/check.py)", () => {
-  it.skipIf(!factsFor(vllm.defaultVersion))(
+  it(
     `facts for the default version ${vllm.defaultVersion} exist`,
     () => {
-      expect(factsFor(vllm.defaultVersion)).toBeDefined();
+      expect(factsFileFor("vllm", vllm.defaultVersion)).toBeDefined();
     },
   );
 
   for (const [name, input] of cases) {
     const pinned = (input.engine as { version?: string }).version ?? vllm.defaultVersion;
     // A pinned version without facts is checked as if pinned to the default version.
-    const version = factsFor(pinned) ? pinned : vllm.defaultVersion;
+    const version = factsFileFor("vllm", pinned) ? pinned : vllm.defaultVersion;
     const config = parseDeployment({ ...input, engine: { ...input.engine, version } });
     for (const target of ["modal", "local"] as const) {
       const label = `${name} (${target}) at vLLM ${version}${version !== pinned ? ` — no facts for ${pinned}` : ""}`;
-      it.skipIf(!factsFor(version))(label, () => {
+      it(label, () => {
         const launch = vllm.launch(config, { target, host: "0.0.0.0", port: 8000 });
         const argv = [...launch.argv.slice(0, 1).map(() => "vllm"), ...launch.argv.slice(1)];
         // The API key is appended at start time: check it too, with a stand-in value.
         for (const a of launch.argsFromEnv ?? []) argv.push(a.flag, "sk-test");
-        const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFor(version)! });
+        const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFileFor("vllm", version)! });
         expect(result.problems).toEqual([]);
         expect(result.ok).toBe(true);
       });
     }
   }
 
-  it.skipIf(!factsFor(vllm.defaultVersion))("the check fails on a flag vLLM does not have", () => {
+  it("the check fails on a flag vLLM does not have", () => {
     const config = parseDeployment({
       ...everyField,
       engine: { ...everyField.engine, extraArgs: ["--no-such-flag-for-thaw", "1"] },
     });
     const argv = vllm.launch(config, { target: "modal", host: "0.0.0.0", port: 8000 }).argv;
-    const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFor(vllm.defaultVersion)! });
+    const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFileFor("vllm", vllm.defaultVersion)! });
     expect(result.ok).toBe(false);
     expect(result.problems.map((p) => p.flag)).toContain("--no-such-flag-for-thaw");
   });
 
-  it.skipIf(!factsFor(vllm.defaultVersion))("the check fails on a bad value", () => {
+  it("the check fails on a bad value", () => {
     const config = parseDeployment({
       ...everyField,
       engine: { ...everyField.engine, extraArgs: ["--seed=lots"] },
     });
     const argv = vllm.launch(config, { target: "modal", host: "0.0.0.0", port: 8000 }).argv;
-    const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFor(vllm.defaultVersion)! });
+    const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFileFor("vllm", vllm.defaultVersion)! });
     expect(result.ok).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../fs-atomic.ts";
 import { findModal } from "../modal/cli.ts";
 import { deployedAppId, listContainers, scaleToZero } from "../modal/containers.ts";
 import { endpointFunction, withModal } from "../modal/sdk.ts";
-import { parse } from "../ui/args.ts";
+import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { CliError, EXIT, type Io, styles, UsageError, writeJson } from "../ui/output.ts";
 import { fetchBoot } from "./probe.ts";
@@ -54,11 +54,7 @@ Options:
 
 export async function benchColdstart(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
-    preset: { type: "string" },
-    app: { type: "string" },
-    url: { type: "string" },
-    "api-key": { type: "string" },
-    "api-key-env": { type: "string" },
+    ...targetOptions,
     model: { type: "string" },
     runs: { type: "string" },
     prompt: { type: "string" },

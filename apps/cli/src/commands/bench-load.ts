@@ -6,7 +6,7 @@ import { type LoadConfig, measure, runLoad } from "../bench/load.ts";
 import type { Slo } from "../bench/metrics.ts";
 import { buildLoadResult, loadHtml, loadTable } from "../bench/report.ts";
 import { writeFileAtomic } from "../fs-atomic.ts";
-import { parse } from "../ui/args.ts";
+import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { CliError, EXIT, type Io, styles, UsageError, writeJson } from "../ui/output.ts";
 
@@ -97,11 +97,7 @@ export const stamp = (d = new Date()) => d.toISOString().replace(/[-:]/g, "").re
 
 export async function benchLoad(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(joinGoodput(args), {
-    preset: { type: "string" },
-    app: { type: "string" },
-    url: { type: "string" },
-    "api-key": { type: "string" },
-    "api-key-env": { type: "string" },
+    ...targetOptions,
     model: { type: "string" },
     "health-path": { type: "string" },
     endpoint: { type: "string" },

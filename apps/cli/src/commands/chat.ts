@@ -2,7 +2,7 @@ import { createInterface } from "node:readline";
 import { AbortError, type ChatMessageParam } from "@thaw/client";
 import { clientFailure, clientFor, firstModel, waitReady } from "../app/http.ts";
 import { resolveApiKey, resolveUrl } from "../app/target.ts";
-import { parse } from "../ui/args.ts";
+import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { EXIT, styles, UsageError } from "../ui/output.ts";
 import type { Command } from "./command.ts";
@@ -27,11 +27,7 @@ Reads lines from stdin when it is not a terminal (one message per line), so it c
 scripted: printf 'hi\\n/exit\\n' | thaw chat --url …`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
-      preset: { type: "string" },
-      app: { type: "string" },
-      url: { type: "string" },
-      "api-key": { type: "string" },
-      "api-key-env": { type: "string" },
+      ...targetOptions,
       model: { type: "string" },
       "health-path": { type: "string" },
       system: { type: "string" },

@@ -1,6 +1,6 @@
 import { clientFailure, clientFor, firstModel, waitReady } from "../app/http.ts";
 import { resolveApiKey, resolveUrl } from "../app/target.ts";
-import { parse } from "../ui/args.ts";
+import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { EXIT, styles, UsageError, writeJson } from "../ui/output.ts";
 import type { Command } from "./command.ts";
@@ -54,11 +54,7 @@ Options:
   --json              {"url", "ready", "models", "chat", "boot"}`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
-      preset: { type: "string" },
-      app: { type: "string" },
-      url: { type: "string" },
-      "api-key": { type: "string" },
-      "api-key-env": { type: "string" },
+      ...targetOptions,
       model: { type: "string" },
       "health-path": { type: "string" },
       prompt: { type: "string" },

@@ -46,7 +46,7 @@ function unwrap(lines: string[]): string[] {
       const next = lines[i + 1]?.trim() ?? "";
       const word = next.split(/\s/)[0] ?? "";
       const tail = /https:\/\/\S+$/.exec(line)?.[0];
-      if (!tail || !word || !/^[A-Za-z0-9._~\/%?#=&+-]+$/.test(word)) break;
+      if (!tail || !word || !/^[A-Za-z0-9._~/%?#=&+-]+$/.test(word)) break;
       const webCut = !/\.modal\.run$/.test(tail) && /\.modal\.run$/.test(word);
       const dashCut = /^View Deployment:/.test(line) && lines[i]!.length >= 60 && word === next;
       if (!webCut && !dashCut) break;

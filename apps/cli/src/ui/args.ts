@@ -11,3 +11,12 @@ export function parse<T extends Options>(args: string[], options: T, positionals
     throw new UsageError((error as Error).message.replace(/^TypeError \[\w+\]: /, ""));
   }
 }
+
+/** The options of every command that talks to a deployment over HTTP (see resolveUrl). */
+export const targetOptions = {
+  preset: { type: "string" },
+  app: { type: "string" },
+  url: { type: "string" },
+  "api-key": { type: "string" },
+  "api-key-env": { type: "string" },
+} as const satisfies Options;
