@@ -12,8 +12,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$THAW_ROOT"
 
-echo "== 1/4 TypeScript: typecheck, lint, test (nx)"
-pnpm nx run-many -t typecheck lint test --output-style=stream
+echo "== 1/4 TypeScript: typecheck, lint, test, published shape (publint + attw on the built package) (nx)"
+pnpm nx run-many -t typecheck lint test test:publish --output-style=stream
 
 # The drift check downloads the pinned sources first, so the extractor's own tests
 # below also run against the real sources instead of skipping.
