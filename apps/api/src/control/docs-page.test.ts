@@ -1,6 +1,7 @@
 // /docs in a real headless Chromium (Debian's `chromium`): the page must render the
 // OpenAPI document with no network beyond the gateway itself. Skipped when no
-// Chromium is installed.
+// Chromium is installed, except under THAW_REQUIRE_BROWSER=1 (CI installs it), where
+// a missing browser is a failure.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +23,10 @@ const FLAGS = [
   "--no-first-run",
   "--virtual-time-budget=10000",
 ];
+
+it.runIf(!CHROMIUM && process.env.THAW_REQUIRE_BROWSER === "1")("Chromium is installed (THAW_REQUIRE_BROWSER=1)", () => {
+  expect(CHROMIUM, "install Debian's chromium package: apt-get install -y chromium").toBeDefined();
+});
 
 describe.skipIf(!CHROMIUM)("/docs in headless Chromium", () => {
   let srv: RunningServer;
