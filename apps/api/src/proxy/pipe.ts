@@ -70,6 +70,14 @@ function midStreamError(upstream: string, err: unknown): string {
   );
 }
 
+/** Accounts one chunk on its way to the client: first byte, sizes, optional body capture. */
+function recordChunk(rec: PipeOptions["record"], chunk: Buffer, capture: number): void {
+  if (rec.ttftMs === undefined) rec.firstByte();
+  rec.bytesOut += chunk.length;
+  rec.chunks++;
+  if (capture > 0) captureInto(rec, chunk, capture);
+}
+
 /** Writes the upstream response straight to a Node ServerResponse. */
 export function pipeToNode(
   out: ServerResponse,
@@ -105,10 +113,7 @@ export function pipeToNode(
   body.start({
     onData(chunk) {
       if (finished) return;
-      if (rec.ttftMs === undefined) rec.firstByte();
-      rec.bytesOut += chunk.length;
-      rec.chunks++;
-      if (capture > 0) captureInto(rec, chunk, capture);
+      recordChunk(rec, chunk, capture);
       if (!out.write(chunk)) body.pause();
     },
     onEnd() {
@@ -154,10 +159,7 @@ export function toWebResponse(
         body.start({
           onData(chunk) {
             if (finished) return;
-            if (rec.ttftMs === undefined) rec.firstByte();
-            rec.bytesOut += chunk.length;
-            rec.chunks++;
-            if (capture > 0) captureInto(rec, chunk, capture);
+            recordChunk(rec, chunk, capture);
             controller.enqueue(chunk);
             if ((controller.desiredSize ?? 0) <= 0) body.pause();
           },
