@@ -66,6 +66,30 @@ function afterName(plan: AppPlan): string {
   return plan.recipe?.afterRestore.includes("wake") ? "wake_up" : "restore";
 }
 
+/**
+ * The snapshot pair: `enter(snap=True)` boots, warms and sleeps the engine before the
+ * snapshot; `enter(snap=False)` runs in every container and wakes it. `afterWake` adds
+ * what the serving style needs once the engine is back (the guard, for `@app.server`).
+ */
+function emitSnapshotEnters(
+  p: PyPrinter,
+  plan: AppPlan,
+  recipe: NonNullable<AppPlan["recipe"]>,
+  afterWake?: () => void,
+): void {
+  p.definition({ header: "def start(self):", decorators: ["@modal.enter(snap=True)"] }, () => {
+    emitSteps(p, plan, recipe.beforeSnapshot, "before", "self.engine");
+    p.comment(`A restored container gets a new MODAL_TASK_ID: that is how ${afterName(plan)} tells.`);
+    p.code('self.snapshot_task = os.environ.get("MODAL_TASK_ID")');
+  });
+  p.definition({ header: `def ${afterName(plan)}(self):`, decorators: ["@modal.enter(snap=False)"] }, () => {
+    p.code('boot_mark("restore")');
+    p.code('BOOT["restored"] = os.environ.get("MODAL_TASK_ID") != self.snapshot_task');
+    emitSteps(p, plan, recipe.afterRestore, "after", "self.engine");
+    afterWake?.();
+  });
+}
+
 function guardAndReport(p: PyPrinter, plan: AppPlan): void {
   p.code(plan.apiKey ? "start_guard(os.environ[API_KEY_ENV])" : "start_guard(None)");
   p.code('boot_mark("guard_ready")', "report_boot()");
@@ -136,19 +160,7 @@ function emitClsStyle(p: PyPrinter, plan: AppPlan): void {
   );
   const comment = sectionText("The server", SNAPSHOT_WHY);
   p.definition({ header: `class ${plan.className}:`, comment, decorators: [cls, concurrent(plan)] }, () => {
-    p.definition({ header: "def start(self):", decorators: ["@modal.enter(snap=True)"] }, () => {
-      emitSteps(p, plan, recipe.beforeSnapshot, "before", "self.engine");
-      p.comment(`A restored container gets a new MODAL_TASK_ID: that is how ${afterName(plan)} tells.`);
-      p.code('self.snapshot_task = os.environ.get("MODAL_TASK_ID")');
-    });
-    p.definition(
-      { header: `def ${afterName(plan)}(self):`, decorators: ["@modal.enter(snap=False)"] },
-      () => {
-        p.code('boot_mark("restore")');
-        p.code('BOOT["restored"] = os.environ.get("MODAL_TASK_ID") != self.snapshot_task');
-        emitSteps(p, plan, recipe.afterRestore, "after", "self.engine");
-      },
-    );
+    emitSnapshotEnters(p, plan, recipe);
     p.definition({ header: "def serve(self):", decorators: [webServer(plan)] }, () => {
       p.comment("After restore: the guard's socket is never part of a snapshot.");
       guardAndReport(p, plan);
@@ -219,21 +231,7 @@ function emitServerStyle(p: PyPrinter, plan: AppPlan): void {
   );
   p.definition({ header: `class ${plan.className}:`, comment, decorators: [server] }, () => {
     if (plan.recipe) {
-      const recipe = plan.recipe;
-      p.definition({ header: "def start(self):", decorators: ["@modal.enter(snap=True)"] }, () => {
-        emitSteps(p, plan, recipe.beforeSnapshot, "before", "self.engine");
-        p.comment(`A restored container gets a new MODAL_TASK_ID: that is how ${afterName(plan)} tells.`);
-        p.code('self.snapshot_task = os.environ.get("MODAL_TASK_ID")');
-      });
-      p.definition(
-        { header: `def ${afterName(plan)}(self):`, decorators: ["@modal.enter(snap=False)"] },
-        () => {
-          p.code('boot_mark("restore")');
-          p.code('BOOT["restored"] = os.environ.get("MODAL_TASK_ID") != self.snapshot_task');
-          emitSteps(p, plan, recipe.afterRestore, "after", "self.engine");
-          guardAndReport(p, plan);
-        },
-      );
+      emitSnapshotEnters(p, plan, plan.recipe, () => guardAndReport(p, plan));
     } else {
       p.definition({ header: "def start(self):", decorators: ["@modal.enter()"] }, () => {
         emitSteps(p, plan, ["start", "waitReady"], "before", "self.engine");
