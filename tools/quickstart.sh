@@ -1,29 +1,29 @@
 #!/usr/bin/env bash
 # The README's first quick-start command (`npm start`): installs the toolchain, then
-# runs thaw's main job on the built-in default config — config → validated →
+# runs rouse's main job on the built-in default config — config → validated →
 # generated Modal app → proven with the real `modal` SDK (offline: no account, no
 # network; python/.venv pins modal==1.6.4).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-cd "$THAW_ROOT"
-thaw() { node --conditions=@thaw/source apps/cli/src/bin.ts "$@"; }
+cd "$ROUSE_ROOT"
+rouse() { node --conditions=@rouse/source apps/cli/src/bin.ts "$@"; }
 
-out=".thaw/quickstart"
+out=".rouse/quickstart"
 mkdir -p "$out"
-echo "== thaw init --preset default"
-thaw init --preset default --file "$out/thaw.yaml" --force
-echo "== thaw validate"
-thaw validate --quiet "$out/thaw.yaml" && echo "✓ $out/thaw.yaml is valid"
-echo "== thaw generate → $out/app.py"
-thaw generate "$out/thaw.yaml" -o "$out/app.py"
-thaw generate "$out/thaw.yaml" -o "$out/app.py" --check
+echo "== rouse init --preset default"
+rouse init --preset default --file "$out/rouse.yaml" --force
+echo "== rouse validate"
+rouse validate --quiet "$out/rouse.yaml" && echo "✓ $out/rouse.yaml is valid"
+echo "== rouse generate → $out/app.py"
+rouse generate "$out/rouse.yaml" -o "$out/app.py"
+rouse generate "$out/rouse.yaml" -o "$out/app.py" --check
 
 if [ ! -x python/.venv/bin/python ]; then
-  echo "(python/.venv is missing — THAW_SKIP_PYTHON set? — so the app is not checked with the modal SDK)"
+  echo "(python/.venv is missing — ROUSE_SKIP_PYTHON set? — so the app is not checked with the modal SDK)"
   exit 0
 fi
-echo "== the real modal SDK imports it (python -m thaw_py.inspect_app, offline)"
-python/.venv/bin/python -m thaw_py.inspect_app "$out/app.py" >"$out/inspect.json"
+echo "== the real modal SDK imports it (python -m rouse_py.inspect_app, offline)"
+python/.venv/bin/python -m rouse_py.inspect_app "$out/app.py" >"$out/inspect.json"
 python/.venv/bin/python - "$out/inspect.json" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -44,4 +44,4 @@ for app in report["apps"]:
             print(f"  secrets      {', '.join(obj.get('secrets') or []) or '-'}")
     print(f"web endpoint   {', '.join(app.get('web_endpoints') or []) or '-'}")
 PY
-echo "✓ next: thaw deploy $out/thaw.yaml   (needs a Modal account: modal token new)"
+echo "✓ next: rouse deploy $out/rouse.yaml   (needs a Modal account: modal token new)"

@@ -7,10 +7,10 @@
 #      checkpoint logic, the engine-argument facts, the official `openai` Python
 #      SDK against the gateway;
 #   4. the real-engine suites against vLLM's CPU build (tools/test-engine.sh;
-#      ~3 GiB install, ~5 min). THAW_SKIP_ENGINE=1 skips this part.
+#      ~3 GiB install, ~5 min). ROUSE_SKIP_ENGINE=1 skips this part.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-cd "$THAW_ROOT"
+cd "$ROUSE_ROOT"
 
 echo "== 1/4 TypeScript: typecheck, lint, test, published shape (publint + attw on the built package) (nx)"
 pnpm nx run-many -t typecheck lint test test:publish --output-style=stream
@@ -24,8 +24,8 @@ echo "== 3/4 Python: pytest"
 python/.venv/bin/python -m pytest -q -p no:cacheprovider \
   python/tests tools/engine-args apps/api/test/python
 
-if [ "${THAW_SKIP_ENGINE:-0}" = "1" ]; then
-  echo "== 4/4 real engine: skipped (THAW_SKIP_ENGINE=1)"
+if [ "${ROUSE_SKIP_ENGINE:-0}" = "1" ]; then
+  echo "== 4/4 real engine: skipped (ROUSE_SKIP_ENGINE=1)"
 else
   echo "== 4/4 real engine (vLLM CPU build)"
   bash tools/test-engine.sh

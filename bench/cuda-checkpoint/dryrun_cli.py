@@ -1,4 +1,4 @@
-"""The real thaw_py.cuda_ckpt command line over a file-backed fake driver, for `measure.py --dry-run`.
+"""The real rouse_py.cuda_ckpt command line over a file-backed fake driver, for `measure.py --dry-run`.
 
 A process counts as "CUDA" when a py-backend worker runs in it (its cmdline has worker.py or it
 is a spawn child of group.py); states persist in $DRYRUN_STATE between invocations. No GPU needed.
@@ -15,9 +15,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python" / "src"))
 
-from thaw_py.cuda_ckpt.cli import main  # noqa: E402
-from thaw_py.cuda_ckpt.driver import CUDA_ERROR_ILLEGAL_STATE, CUDA_ERROR_NOT_FOUND, DriverCallError, ProcessState  # noqa: E402
-from thaw_py.cuda_ckpt.gpumem import NullReader  # noqa: E402
+from rouse_py.cuda_ckpt.cli import main  # noqa: E402
+from rouse_py.cuda_ckpt.driver import CUDA_ERROR_ILLEGAL_STATE, CUDA_ERROR_NOT_FOUND, DriverCallError, ProcessState  # noqa: E402
+from rouse_py.cuda_ckpt.gpumem import NullReader  # noqa: E402
 
 STEP = {
     "lock": ("running", "locked"),

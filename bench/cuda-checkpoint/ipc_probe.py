@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parents[1] / "python" / "src"))
 
 from measure import Child  # noqa: E402
 
-from thaw_py.cuda_ckpt import Coordinator, CudaBindingsDriver, default_reader  # noqa: E402
+from rouse_py.cuda_ckpt import Coordinator, CudaBindingsDriver, default_reader  # noqa: E402
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure GPU suspend/resume through `python -m thaw_py.cuda_ckpt` in one device call.
+"""Measure GPU suspend/resume through `python -m rouse_py.cuda_ckpt` in one device call.
 
 Steps (each writes partial results to OUT/cuda-checkpoint.json as it goes; a step is skipped
 when the time budget left is too small for it):
@@ -106,11 +106,11 @@ class Measure:
             self.cli_cmd = [sys.executable, str(HERE / "dryrun_cli.py")]
             self.backend, self.unit = "py", 1 << 20
         else:
-            self.cli_cmd = [sys.executable, "-m", "thaw_py.cuda_ckpt"]
+            self.cli_cmd = [sys.executable, "-m", "rouse_py.cuda_ckpt"]
             self.backend, self.unit = "torch", GiB
         self.children: list[Child] = []
         self.res: dict[str, Any] = {
-            "schema": "thaw.bench.cuda-checkpoint/1",
+            "schema": "rouse.bench.cuda-checkpoint/1",
             "started_unix": int(self.t0),
             "dry_run": a.dry_run,
             "config": {k: v for k, v in vars(a).items() if k != "out"},

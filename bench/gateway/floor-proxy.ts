@@ -1,6 +1,6 @@
 // Reference floor for the benchmark: the smallest useful Node proxy (node:http +
 // one undici pool, bytes piped through, no auth/routing/logging/metrics). What
-// any Node gateway on this machine pays at least; thaw is compared against it.
+// any Node gateway on this machine pays at least; rouse is compared against it.
 //   node bench/gateway/floor-proxy.ts --port 9003 --upstream http://127.0.0.1:9001
 import { createServer } from "node:http";
 import { createRequire } from "node:module";

@@ -4,7 +4,7 @@
 // Prints one JSON result line.
 import { createRequire } from "node:module";
 
-// bench/ is no workspace package: borrow @thaw/api's undici.
+// bench/ is no workspace package: borrow @rouse/api's undici.
 const require = createRequire(new URL("../../apps/api/package.json", import.meta.url));
 const { Pool } = require("undici") as typeof import("undici");
 

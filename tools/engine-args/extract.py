@@ -86,18 +86,18 @@ def log(msg: str) -> None:
 def cache_root(cli_value: str | None) -> Path:
     if cli_value:
         return Path(cli_value).resolve()
-    env = os.environ.get("THAW_ENGINE_SRC_CACHE")
+    env = os.environ.get("ROUSE_ENGINE_SRC_CACHE")
     if env:
         return Path(env).resolve()
     return DEFAULT_CACHE
 
 
 def _index_url() -> str:
-    return os.environ.get("THAW_PYPI_SIMPLE_URL", "https://pypi.org/simple").rstrip("/")
+    return os.environ.get("ROUSE_PYPI_SIMPLE_URL", "https://pypi.org/simple").rstrip("/")
 
 
 def _http_get(url: str, accept: str | None = None, timeout: float = 300) -> tuple[bytes, str]:
-    headers = {"User-Agent": "thaw-engine-args/1"}
+    headers = {"User-Agent": "rouse-engine-args/1"}
     if accept:
         headers["Accept"] = accept
     req = urllib.request.Request(url, headers=headers)
@@ -199,7 +199,7 @@ def ensure_source(engine: str, version: str, cache: Path, timings: dict) -> Path
     if not (archive.is_file() and chosen["sha256"] and _sha256_file(archive) == chosen["sha256"]):
         log(f"downloading {chosen['url']}")
         tmp = archive.with_suffix(archive.suffix + ".part")
-        req = urllib.request.Request(chosen["url"], headers={"User-Agent": "thaw-engine-args/1"})
+        req = urllib.request.Request(chosen["url"], headers={"User-Agent": "rouse-engine-args/1"})
         with urllib.request.urlopen(req, timeout=600) as resp, open(tmp, "wb") as out:  # noqa: S310
             shutil.copyfileobj(resp, out, 1 << 20)
         digest = _sha256_file(tmp)
@@ -2614,7 +2614,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", choices=sorted(ENGINES))
     ap.add_argument("--version", help="engine version (default: pinned in pins.json)")
     ap.add_argument("--all", action="store_true", help="every engine at its pinned version")
-    ap.add_argument("--cache", help="source cache dir (default $THAW_ENGINE_SRC_CACHE or .cache/engine-src)")
+    ap.add_argument("--cache", help="source cache dir (default $ROUSE_ENGINE_SRC_CACHE or .cache/engine-src)")
     ap.add_argument("--out", help="write facts JSON here (default: stdout)")
     ap.add_argument("--write", action="store_true", help="write facts/<engine>-<version>.json")
     ap.add_argument("--check", action="store_true", help="compare with facts/<engine>-<version>.json; exit 1 on drift")

@@ -1,11 +1,11 @@
 """Tests for tools/engine-args (run: python3 -m pytest tools/engine-args -q).
 
-* facts: the committed facts for the pinned engine versions contain the flags thaw relies on,
+* facts: the committed facts for the pinned engine versions contain the flags rouse relies on,
   with the right shapes (no network needed).
 * synthetic: the extractor on tiny fake vLLM / SGLang source trees (logic without downloads).
 * checker: check.py on argv lists.
 * drift (opt-in): re-extract from the source cache and compare with the committed facts;
-  runs when the pinned source is already cached or THAW_ENGINE_ARGS_DOWNLOAD=1.
+  runs when the pinned source is already cached or ROUSE_ENGINE_ARGS_DOWNLOAD=1.
 """
 
 from __future__ import annotations
@@ -756,8 +756,8 @@ def test_check_cli_interface(tmp_path):
 def test_reextract_matches_committed_facts(engine):
     cache = extract.cache_root(None)
     cached = (cache / f"{engine}-{PINS[engine]}" / ".complete.json").is_file()
-    if not cached and os.environ.get("THAW_ENGINE_ARGS_DOWNLOAD") != "1":
-        pytest.skip("engine source not cached; set THAW_ENGINE_ARGS_DOWNLOAD=1 to download")
+    if not cached and os.environ.get("ROUSE_ENGINE_ARGS_DOWNLOAD") != "1":
+        pytest.skip("engine source not cached; set ROUSE_ENGINE_ARGS_DOWNLOAD=1 to download")
     facts = extract.extract(engine, PINS[engine], cache)
     committed = (HERE / "facts" / f"{engine}-{PINS[engine]}.json").read_text()
     assert extract.dumps(facts) == committed

@@ -62,7 +62,7 @@ WORDS = [
     "system",
     "hello",
     "world",
-    "thaw",
+    "rouse",
     "freeze",
     "sleep",
     "wake",

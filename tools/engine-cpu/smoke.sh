@@ -10,7 +10,7 @@
 #                                                  # the dev-mode /sleep -> /wake_up round trip
 #   bash tools/engine-cpu/smoke.sh -- --dtype float32   # extra `vllm serve` args after --
 #
-# Env: VLLM_BIN (default: from setup.sh), THAW_TINY_MODEL_DIR (default: a temp
+# Env: VLLM_BIN (default: from setup.sh), ROUSE_TINY_MODEL_DIR (default: a temp
 # dir, removed at exit), SMOKE_START_TIMEOUT_S (default 300), SMOKE_KEEP_LOG=1.
 set -euo pipefail
 
@@ -39,8 +39,8 @@ if [ -z "$VLLM_BIN" ]; then
 fi
 PY="$(dirname "$VLLM_BIN")/python"
 
-WORK="$(mktemp -d /tmp/thaw-engine-smoke.XXXXXX)"
-MODEL="${THAW_TINY_MODEL_DIR:-$WORK/tiny}"
+WORK="$(mktemp -d /tmp/rouse-engine-smoke.XXXXXX)"
+MODEL="${ROUSE_TINY_MODEL_DIR:-$WORK/tiny}"
 LOG="$WORK/vllm.log"
 ENGINE_PID=""
 cleanup() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// thaw's STAND-IN ENGINE: a small HTTP server that imitates the surface and the
+// rouse's STAND-IN ENGINE: a small HTTP server that imitates the surface and the
 // quirks of vLLM (`vllm serve`) or SGLang (`sglang.launch_server`), so lifecycle
 // clients, the local supervisor and the gateway can be tested without a GPU.
 // It generates no real text. It is not an engine. Node >= 22.18 runs it as .ts.
@@ -151,7 +151,7 @@ function authorized(req: IncomingMessage, key: string): boolean {
   return scheme?.toLowerCase() === "bearer" && token === key;
 }
 
-const WORDS = ["thaw", "stand-in", "engine", "says", "hello", "from", "a", "fake", "model"];
+const WORDS = ["rouse", "stand-in", "engine", "says", "hello", "from", "a", "fake", "model"];
 
 // ---- OpenAI-compatible generation -----------------------------------------------
 

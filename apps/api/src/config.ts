@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { type ConfigIssue, formatIssue, type GatewayConfigV1, gatewayConfigV1Schema } from "@thaw/config";
+import { type ConfigIssue, formatIssue, type GatewayConfigV1, gatewayConfigV1Schema } from "@rouse/config";
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 
 export type GatewayConfigResult =

@@ -1,7 +1,7 @@
-import type { ErrorBody } from "@thaw/config";
+import type { ErrorBody } from "@rouse/config";
 
 // Every error the server returns has the OpenAI shape, so OpenAI SDKs raise their
-// usual typed errors (AuthenticationError, RateLimitError, …) against thaw.
+// usual typed errors (AuthenticationError, RateLimitError, …) against rouse.
 
 export type OpenAIErrorType =
   | "invalid_request_error"

@@ -1,4 +1,4 @@
-import type { GatewayConfigV1Input } from "@thaw/config";
+import type { GatewayConfigV1Input } from "@rouse/config";
 import { describe, expect, it } from "vitest";
 import { createGateway, type GatewayDeps } from "./gateway.ts";
 import type { LogEntry } from "./log/logger.ts";
@@ -32,9 +32,9 @@ describe("gateway routes (app.request)", () => {
     const res = await gw.app.request("/v1/chat/completions", post({ model: "m1", messages: [] }, alice));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: "x", choices: [] });
-    expect(res.headers.get("x-thaw-cold-start")).toBe("false");
-    expect(res.headers.get("x-thaw-queue-ms")).toBe("0");
-    expect(res.headers.get("x-thaw-upstream")).toBe("up");
+    expect(res.headers.get("x-rouse-cold-start")).toBe("false");
+    expect(res.headers.get("x-rouse-queue-ms")).toBe("0");
+    expect(res.headers.get("x-rouse-upstream")).toBe("up");
     const id = res.headers.get("x-request-id");
     expect(id).toBeTruthy();
     // The upstream gets the body bytes unchanged, the request id, and never the client's key.
@@ -99,7 +99,7 @@ describe("gateway routes (app.request)", () => {
     const unknown = await gw.app.request("/v1/chat/completions", post({ model: "zzz" }));
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: { code: "model_not_found" } });
-    expect(unknown.headers.get("x-thaw-cold-start")).toBe("false");
+    expect(unknown.headers.get("x-rouse-cold-start")).toBe("false");
     const route = await gw.app.request("/v2/whatever", { headers: bob });
     expect(route.status).toBe(404);
     expect(await route.json()).toMatchObject({ error: { type: "not_found_error" } });
@@ -138,11 +138,11 @@ describe("gateway routes (app.request)", () => {
     await (await gw.app.request("/v1/chat/completions", post({ model: "m1" }))).text();
     const metrics = await (await gw.app.request("/metrics")).text();
     expect(metrics).toContain(
-      'thaw_requests_total{route="/v1/chat/completions",status="200",upstream="a",model="m1"} 1',
+      'rouse_requests_total{route="/v1/chat/completions",status="200",upstream="a",model="m1"} 1',
     );
-    expect(metrics).toContain("thaw_ttft_seconds_bucket");
-    expect(metrics).toContain("thaw_queue_depth 0");
-    expect(metrics).toContain('thaw_upstream_state{upstream="a",state="ready"} 1');
+    expect(metrics).toContain("rouse_ttft_seconds_bucket");
+    expect(metrics).toContain("rouse_queue_depth 0");
+    expect(metrics).toContain('rouse_upstream_state{upstream="a",state="ready"} 1');
     const doc = (await (await gw.app.request("/openapi.json")).json()) as {
       openapi: string;
       paths: Record<string, unknown>;
@@ -187,12 +187,12 @@ describe("gateway routes (app.request)", () => {
         {
           version: 1,
           upstreams: [
-            { name: "x", url: "http://127.0.0.1:1", models: ["m"], apiKeyEnv: "THAW_TEST_NOT_SET" },
+            { name: "x", url: "http://127.0.0.1:1", models: ["m"], apiKeyEnv: "ROUSE_TEST_NOT_SET" },
           ],
         },
         { env: {} },
       ),
-    ).toThrow(/THAW_TEST_NOT_SET is not set/);
+    ).toThrow(/ROUSE_TEST_NOT_SET is not set/);
   });
 });
 
@@ -205,7 +205,7 @@ describe("control API (app.request)", () => {
     },
   );
 
-  it("validates thaw.yaml text with line:column issues", async () => {
+  it("validates rouse.yaml text with line:column issues", async () => {
     const text = "version: 1\nmodel:\n  id: Qwen/Qwen3-8B\nengine:\n  kind: vllm\n  bogus: 1\n";
     const res = await gw.app.request("/api/v1/validate", post({ text }, carol));
     const body = (await res.json()) as {
@@ -231,7 +231,7 @@ describe("control API (app.request)", () => {
 
   it("renders a config through the renderer, 422 with issues when invalid", async () => {
     const res = await gw.app.request("/api/v1/render", post({ preset: "default" }, carol));
-    expect(await res.json()).toMatchObject({ fileName: "app.py", source: "# thaw-qwen3-8b\n" });
+    expect(await res.json()).toMatchObject({ fileName: "app.py", source: "# rouse-qwen3-8b\n" });
     const bad = await gw.app.request("/api/v1/render", post({ config: { version: 1 } }, carol));
     expect(bad.status).toBe(422);
     expect(await bad.json()).toMatchObject({ error: { code: "invalid_config" }, issues: expect.any(Array) });
@@ -244,7 +244,7 @@ describe("control API (app.request)", () => {
     const body = (await res.json()) as { fileName: string; source: string; warnings: unknown[] };
     expect(body.fileName).toBe("app.py");
     expect(body.source).toContain("import modal");
-    expect(body.source).toContain("thaw-qwen3-8b");
+    expect(body.source).toContain("rouse-qwen3-8b");
   });
 
   it("lists presets and upstreams (auth required)", async () => {

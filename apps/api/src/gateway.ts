@@ -6,7 +6,7 @@ import {
   type GatewayConfigV1Input,
   gatewayConfigV1Schema,
   type UpstreamV1,
-} from "@thaw/config";
+} from "@rouse/config";
 import { type Context, Hono } from "hono";
 import { codegenRenderer, type Renderer } from "./control/renderer.ts";
 import { DOCS_HTML } from "./control/docs-page.ts";
@@ -52,7 +52,7 @@ export interface GatewayDeps {
     config: UpstreamV1,
     env: Readonly<Record<string, string | undefined>>,
   ) => Upstream;
-  /** Config → app.py for `POST /api/v1/render`. Default: @thaw/codegen. */
+  /** Config → app.py for `POST /api/v1/render`. Default: @rouse/codegen. */
   readonly renderer?: Renderer;
   /** Warming/down detection timing (tests shorten it). */
   readonly health?: Partial<HealthTiming>;
@@ -118,7 +118,7 @@ export function httpUpstreamFromConfig(
 }
 
 /**
- * The thaw server as a Hono app plus its lifecycle: an OpenAI-compatible gateway
+ * The rouse server as a Hono app plus its lifecycle: an OpenAI-compatible gateway
  * (`/v1/*`, routed by `model`), the control API (`/api/v1/*`), `/openapi.json`,
  * `/docs`, `/healthz`, `/readyz` and `/metrics`.
  *
@@ -212,7 +212,7 @@ export function createGateway(
       requestId: rec?.id,
       error: String(err),
     });
-    return errorResponse(new GatewayError(500, "server_error", "Internal error in the thaw gateway"), extra);
+    return errorResponse(new GatewayError(500, "server_error", "Internal error in the rouse gateway"), extra);
   });
   app.notFound(() =>
     errorResponse(new GatewayError(404, "not_found_error", "Unknown route", { code: "unknown_route" })),
@@ -278,7 +278,7 @@ export function createGateway(
     const data = router
       .models()
       .filter((m) => !allowed || allowed.has(m))
-      .map((id) => ({ id, object: "model" as const, created, owned_by: "thaw" }));
+      .map((id) => ({ id, object: "model" as const, created, owned_by: "rouse" }));
     return c.json({ object: "list", data });
   });
 
@@ -347,7 +347,7 @@ export function createGateway(
       const e =
         err instanceof GatewayError
           ? err
-          : new GatewayError(500, "server_error", "Internal error in the thaw gateway", { cause: err });
+          : new GatewayError(500, "server_error", "Internal error in the rouse gateway", { cause: err });
       if (!(err instanceof GatewayError)) {
         log({
           ts: new Date().toISOString(),

@@ -1,6 +1,6 @@
-// thaw server entry:
-//   node --conditions=@thaw/source apps/api/src/main.ts --config gateway.yaml [--host 127.0.0.1] [--port 8080]
-// Environment: THAW_GATEWAY_CONFIG, THAW_GATEWAY_HOST, THAW_GATEWAY_PORT (flags win).
+// rouse server entry:
+//   node --conditions=@rouse/source apps/api/src/main.ts --config gateway.yaml [--host 127.0.0.1] [--port 8080]
+// Environment: ROUSE_GATEWAY_CONFIG, ROUSE_GATEWAY_HOST, ROUSE_GATEWAY_PORT (flags win).
 import { parseArgs } from "node:util";
 import { loadGatewayConfigFile } from "./config.ts";
 import { createGateway } from "./gateway.ts";
@@ -18,16 +18,16 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     process.stdout.write(
-      "usage: thaw-server --config gateway.yaml [--host HOST] [--port PORT] [--shutdown-deadline-ms MS]\n" +
-        "env: THAW_GATEWAY_CONFIG, THAW_GATEWAY_HOST, THAW_GATEWAY_PORT\n",
+      "usage: rouse-server --config gateway.yaml [--host HOST] [--port PORT] [--shutdown-deadline-ms MS]\n" +
+        "env: ROUSE_GATEWAY_CONFIG, ROUSE_GATEWAY_HOST, ROUSE_GATEWAY_PORT\n",
     );
     return;
   }
-  const file = values.config ?? process.env.THAW_GATEWAY_CONFIG;
-  if (!file) throw new Error("no config: pass --config gateway.yaml or set THAW_GATEWAY_CONFIG");
+  const file = values.config ?? process.env.ROUSE_GATEWAY_CONFIG;
+  if (!file) throw new Error("no config: pass --config gateway.yaml or set ROUSE_GATEWAY_CONFIG");
   const config = await loadGatewayConfigFile(file);
-  const host = values.host ?? process.env.THAW_GATEWAY_HOST;
-  const portText = values.port ?? process.env.THAW_GATEWAY_PORT;
+  const host = values.host ?? process.env.ROUSE_GATEWAY_HOST;
+  const portText = values.port ?? process.env.ROUSE_GATEWAY_PORT;
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
     throw new Error(`invalid port: ${portText}`);
@@ -43,6 +43,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`thaw server: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`rouse server: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

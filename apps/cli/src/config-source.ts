@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { type ConfigIssue, type DeploymentConfigV1, findPreset, loadDeploymentFile, presets, validateDeployment } from "@thaw/config";
+import { type ConfigIssue, type DeploymentConfigV1, findPreset, loadDeploymentFile, presets, validateDeployment } from "@rouse/config";
 import { CliError, type Io, printIssues } from "./ui/output.ts";
 
 export interface LoadedConfig {
@@ -13,7 +13,7 @@ export interface LoadedConfig {
 /** Validation failed; issues were already printed. */
 export class InvalidConfigError extends CliError {}
 
-/** A config file (default ./thaw.yaml) or a built-in preset; prints issues, throws when invalid. */
+/** A config file (default ./rouse.yaml) or a built-in preset; prints issues, throws when invalid. */
 export async function loadConfig(io: Io, file: string | undefined, preset: string | undefined, quiet = false): Promise<LoadedConfig> {
   if (file && preset) throw new CliError("give a config file or --preset, not both");
   if (preset) {
@@ -22,20 +22,20 @@ export async function loadConfig(io: Io, file: string | undefined, preset: strin
       throw new CliError(`no preset named '${preset}'`, `presets: ${presets.map((p) => p.name).join(", ")}`);
     }
     const result = validateDeployment(found.config);
-    if (!result.ok) throw new CliError(`preset '${preset}' is invalid — a bug in thaw`);
+    if (!result.ok) throw new CliError(`preset '${preset}' is invalid — a bug in rouse`);
     if (!quiet) printIssues(io, result.warnings, `preset:${preset}`);
     return { config: result.config, warnings: result.warnings, source: `preset:${preset}` };
   }
-  const path = resolve(io.cwd, file ?? "thaw.yaml");
+  const path = resolve(io.cwd, file ?? "rouse.yaml");
   if (!existsSync(path)) {
-    throw new CliError(`${file ?? "thaw.yaml"} not found`, "create one with `thaw init`, or use --preset default");
+    throw new CliError(`${file ?? "rouse.yaml"} not found`, "create one with `rouse init`, or use --preset default");
   }
   const result = await loadDeploymentFile(path);
-  const shown = file ?? "thaw.yaml";
+  const shown = file ?? "rouse.yaml";
   if (!result.ok) {
     printIssues(io, result.issues, shown);
     const n = result.issues.filter((i) => i.severity === "error").length;
-    throw new InvalidConfigError(`${shown} is invalid (${n} error${n === 1 ? "" : "s"})`, "fix the fields above; `thaw schema` prints every field");
+    throw new InvalidConfigError(`${shown} is invalid (${n} error${n === 1 ? "" : "s"})`, "fix the fields above; `rouse schema` prints every field");
   }
   if (!quiet) printIssues(io, result.warnings, shown);
   return { config: result.config, warnings: result.warnings, source: shown };

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError } from "@thaw/config";
+import { ConfigError } from "@rouse/config";
 import { commands } from "./commands/index.ts";
 import { CliError, EXIT, type Io, processIo, styles, UsageError } from "./ui/output.ts";
 
@@ -7,14 +7,14 @@ const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
-  return `thaw ${version} — one config file → a production LLM inference service on Modal
+  return `rouse ${version} — one config file → a production LLM inference service on Modal
 
-Usage: thaw <command> [options]
+Usage: rouse <command> [options]
 
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
-Run 'thaw <command> --help' for a command's options.
+Run 'rouse <command> --help' for a command's options.
 Exit codes: 0 success, 1 failure, 2 usage error. NO_COLOR disables colour.`;
 }
 
@@ -32,7 +32,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   const command = commands.find((c) => c.name === name);
   const s = styles(io);
   if (!command) {
-    io.stderr.write(`${s.red(`thaw: unknown command '${name}'`)}\n${s.dim("run 'thaw --help' for the list")}\n`);
+    io.stderr.write(`${s.red(`rouse: unknown command '${name}'`)}\n${s.dim("run 'rouse --help' for the list")}\n`);
     return EXIT.usage;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -43,11 +43,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`${s.red(`thaw ${name}: ${error.message}`)}\n${s.dim(`run 'thaw ${name} --help'`)}\n`);
+      io.stderr.write(`${s.red(`rouse ${name}: ${error.message}`)}\n${s.dim(`run 'rouse ${name} --help'`)}\n`);
       return EXIT.usage;
     }
     if (error instanceof CliError) {
-      io.stderr.write(`${s.red(`thaw ${name}: ${error.message}`)}\n`);
+      io.stderr.write(`${s.red(`rouse ${name}: ${error.message}`)}\n`);
       if (error.hint) io.stderr.write(`${s.dim(`hint: ${error.hint}`)}\n`);
       return EXIT.failure;
     }
@@ -55,8 +55,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stderr.write(`${s.red(error.message)}\n`);
       return EXIT.failure;
     }
-    io.stderr.write(`${s.red(`thaw ${name}: ${(error as Error).message ?? String(error)}`)}\n`);
-    if (io.env.THAW_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
+    io.stderr.write(`${s.red(`rouse ${name}: ${(error as Error).message ?? String(error)}`)}\n`);
+    if (io.env.ROUSE_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
     return EXIT.failure;
   }
 }

@@ -17,8 +17,8 @@ const record = (app: string): DeploymentRecord => ({
   dashboardUrl: undefined,
   configHash: "h",
   sourceHash: "s",
-  configSource: "thaw.yaml",
-  appFile: `.thaw/${app}/app.py`,
+  configSource: "rouse.yaml",
+  appFile: `.rouse/${app}/app.py`,
   endpoint: { kind: "cls", object: "VllmServer", method: "serve" },
   engine: "vllm",
   model: "m",
@@ -27,7 +27,7 @@ const record = (app: string): DeploymentRecord => ({
   environment: undefined,
 });
 
-describe(".thaw/state.json", () => {
+describe(".rouse/state.json", () => {
   it("records deployments by app, updates one without touching the others, leaves no temp files", async () => {
     const dir = tmp();
     expect(await readState(dir)).toEqual({ version: 1, deployments: {} });
@@ -38,18 +38,18 @@ describe(".thaw/state.json", () => {
     expect(Object.keys(state.deployments)).toEqual(["a", "b"]);
     expect(state.deployments.a?.stoppedAt).toBe("2026-01-02T00:00:00.000Z");
     expect(state.deployments.b).toEqual(JSON.parse(JSON.stringify(record("b"))));
-    expect(readdirSync(join(dir, ".thaw"))).toEqual(["state.json"]);
+    expect(readdirSync(join(dir, ".rouse"))).toEqual(["state.json"]);
     expect(await updateDeployment(dir, "nope", {})).toBeUndefined();
   });
 
   it("a damaged file is a clear error with the fix", async () => {
     const dir = tmp();
-    mkdirSync(join(dir, ".thaw"));
-    writeFileSync(join(dir, ".thaw/state.json"), "{");
+    mkdirSync(join(dir, ".rouse"));
+    writeFileSync(join(dir, ".rouse/state.json"), "{");
     await expect(readState(dir)).rejects.toThrow(/not valid JSON/);
-    writeFileSync(join(dir, ".thaw/state.json"), '{"version": 9}');
+    writeFileSync(join(dir, ".rouse/state.json"), '{"version": 9}');
     await expect(readState(dir)).rejects.toThrow(/unknown format/);
-    expect(readFileSync(join(dir, ".thaw/state.json"), "utf8")).toBe('{"version": 9}');
+    expect(readFileSync(join(dir, ".rouse/state.json"), "utf8")).toBe('{"version": 9}');
   });
 
   it("config hashes ignore key order", () => {

@@ -6,7 +6,7 @@ import type { Endpoint } from "./app/generate-app.ts";
 import { writeFileAtomic } from "./fs-atomic.ts";
 import { CliError } from "./ui/output.ts";
 
-// .thaw/state.json: what `thaw deploy` did, so later commands (url, status, probe,
+// .rouse/state.json: what `rouse deploy` did, so later commands (url, status, probe,
 // bench) know the app, its web URL and whether the config changed since.
 
 export interface DeploymentRecord {
@@ -33,19 +33,19 @@ export interface DeploymentRecord {
   /** `modal --version` of the CLI that deployed. */
   readonly modalVersion: string;
   readonly environment: string | undefined;
-  /** Set by `thaw stop`. */
+  /** Set by `rouse stop`. */
   readonly stoppedAt?: string | undefined;
 }
 
-export interface ThawState {
+export interface RouseState {
   readonly version: 1;
   readonly deployments: Readonly<Record<string, DeploymentRecord>>;
 }
 
-export const stateDir = (cwd: string) => resolve(cwd, ".thaw");
+export const stateDir = (cwd: string) => resolve(cwd, ".rouse");
 export const statePath = (cwd: string) => join(stateDir(cwd), "state.json");
 
-export async function readState(cwd: string): Promise<ThawState> {
+export async function readState(cwd: string): Promise<RouseState> {
   const path = statePath(cwd);
   if (!existsSync(path)) return { version: 1, deployments: {} };
   let parsed: unknown;
@@ -53,21 +53,21 @@ export async function readState(cwd: string): Promise<ThawState> {
     parsed = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
     throw new CliError(
-      `.thaw/state.json is not valid JSON (${(error as Error).message})`,
-      "delete it and run `thaw deploy` again to re-create it",
+      `.rouse/state.json is not valid JSON (${(error as Error).message})`,
+      "delete it and run `rouse deploy` again to re-create it",
     );
   }
-  const state = parsed as Partial<ThawState>;
+  const state = parsed as Partial<RouseState>;
   if (state.version !== 1 || typeof state.deployments !== "object" || state.deployments === null) {
-    throw new CliError(".thaw/state.json has an unknown format", "delete it and run `thaw deploy` again");
+    throw new CliError(".rouse/state.json has an unknown format", "delete it and run `rouse deploy` again");
   }
-  return state as ThawState;
+  return state as RouseState;
 }
 
 /** Read-modify-write of one record; the file is replaced atomically. */
 export async function recordDeployment(cwd: string, record: DeploymentRecord): Promise<void> {
   const state = await readState(cwd);
-  const next: ThawState = { version: 1, deployments: { ...state.deployments, [record.app]: record } };
+  const next: RouseState = { version: 1, deployments: { ...state.deployments, [record.app]: record } };
   await writeFileAtomic(statePath(cwd), `${JSON.stringify(next, null, 2)}\n`);
 }
 

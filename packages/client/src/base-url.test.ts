@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { normalizeBaseURL, resolveRootPath } from "./base-url.ts";
-import { ThawClientError } from "./errors.ts";
+import { RouseClientError } from "./errors.ts";
 
 describe("normalizeBaseURL", () => {
   it.each([
@@ -21,7 +21,7 @@ describe("normalizeBaseURL", () => {
   });
 
   it("rejects what is not an http(s) URL, with a hint", () => {
-    expect(() => normalizeBaseURL("localhost:8000")).toThrow(ThawClientError);
+    expect(() => normalizeBaseURL("localhost:8000")).toThrow(RouseClientError);
     expect(() => normalizeBaseURL("not a url")).toThrow(/Invalid baseURL/);
     expect(() => normalizeBaseURL("ftp://x")).toThrow(/protocol/);
   });

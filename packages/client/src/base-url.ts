@@ -1,4 +1,4 @@
-import { ThawClientError } from "./errors.ts";
+import { RouseClientError } from "./errors.ts";
 
 export interface BaseUrls {
   /** The server root, no trailing slash: `https://x` or `https://x/prefix`. Health lives here. */
@@ -17,14 +17,14 @@ export function normalizeBaseURL(input: string): BaseUrls {
   try {
     url = new URL(input.trim());
   } catch (cause) {
-    throw new ThawClientError(`Invalid baseURL ${JSON.stringify(input)}`, {
+    throw new RouseClientError(`Invalid baseURL ${JSON.stringify(input)}`, {
       cause,
       hint: "Pass an absolute http(s) URL, e.g. https://you--app.modal.run or http://127.0.0.1:8000/v1.",
     });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ThawClientError(`Unsupported baseURL protocol ${url.protocol}`, {
-      hint: "thaw speaks HTTP: use an http:// or https:// URL.",
+    throw new RouseClientError(`Unsupported baseURL protocol ${url.protocol}`, {
+      hint: "rouse speaks HTTP: use an http:// or https:// URL.",
     });
   }
   const path = url.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type ThawClient } from "./client.ts";
+import { createClient, type RouseClient } from "./client.ts";
 import { AbortError } from "./errors.ts";
 import { type FakeEngine, startFakeEngine } from "./test-server.ts";
 
 let engine: FakeEngine;
-let client: ThawClient;
+let client: RouseClient;
 
 beforeAll(async () => {
   engine = await startFakeEngine({ chunkDelayMs: 20 });

@@ -1,13 +1,13 @@
 import { Agent, errors as undiciErrors } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type ThawClient } from "./client.ts";
+import { createClient, type RouseClient } from "./client.ts";
 import { ApiError, ConnectionError, StreamError, TimeoutError } from "./errors.ts";
 import { collect, fastRetry, freePort } from "./__fixtures__/helpers.ts";
 import type { RetryInfo } from "./retry.ts";
 import { type FakeEngine, startFakeEngine } from "./test-server.ts";
 
 let engine: FakeEngine;
-let client: ThawClient;
+let client: RouseClient;
 let retries: RetryInfo[] = [];
 
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type ThawClient } from "./client.ts";
+import { createClient, type RouseClient } from "./client.ts";
 import { TimeoutError } from "./errors.ts";
 import { collect, fastRetry } from "./__fixtures__/helpers.ts";
 import { type FakeEngine, startFakeEngine } from "./test-server.ts";
 
 let engine: FakeEngine;
-let client: ThawClient;
+let client: RouseClient;
 
 beforeAll(async () => {
   engine = await startFakeEngine();

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type ThawClient } from "./client.ts";
+import { createClient, type RouseClient } from "./client.ts";
 import { ApiError } from "./errors.ts";
 import { collect, fastRetry } from "./__fixtures__/helpers.ts";
 import { ChatStream } from "./stream.ts";
 import { type FakeEngine, startFakeEngine } from "./test-server.ts";
 
 let engine: FakeEngine;
-let client: ThawClient;
+let client: RouseClient;
 
 beforeAll(async () => {
   engine = await startFakeEngine({ reasoning: "The user says hi. Answer warmly.", apiKey: "sk-test" });
@@ -24,7 +24,7 @@ describe("chat.completions.create", () => {
     const completion = await client.chat.completions.create({ model: engine.model, messages });
     expect(completion.object).toBe("chat.completion");
     expect(completion.choices[0]?.message.content).toBe(
-      "Hello! 👋 Thaw is warm: 你好，世界。 Ready when you are.",
+      "Hello! 👋 Rouse is warm: 你好，世界。 Ready when you are.",
     );
     expect(completion.choices[0]?.message.reasoning_content).toBe("The user says hi. Answer warmly.");
     expect(completion.usage?.total_tokens).toBeGreaterThan(0);
@@ -46,7 +46,7 @@ describe("chat.completions.create", () => {
     const request = engine.requests.at(-1)!;
     expect(request.headers.authorization).toBe("Bearer sk-test");
     expect(request.headers["content-type"]).toBe("application/json");
-    expect(request.headers["user-agent"]).toMatch(/^thaw-client\//);
+    expect(request.headers["user-agent"]).toMatch(/^rouse-client\//);
     expect(request.headers["x-trace"]).toBe("t1");
     expect(request.body).toMatchObject({
       top_k: 20,
@@ -93,7 +93,7 @@ describe("chat.completions.create", () => {
     expect(chunks.at(-1)?.choices).toEqual([]);
     expect(stream.usage?.completion_tokens).toBeGreaterThan(0);
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
-    expect(text).toBe("Hello! 👋 Thaw is warm: 你好，世界。 Ready when you are.");
+    expect(text).toBe("Hello! 👋 Rouse is warm: 你好，世界。 Ready when you are.");
     expect(await stream.finalText()).toBe(text);
     expect((await stream.finalMessage()).reasoning_content).toBe("The user says hi. Answer warmly.");
 
@@ -113,7 +113,7 @@ describe("chat.completions.create", () => {
   it("textStream yields only the text deltas", async () => {
     const stream = await client.chat.completions.create({ model: engine.model, messages, stream: true });
     const pieces = await collect(stream.textStream());
-    expect(pieces.join("")).toBe("Hello! 👋 Thaw is warm: 你好，世界。 Ready when you are.");
+    expect(pieces.join("")).toBe("Hello! 👋 Rouse is warm: 你好，世界。 Ready when you are.");
     expect(pieces.every((p) => p.length > 0)).toBe(true);
   });
 
@@ -124,7 +124,7 @@ describe("chat.completions.create", () => {
       stream: true,
       max_tokens: 3,
     });
-    expect(await stream.finalText()).toBe("Hello! 👋 Thaw ");
+    expect(await stream.finalText()).toBe("Hello! 👋 Rouse ");
     expect((await stream.finalCompletion()).choices[0]?.finish_reason).toBe("length");
     const chunks = await collect(stream);
     expect(chunks.length).toBeGreaterThan(3);

@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import { type BaseUrls, normalizeBaseURL, resolveRootPath } from "./base-url.ts";
-import { ApiError, ThawClientError } from "./errors.ts";
+import { ApiError, RouseClientError } from "./errors.ts";
 import {
   DEFAULT_MAX_REDIRECTS,
   DEFAULT_TIMEOUTS,
@@ -101,7 +101,7 @@ export interface Completions {
   ): Promise<CompletionStream | WithMeta<Completion>>;
 }
 
-export interface ThawClient {
+export interface RouseClient {
   /** The normalised API base, ending in `/v1`. */
   readonly baseURL: string;
   /** The server root, where `/health` lives. */
@@ -122,13 +122,13 @@ export interface ThawClient {
 }
 
 /**
- * An OpenAI-compatible client for vLLM/SGLang engines and thaw deployments.
+ * An OpenAI-compatible client for vLLM/SGLang engines and rouse deployments.
  *
  * @example
- * const client = createClient({ baseURL: "https://you--qwen.modal.run", apiKey: process.env.THAW_API_KEY });
+ * const client = createClient({ baseURL: "https://you--qwen.modal.run", apiKey: process.env.ROUSE_API_KEY });
  * const reply = await client.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "Hi" }] });
  */
-export function createClient(options: ClientOptions): ThawClient {
+export function createClient(options: ClientOptions): RouseClient {
   const urls: BaseUrls = normalizeBaseURL(options.baseURL);
   const timeouts: ResolvedTimeouts = { ...DEFAULT_TIMEOUTS, ...defined(options.timeouts) };
   const retry = resolveRetry(options.retry);
@@ -142,7 +142,7 @@ export function createClient(options: ClientOptions): ThawClient {
       ? fetchTransport(options.fetch)
       : undiciTransport(options.dispatcher ?? (ownPool as Dispatcher));
 
-  const baseHeaders: Record<string, string> = { "user-agent": `thaw-client/${CLIENT_VERSION}` };
+  const baseHeaders: Record<string, string> = { "user-agent": `rouse-client/${CLIENT_VERSION}` };
   if (options.apiKey) baseHeaders.authorization = `Bearer ${options.apiKey}`;
   if (options.modalProxyAuth) {
     baseHeaders["modal-key"] = options.modalProxyAuth.key;
@@ -265,7 +265,7 @@ export function createClient(options: ClientOptions): ThawClient {
       const body = await readText(exchange.body, 64 * 1024);
       return { ok: true, status: exchange.status, elapsedMs: performance.now() - start, body };
     } catch (error) {
-      if (!(error instanceof ThawClientError)) throw error;
+      if (!(error instanceof RouseClientError)) throw error;
       return {
         ok: false,
         status: error instanceof ApiError ? error.status : undefined,
@@ -312,7 +312,7 @@ async function readJson<T extends object>(exchange: Exchange): Promise<WithMeta<
         requestId: exchange.requestId,
         url: exchange.url,
         attempts: exchange.timing.attempts,
-        hint: "Is baseURL pointing at an OpenAI-compatible server (vLLM, SGLang, the thaw gateway)?",
+        hint: "Is baseURL pointing at an OpenAI-compatible server (vLLM, SGLang, the rouse gateway)?",
       },
     );
   }

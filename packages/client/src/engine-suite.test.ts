@@ -7,17 +7,17 @@ describeEngineSuite("engine suite: fake vLLM on 127.0.0.1", async () => {
   return { baseURL: engine.url, model: engine.model, close: engine.close };
 });
 
-const realEngine = process.env.THAW_TEST_ENGINE_URL;
+const realEngine = process.env.ROUSE_TEST_ENGINE_URL;
 
 describe.skipIf(!realEngine)(
-  "real engine (skipped unless THAW_TEST_ENGINE_URL=http://host:port is set; THAW_TEST_ENGINE_MODEL and THAW_TEST_ENGINE_API_KEY optional)",
+  "real engine (skipped unless ROUSE_TEST_ENGINE_URL=http://host:port is set; ROUSE_TEST_ENGINE_MODEL and ROUSE_TEST_ENGINE_API_KEY optional)",
   () => {
     describeEngineSuite(
       `engine suite: ${realEngine}`,
       async () => ({
         baseURL: realEngine!,
-        model: process.env.THAW_TEST_ENGINE_MODEL,
-        apiKey: process.env.THAW_TEST_ENGINE_API_KEY,
+        model: process.env.ROUSE_TEST_ENGINE_MODEL,
+        apiKey: process.env.ROUSE_TEST_ENGINE_API_KEY,
       }),
       { timeoutMs: 180_000, readyDeadlineMs: 600_000 },
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, engineError, StreamError, ThawClientError, TimeoutError } from "./errors.ts";
+import { ApiError, engineError, StreamError, RouseClientError, TimeoutError } from "./errors.ts";
 
 describe("engineError", () => {
   it("reads the OpenAI / recent vLLM shape", () => {
@@ -35,7 +35,7 @@ describe("error classes", () => {
       headers: {},
       hint: "wait",
     });
-    expect(api).toBeInstanceOf(ThawClientError);
+    expect(api).toBeInstanceOf(RouseClientError);
     expect(api.name).toBe("ApiError");
     expect(api.message).toBe("503 from x\nHint: wait");
     expect(api.error?.message).toBe("m");

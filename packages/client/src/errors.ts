@@ -1,6 +1,6 @@
 import type { EngineErrorBody } from "./types/common.ts";
 
-export interface ThawClientErrorOptions {
+export interface RouseClientErrorOptions {
   cause?: unknown;
   /** What the caller can do about it. */
   hint?: string | undefined;
@@ -10,14 +10,14 @@ export interface ThawClientErrorOptions {
   attempts?: number | undefined;
 }
 
-/** Every error this package throws is a `ThawClientError`. */
-export class ThawClientError extends Error {
-  override name = "ThawClientError";
+/** Every error this package throws is a `RouseClientError`. */
+export class RouseClientError extends Error {
+  override name = "RouseClientError";
   readonly hint: string | undefined;
   readonly url: string | undefined;
   readonly attempts: number | undefined;
 
-  constructor(message: string, options: ThawClientErrorOptions = {}) {
+  constructor(message: string, options: RouseClientErrorOptions = {}) {
     super(options.hint === undefined ? message : `${message}\nHint: ${options.hint}`, {
       cause: options.cause,
     });
@@ -27,7 +27,7 @@ export class ThawClientError extends Error {
   }
 }
 
-export interface ApiErrorOptions extends ThawClientErrorOptions {
+export interface ApiErrorOptions extends RouseClientErrorOptions {
   status: number;
   /** The response body: parsed JSON when it was JSON, else text. */
   body: unknown;
@@ -36,7 +36,7 @@ export interface ApiErrorOptions extends ThawClientErrorOptions {
 }
 
 /** The server answered with an HTTP error status (or a 2xx body this client could not read). */
-export class ApiError extends ThawClientError {
+export class ApiError extends RouseClientError {
   override name = "ApiError";
   readonly status: number;
   readonly body: unknown;
@@ -57,12 +57,12 @@ export class ApiError extends ThawClientError {
 }
 
 /** No usable connection: refused, reset, DNS failure, closed before any response. */
-export class ConnectionError extends ThawClientError {
+export class ConnectionError extends RouseClientError {
   override name = "ConnectionError";
   /** The system or undici error code, e.g. `ECONNREFUSED`, `UND_ERR_SOCKET`. */
   readonly code: string | undefined;
 
-  constructor(message: string, options: ThawClientErrorOptions & { code?: string | undefined }) {
+  constructor(message: string, options: RouseClientErrorOptions & { code?: string | undefined }) {
     super(message, options);
     this.code = options.code;
   }
@@ -75,12 +75,12 @@ export class ConnectionError extends ThawClientError {
  */
 export type TimeoutPhase = "connect" | "firstByte" | "idle" | "deadline";
 
-export class TimeoutError extends ThawClientError {
+export class TimeoutError extends RouseClientError {
   override name = "TimeoutError";
   readonly phase: TimeoutPhase;
   readonly timeoutMs: number;
 
-  constructor(message: string, options: ThawClientErrorOptions & { phase: TimeoutPhase; timeoutMs: number }) {
+  constructor(message: string, options: RouseClientErrorOptions & { phase: TimeoutPhase; timeoutMs: number }) {
     super(message, options);
     this.phase = options.phase;
     this.timeoutMs = options.timeoutMs;
@@ -88,7 +88,7 @@ export class TimeoutError extends ThawClientError {
 }
 
 /** The stream began and then failed: an error event, a malformed chunk, or a broken connection. Never retried. */
-export class StreamError extends ThawClientError {
+export class StreamError extends RouseClientError {
   override name = "StreamError";
   /** The engine's error object when the stream carried one. */
   readonly error: EngineErrorBody | undefined;
@@ -97,7 +97,7 @@ export class StreamError extends ThawClientError {
 
   constructor(
     message: string,
-    options: ThawClientErrorOptions & { error?: unknown; data?: string | undefined },
+    options: RouseClientErrorOptions & { error?: unknown; data?: string | undefined },
   ) {
     super(message, options);
     this.error = engineError(options.error) ?? bareError(options.error);
@@ -106,7 +106,7 @@ export class StreamError extends ThawClientError {
 }
 
 /** More redirects than `retry.maxRedirects`. */
-export class RedirectError extends ThawClientError {
+export class RedirectError extends RouseClientError {
   override name = "RedirectError";
   /** Every `Location` followed, in order. */
   readonly redirects: readonly string[];
@@ -114,7 +114,7 @@ export class RedirectError extends ThawClientError {
 
   constructor(
     message: string,
-    options: ThawClientErrorOptions & { redirects: string[]; maxRedirects: number },
+    options: RouseClientErrorOptions & { redirects: string[]; maxRedirects: number },
   ) {
     super(message, options);
     this.redirects = options.redirects;
@@ -123,7 +123,7 @@ export class RedirectError extends ThawClientError {
 }
 
 /** The caller's `AbortSignal` fired (or the stream was cancelled); `cause` is the signal's reason. */
-export class AbortError extends ThawClientError {
+export class AbortError extends RouseClientError {
   override name = "AbortError";
 }
 

@@ -9,7 +9,7 @@ import {
   ApiError,
   ConnectionError,
   RedirectError,
-  ThawClientError,
+  RouseClientError,
   TimeoutError,
   type TimeoutPhase,
 } from "./errors.ts";
@@ -78,10 +78,10 @@ export interface Exchange {
   url: string;
   requestId: string | undefined;
   timing: RequestTiming;
-  /** The body, chunk by chunk with arrival times; idle timeout enforced; errors are `ThawClientError`s. */
+  /** The body, chunk by chunk with arrival times; idle timeout enforced; errors are `RouseClientError`s. */
   body: AsyncIterable<TimedChunk>;
   /** Stop now: the body (if still open) fails with `reason` and the connection is closed. */
-  cancel(reason: ThawClientError): void;
+  cancel(reason: RouseClientError): void;
   /** The caller's signal, if any. */
   signal: AbortSignal | undefined;
 }
@@ -95,7 +95,7 @@ type AttemptOutcome =
   | {
       kind: "retry";
       reason: RetryReason;
-      error: ThawClientError;
+      error: RouseClientError;
       status?: number;
       retryAfterMs?: number | undefined;
     };
@@ -227,7 +227,7 @@ async function attemptOnce(
   }
 }
 
-function isRetryableBeforeResponse(error: ThawClientError): boolean {
+function isRetryableBeforeResponse(error: RouseClientError): boolean {
   if (error instanceof TimeoutError) return error.phase === "connect";
   if (error instanceof ConnectionError)
     return error.code !== undefined && RETRYABLE_CONNECTION_CODES.has(error.code);
@@ -236,11 +236,11 @@ function isRetryableBeforeResponse(error: ThawClientError): boolean {
 
 /** Rebuild the error of the last attempt with the attempt count (and a hint that reflects it). */
 function finalError(
-  error: ThawClientError,
+  error: RouseClientError,
   attempts: number,
   ctx: SendContext,
   url: string,
-): ThawClientError {
+): RouseClientError {
   if (error instanceof ApiError) {
     return new ApiError(firstLine(error.message), {
       status: error.status,
@@ -342,9 +342,9 @@ interface Guard {
   signal: AbortSignal;
   arm(phase: TimeoutPhase, ms: number, url: string): void;
   clear(): void;
-  abort(reason: ThawClientError): void;
-  /** Turn whatever the transport threw into the `ThawClientError` it means. */
-  failure(error: unknown, url: string, stage: "beforeResponse" | "body"): ThawClientError;
+  abort(reason: RouseClientError): void;
+  /** Turn whatever the transport threw into the `RouseClientError` it means. */
+  failure(error: unknown, url: string, stage: "beforeResponse" | "body"): RouseClientError;
 }
 
 /** Per attempt: a timer for the current phase and an abort switch, both feeding one signal. */
@@ -357,7 +357,7 @@ function createGuard(ctx: SendContext): Guard {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
   };
-  const abort = (reason: ThawClientError) => {
+  const abort = (reason: RouseClientError) => {
     clear();
     if (!controller.signal.aborted) controller.abort(reason);
   };
@@ -371,11 +371,11 @@ function createGuard(ctx: SendContext): Guard {
       timer = setTimeout(() => abort(timeoutError(phase, ms, url)), ms);
     },
     failure(error, url, stage) {
-      if (controller.signal.aborted && controller.signal.reason instanceof ThawClientError) {
+      if (controller.signal.aborted && controller.signal.reason instanceof RouseClientError) {
         return controller.signal.reason;
       }
       if (user?.aborted) return new AbortError("The request was aborted", { cause: user.reason, url });
-      if (error instanceof ThawClientError) return error;
+      if (error instanceof RouseClientError) return error;
       const code = errorCode(error);
       if (stage === "beforeResponse" && code === "UND_ERR_CONNECT_TIMEOUT") {
         return timeoutError("connect", ctx.timeouts.connectMs, url, error);

@@ -1,12 +1,12 @@
 /** The same client over an injected `fetch` instead of undici's pool (how a Hono app can be tested without sockets). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type ThawClient } from "./client.ts";
+import { createClient, type RouseClient } from "./client.ts";
 import { AbortError, ApiError, StreamError } from "./errors.ts";
 import { collect, fastRetry } from "./__fixtures__/helpers.ts";
 import { type FakeEngine, startFakeEngine } from "./test-server.ts";
 
 let engine: FakeEngine;
-let client: ThawClient;
+let client: RouseClient;
 let calls = 0;
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ export {
   type Completions,
   createClient,
   type RequestOptions,
-  type ThawClient,
+  type RouseClient,
 } from "./client.ts";
 export {
   AbortError,
@@ -13,7 +13,7 @@ export {
   engineError,
   RedirectError,
   StreamError,
-  ThawClientError,
+  RouseClientError,
   TimeoutError,
   type TimeoutPhase,
 } from "./errors.ts";
@@ -43,7 +43,7 @@ export {
   type SseParserOptions,
 } from "./sse.ts";
 export { encodeSseComment, encodeSseEvent } from "./sse-encode.ts";
-export { ChatStream, CompletionStream, ThawStream } from "./stream.ts";
+export { ChatStream, CompletionStream, RouseStream } from "./stream.ts";
 export type { RequestTiming, ResponseMeta, WithMeta } from "./timing.ts";
 export type { FetchLike, PoolOptions } from "./transport.ts";
 export type * from "./types/index.ts";

@@ -4,22 +4,22 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type ThawClient } from "./client.ts";
+import { createClient, type RouseClient } from "./client.ts";
 import { ApiError, StreamError } from "./errors.ts";
 import { collect } from "./__fixtures__/helpers.ts";
 import { type FakeEngine, startFakeEngine } from "./test-server.ts";
 
 let engine: FakeEngine;
 let sdk: OpenAI;
-let thaw: ThawClient;
+let rouse: RouseClient;
 
 beforeAll(async () => {
   engine = await startFakeEngine({ reasoning: "Think first.", apiKey: "sk-x" });
   sdk = new OpenAI({ baseURL: engine.baseURL, apiKey: "sk-x", maxRetries: 0 });
-  thaw = createClient({ baseURL: engine.url, apiKey: "sk-x", retry: false });
+  rouse = createClient({ baseURL: engine.url, apiKey: "sk-x", retry: false });
 });
 afterAll(async () => {
-  await thaw.close();
+  await rouse.close();
   await engine.close();
 });
 
@@ -36,7 +36,7 @@ const tools = [
   },
 ];
 
-describe("openai SDK and @thaw/client agree", () => {
+describe("openai SDK and @rouse/client agree", () => {
   const requests = [
     { name: "plain", body: { messages: [{ role: "user" as const, content: "Hi 👋" }] } },
     { name: "max_tokens", body: { messages: [{ role: "user" as const, content: "Hi" }], max_tokens: 2 } },
@@ -53,7 +53,7 @@ describe("openai SDK and @thaw/client agree", () => {
   for (const { name, body } of requests) {
     it(`chat completion (${name})`, async () => {
       const expected = await sdk.chat.completions.create({ model: engine.model, ...body });
-      const actual = await thaw.chat.completions.create({ model: engine.model, ...body });
+      const actual = await rouse.chat.completions.create({ model: engine.model, ...body });
       expect(plain(actual)).toEqual(plain(expected));
     });
 
@@ -65,7 +65,7 @@ describe("openai SDK and @thaw/client agree", () => {
         stream_options: { include_usage: true },
       };
       const expected = await collect(await sdk.chat.completions.create(request));
-      const stream = await thaw.chat.completions.create(request);
+      const stream = await rouse.chat.completions.create(request);
       const actual = await collect(stream);
       expect(plain(actual)).toEqual(plain(expected));
       expect(stream.usage).toEqual(expected.at(-1)?.usage);
@@ -81,28 +81,28 @@ describe("openai SDK and @thaw/client agree", () => {
     };
     const runner = sdk.chat.completions.stream(request);
     const expected = await runner.finalMessage();
-    const message = await (await thaw.chat.completions.create(request)).finalMessage();
+    const message = await (await rouse.chat.completions.create(request)).finalMessage();
     expect(message.tool_calls).toEqual(expected.tool_calls);
     expect(message.content ?? null).toEqual(expected.content ?? null);
   });
 
   it("completions, plain and streamed", async () => {
     const body = { model: engine.model, prompt: "Once upon" };
-    expect(plain(await thaw.completions.create(body))).toEqual(plain(await sdk.completions.create(body)));
+    expect(plain(await rouse.completions.create(body))).toEqual(plain(await sdk.completions.create(body)));
     const expected = await collect(await sdk.completions.create({ ...body, stream: true }));
-    const actual = await collect(await thaw.completions.create({ ...body, stream: true }));
+    const actual = await collect(await rouse.completions.create({ ...body, stream: true }));
     expect(plain(actual)).toEqual(plain(expected));
   });
 
   it("models.list", async () => {
     const page = await sdk.models.list();
-    expect(plain((await thaw.models.list()).data)).toEqual(plain(page.data));
+    expect(plain((await rouse.models.list()).data)).toEqual(plain(page.data));
   });
 
   it("embeddings (the SDK asks for base64 and decodes it; floats are the same)", async () => {
     const body = { model: engine.model, input: ["hello", "world"] };
     const expected = await sdk.embeddings.create(body);
-    const actual = await thaw.embeddings.create(body);
+    const actual = await rouse.embeddings.create(body);
     expect(plain(actual)).toEqual(plain(expected));
   });
 
@@ -111,7 +111,7 @@ describe("openai SDK and @thaw/client agree", () => {
     const expected = (await sdk.chat.completions.create(body).catch((e: unknown) => e)) as InstanceType<
       typeof OpenAI.APIError
     >;
-    const actual = (await thaw.chat.completions.create(body).catch((e: unknown) => e)) as ApiError;
+    const actual = (await rouse.chat.completions.create(body).catch((e: unknown) => e)) as ApiError;
     expect(expected).toBeInstanceOf(OpenAI.NotFoundError);
     expect(actual).toBeInstanceOf(ApiError);
     expect(actual.status).toBe(expected.status);
@@ -136,7 +136,7 @@ describe("openai SDK and @thaw/client agree", () => {
     engine.enqueue({ kind: "streamError", afterChunks: 3, message: "KV cache exhausted" });
     const expected = await run(await sdk.chat.completions.create(body));
     engine.enqueue({ kind: "streamError", afterChunks: 3, message: "KV cache exhausted" });
-    const actual = await run(await thaw.chat.completions.create(body));
+    const actual = await run(await rouse.chat.completions.create(body));
     expect(plain(actual.chunks)).toEqual(plain(expected.chunks));
     expect(expected.error).toBeInstanceOf(OpenAI.APIError);
     expect((expected.error as Error).message).toContain("KV cache exhausted");
@@ -146,11 +146,11 @@ describe("openai SDK and @thaw/client agree", () => {
 
   it("a wrong key: both get 401", async () => {
     const badSdk = new OpenAI({ baseURL: engine.baseURL, apiKey: "nope", maxRetries: 0 });
-    const badThaw = createClient({ baseURL: engine.baseURL, apiKey: "nope", retry: false });
+    const badRouse = createClient({ baseURL: engine.baseURL, apiKey: "nope", retry: false });
     const expected = (await badSdk.models.list().catch((e: unknown) => e)) as { status: number };
-    const actual = (await badThaw.models.list().catch((e: unknown) => e)) as ApiError;
+    const actual = (await badRouse.models.list().catch((e: unknown) => e)) as ApiError;
     expect(actual.status).toBe(expected.status);
     expect(actual.status).toBe(401);
-    await badThaw.close();
+    await badRouse.close();
   });
 });

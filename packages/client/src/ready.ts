@@ -1,5 +1,5 @@
 /** Health probes and waiting out a cold start. */
-import { AbortError, ApiError, type ThawClientError, TimeoutError } from "./errors.ts";
+import { AbortError, ApiError, type RouseClientError, TimeoutError } from "./errors.ts";
 import { sleep } from "./retry.ts";
 
 export interface HealthOptions {
@@ -12,7 +12,7 @@ export interface HealthOptions {
 
 export type HealthResult =
   | { ok: true; status: number; elapsedMs: number; body: string }
-  | { ok: false; status: number | undefined; elapsedMs: number; error: ThawClientError };
+  | { ok: false; status: number | undefined; elapsedMs: number; error: RouseClientError };
 
 export interface ReadyProgress {
   /** 1-based probe number. */
@@ -23,7 +23,7 @@ export interface ReadyProgress {
   /** The HTTP status of the last probe, when it got one. */
   lastStatus: number | undefined;
   /** Why the last probe failed. */
-  lastError: ThawClientError | undefined;
+  lastError: RouseClientError | undefined;
   /** How long until the next probe (not set once ready). */
   nextDelayMs: number | undefined;
 }
@@ -63,7 +63,7 @@ export async function waitUntilReady(
   const timer = setTimeout(() => deadline.abort(), deadlineMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
   let lastStatus: number | undefined;
-  let lastError: ThawClientError | undefined;
+  let lastError: RouseClientError | undefined;
 
   const giveUp = (attempts: number): never => {
     if (options.signal?.aborted) {

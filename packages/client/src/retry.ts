@@ -1,4 +1,4 @@
-import { engineError, type ThawClientError } from "./errors.ts";
+import { engineError, type RouseClientError } from "./errors.ts";
 
 /** Why a request is being retried. */
 export type RetryReason = "status" | "loading" | "connection";
@@ -12,7 +12,7 @@ export interface RetryInfo {
   status?: number | undefined;
   /** The server's `Retry-After`, in ms, when it sent one (before capping). */
   retryAfterMs?: number | undefined;
-  error?: ThawClientError | undefined;
+  error?: RouseClientError | undefined;
   url: string;
 }
 

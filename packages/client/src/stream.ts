@@ -10,7 +10,7 @@ import {
   createChatAccumulator,
   createCompletionAccumulator,
 } from "./accumulate.ts";
-import { AbortError, engineError, StreamError, ThawClientError, TimeoutError } from "./errors.ts";
+import { AbortError, engineError, StreamError, RouseClientError, TimeoutError } from "./errors.ts";
 import type { Exchange } from "./exchange.ts";
 import { createSseParser, type SseEvent } from "./sse.ts";
 import type { RequestTiming } from "./timing.ts";
@@ -32,7 +32,7 @@ const DRAIN_GRACE_MS = 1000;
 
 type State = "open" | "done" | "failed" | "cancelled";
 
-export class ThawStream<TChunk extends { usage?: CompletionUsage | null }, TFinal>
+export class RouseStream<TChunk extends { usage?: CompletionUsage | null }, TFinal>
   implements AsyncIterable<TChunk>
 {
   /** Arrival times; `end` is set when the stream finishes. */
@@ -49,7 +49,7 @@ export class ThawStream<TChunk extends { usage?: CompletionUsage | null }, TFina
   #resolveSettled: () => void = () => {};
   #wake: (() => void) | undefined;
   #state: State = "open";
-  #error: ThawClientError | undefined;
+  #error: RouseClientError | undefined;
   #usage: CompletionUsage | undefined;
   #iterated = false;
 
@@ -75,7 +75,7 @@ export class ThawStream<TChunk extends { usage?: CompletionUsage | null }, TFina
   /** Chunks as they arrive. A stream can be iterated once; leaving the loop early closes the connection. */
   [Symbol.asyncIterator](): AsyncIterator<TChunk> {
     if (this.#iterated) {
-      throw new ThawClientError("This stream is already being iterated; a stream can be read once.", {
+      throw new RouseClientError("This stream is already being iterated; a stream can be read once.", {
         hint: "Use finalText()/finalCompletion() for a second look at the answer.",
       });
     }
@@ -212,12 +212,12 @@ export class ThawStream<TChunk extends { usage?: CompletionUsage | null }, TFina
     this.#wake?.();
   }
 
-  #fail(error: ThawClientError): void {
+  #fail(error: RouseClientError): void {
     this.#settle("failed", error);
     this.#exchange.cancel(error);
   }
 
-  #settle(state: Exclude<State, "open">, error?: ThawClientError, at: number = performance.now()): void {
+  #settle(state: Exclude<State, "open">, error?: RouseClientError, at: number = performance.now()): void {
     this.#state = state;
     this.#error = error;
     this.timing.end = at;
@@ -226,7 +226,7 @@ export class ThawStream<TChunk extends { usage?: CompletionUsage | null }, TFina
   }
 }
 
-export class ChatStream extends ThawStream<ChatCompletionChunk, ChatCompletion> {
+export class ChatStream extends RouseStream<ChatCompletionChunk, ChatCompletion> {
   /** Wait for the end; the assistant message of the first choice (content, reasoning, tool calls). */
   async finalMessage(): Promise<ChatCompletionMessage> {
     const completion = await this.finalCompletion();
@@ -234,7 +234,7 @@ export class ChatStream extends ThawStream<ChatCompletionChunk, ChatCompletion> 
   }
 }
 
-export class CompletionStream extends ThawStream<Completion, Completion> {}
+export class CompletionStream extends RouseStream<Completion, Completion> {}
 
 export const chatStreamSpec: StreamSpec<ChatCompletionChunk, ChatCompletion> = {
   accumulator: createChatAccumulator,
@@ -276,7 +276,7 @@ function streamErrorFrom(data: string, url: string, parsed?: unknown): StreamErr
   });
 }
 
-function asStreamFailure(error: unknown, url: string): ThawClientError {
+function asStreamFailure(error: unknown, url: string): RouseClientError {
   if (error instanceof AbortError || error instanceof TimeoutError || error instanceof StreamError)
     return error;
   const message = error instanceof Error ? error.message : String(error);

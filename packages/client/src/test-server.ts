@@ -97,7 +97,7 @@ export interface FakeEngine {
 }
 
 const CREATED = 1_732_000_000;
-const DEFAULT_REPLY = "Hello! 👋 Thaw is warm: 你好，世界。 Ready when you are.";
+const DEFAULT_REPLY = "Hello! 👋 Rouse is warm: 你好，世界。 Ready when you are.";
 const TOOL_ARGUMENT_PIECES = ['{"location": ', '"Paris", ', '"unit": "celsius"}'];
 
 export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<FakeEngine> {

@@ -1,7 +1,7 @@
 // Writes emitted apps for the Python test suite (python/tests/codegen), which imports
 // each one with the real modal SDK. Run with Node's TypeScript support:
 //
-//   node --conditions=@thaw/source packages/codegen/scripts/emit-apps.ts --out DIR [--random N] [--seed S]
+//   node --conditions=@rouse/source packages/codegen/scripts/emit-apps.ts --out DIR [--random N] [--seed S]
 //
 // DIR/<group>/<case>/app.py  the emitted app (`unchecked` for the rejected group)
 // DIR/<group>/<case>/case.json  {config, plan, warnings} or {error}
@@ -10,9 +10,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type DeploymentConfigV1Input, presets, validateDeployment } from "@thaw/config";
-import { sglang } from "@thaw/engine-sglang";
-import { vllm } from "@thaw/engine-vllm";
+import { type DeploymentConfigV1Input, presets, validateDeployment } from "@rouse/config";
+import { sglang } from "@rouse/engine-sglang";
+import { vllm } from "@rouse/engine-vllm";
 import fc from "fast-check";
 import { configArbitrary } from "../src/__fixtures__/configs.ts";
 import { rejectedCases } from "../src/__fixtures__/rejected.ts";
@@ -54,7 +54,7 @@ function emit(group: string, name: string, config: DeploymentConfigV1Input): voi
 for (const preset of presets) emit("presets", preset.name, preset.config);
 for (const [name, config] of Object.entries(scenarios)) emit("presets", name, config);
 
-// Random valid configs: the ones thaw refuses (schema, cross-field rules, SDK checks) are skipped.
+// Random valid configs: the ones rouse refuses (schema, cross-field rules, SDK checks) are skipped.
 const samples = fc.sample(configArbitrary(), {
   numRuns: Number(values.random) * 4,
   seed: Number(values.seed),

@@ -4,6 +4,6 @@ import { join } from "node:path";
 import { deploymentJsonSchema, gatewayJsonSchema } from "../src/index.ts";
 
 const dir = join(import.meta.dirname, "../schema");
-writeFileSync(join(dir, "thaw.schema.json"), `${JSON.stringify(deploymentJsonSchema(), null, 2)}\n`);
+writeFileSync(join(dir, "rouse.schema.json"), `${JSON.stringify(deploymentJsonSchema(), null, 2)}\n`);
 writeFileSync(join(dir, "gateway.schema.json"), `${JSON.stringify(gatewayJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${dir}/thaw.schema.json and gateway.schema.json`);
+console.log(`wrote ${dir}/rouse.schema.json and gateway.schema.json`);

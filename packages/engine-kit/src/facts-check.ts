@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
-// Runs thaw's engine-argument checker (tools/engine-args/check.py: the engine's own
+// Runs rouse's engine-argument checker (tools/engine-args/check.py: the engine's own
 // parser, replayed from facts extracted from its real source) on one argv.
 
 export interface FactsProblem {
@@ -39,9 +39,9 @@ export const CHECK_SCRIPT = `${ENGINE_ARGS_DIR}check.py`;
 
 /**
  * The facts file for an engine version: tools/engine-args/facts first, then the
- * folder in THAW_ENGINE_FACTS_EXTRA (older versions made with extract.py --out).
+ * folder in ROUSE_ENGINE_FACTS_EXTRA (older versions made with extract.py --out).
  */
-export function factsFileFor(engine: string, version: string, extraDir = process.env.THAW_ENGINE_FACTS_EXTRA): string | undefined {
+export function factsFileFor(engine: string, version: string, extraDir = process.env.ROUSE_ENGINE_FACTS_EXTRA): string | undefined {
   for (const dir of [`${ENGINE_ARGS_DIR}facts`, extraDir]) {
     const file = dir && `${dir}/${engine}-${version}.json`;
     if (file && existsSync(file)) return file;

@@ -1,4 +1,4 @@
-import { didYouMean, type PluginWarningV1 } from "@thaw/config";
+import { didYouMean, type PluginWarningV1 } from "@rouse/config";
 import type { z } from "zod";
 
 /**
@@ -22,7 +22,7 @@ export function readEngineOptions<Shape extends Record<string, z.ZodType>>(
       warnings.push({
         code: "unknown_option",
         field,
-        message: `${engine} has no thaw option '${key}'${guess ? ` (did you mean '${guess}'?)` : ""}; known: ${known.join(", ") || "(none)"}. Ignored — pass raw flags in engine.extraArgs.`,
+        message: `${engine} has no rouse option '${key}'${guess ? ` (did you mean '${guess}'?)` : ""}; known: ${known.join(", ") || "(none)"}. Ignored — pass raw flags in engine.extraArgs.`,
       });
       continue;
     }

@@ -7,7 +7,7 @@ import {
   type LifecycleClientOptionsV1,
   type LifecycleSpecV1,
   lifecycleSpecV1Schema,
-} from "@thaw/config";
+} from "@rouse/config";
 import {
   describeCall,
   type EngineHttpOptions,

@@ -3,7 +3,7 @@ import {
   EngineLifecycleError,
   type HttpCallV1,
   type WatchedProcessV1,
-} from "@thaw/config";
+} from "@rouse/config";
 import { describeCall, type EngineHttpOptions, sendEngineCall } from "./http.ts";
 
 export interface WaitReadyOptions {

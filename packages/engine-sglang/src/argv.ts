@@ -1,5 +1,5 @@
-import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@thaw/config";
-import { versionAtLeast } from "@thaw/engine-kit";
+import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
+import { versionAtLeast } from "@rouse/engine-kit";
 import { type SglangOptions, sglangOptionArgs } from "./options.ts";
 
 // `python -m sglang.launch_server` arguments for a validated config, one argv
@@ -80,7 +80,7 @@ export function sglangServerArgs(config: DeploymentConfigV1, options: SglangArgv
   if (model.quantization) args.push("--quantization", model.quantization);
   if (model.trustRemoteCode) args.push("--trust-remote-code");
   args.push(...sglangOptionArgs(options.options ?? {}));
-  // Passed through untouched, one element each: config validation already refuses flags thaw owns.
+  // Passed through untouched, one element each: config validation already refuses flags rouse owns.
   args.push(...engine.extraArgs);
   return args;
 }

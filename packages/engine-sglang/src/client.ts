@@ -1,5 +1,5 @@
-import type { DeploymentConfigV1, EngineLifecycleClientV1, LifecycleClientOptionsV1 } from "@thaw/config";
-import { createSpecLifecycleClient, type MetricNames } from "@thaw/engine-kit";
+import type { DeploymentConfigV1, EngineLifecycleClientV1, LifecycleClientOptionsV1 } from "@rouse/config";
+import { createSpecLifecycleClient, type MetricNames } from "@rouse/engine-kit";
 import { sglangLifecycle } from "./lifecycle.ts";
 
 /** SGLang's Prometheus names (sglang/srt/observability/metrics_collector.py); token_usage is a fraction 0–1. */

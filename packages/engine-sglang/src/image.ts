@@ -5,7 +5,7 @@ import {
   type ImageRecipeV1,
   isFp8Model,
   tensorParallelOf,
-} from "@thaw/config";
+} from "@rouse/config";
 
 export const SGLANG_WEIGHTS_PATH = "/root/.cache/huggingface";
 export const SGLANG_DEEPGEMM_PATH = "/root/.cache/deepgemm";

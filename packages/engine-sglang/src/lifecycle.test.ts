@@ -3,7 +3,7 @@ import {
   EngineLifecycleError,
   EngineUnsupportedError,
   parseDeployment,
-} from "@thaw/config";
+} from "@rouse/config";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   freePort,

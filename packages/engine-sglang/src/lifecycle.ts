@@ -3,7 +3,7 @@ import {
   type LifecycleSpecV1,
   type SnapshotRecipeV1,
   servedNamesOf,
-} from "@thaw/config";
+} from "@rouse/config";
 
 // SGLang's HTTP lifecycle as data; codegen emits it as Python and the TypeScript
 // client runs the same calls. Source paths are inside the sglang wheel.
@@ -19,7 +19,7 @@ export function sglangMaySleep(config: DeploymentConfigV1): boolean {
 
 /**
  * Endpoints that change engine state or weights (sglang/srt/entrypoints/http_server.py).
- * With an API key SGLang guards them with it; without one they are open — thaw keeps them private.
+ * With an API key SGLang guards them with it; without one they are open — rouse keeps them private.
  */
 export const SGLANG_ADMIN_PATHS = [
   "/release_memory_occupation",

@@ -1,5 +1,5 @@
-import { findPreset, parseDeployment } from "@thaw/config";
-import { runEnginePluginConformance } from "@thaw/config/conformance";
+import { findPreset, parseDeployment } from "@rouse/config";
+import { runEnginePluginConformance } from "@rouse/config/conformance";
 import { describe, expect, it } from "vitest";
 import { sglang } from "./plugin.ts";
 
@@ -125,7 +125,7 @@ describe("sglang launch", () => {
       secrets: { apiKey: "s" },
     });
     expect(sglang.launch(config, modal).argsFromEnv).toEqual([
-      { flag: "--api-key", env: "THAW_API_KEY", optional: false },
+      { flag: "--api-key", env: "ROUSE_API_KEY", optional: false },
     ]);
   });
 });

@@ -1,6 +1,6 @@
-import type { DeploymentConfigV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@thaw/config";
-import { multimodalLimitsOf } from "@thaw/config";
-import { versionAtLeast } from "@thaw/engine-kit";
+import type { DeploymentConfigV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/config";
+import { multimodalLimitsOf } from "@rouse/config";
+import { versionAtLeast } from "@rouse/engine-kit";
 import { MM_LIMITS_SINCE, SGLANG_EXECUTABLE, SGLANG_TOKENIZER_MODES, sglangServerArgs } from "./argv.ts";
 import { createSglangLifecycleClient } from "./client.ts";
 import { explainSglangExit } from "./explain-exit.ts";

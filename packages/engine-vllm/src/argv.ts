@@ -1,4 +1,4 @@
-import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@thaw/config";
+import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
 import { type VllmOptions, vllmOptionArgs } from "./options.ts";
 
 // `vllm serve` arguments for a validated config. Every value is one argv
@@ -55,7 +55,7 @@ export function vllmServeArgs(config: DeploymentConfigV1, options: VllmArgvOptio
   if (engine.maxBatchedTokens !== undefined)
     args.push("--max-num-batched-tokens", String(engine.maxBatchedTokens));
   args.push(...vllmOptionArgs(options.options ?? {}));
-  // Passed through untouched, one element each: config validation already refuses flags thaw owns.
+  // Passed through untouched, one element each: config validation already refuses flags rouse owns.
   args.push(...engine.extraArgs);
   return args;
 }

@@ -1,5 +1,5 @@
-import type { DeploymentConfigV1, EngineLifecycleClientV1, LifecycleClientOptionsV1 } from "@thaw/config";
-import { createSpecLifecycleClient, type MetricNames } from "@thaw/engine-kit";
+import type { DeploymentConfigV1, EngineLifecycleClientV1, LifecycleClientOptionsV1 } from "@rouse/config";
+import { createSpecLifecycleClient, type MetricNames } from "@rouse/engine-kit";
 import { vllmLifecycle } from "./lifecycle.ts";
 
 /** vLLM's Prometheus names (vllm/v1/metrics/loggers.py); `gpu_cache_usage_perc` is the pre-V1 name. Both are fractions 0–1. */

@@ -1,5 +1,5 @@
 // Why a vLLM process died, from its log, for the messages we know. The text
-// comes from vLLM itself; the advice is thaw's.
+// comes from vLLM itself; the advice is rouse's.
 
 interface KnownExit {
   readonly pattern: RegExp;

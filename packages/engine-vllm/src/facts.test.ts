@@ -1,6 +1,6 @@
-import { conformanceConfigs } from "@thaw/config/conformance";
-import { type DeploymentConfigV1Input, parseDeployment, presets } from "@thaw/config";
-import { CHECK_SCRIPT as checkScript, checkArgvWithFacts, factsFileFor } from "@thaw/engine-kit";
+import { conformanceConfigs } from "@rouse/config/conformance";
+import { type DeploymentConfigV1Input, parseDeployment, presets } from "@rouse/config";
+import { CHECK_SCRIPT as checkScript, checkArgvWithFacts, factsFileFor } from "@rouse/engine-kit";
 import { describe, expect, it } from "vitest";
 import { vllm } from "./plugin.ts";
 
@@ -87,12 +87,12 @@ describe("vllm argv passes the vLLM parser (tools/engine-args/check.py)", () => 
   it("the check fails on a flag vLLM does not have", () => {
     const config = parseDeployment({
       ...everyField,
-      engine: { ...everyField.engine, extraArgs: ["--no-such-flag-for-thaw", "1"] },
+      engine: { ...everyField.engine, extraArgs: ["--no-such-flag-for-rouse", "1"] },
     });
     const argv = vllm.launch(config, { target: "modal", host: "0.0.0.0", port: 8000 }).argv;
     const result = checkArgvWithFacts(argv, { checkScript, factsFile: factsFileFor("vllm", vllm.defaultVersion)! });
     expect(result.ok).toBe(false);
-    expect(result.problems.map((p) => p.flag)).toContain("--no-such-flag-for-thaw");
+    expect(result.problems.map((p) => p.flag)).toContain("--no-such-flag-for-rouse");
   });
 
   it("the check fails on a bad value", () => {

@@ -1,4 +1,4 @@
-import type { DeploymentConfigV1, ImageRecipeV1 } from "@thaw/config";
+import type { DeploymentConfigV1, ImageRecipeV1 } from "@rouse/config";
 
 /** CUDA devel image: vLLM's wheels bring their own CUDA runtime, FlashInfer JIT needs nvcc (seed 000). */
 export const VLLM_DEFAULT_BASE_IMAGE = "nvidia/cuda:12.9.0-devel-ubuntu22.04";

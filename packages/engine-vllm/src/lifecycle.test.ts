@@ -3,7 +3,7 @@ import {
   EngineLifecycleError,
   EngineUnsupportedError,
   parseDeployment,
-} from "@thaw/config";
+} from "@rouse/config";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type RunningStandin,
@@ -203,7 +203,7 @@ describe("vllm lifecycle client against the stand-in engine", () => {
     const error = (await anonymous.warmup({ count: 1 }).catch((e: unknown) => e)) as EngineLifecycleError;
     expect(error.status).toBe(401);
     expect(error.message).toContain("Unauthorized");
-    // vLLM's key guards /v1 only: metrics stay readable (thaw's route rules key them from outside).
+    // vLLM's key guards /v1 only: metrics stay readable (rouse's route rules key them from outside).
     expect((await anonymous.metrics()).runningRequests).toBe(0);
   });
 

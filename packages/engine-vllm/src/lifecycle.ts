@@ -1,5 +1,5 @@
-import type { DeploymentConfigV1, LifecycleSpecV1, SnapshotRecipeV1 } from "@thaw/config";
-import { servedNamesOf } from "@thaw/config";
+import type { DeploymentConfigV1, LifecycleSpecV1, SnapshotRecipeV1 } from "@rouse/config";
+import { servedNamesOf } from "@rouse/config";
 
 // vLLM's HTTP lifecycle as data: codegen emits it as Python, the TypeScript
 // lifecycle client runs the same calls. Facts are cited from
@@ -20,7 +20,7 @@ export function vllmMaySleep(config: DeploymentConfigV1): boolean {
  * sleep, cache, RPC, server-info and RL weight-update routes (FACTS.md V8;
  * vllm/entrypoints/serve/__init__.py, vllm/entrypoints/rl/online/api_router.py), none key-guarded (V4);
  * profiling, LoRA and elastic-EP routes appear with their own settings. Union over the
- * versions thaw pins (0.9.1 … 0.33.0); unlisted paths are private anyway.
+ * versions rouse pins (0.9.1 … 0.33.0); unlisted paths are private anyway.
  */
 export const VLLM_ADMIN_PATHS = [
   "/sleep",
@@ -128,7 +128,7 @@ export function vllmSnapshotRecipe(config: DeploymentConfigV1): SnapshotRecipeV1
       {
         name: "VLLM_SERVER_DEV_MODE",
         value: "1",
-        why: "exposes /sleep, /wake_up and /is_sleeping (development endpoints; thaw keeps them private)",
+        why: "exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse keeps them private)",
       },
       {
         name: "TORCHINDUCTOR_COMPILE_THREADS",

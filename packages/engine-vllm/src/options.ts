@@ -1,5 +1,5 @@
-import type { PluginWarningV1 } from "@thaw/config";
-import { readEngineOptions } from "@thaw/engine-kit";
+import type { PluginWarningV1 } from "@rouse/config";
+import { readEngineOptions } from "@rouse/engine-kit";
 import { z } from "zod";
 
 // `engine.options.vllm`: settings only vLLM has, each validated on its own so a

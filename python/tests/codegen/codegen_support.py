@@ -1,4 +1,4 @@
-"""Emitting apps with thaw's code generator, and what the modal SDK should record for them.
+"""Emitting apps with rouse's code generator, and what the modal SDK should record for them.
 
 A uniquely named module (``conftest`` is ambiguous across test folders). The apps come from
 ``packages/codegen/scripts/emit-apps.ts`` (run once per session with Node's TypeScript
@@ -22,8 +22,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[3]
 EMIT_SCRIPT = REPO / "packages" / "codegen" / "scripts" / "emit-apps.ts"
-RANDOM_CASES = int(os.environ.get("THAW_CODEGEN_RANDOM", "24"))
-RANDOM_SEED = int(os.environ.get("THAW_CODEGEN_SEED", "20261122"))
+RANDOM_CASES = int(os.environ.get("ROUSE_CODEGEN_RANDOM", "24"))
+RANDOM_SEED = int(os.environ.get("ROUSE_CODEGEN_SEED", "20261122"))
 
 
 def _node_ok(node: str) -> bool:
@@ -36,9 +36,9 @@ def _node_ok(node: str) -> bool:
 
 
 def find_node() -> str | None:
-    """Node >= 22.18: THAW_NODE, the workspace's bootstrap copy, or PATH."""
+    """Node >= 22.18: ROUSE_NODE, the workspace's bootstrap copy, or PATH."""
     for candidate in (
-        os.environ.get("THAW_NODE"),
+        os.environ.get("ROUSE_NODE"),
         str(REPO / ".tools" / "node" / "node_modules" / "node" / "bin" / "node"),
         shutil.which("node"),
     ):
@@ -53,14 +53,14 @@ def emitted_dir() -> Path:
     node = find_node()
     if node is None:
         raise RuntimeError(
-            "Node >= 22.18 is needed to run thaw's code generator (set THAW_NODE or run tools/bootstrap.sh)"
+            "Node >= 22.18 is needed to run rouse's code generator (set ROUSE_NODE or run tools/bootstrap.sh)"
         )
-    out = Path(tempfile.mkdtemp(prefix="thaw-codegen-"))
+    out = Path(tempfile.mkdtemp(prefix="rouse-codegen-"))
     atexit.register(shutil.rmtree, out, ignore_errors=True)
     proc = subprocess.run(
         [
             node,
-            "--conditions=@thaw/source",
+            "--conditions=@rouse/source",
             str(EMIT_SCRIPT),
             "--out",
             str(out),

@@ -3,7 +3,7 @@ import functools
 import pytest
 from codegen_support import case_dirs, emitted_dir, find_node
 
-from thaw_py.check_apps import run_inspector
+from rouse_py.check_apps import run_inspector
 
 
 def pytest_generate_tests(metafunc):

@@ -20,7 +20,7 @@ _names = itertools.count()
 
 
 def import_app(case_dir):
-    name = f"thaw_emitted_{case_dir.name.replace('-', '_')}_{next(_names)}"
+    name = f"rouse_emitted_{case_dir.name.replace('-', '_')}_{next(_names)}"
     spec = importlib.util.spec_from_file_location(name, case_dir / "app.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -98,7 +98,7 @@ async def exercise_guard(module, case, api_key):
 
             # 2. Health is public.
             status, headers, _ = await call("GET", "/health")
-            assert status == 200 and headers["x-thaw-boot"] in ("cold", "restored")
+            assert status == 200 and headers["x-rouse-boot"] in ("cold", "restored")
 
             # 3. Inference routes need the key (when a key secret is configured).
             chat = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
@@ -134,7 +134,7 @@ async def exercise_guard(module, case, api_key):
             assert status == 200 and b'"bytes": 31' in body
 
             # 7. The boot report.
-            status, headers, body = await call("GET", "/thaw/boot")
+            status, headers, body = await call("GET", "/rouse/boot")
             assert status == 200 and b'"process_start"' in body
     finally:
         await guard_runner.cleanup()

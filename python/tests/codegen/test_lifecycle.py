@@ -1,4 +1,4 @@
-"""The emitted lifecycle, run for real against thaw's stand-in engine (tools/engine-standin): each
+"""The emitted lifecycle, run for real against rouse's stand-in engine (tools/engine-standin): each
 app's own enter methods start the engine from its ENGINE_CMD (executable swapped for the
 stand-in), wait for it, warm it up and put it to sleep; after a simulated restore they wake
 it, and the web server method opens the guard. Then the public side is checked over HTTP:
@@ -15,7 +15,7 @@ import pytest
 from codegen_support import REPO, find_node, load_case
 from test_guard import import_app
 
-from thaw_py.inspect_app import _unwrap
+from rouse_py.inspect_app import _unwrap
 
 STANDIN = REPO / "tools" / "engine-standin" / "standin.ts"
 KEY = "k-standin-0123"
@@ -73,8 +73,8 @@ def user_class(module, case):
 def check_public_side(module, case, port, auth, restored):
     base = f"http://127.0.0.1:{port}"
     status, headers, _ = http("GET", base + "/health")
-    assert status == 200 and headers["x-thaw-boot"] == ("restored" if restored else "cold")
-    status, _, body = http("GET", base + "/thaw/boot")
+    assert status == 200 and headers["x-rouse-boot"] == ("restored" if restored else "cold")
+    status, _, body = http("GET", base + "/rouse/boot")
     report = json.loads(body)
     assert status == 200 and report["restored"] is restored
     for path in case["plan"]["lifecycle"]["adminPaths"]:
@@ -113,8 +113,8 @@ def test_snapshot_class_lifecycle(emitted, monkeypatch, capsys, name):
         server.serve()
         report = check_public_side(module, case, port, auth, restored=True)
         assert report["phases"]["restore"] >= report["phases"]["sleep_done"]
-        line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("THAW_BOOT_REPORT "))
-        assert json.loads(line.removeprefix("THAW_BOOT_REPORT "))["restored"] is True
+        line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("ROUSE_BOOT_REPORT "))
+        assert json.loads(line.removeprefix("ROUSE_BOOT_REPORT "))["restored"] is True
     finally:
         server.stop()
         server.engine.wait(10)
@@ -176,4 +176,4 @@ def test_engine_exit_fails_fast(emitted, monkeypatch):
     engine = module.start_engine()
     with pytest.raises(RuntimeError, match="exited with code"):
         module.wait_ready(engine, timeout=60)
-    assert os.environ.get("THAW_API_KEY") == KEY
+    assert os.environ.get("ROUSE_API_KEY") == KEY

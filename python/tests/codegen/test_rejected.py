@@ -1,11 +1,11 @@
-"""Configs thaw refuses, proven from both sides: thaw's error names the field and the fix, and
+"""Configs rouse refuses, proven from both sides: rouse's error names the field and the fix, and
 the same app emitted anyway (`unchecked: true`, tests only) is refused by Modal itself."""
 
 from codegen_support import load_case
 
-from thaw_py.check_apps import run_inspector
+from rouse_py.check_apps import run_inspector
 
-# packages/codegen/src/__fixtures__/rejected.ts: (thaw code, config path, where Modal fails).
+# packages/codegen/src/__fixtures__/rejected.ts: (rouse code, config path, where Modal fails).
 EXPECTED = {
     "volume-mounted-twice": ("volume_mounted_twice", ["caches", "compile"], "deploy"),
     "sglang-deepgemm-on-weights-volume": ("volume_mounted_twice", ["caches", "deepgemm"], "deploy"),
@@ -17,14 +17,14 @@ def test_rejected_config(rejected_case):
     case = load_case(rejected_case)
     code, path, when = EXPECTED[case["name"]]
 
-    # thaw's side: a CodegenError whose issue names the field and says how to fix it.
+    # rouse's side: a CodegenError whose issue names the field and says how to fix it.
     error = case["error"]
     assert error is not None and error["name"] == "CodegenError"
     (issue,) = error["issues"]
     assert issue["severity"] == "error" and issue["code"] == code and issue["path"] == path
     assert issue["fix"]
 
-    # Modal's side, for the same app emitted without thaw's check.
+    # Modal's side, for the same app emitted without rouse's check.
     exit_code, report, stderr = run_inspector(rejected_case / "app.py", "--proto")
     assert report is not None, stderr
     assert report["network_attempts"] == []

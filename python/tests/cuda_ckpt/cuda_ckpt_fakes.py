@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from thaw_py.cuda_ckpt.driver import (
+from rouse_py.cuda_ckpt.driver import (
     CUDA_ERROR_ILLEGAL_STATE,
     CUDA_ERROR_NOT_FOUND,
     DriverCallError,

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from cuda_ckpt_fakes import C, FakeDriver, FakeGpu, R
 
-from thaw_py.cuda_ckpt.cli import main
-from thaw_py.cuda_ckpt.driver import CUDA_ERROR_NOT_READY
-from thaw_py.cuda_ckpt.hooks import HttpHook
+from rouse_py.cuda_ckpt.cli import main
+from rouse_py.cuda_ckpt.driver import CUDA_ERROR_NOT_READY
+from rouse_py.cuda_ckpt.hooks import HttpHook
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -82,7 +82,7 @@ def test_without_a_driver_the_command_says_so(sleeper):
         pytest.skip("this machine has an NVIDIA driver")
     env = dict(os.environ, PYTHONPATH=str(SRC))
     res = subprocess.run(
-        [sys.executable, "-m", "thaw_py.cuda_ckpt", "suspend", "--pid", str(sleeper), "--json"],
+        [sys.executable, "-m", "rouse_py.cuda_ckpt", "suspend", "--pid", str(sleeper), "--json"],
         capture_output=True,
         text=True,
         env=env,

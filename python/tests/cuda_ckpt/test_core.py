@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cuda_ckpt_fakes import C, FakeDriver, FakeGpu, L, R
 
-from thaw_py.cuda_ckpt import CallableHook, Coordinator, InvalidState, NotCudaProcess, OperationFailed, ProcessState
-from thaw_py.cuda_ckpt.driver import (
+from rouse_py.cuda_ckpt import CallableHook, Coordinator, InvalidState, NotCudaProcess, OperationFailed, ProcessState
+from rouse_py.cuda_ckpt.driver import (
     CUDA_ERROR_NOT_PERMITTED,
     CUDA_ERROR_NOT_READY,
     CUDA_ERROR_NOT_SUPPORTED,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from thaw_py.cuda_ckpt.driver import MIN_DRIVER_MAJOR, kernel_driver_version
+from rouse_py.cuda_ckpt.driver import MIN_DRIVER_MAJOR, kernel_driver_version
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -64,7 +64,7 @@ PARENT = textwrap.dedent(
 def cli(*args: str, timeout: float = 120) -> tuple[int, dict]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
     r = subprocess.run(
-        [sys.executable, "-m", "thaw_py.cuda_ckpt", *args, "--json"],
+        [sys.executable, "-m", "rouse_py.cuda_ckpt", *args, "--json"],
         capture_output=True,
         text=True,
         env=env,
@@ -91,7 +91,7 @@ class Engine:
 
 
 def test_the_real_driver_is_usable():
-    from thaw_py.cuda_ckpt import CudaBindingsDriver
+    from rouse_py.cuda_ckpt import CudaBindingsDriver
 
     info = CudaBindingsDriver().info()
     assert int(info["driver_version"].split(".")[0]) >= MIN_DRIVER_MAJOR

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cuda_ckpt_fakes import C, FakeDriver, FakeGpu, R
 
-from thaw_py.cuda_ckpt import Coordinator, InsufficientGpuMemory, Ledger
-from thaw_py.cuda_ckpt.cli import main
+from rouse_py.cuda_ckpt import Coordinator, InsufficientGpuMemory, Ledger
+from rouse_py.cuda_ckpt.cli import main
 
 PIDS = [101, 102]
 GiB = 1 << 30

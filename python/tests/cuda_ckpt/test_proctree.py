@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from cuda_ckpt_fakes import FakeDriver
 
-from thaw_py.cuda_ckpt import Coordinator, has_nvidia_mappings, process_tree
-from thaw_py.cuda_ckpt.core import NoSuchProcess, NotCudaProcess
-from thaw_py.cuda_ckpt.proctree import _children_from_task_files, read_stat
+from rouse_py.cuda_ckpt import Coordinator, has_nvidia_mappings, process_tree
+from rouse_py.cuda_ckpt.core import NoSuchProcess, NotCudaProcess
+from rouse_py.cuda_ckpt.proctree import _children_from_task_files, read_stat
 
 # root -> child A -> grandchild A1 ; root -> child B. Each writes its pid into DIR/<role>.
 TREE_SCRIPT = textwrap.dedent(

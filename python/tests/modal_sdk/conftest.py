@@ -3,13 +3,13 @@ import os
 
 import pytest
 
-from thaw_py.check_apps import run_inspector
+from rouse_py.check_apps import run_inspector
 
 # Credentials/URLs that must be ignored: the inspector strips every MODAL_* variable and
 # points the SDK at a dead loopback port before importing modal.
 HOSTILE_ENV = {
-    "MODAL_TOKEN_ID": "ak-thaw-bogus",
-    "MODAL_TOKEN_SECRET": "as-thaw-bogus",
+    "MODAL_TOKEN_ID": "ak-rouse-bogus",
+    "MODAL_TOKEN_SECRET": "as-rouse-bogus",
     "MODAL_SERVER_URL": "https://api.modal.com",
     "MODAL_ENVIRONMENT": "prod",
     "MODAL_IMAGE_BUILDER_VERSION": "2023.12",

@@ -1,4 +1,4 @@
-"""thaw_py.check_apps: partial matching and the directory runner."""
+"""rouse_py.check_apps: partial matching and the directory runner."""
 
 import json
 import shutil
@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from modal_sdk_support import FIXTURES
 
-from thaw_py.check_apps import discover, main, match
+from rouse_py.check_apps import discover, main, match
 
 
 def test_match_semantics():
@@ -72,13 +72,13 @@ def test_expected_import_failure(tmp_path):
 def test_ruff_is_available_and_clean(sub):
     import subprocess
 
-    from thaw_py.check_apps import _ruff_cmd
+    from rouse_py.check_apps import _ruff_cmd
 
     here = FIXTURES.parent
     paths = [
         str(here),
-        str(here.parents[1] / "src" / "thaw_py" / "inspect_app.py"),
-        str(here.parents[1] / "src" / "thaw_py" / "check_apps.py"),
+        str(here.parents[1] / "src" / "rouse_py" / "inspect_app.py"),
+        str(here.parents[1] / "src" / "rouse_py" / "check_apps.py"),
     ]
     proc = subprocess.run([*_ruff_cmd(), *sub, *paths], capture_output=True, text=True, cwd=here.parents[1])
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -17,7 +17,7 @@ def test_hostile_env_is_neutralised(inspect):
     """MODAL_TOKEN_*/MODAL_SERVER_URL set by the caller (conftest.HOSTILE_ENV) never reach the SDK."""
     code, report, stderr = inspect(NETWORK / "reads_config.py")
     assert code == 0, stderr
-    line = next(x for x in stderr.splitlines() if x.startswith("THAW_CONFIG"))
+    line = next(x for x in stderr.splitlines() if x.startswith("ROUSE_CONFIG"))
     assert "server_url=http://127.0.0.1:9" in line
     assert "token_id=None" in line and "token_secret=None" in line
     assert "environment=None" in line and "image_builder_version=None" in line

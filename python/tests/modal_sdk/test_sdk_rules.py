@@ -483,7 +483,7 @@ CASES = {
 
 DRIVER = """
 import json, sys
-from thaw_py import inspect_app as ia
+from rouse_py import inspect_app as ia
 ia.force_offline_env()
 ia.install_network_guard()
 out = {}
@@ -499,7 +499,7 @@ def results(tmp_path_factory):
     paths = {}
     for name, (body, _) in CASES.items():
         p = d / f"case_{name}.py"
-        p.write_text("import modal\n\napp = modal.App('thaw-rules')\n\n" + textwrap.dedent(body).strip() + "\n")
+        p.write_text("import modal\n\napp = modal.App('rouse-rules')\n\n" + textwrap.dedent(body).strip() + "\n")
         paths[name] = str(p)
     proc = subprocess.run(
         [sys.executable, "-c", DRIVER, *paths.values()],

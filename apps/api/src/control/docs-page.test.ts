@@ -1,6 +1,6 @@
 // /docs in a real headless Chromium (Debian's `chromium`): the page must render the
 // OpenAPI document with no network beyond the gateway itself. Skipped when no
-// Chromium is installed, except under THAW_REQUIRE_BROWSER=1 (CI installs it), where
+// Chromium is installed, except under ROUSE_REQUIRE_BROWSER=1 (CI installs it), where
 // a missing browser is a failure.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, statSync } from "node:fs";
@@ -24,13 +24,13 @@ const FLAGS = [
   "--virtual-time-budget=10000",
 ];
 
-it.runIf(!CHROMIUM && process.env.THAW_REQUIRE_BROWSER === "1")("Chromium is installed (THAW_REQUIRE_BROWSER=1)", () => {
+it.runIf(!CHROMIUM && process.env.ROUSE_REQUIRE_BROWSER === "1")("Chromium is installed (ROUSE_REQUIRE_BROWSER=1)", () => {
   expect(CHROMIUM, "install Debian's chromium package: apt-get install -y chromium").toBeDefined();
 });
 
 describe.skipIf(!CHROMIUM)("/docs in headless Chromium", () => {
   let srv: RunningServer;
-  const dir = mkdtempSync(join(tmpdir(), "thaw-docs-"));
+  const dir = mkdtempSync(join(tmpdir(), "rouse-docs-"));
   beforeAll(async () => {
     const gw = createGateway(
       { version: 1, auth: { allowNoAuthOnLoopback: true } },
@@ -49,7 +49,7 @@ describe.skipIf(!CHROMIUM)("/docs in headless Chromium", () => {
       { timeout: 80_000, maxBuffer: 10 * 1024 * 1024 },
     );
     expect(stdout).toContain('data-rendered="true"');
-    expect(stdout).toContain("thaw server 1.0.0");
+    expect(stdout).toContain("rouse server 1.0.0");
     for (const path of [
       "/v1/chat/completions",
       "/api/v1/validate",

@@ -6,7 +6,7 @@ export const DOCS_HTML = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>thaw server API</title>
+<title>rouse server API</title>
 <style>
   :root { --fg:#1d2330; --muted:#5b6475; --line:#e3e7ee; --bg:#f7f9fc; --accent:#2463eb; }
   * { box-sizing: border-box; }
@@ -35,7 +35,7 @@ export const DOCS_HTML = `<!doctype html>
 </head>
 <body>
 <header>
-  <h1 id="title">thaw server API</h1>
+  <h1 id="title">rouse server API</h1>
   <p id="description">Loading the OpenAPI document…</p>
 </header>
 <main id="content"><p id="error"></p></main>

@@ -6,7 +6,7 @@ import {
   renderResponseSchema,
   upstreamsResponseSchema,
   validateResponseSchema,
-} from "@thaw/config";
+} from "@rouse/config";
 import { z } from "zod";
 
 // The OpenAPI 3.1 document, generated from the same zod schemas the server uses
@@ -82,9 +82,9 @@ function gatewayOperation(summary: string, requestSchema: string, streams: boole
             ? "The upstream's response (JSON, or an SSE stream when `stream: true`)"
             : "The upstream's response",
           headers: {
-            "x-thaw-cold-start": { $ref: "#/components/headers/ColdStart" },
-            "x-thaw-queue-ms": { $ref: "#/components/headers/QueueMs" },
-            "x-thaw-upstream": { $ref: "#/components/headers/Upstream" },
+            "x-rouse-cold-start": { $ref: "#/components/headers/ColdStart" },
+            "x-rouse-queue-ms": { $ref: "#/components/headers/QueueMs" },
+            "x-rouse-upstream": { $ref: "#/components/headers/Upstream" },
             "x-request-id": { $ref: "#/components/headers/RequestId" },
           },
           content: {
@@ -118,14 +118,14 @@ export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: "3.1.0",
     info: {
-      title: "thaw server",
+      title: "rouse server",
       version: "1.0.0",
       description:
-        "An OpenAI-compatible gateway in front of thaw deployments (routing by model, cold-start queueing, API keys, metrics) and the thaw control API.",
+        "An OpenAI-compatible gateway in front of rouse deployments (routing by model, cold-start queueing, API keys, metrics) and the rouse control API.",
     },
     tags: [
       { name: "gateway", description: "OpenAI-compatible endpoints, routed by `model` to upstreams" },
-      { name: "control", description: "thaw configs: validate, render, presets, upstream health" },
+      { name: "control", description: "rouse configs: validate, render, presets, upstream health" },
       { name: "operations", description: "Health, readiness and Prometheus metrics" },
     ],
     paths: {
@@ -145,7 +145,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       "/api/v1/validate": controlPost(
-        "Validate a thaw config (issues carry line:column for text)",
+        "Validate a rouse config (issues carry line:column for text)",
         "ValidateResponse",
       ),
       "/api/v1/render": controlPost(

@@ -1,7 +1,7 @@
-import type { ConfigIssue, DeploymentConfigV1, EnginePluginV1, RenderResponse } from "@thaw/config";
-import { CodegenError, type CodegenWarning, generateApp } from "@thaw/codegen";
-import { sglang } from "@thaw/engine-sglang";
-import { vllm } from "@thaw/engine-vllm";
+import type { ConfigIssue, DeploymentConfigV1, EnginePluginV1, RenderResponse } from "@rouse/config";
+import { CodegenError, type CodegenWarning, generateApp } from "@rouse/codegen";
+import { sglang } from "@rouse/engine-sglang";
+import { vllm } from "@rouse/engine-vllm";
 
 /** Turns a validated deployment config into the Modal app source. */
 export interface Renderer {
@@ -34,8 +34,8 @@ function fromWarning(w: CodegenWarning): RenderResponse["warnings"][number] {
 }
 
 /**
- * The renderer backed by `@thaw/codegen` with the built-in engine plugins (vLLM,
- * SGLang): the same app.py that `thaw render` writes.
+ * The renderer backed by `@rouse/codegen` with the built-in engine plugins (vLLM,
+ * SGLang): the same app.py that `rouse render` writes.
  */
 export function codegenRenderer(plugins: readonly EnginePluginV1[] = [vllm, sglang]): Renderer {
   return {

@@ -11,7 +11,7 @@ import {
   type upstreamsResponseSchema,
   type ValidateResponse,
   validateDeployment,
-} from "@thaw/config";
+} from "@rouse/config";
 import { Hono } from "hono";
 import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
@@ -42,7 +42,7 @@ function parseSource(body: Buffer): ConfigSource {
     throw new GatewayError(
       400,
       "invalid_request_error",
-      "Send one of {config: {...}}, {text: '<thaw.yaml text>'} or {preset: '<name>'}",
+      "Send one of {config: {...}}, {text: '<rouse.yaml text>'} or {preset: '<name>'}",
       { code: "invalid_config_source" },
     );
   }
@@ -106,7 +106,7 @@ export function upstreamStatuses(router: Router): UpstreamsResponse {
 }
 
 /**
- * The control API, mounted at `/api/v1`. Payload shapes come from `@thaw/config`
+ * The control API, mounted at `/api/v1`. Payload shapes come from `@rouse/config`
  * (the same zod schemas generate `/openapi.json`). Expects `c.var.body` from the
  * body-limit middleware on POST routes.
  */

@@ -1,4 +1,4 @@
-import { ENGINE_STATES, type EngineState, type LocalEngines, type SupervisorEvent } from "@thaw/runtime";
+import { ENGINE_STATES, type EngineState, type LocalEngines, type SupervisorEvent } from "@rouse/runtime";
 import type { Registry } from "../metrics/registry.ts";
 
 const SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
@@ -9,49 +9,49 @@ const SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 
  * the engine queue and crashes. Returns the supervisors' event handler.
  */
 export function registerEngineMetrics(registry: Registry, engines: () => LocalEngines | undefined) {
-  const state = registry.gauge("thaw_engine_state", "1 for the local engine's current state.", [
+  const state = registry.gauge("rouse_engine_state", "1 for the local engine's current state.", [
     "engine",
     "state",
   ]);
   const timeIn = registry.counter(
-    "thaw_engine_state_seconds_total",
+    "rouse_engine_state_seconds_total",
     "Time the local engine has spent in each state.",
     ["engine", "state"],
   );
-  const inFlight = registry.gauge("thaw_engine_requests_in_flight", "Requests the local engine is serving.", [
+  const inFlight = registry.gauge("rouse_engine_requests_in_flight", "Requests the local engine is serving.", [
     "engine",
   ]);
   const waiting = registry.gauge(
-    "thaw_engine_requests_waiting",
+    "rouse_engine_requests_waiting",
     "Requests waiting for the local engine to start or wake.",
     ["engine"],
   );
   const coldStart = registry.histogram(
-    "thaw_engine_cold_start_seconds",
+    "rouse_engine_cold_start_seconds",
     "Local engine spawn → ready (healthy and warmed up).",
     ["engine"],
     SECONDS_BUCKETS,
   );
   const wake = registry.histogram(
-    "thaw_engine_wake_seconds",
+    "rouse_engine_wake_seconds",
     "Local engine asleep/suspended → ready.",
     ["engine", "via"],
     SECONDS_BUCKETS,
   );
   const scaleDown = registry.histogram(
-    "thaw_engine_scale_down_seconds",
+    "rouse_engine_scale_down_seconds",
     "Local engine ready → scaled to zero (sleep, stop or suspend).",
     ["engine", "via"],
     SECONDS_BUCKETS,
   );
   const queueWait = registry.histogram(
-    "thaw_engine_queue_wait_seconds",
+    "rouse_engine_queue_wait_seconds",
     "Time requests waited for a local engine that was not ready, by how the wait ended.",
     ["engine", "outcome"],
     SECONDS_BUCKETS,
   );
   const crashes = registry.counter(
-    "thaw_engine_crashes_total",
+    "rouse_engine_crashes_total",
     "Unexpected local engine exits, by what followed.",
     ["engine", "action"],
   );

@@ -1,11 +1,11 @@
-import { engineApi, type LocalEngines } from "@thaw/runtime";
+import { engineApi, type LocalEngines } from "@rouse/runtime";
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { GatewayEnv } from "../gateway.ts";
 
 /**
  * `/api/v1/engines[/<name>[/logs|/start|/scale-to-zero|/restart]]`: the local
- * engines' state, history, stats and logs (see @thaw/runtime `engineApi`).
+ * engines' state, history, stats and logs (see @rouse/runtime `engineApi`).
  */
 export function engineRoutes(engines: LocalEngines): Hono<GatewayEnv> {
   const api = new Hono<GatewayEnv>();

@@ -1,4 +1,4 @@
-import { EngineRequestError, type EngineSupervisor, forward } from "@thaw/runtime";
+import { EngineRequestError, type EngineSupervisor, forward } from "@rouse/runtime";
 import { GatewayError } from "../errors.ts";
 import {
   type ProbeResult,
@@ -9,7 +9,7 @@ import {
 } from "../upstream/types.ts";
 
 /**
- * A local engine (an @thaw/runtime supervisor) as a gateway upstream. `send`
+ * A local engine (an @rouse/runtime supervisor) as a gateway upstream. `send`
  * waits through the engine's start or wake itself — one for all requests, in the
  * supervisor's bounded queue — so the router always sees it as usable; what the
  * supervisor refuses (queue full, deadline, failed, crashed) comes back as a
@@ -35,12 +35,12 @@ export class EngineUpstream implements Upstream {
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
     try {
       const res = await forward(this.supervisor, req);
-      // What the engine's own wait cost (the gateway's x-thaw-cold-start covers its router only).
+      // What the engine's own wait cost (the gateway's x-rouse-cold-start covers its router only).
       const headers = {
         ...res.headers,
-        "x-thaw-engine": this.name,
-        "x-thaw-engine-cold-start": String(res.coldStart),
-        "x-thaw-engine-wait-ms": String(Math.round(res.waitedMs)),
+        "x-rouse-engine": this.name,
+        "x-rouse-engine-cold-start": String(res.coldStart),
+        "x-rouse-engine-wait-ms": String(Math.round(res.waitedMs)),
       };
       return { status: res.status, headers, body: readableBody(res.body) };
     } catch (error) {

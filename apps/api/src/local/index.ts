@@ -11,4 +11,4 @@ export {
   serveLocal,
 } from "./serve-local.ts";
 /** Re-exported so the CLI needs no direct dependency on the runtime. */
-export type { EngineSnapshot, FleetSnapshot, SupervisorEvent } from "@thaw/runtime";
+export type { EngineSnapshot, FleetSnapshot, SupervisorEvent } from "@rouse/runtime";

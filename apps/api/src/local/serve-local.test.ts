@@ -1,11 +1,11 @@
-import { parseDeployment } from "@thaw/config";
+import { parseDeployment } from "@rouse/config";
 import OpenAI, { type APIError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { standinExecutable } from "../../../../tools/engine-standin/spawn.ts";
 import { sha256Hex } from "../middleware/auth/index.ts";
 import { type ServingLocal, serveLocal } from "./serve-local.ts";
 
-// `thaw serve --local` end to end: the gateway in front of engine supervisors,
+// `rouse serve --local` end to end: the gateway in front of engine supervisors,
 // with STAND-IN ENGINES (tools/engine-standin: vLLM imitations, not engines) as
 // real processes, driven with the official openai SDK.
 
@@ -57,7 +57,7 @@ describe("serveLocal", () => {
       .create({ model: "a", messages: [{ role: "user", content: "hi" }], max_tokens: 3 })
       .withResponse();
     expect(a.data.choices[0]!.message.content).toBeTruthy();
-    expect(a.response.headers.get("x-thaw-upstream")).toBe("a");
+    expect(a.response.headers.get("x-rouse-upstream")).toBe("a");
     const stream = await openai.chat.completions.create({
       model: "b",
       messages: [{ role: "user", content: "hi" }],
@@ -86,11 +86,11 @@ describe("serveLocal", () => {
     expect(logs.lines.length).toBeGreaterThan(0);
 
     const metrics = await (await fetch(`${local.url}/metrics`)).text();
-    expect(metrics).toContain('thaw_engine_state{engine="a",state="sleeping"} 1');
-    expect(metrics).toMatch(/thaw_engine_cold_start_seconds_count\{engine="b"\} 1/);
-    expect(metrics).toMatch(/thaw_engine_scale_down_seconds_count\{engine="a",via="sleep"\} 1/);
-    expect(metrics).toMatch(/thaw_engine_queue_wait_seconds_count\{engine="b",outcome="served"\} 1/);
-    expect(metrics).toMatch(/thaw_engine_state_seconds_total\{engine="a",state="ready"\} [0-9.]+/);
+    expect(metrics).toContain('rouse_engine_state{engine="a",state="sleeping"} 1');
+    expect(metrics).toMatch(/rouse_engine_cold_start_seconds_count\{engine="b"\} 1/);
+    expect(metrics).toMatch(/rouse_engine_scale_down_seconds_count\{engine="a",via="sleep"\} 1/);
+    expect(metrics).toMatch(/rouse_engine_queue_wait_seconds_count\{engine="b",outcome="served"\} 1/);
+    expect(metrics).toMatch(/rouse_engine_state_seconds_total\{engine="a",state="ready"\} [0-9.]+/);
   });
 
   it("the supervisor's own refusals pass through the gateway unchanged: 503 + Retry-After, naming the engine", async () => {

@@ -1,19 +1,19 @@
 import { resolve } from "node:path";
-import { ConfigError, type GatewayConfigV1Input, readDeploymentFile } from "@thaw/config";
+import { ConfigError, type GatewayConfigV1Input, readDeploymentFile } from "@rouse/config";
 import {
   type EngineEntry,
   LocalEngines,
   type LocalEnginesOptions,
   type SupervisorEvent,
-} from "@thaw/runtime";
+} from "@rouse/runtime";
 import { createGateway, type Gateway, type GatewayDeps } from "../gateway.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import { registerEngineMetrics } from "./engine-metrics.ts";
 import { engineRoutes } from "./engine-routes.ts";
 import { EngineUpstream } from "./engine-upstream.ts";
 
-// `thaw serve --local`: the thaw gateway in front of local engines. Each
-// thaw.yaml gets an engine supervisor (@thaw/runtime) that starts the engine
+// `rouse serve --local`: the rouse gateway in front of local engines. Each
+// rouse.yaml gets an engine supervisor (@rouse/runtime) that starts the engine
 // on demand, scales it to zero when idle and restarts it when it crashes; the
 // gateway routes `/v1/*` to it by `model` and adds `/api/v1/engines` and the
 // engines' metrics on `/metrics`.
@@ -36,7 +36,7 @@ export interface LocalGateway {
 }
 
 /**
- * Reads and validates each thaw.yaml (relative to `cwd`); every invalid file is
+ * Reads and validates each rouse.yaml (relative to `cwd`); every invalid file is
  * reported, with positions. Files are named as given in later errors.
  */
 export async function loadEngineEntries(
@@ -111,7 +111,7 @@ export interface ServingLocal extends LocalGateway {
  * stops every engine process.
  *
  * @example
- * const local = await serveLocal(await loadEngineEntries(["thaw.yaml"]), { port: 8080 });
+ * const local = await serveLocal(await loadEngineEntries(["rouse.yaml"]), { port: 8080 });
  * // POST http://127.0.0.1:8080/v1/chat/completions {"model": "<servedName>", …}
  */
 export async function serveLocal(

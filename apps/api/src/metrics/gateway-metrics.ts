@@ -22,37 +22,37 @@ export function createGatewayMetrics(registry = new Registry()): GatewayMetrics 
   return {
     registry,
     requests: registry.counter(
-      "thaw_requests_total",
+      "rouse_requests_total",
       "Requests handled, by route, status, upstream and model.",
       ["route", "status", "upstream", "model"],
     ),
     ttft: registry.histogram(
-      "thaw_ttft_seconds",
+      "rouse_ttft_seconds",
       "Time from request arrival to the first response byte sent to the client (includes queueing).",
       ["route", "upstream", "model"],
       LATENCY_BUCKETS,
     ),
     duration: registry.histogram(
-      "thaw_request_duration_seconds",
+      "rouse_request_duration_seconds",
       "Time from request arrival to the end of the response.",
       ["route", "upstream", "model"],
       LATENCY_BUCKETS,
     ),
-    queueDepth: registry.gauge("thaw_queue_depth", "Requests waiting for a cold upstream now."),
+    queueDepth: registry.gauge("rouse_queue_depth", "Requests waiting for a cold upstream now."),
     coldStartWait: registry.histogram(
-      "thaw_cold_start_wait_seconds",
+      "rouse_cold_start_wait_seconds",
       "Time requests waited for a warming upstream (only requests that paid a cold start).",
       ["upstream", "model"],
       WAIT_BUCKETS,
     ),
-    coldStarts: registry.counter("thaw_cold_start_requests_total", "Requests that paid a cold start.", [
+    coldStarts: registry.counter("rouse_cold_start_requests_total", "Requests that paid a cold start.", [
       "upstream",
       "model",
     ]),
-    upstreamState: registry.gauge("thaw_upstream_state", "1 for the upstream's current state.", [
+    upstreamState: registry.gauge("rouse_upstream_state", "1 for the upstream's current state.", [
       "upstream",
       "state",
     ]),
-    inFlight: registry.gauge("thaw_requests_in_flight", "Requests being handled now."),
+    inFlight: registry.gauge("rouse_requests_in_flight", "Requests being handled now."),
   };
 }

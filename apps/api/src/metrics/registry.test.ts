@@ -4,9 +4,9 @@ import { Registry } from "./registry.ts";
 describe("Registry", () => {
   it("renders counters, gauges and cumulative histograms in the text format", () => {
     const r = new Registry();
-    const c = r.counter("thaw_requests_total", "Requests.", ["route", "status"]);
-    const g = r.gauge("thaw_queue_depth", "Waiting requests.");
-    const h = r.histogram("thaw_ttft_seconds", "TTFT.", ["model"], [0.1, 1]);
+    const c = r.counter("rouse_requests_total", "Requests.", ["route", "status"]);
+    const g = r.gauge("rouse_queue_depth", "Waiting requests.");
+    const h = r.histogram("rouse_ttft_seconds", "TTFT.", ["model"], [0.1, 1]);
     c.inc(["/v1/chat/completions", "200"]);
     c.inc(["/v1/chat/completions", "200"], 2);
     g.set([], 3);
@@ -14,13 +14,13 @@ describe("Registry", () => {
     h.observe(["m"], 0.5);
     h.observe(["m"], 5);
     const text = r.render();
-    expect(text).toContain('thaw_requests_total{route="/v1/chat/completions",status="200"} 3');
-    expect(text).toContain("# TYPE thaw_queue_depth gauge\nthaw_queue_depth 3");
-    expect(text).toContain('thaw_ttft_seconds_bucket{model="m",le="0.1"} 1');
-    expect(text).toContain('thaw_ttft_seconds_bucket{model="m",le="1"} 2');
-    expect(text).toContain('thaw_ttft_seconds_bucket{model="m",le="+Inf"} 3');
-    expect(text).toContain('thaw_ttft_seconds_count{model="m"} 3');
-    expect(text).toContain('thaw_ttft_seconds_sum{model="m"} 5.55');
+    expect(text).toContain('rouse_requests_total{route="/v1/chat/completions",status="200"} 3');
+    expect(text).toContain("# TYPE rouse_queue_depth gauge\nrouse_queue_depth 3");
+    expect(text).toContain('rouse_ttft_seconds_bucket{model="m",le="0.1"} 1');
+    expect(text).toContain('rouse_ttft_seconds_bucket{model="m",le="1"} 2');
+    expect(text).toContain('rouse_ttft_seconds_bucket{model="m",le="+Inf"} 3');
+    expect(text).toContain('rouse_ttft_seconds_count{model="m"} 3');
+    expect(text).toContain('rouse_ttft_seconds_sum{model="m"} 5.55');
   });
 
   it("escapes label values and refuses duplicate names and wrong label counts", () => {

@@ -28,8 +28,8 @@ export const SENT = Symbol("sent");
 /** Gateway headers on every answer to a proxied route, errors included. */
 export function gatewayHeaders(record: RequestRecord): Record<string, string> {
   return {
-    "x-thaw-cold-start": record.coldStart ? "true" : "false",
-    "x-thaw-queue-ms": String(Math.round(record.queueMs ?? 0)),
+    "x-rouse-cold-start": record.coldStart ? "true" : "false",
+    "x-rouse-queue-ms": String(Math.round(record.queueMs ?? 0)),
     "x-request-id": record.id,
   };
 }
@@ -126,9 +126,9 @@ export function createProxy(router: Router, captureBytes: number) {
     rec.deferred = true;
     const res = d.response;
     const outHeaders = passHeaders(res.headers, {
-      "x-thaw-cold-start": d.coldStart ? "true" : "false",
-      "x-thaw-queue-ms": String(Math.round(d.queueMs)),
-      "x-thaw-upstream": d.upstream.name,
+      "x-rouse-cold-start": d.coldStart ? "true" : "false",
+      "x-rouse-queue-ms": String(Math.round(d.queueMs)),
+      "x-rouse-upstream": d.upstream.name,
       "x-request-id": rec.id,
     });
     const sse = isEventStream(res.headers);

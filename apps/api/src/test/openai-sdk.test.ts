@@ -65,8 +65,8 @@ describe("gateway with the official openai SDK over a real socket", () => {
       .create({ model: "standin", messages: [{ role: "user", content: "hi" }] })
       .withResponse();
     expect(data.choices[0]!.message.content).toBe("The quick brown fox jumps over");
-    expect(response.headers.get("x-thaw-cold-start")).toBe("false");
-    expect(Number(response.headers.get("x-thaw-queue-ms"))).toBeGreaterThanOrEqual(0);
+    expect(response.headers.get("x-rouse-cold-start")).toBe("false");
+    expect(Number(response.headers.get("x-rouse-queue-ms"))).toBeGreaterThanOrEqual(0);
     expect(up.stats.authorizations).toEqual(["Bearer upstream-secret"]);
     expect(logs.find((l) => l.msg === "request")).toMatchObject({
       status: 200,
@@ -150,8 +150,8 @@ describe("gateway with the official openai SDK over a real socket", () => {
       .create({ model: "standin", messages: [{ role: "user", content: "hi" }] })
       .withResponse();
     expect(data.choices[0]!.message.content).toBe("The quick brown fox jumps over");
-    expect(response.headers.get("x-thaw-cold-start")).toBe("true");
-    expect(Number(response.headers.get("x-thaw-queue-ms"))).toBeGreaterThan(0);
+    expect(response.headers.get("x-rouse-cold-start")).toBe("true");
+    expect(Number(response.headers.get("x-rouse-queue-ms"))).toBeGreaterThan(0);
     expect(logs.find((l) => l.msg === "request")).toMatchObject({ coldStart: true, status: 200 });
   });
 
@@ -160,7 +160,7 @@ describe("gateway with the official openai SDK over a real socket", () => {
     const { response } = await client.chat.completions
       .create({ model: "standin", messages: [] })
       .withResponse();
-    expect(response.headers.get("x-thaw-cold-start")).toBe("true");
+    expect(response.headers.get("x-rouse-cold-start")).toBe("true");
   });
 
   it("beyond the queue bound: 503 with Retry-After", async () => {
@@ -174,8 +174,8 @@ describe("gateway with the official openai SDK over a real socket", () => {
     expect(apiErr.code).toBe("queue_full");
     expect(apiErr.headers?.get("retry-after")).toBe("3");
     // It hit a cold upstream but did not wait for it.
-    expect(apiErr.headers?.get("x-thaw-cold-start")).toBe("false");
-    expect(apiErr.headers?.get("x-thaw-queue-ms")).toBe("0");
+    expect(apiErr.headers?.get("x-rouse-cold-start")).toBe("false");
+    expect(apiErr.headers?.get("x-rouse-queue-ms")).toBe("0");
   });
 
   it("past the wait deadline: 503 with Retry-After", async () => {

@@ -44,7 +44,7 @@ export function splitBaseUrl(url: string): { origin: string; prefix: string } {
  * pool. Bodies pass through as bytes.
  *
  * @example
- * const up = new HttpUpstream({ name: "qwen", url: "https://me--thaw-qwen.modal.run/v1", models: ["qwen"] });
+ * const up = new HttpUpstream({ name: "qwen", url: "https://me--rouse-qwen.modal.run/v1", models: ["qwen"] });
  * const res = await up.send({ method: "POST", path: "/v1/chat/completions", headers, body, signal });
  */
 export class HttpUpstream implements Upstream {

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 
 // The seam between the router and whatever serves a model. An HTTP upstream (a
-// thaw deployment on Modal, any OpenAI-compatible server) is one implementation;
+// rouse deployment on Modal, any OpenAI-compatible server) is one implementation;
 // a local engine supervisor (start on demand, sleep/wake) is another: it only has
 // to answer `send` and `probe` and report "not ready" while its engine loads.
 

@@ -1,8 +1,8 @@
-"""The thaw gateway driven by the official `openai` Python SDK.
+"""The rouse gateway driven by the official `openai` Python SDK.
 
 Starts the stand-in upstream (apps/api/src/test/standin-upstream.ts) and the gateway
 (apps/api/src/main.ts) as Node subprocesses on loopback, then talks to the gateway
-with `openai.OpenAI`. Needs Node >= 24 (THAW_NODE, .tools/node, or PATH).
+with `openai.OpenAI`. Needs Node >= 24 (ROUSE_NODE, .tools/node, or PATH).
 Run: python/.venv/bin/python -m pytest -q apps/api/test/python
 """
 
@@ -29,14 +29,14 @@ KEY = "sk-python-sdk-test"
 
 def _node() -> str:
     candidates = [
-        os.environ.get("THAW_NODE"),
+        os.environ.get("ROUSE_NODE"),
         str(ROOT / ".tools/node/node_modules/node/bin/node"),
         shutil.which("node"),
     ]
     for c in candidates:
         if c and Path(c).exists():
             return c
-    pytest.skip("node not found (set THAW_NODE)")
+    pytest.skip("node not found (set ROUSE_NODE)")
     raise AssertionError  # unreachable
 
 
@@ -87,7 +87,7 @@ class Stack:
         self.log = (tmp / "gateway.log").open("w")
         self.procs.append(
             subprocess.Popen(
-                [node, "--conditions=@thaw/source", "apps/api/src/main.ts", "--config", str(config)],
+                [node, "--conditions=@rouse/source", "apps/api/src/main.ts", "--config", str(config)],
                 cwd=ROOT,
                 stdout=self.log,
                 stderr=subprocess.STDOUT,
@@ -119,8 +119,8 @@ def test_chat_plain(stack: Stack) -> None:
     raw = stack.client.chat.completions.with_raw_response.create(
         model="standin", messages=[{"role": "user", "content": "hi"}]
     )
-    assert raw.headers["x-thaw-cold-start"] == "false"
-    assert int(raw.headers["x-thaw-queue-ms"]) >= 0
+    assert raw.headers["x-rouse-cold-start"] == "false"
+    assert int(raw.headers["x-rouse-queue-ms"]) >= 0
     assert raw.headers["x-request-id"]
     completion = raw.parse()
     assert completion.choices[0].message.content == "The quick brown fox jumps over"
@@ -148,8 +148,8 @@ def test_cold_start_wait(tmp_path: Path) -> None:
     s = Stack(tmp_path, ["--tokens", "3", "--refuse-ms", "1500"])
     try:
         raw = s.client.chat.completions.with_raw_response.create(model="standin", messages=[])
-        assert raw.headers["x-thaw-cold-start"] == "true"
-        assert int(raw.headers["x-thaw-queue-ms"]) > 0
+        assert raw.headers["x-rouse-cold-start"] == "true"
+        assert int(raw.headers["x-rouse-queue-ms"]) > 0
         assert raw.parse().choices[0].message.content == "The quick brown"
     finally:
         s.close()

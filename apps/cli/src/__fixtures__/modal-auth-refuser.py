@@ -17,7 +17,7 @@ from grpclib.exceptions import GRPCError
 from grpclib.server import Server
 from modal_proto.api_grpc import ModalClientBase
 
-MESSAGE = "Token validation failed (thaw test server: every token is refused)"
+MESSAGE = "Token validation failed (rouse test server: every token is refused)"
 
 
 async def _refuse(self, stream):

@@ -1,17 +1,17 @@
 import { relative, resolve } from "node:path";
-import { CodegenError, type GeneratedApp, generateApp } from "@thaw/codegen";
-import { findEnginePlugin } from "@thaw/config";
-import { sglang } from "@thaw/engine-sglang";
-import { vllm } from "@thaw/engine-vllm";
+import { CodegenError, type GeneratedApp, generateApp } from "@rouse/codegen";
+import { findEnginePlugin } from "@rouse/config";
+import { sglang } from "@rouse/engine-sglang";
+import { vllm } from "@rouse/engine-vllm";
 import type { LoadedConfig } from "../config-source.ts";
 import { CliError, type Io, printIssues, styles } from "../ui/output.ts";
 
 /** The engine plugins this CLI ships with; engine facts come from them, never from the CLI. */
 export const enginePlugins = [vllm, sglang] as const;
 
-/** Where `thaw generate` and `thaw deploy` put an app: `.thaw/<name>/app.py`. */
+/** Where `rouse generate` and `rouse deploy` put an app: `.rouse/<name>/app.py`. */
 export function defaultAppPath(cwd: string, appName: string): string {
-  return resolve(cwd, ".thaw", appName, "app.py");
+  return resolve(cwd, ".rouse", appName, "app.py");
 }
 
 export function shown(cwd: string, path: string): string {
@@ -19,7 +19,7 @@ export function shown(cwd: string, path: string): string {
   return rel.startsWith("..") ? path : rel;
 }
 
-/** Config → app.py source through @thaw/codegen; prints codegen warnings to stderr. */
+/** Config → app.py source through @rouse/codegen; prints codegen warnings to stderr. */
 export function generateFor(io: Io, loaded: LoadedConfig, quiet = false): GeneratedApp {
   const plugin = findEnginePlugin([...enginePlugins], loaded.config.engine.kind);
   let app: GeneratedApp;
@@ -46,7 +46,7 @@ export function generateFor(io: Io, loaded: LoadedConfig, quiet = false): Genera
   return app;
 }
 
-/** Where the web endpoint lives in the generated app (see @thaw/codegen emit/service.ts). */
+/** Where the web endpoint lives in the generated app (see @rouse/codegen emit/service.ts). */
 export interface Endpoint {
   /** `cls`: `@app.cls` + `@modal.web_server` method; `function`: `@app.function` web server; `server`: `@app.server`. */
   readonly kind: "cls" | "function" | "server";

@@ -1,4 +1,4 @@
-import { ApiError, createClient, type ThawClient, ThawClientError, TimeoutError } from "@thaw/client";
+import { ApiError, createClient, type RouseClient, RouseClientError, TimeoutError } from "@rouse/client";
 import { CliError, type Io } from "../ui/output.ts";
 import { formatElapsed, type Progress } from "../ui/progress.ts";
 
@@ -7,7 +7,7 @@ export function clientFor(
   url: string,
   apiKey: string | undefined,
   options: { timeoutS?: number; connections?: number } = {},
-): ThawClient {
+): RouseClient {
   const timeoutMs = (options.timeoutS ?? 900) * 1000;
   return createClient({
     baseURL: url,
@@ -21,12 +21,12 @@ export function clientFor(
 /** One line + hint for whatever the client threw. */
 export function clientFailure(error: unknown, what: string): CliError {
   if (error instanceof CliError) return error;
-  if (error instanceof ThawClientError) {
+  if (error instanceof RouseClientError) {
     const first = error.message.split("\n")[0]!;
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       return new CliError(
         `${what}: the server refused the API key (HTTP ${error.status})`,
-        "pass --api-key KEY, or set the variable --api-key-env names (default THAW_API_KEY)",
+        "pass --api-key KEY, or set the variable --api-key-env names (default ROUSE_API_KEY)",
       );
     }
     return new CliError(`${what}: ${first}`, error.hint);
@@ -35,7 +35,7 @@ export function clientFailure(error: unknown, what: string): CliError {
 }
 
 /** Waits for /health, drawing the cold-start wait as a live timer. */
-export async function waitReady(client: ThawClient, bar: Progress, deadlineS: number, path = "/health") {
+export async function waitReady(client: RouseClient, bar: Progress, deadlineS: number, path = "/health") {
   try {
     return await client.waitUntilReady({
       deadlineMs: deadlineS * 1000,
@@ -54,7 +54,7 @@ export async function waitReady(client: ThawClient, bar: Progress, deadlineS: nu
     if (error instanceof TimeoutError && error.phase === "deadline") {
       throw new CliError(
         `${client.rootURL}${path} did not answer 2xx within ${formatElapsed(deadlineS * 1000)}`,
-        "a first cold start can take minutes (image pull, weights, compile): raise --timeout, or look at `thaw logs`; other servers may need --health-path (the thaw gateway: /readyz)",
+        "a first cold start can take minutes (image pull, weights, compile): raise --timeout, or look at `rouse logs`; other servers may need --health-path (the rouse gateway: /readyz)",
       );
     }
     throw clientFailure(error, "health check");
@@ -62,7 +62,7 @@ export async function waitReady(client: ThawClient, bar: Progress, deadlineS: nu
 }
 
 /** The first model the server lists. */
-export async function firstModel(client: ThawClient): Promise<{ ids: string[]; model: string }> {
+export async function firstModel(client: RouseClient): Promise<{ ids: string[]; model: string }> {
   try {
     const list = await client.models.list();
     const ids = list.data.map((m) => m.id);

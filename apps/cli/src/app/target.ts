@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import type { DeploymentConfigV1 } from "@thaw/config";
+import type { DeploymentConfigV1 } from "@rouse/config";
 import { loadConfig } from "../config-source.ts";
 import { type DeploymentRecord, readState } from "../state.ts";
 import { CliError, type Io, UsageError } from "../ui/output.ts";
 import { type Endpoint, endpointOf, generateFor } from "./generate-app.ts";
 
 // Which deployment a command is about: --app NAME, else the config's name (a file
-// argument, --preset, or ./thaw.yaml), else the only deployment in .thaw/state.json.
+// argument, --preset, or ./rouse.yaml), else the only deployment in .rouse/state.json.
 
 export interface Target {
   readonly app: string;
@@ -28,7 +28,7 @@ export async function resolveTarget(io: Io, flags: TargetFlags): Promise<Target>
   if (flags.app) {
     return { app: flags.app, record: state.deployments[flags.app], config: undefined, from: "--app" };
   }
-  if (flags.file || flags.preset || existsSync(resolve(io.cwd, "thaw.yaml"))) {
+  if (flags.file || flags.preset || existsSync(resolve(io.cwd, "rouse.yaml"))) {
     const loaded = await loadConfig(io, flags.file, flags.preset, true);
     const app = loaded.config.name;
     return { app, record: state.deployments[app], config: loaded.config, from: loaded.source };
@@ -36,13 +36,13 @@ export async function resolveTarget(io: Io, flags: TargetFlags): Promise<Target>
   const names = Object.keys(state.deployments);
   if (names.length === 1) {
     const app = names[0]!;
-    return { app, record: state.deployments[app], config: undefined, from: ".thaw/state.json" };
+    return { app, record: state.deployments[app], config: undefined, from: ".rouse/state.json" };
   }
   throw new CliError(
     names.length === 0
-      ? "which app? no thaw.yaml here and nothing deployed from here yet"
-      : `which app? .thaw/state.json has ${names.length}: ${names.join(", ")}`,
-    "pass --app NAME (or a thaw.yaml), or run `thaw deploy` first",
+      ? "which app? no rouse.yaml here and nothing deployed from here yet"
+      : `which app? .rouse/state.json has ${names.length}: ${names.join(", ")}`,
+    "pass --app NAME (or a rouse.yaml), or run `rouse deploy` first",
   );
 }
 
@@ -57,24 +57,24 @@ export function targetEndpoint(io: Io, target: Target): Endpoint {
   }
   throw new CliError(
     `don't know where ${target.app}'s web endpoint is`,
-    "run the command where its thaw.yaml is (or after `thaw deploy` from here), or pass --url",
+    "run the command where its rouse.yaml is (or after `rouse deploy` from here), or pass --url",
   );
 }
 
-/** The base URL to talk to: --url, else $THAW_URL, else the recorded deployment's. */
+/** The base URL to talk to: --url, else $ROUSE_URL, else the recorded deployment's. */
 export async function resolveUrl(
   io: Io,
   flags: TargetFlags & { url?: string | undefined },
 ): Promise<{ url: string; target: Target | undefined }> {
   if (flags.url) return { url: checkUrl(flags.url), target: undefined };
-  if (io.env.THAW_URL) return { url: checkUrl(io.env.THAW_URL), target: undefined };
+  if (io.env.ROUSE_URL) return { url: checkUrl(io.env.ROUSE_URL), target: undefined };
   const target = await resolveTarget(io, flags);
   if (!target.record?.webUrl) {
     throw new CliError(
       `no URL recorded for ${target.app}`,
       target.record
-        ? "run `thaw url` (asks Modal), then pass --url"
-        : "pass --url URL, or run `thaw deploy` first",
+        ? "run `rouse url` (asks Modal), then pass --url"
+        : "pass --url URL, or run `rouse deploy` first",
     );
   }
   return { url: target.record.webUrl, target };
@@ -90,14 +90,14 @@ function checkUrl(url: string): string {
   }
 }
 
-/** The API key: --api-key, else the variable --api-key-env names (default: the config's apiKeyEnv, THAW_API_KEY). */
+/** The API key: --api-key, else the variable --api-key-env names (default: the config's apiKeyEnv, ROUSE_API_KEY). */
 export function resolveApiKey(
   io: Io,
   flags: { apiKey?: string | undefined; apiKeyEnv?: string | undefined },
   config?: DeploymentConfigV1,
 ): string | undefined {
   if (flags.apiKey) return flags.apiKey;
-  const name = flags.apiKeyEnv ?? config?.secrets.apiKeyEnv ?? "THAW_API_KEY";
+  const name = flags.apiKeyEnv ?? config?.secrets.apiKeyEnv ?? "ROUSE_API_KEY";
   const value = io.env[name];
   if (flags.apiKeyEnv && !value)
     throw new CliError(`--api-key-env ${name}: the variable is not set`, `export ${name}=<key>`);

@@ -1,14 +1,14 @@
-import type { ThawClient } from "@thaw/client";
+import type { RouseClient } from "@rouse/client";
 import { type Distribution, distribution } from "./stats.ts";
 import { card, page, PERCENTILES } from "./report.ts";
 import { esc, histogramCdf, legendHtml, stackedBars } from "./svg.ts";
 
-// `thaw bench coldstart`: force the app to zero containers, then time one request
-// from send to first token, N times. The emitted app's boot report (THAW_BOOT_REPORT,
-// served at /thaw/boot and summarised in the x-thaw-boot header) says what the new
+// `rouse bench coldstart`: force the app to zero containers, then time one request
+// from send to first token, N times. The emitted app's boot report (ROUSE_BOOT_REPORT,
+// served at /rouse/boot and summarised in the x-rouse-boot header) says what the new
 // container did and when, on the container's own clock.
 
-/** What thaw's generated apps report (see @thaw/codegen emit/boot.ts). */
+/** What rouse's generated apps report (see @rouse/codegen emit/boot.ts). */
 export interface BootReport {
   readonly app?: string;
   readonly restored?: boolean;
@@ -36,7 +36,7 @@ export interface ColdStartRun {
   /** Client attempts (a `server`-style app answers 503 until a replica is up). */
   readonly attempts: number;
   readonly outputTokens: number;
-  /** The x-thaw-boot header: `restored` | `cold`; undefined if the server sent none. */
+  /** The x-rouse-boot header: `restored` | `cold`; undefined if the server sent none. */
   readonly bootHeader: string | undefined;
   readonly boot: BootReport | undefined;
   /** True: restored from a memory snapshot; false: booted from scratch; undefined: no report. */
@@ -85,7 +85,7 @@ export interface Timed {
 
 /** One streamed request, timed from the call to its first token. */
 export async function timedRequest(
-  client: ThawClient,
+  client: RouseClient,
   model: string,
   prompt: string,
   maxTokens: number,
@@ -111,7 +111,7 @@ export async function timedRequest(
     e2eMs: t.end === undefined ? undefined : t.end - t.start,
     attempts: t.attempts,
     outputTokens: stream.usage?.completion_tokens ?? t.tokenTimes.length,
-    bootHeader: stream.headers["x-thaw-boot"],
+    bootHeader: stream.headers["x-rouse-boot"],
   };
 }
 
@@ -139,7 +139,7 @@ export function assembleRun(input: {
   if (input.error) flags.push(`failed: ${input.error}`);
   if (restored === false) flags.push("not restored from a snapshot (booted cold)");
   if (restored === undefined && !input.error)
-    flags.push("no boot report (not a thaw app, or an older one): restore unknown");
+    flags.push("no boot report (not a rouse app, or an older one): restore unknown");
   if (input.after && newContainers.length === 0 && !input.error)
     flags.push("no new container was listed after the request: was this a cold start?");
   if (outsideMs !== undefined && outsideMs < 0)
@@ -169,7 +169,7 @@ export function assembleRun(input: {
 }
 
 export interface ColdStartResult {
-  readonly kind: "thaw-bench-coldstart";
+  readonly kind: "rouse-bench-coldstart";
   readonly version: 1;
   readonly startedAt: string;
   readonly app: string;
@@ -200,12 +200,12 @@ export interface ColdStartResult {
   readonly modalStats:
     | { readonly containersStarted: number; readonly since: string }
     | { readonly unavailable: string };
-  readonly thaw: { readonly version: string; readonly node: string };
+  readonly rouse: { readonly version: string; readonly node: string };
   readonly runs: readonly ColdStartRun[];
 }
 
 export function summarise(
-  meta: Omit<ColdStartResult, "kind" | "version" | "summary" | "runs" | "thaw" | "modalStats">,
+  meta: Omit<ColdStartResult, "kind" | "version" | "summary" | "runs" | "rouse" | "modalStats">,
   runs: readonly ColdStartRun[],
   version: string,
   modalStats: ColdStartResult["modalStats"] = { unavailable: "not asked" },
@@ -220,7 +220,7 @@ export function summarise(
     return Object.fromEntries([...sums].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]));
   };
   return {
-    kind: "thaw-bench-coldstart",
+    kind: "rouse-bench-coldstart",
     version: 1,
     ...meta,
     summary: {
@@ -235,7 +235,7 @@ export function summarise(
       phaseMeansMs: { restored: means(restoredRuns), cold: means(coldRuns) },
     },
     modalStats,
-    thaw: { version, node: process.version },
+    rouse: { version, node: process.version },
     runs,
   };
 }
@@ -317,7 +317,7 @@ export function coldstartHtml(r: ColdStartResult): string {
   }));
   const flagged = r.runs.filter((x) => x.flags.length);
   const body = `
-<h1>thaw bench coldstart</h1>
+<h1>rouse bench coldstart</h1>
 <p class="sub"><code>${esc(r.app)}</code> · <code>${esc(r.model)}</code> at <code>${esc(r.url)}</code> · ${esc(r.startedAt)}<br>
 ${r.config.runs} runs: every container stopped (<code>modal container stop</code>), then one streamed request timed from send to first token.</p>
 ${s.notRestored.length ? `<div class="warn"><span class="bad">Run ${s.notRestored.join(", ")} did not restore from a snapshot</span> — those containers booted from scratch (the first cold starts after a deploy create the snapshot).</div>` : ""}
@@ -366,7 +366,7 @@ ${r.runs
   .join("")}</table>
 <p>${esc(statsLine(r))}.</p>
 ${flagged.length ? "" : `<p class="ok">Every run was a verified cold start (a new container appeared) restored from a snapshot.</p>`}
-<footer>In-container phases come from the app's boot report (<code>THAW_BOOT_REPORT</code>, <code>/thaw/boot</code>), on the container's clock; "outside the container" is TTFT minus those phases, so no two clocks are compared.
-Raw per-run data is in the JSON next to this file. thaw ${esc(r.thaw.version)}, Node ${esc(r.thaw.node)}.</footer>`;
-  return page(`thaw bench coldstart · ${r.app}`, body);
+<footer>In-container phases come from the app's boot report (<code>ROUSE_BOOT_REPORT</code>, <code>/rouse/boot</code>), on the container's clock; "outside the container" is TTFT minus those phases, so no two clocks are compared.
+Raw per-run data is in the JSON next to this file. rouse ${esc(r.rouse.version)}, Node ${esc(r.rouse.node)}.</footer>`;
+  return page(`rouse bench coldstart · ${r.app}`, body);
 }

@@ -1,9 +1,9 @@
-import { ApiError, type ChatStream, type CompletionStream, type ThawClient } from "@thaw/client";
+import { ApiError, type ChatStream, type CompletionStream, type RouseClient } from "@rouse/client";
 import { arrivalOffsetsMs } from "./arrivals.ts";
 import type { RequestRecord } from "./metrics.ts";
 import { randomPrompts } from "./prompts.ts";
 
-// The load generator of `thaw bench load`: open-loop arrivals (Poisson, or gamma
+// The load generator of `rouse bench load`: open-loop arrivals (Poisson, or gamma
 // with burstiness) as `vllm bench serve` sends them, optionally capped at a number
 // of requests in flight, or a closed loop of N concurrent clients. Every request is
 // one streamed completion; what is kept per request are raw arrival times, so every
@@ -88,7 +88,7 @@ export function requestBody(config: LoadConfig, prompt: string, maxTokens = conf
 
 /** Sends one streamed request and measures it against `t0`. */
 export async function measure(
-  client: ThawClient,
+  client: RouseClient,
   config: LoadConfig,
   index: number,
   prompt: { text: string; words: number },
@@ -153,7 +153,7 @@ export function oneLine(error: unknown): string {
 }
 
 export async function runLoad(
-  client: ThawClient,
+  client: RouseClient,
   config: LoadConfig,
   options: { onProgress?: (p: LoadProgress) => void; signal?: AbortSignal } = {},
 ): Promise<LoadRun> {

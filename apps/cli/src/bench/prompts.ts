@@ -1,7 +1,7 @@
 import { seededRandom } from "./arrivals.ts";
 
 // Random prompts of a given length, like `vllm bench serve --dataset-name random`
-// (which samples random token ids). thaw has no tokenizer, so it samples common
+// (which samples random token ids). rouse has no tokenizer, so it samples common
 // English words that BPE tokenizers (Llama, Qwen, Mistral) encode as one token each
 // with their leading space: a prompt of N words is about N tokens. The real count is
 // taken from the server's `usage` when it reports one; the report says which it used.

@@ -6,7 +6,7 @@ import { CHART_CSS, esc, fmt, histogramCdf, lineChart, timeline } from "./svg.ts
 export const PERCENTILES = [50, 90, 95, 99] as const;
 
 export interface LoadResult {
-  readonly kind: "thaw-bench-load";
+  readonly kind: "rouse-bench-load";
   readonly version: 1;
   readonly startedAt: string;
   readonly url: string;
@@ -16,7 +16,7 @@ export interface LoadResult {
   /** Every metric, in ms where a time (vllm bench serve definitions; see metrics.ts). */
   readonly metrics: ServingMetrics;
   readonly errors: Readonly<Record<string, number>>;
-  readonly thaw: { readonly version: string; readonly node: string };
+  readonly rouse: { readonly version: string; readonly node: string };
   /** Raw per-request timings: everything above is recomputable from these. */
   readonly requests: readonly RawRequest[];
 }
@@ -33,7 +33,7 @@ export function buildLoadResult(
   for (const r of run.requests)
     if (!r.success) errors[r.error ?? "unknown"] = (errors[r.error ?? "unknown"] ?? 0) + 1;
   return {
-    kind: "thaw-bench-load",
+    kind: "rouse-bench-load",
     version: 1,
     startedAt: run.startedAt,
     url,
@@ -44,7 +44,7 @@ export function buildLoadResult(
       percentiles: PERCENTILES,
     }),
     errors,
-    thaw: { version, node: process.version },
+    rouse: { version, node: process.version },
     requests: run.requests,
   };
 }
@@ -180,7 +180,7 @@ export function loadHtml(r: LoadResult): string {
     );
   const slo = r.config.slo;
   const body = `
-<h1>thaw bench load</h1>
+<h1>rouse bench load</h1>
 <p class="sub"><code>${esc(r.config.model)}</code> at <code>${esc(r.url)}</code> · ${esc(r.startedAt)}<br>${esc(shape)}</p>
 ${warnings.map((w) => `<div class="warn">${w}</div>`).join("")}
 <div class="cards">
@@ -266,6 +266,6 @@ ${
 }
 </table>
 <footer>Metric definitions follow <code>vllm bench serve</code>: TTFT = first token − request sent; TPOT = (E2EL − TTFT)/(output tokens − 1); ITL = gaps between token chunks, pooled; throughput = totals / duration.
-Every number here can be recomputed from the raw per-request timings in the JSON next to this file. thaw ${esc(r.thaw.version)}, Node ${esc(r.thaw.node)}.</footer>`;
-  return page(`thaw bench load · ${r.config.model}`, body);
+Every number here can be recomputed from the raw per-request timings in the JSON next to this file. rouse ${esc(r.rouse.version)}, Node ${esc(r.rouse.node)}.</footer>`;
+  return page(`rouse bench load · ${r.config.model}`, body);
 }

@@ -1,4 +1,4 @@
-// Summary statistics with numpy's conventions, so thaw's numbers line up with
+// Summary statistics with numpy's conventions, so rouse's numbers line up with
 // `vllm bench serve` (np.mean, np.median, np.std, np.percentile with linear
 // interpolation).
 

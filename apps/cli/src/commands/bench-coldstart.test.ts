@@ -1,5 +1,5 @@
-// thaw bench coldstart's logic, offline: the RECORDED-TRANSCRIPT `modal` stand-in lists
-// and stops "containers" kept in a state file, and a local stand-in of a thaw app (in
+// rouse bench coldstart's logic, offline: the RECORDED-TRANSCRIPT `modal` stand-in lists
+// and stops "containers" kept in a state file, and a local stand-in of a rouse app (in
 // front of the real stand-in engine process) boots a new "container" — restored from a
 // snapshot or not — when a request finds none. Modal is never contacted: this proves the
 // orchestration, the timing and the flags, not Modal's cold starts.
@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assembleRun, bootPhases, type ColdStartResult } from "../bench/coldstart.ts";
-import { fakeModalEnv, standinEngine, stopAll, thaw, tmp, track } from "../test/processes.ts";
+import { fakeModalEnv, standinEngine, stopAll, rouse, tmp, track } from "../test/processes.ts";
 import { startStandinApp } from "../test/standin-app.ts";
 
 afterAll(stopAll);
@@ -25,7 +25,7 @@ function modalState(dir: string): string {
       apps: [
         {
           app_id: "ap-1",
-          description: "thaw-qwen3-8b",
+          description: "rouse-qwen3-8b",
           state: "deployed",
           tasks: "1",
           created_at: "2026-05-04 09:12:40+00:00",
@@ -36,11 +36,11 @@ function modalState(dir: string): string {
         {
           container_id: "ta-warm",
           app_id: "ap-1",
-          app_name: "thaw-qwen3-8b",
+          app_name: "rouse-qwen3-8b",
           start_time: "2026-05-04 09:14:02+00:00",
         },
       ],
-      secrets: ["thaw-api-key"],
+      secrets: ["rouse-api-key"],
     }),
   );
   return path;
@@ -51,7 +51,7 @@ const result = (out: string) =>
     readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".json"))!), "utf8"),
   ) as ColdStartResult;
 
-describe("thaw bench coldstart", () => {
+describe("rouse bench coldstart", () => {
   it("forces scale-to-zero each run, times request → first token, reads the boot report, flags a run that was not restored", async () => {
     const dir = tmp();
     const state = modalState(dir);
@@ -63,12 +63,12 @@ describe("thaw bench coldstart", () => {
     });
     track(() => app.close());
     const out = join(dir, "bench");
-    const r = await thaw(
+    const r = await rouse(
       [
         "bench",
         "coldstart",
         "--app",
-        "thaw-qwen3-8b",
+        "rouse-qwen3-8b",
         "--url",
         app.url,
         "--model",
@@ -150,22 +150,22 @@ describe("thaw bench coldstart", () => {
     const state = modalState(dir);
     // No scale-to-zero emulation: requests are answered without any container being listed.
     const app = await startStandinApp({ engineUrl: engine.baseUrl });
-    // A deployment record, so thaw knows where the endpoint is for Modal's stats.
-    mkdirSync(join(dir, ".thaw"));
+    // A deployment record, so rouse knows where the endpoint is for Modal's stats.
+    mkdirSync(join(dir, ".rouse"));
     writeFileSync(
-      join(dir, ".thaw/state.json"),
+      join(dir, ".rouse/state.json"),
       JSON.stringify({
         version: 1,
         deployments: {
-          "thaw-qwen3-8b": {
-            app: "thaw-qwen3-8b",
+          "rouse-qwen3-8b": {
+            app: "rouse-qwen3-8b",
             webUrl: app.url,
             endpoint: { kind: "cls", object: "VllmServer", method: "serve" },
             model: "qwen",
             configHash: "",
             sourceHash: "",
-            configSource: "thaw.yaml",
-            appFile: ".thaw/thaw-qwen3-8b/app.py",
+            configSource: "rouse.yaml",
+            appFile: ".rouse/rouse-qwen3-8b/app.py",
             engine: "vllm",
             deployedAt: new Date().toISOString(),
             modalVersion: "1.6.4",
@@ -174,12 +174,12 @@ describe("thaw bench coldstart", () => {
       }),
     );
     track(() => app.close());
-    const r = await thaw(
+    const r = await rouse(
       [
         "bench",
         "coldstart",
         "--app",
-        "thaw-qwen3-8b",
+        "rouse-qwen3-8b",
         "--url",
         app.url,
         "--model",
@@ -215,7 +215,7 @@ describe("thaw bench coldstart", () => {
   it("needs a deployed app and a model; fails with one line when the app is not deployed", async () => {
     const dir = tmp();
     const state = modalState(dir);
-    const gone = await thaw(
+    const gone = await rouse(
       [
         "bench",
         "coldstart",
@@ -235,8 +235,8 @@ describe("thaw bench coldstart", () => {
       },
     );
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toContain("thaw bench: no deployed app named other-app");
-    const noModel = await thaw(["bench", "coldstart", "--app", "x", "--url", engine.baseUrl], {
+    expect(gone.stderr).toContain("rouse bench: no deployed app named other-app");
+    const noModel = await rouse(["bench", "coldstart", "--app", "x", "--url", engine.baseUrl], {
       cwd: dir,
       env: fakeModalEnv(dir),
     });
@@ -294,6 +294,6 @@ describe("boot reports", () => {
       newContainers: ["ta-2"],
       outsideMs: undefined,
     });
-    expect(run.flags).toEqual(["no boot report (not a thaw app, or an older one): restore unknown"]);
+    expect(run.flags).toEqual(["no boot report (not a rouse app, or an older one): restore unknown"]);
   });
 });

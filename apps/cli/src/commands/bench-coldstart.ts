@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { servedNamesOf } from "@thaw/config";
+import { servedNamesOf } from "@rouse/config";
 import { clientFor } from "../app/http.ts";
 import { resolveApiKey, resolveTarget, type Target, targetEndpoint } from "../app/target.ts";
 import {
@@ -20,9 +20,9 @@ import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { CliError, EXIT, type Io, styles, UsageError, writeJson } from "../ui/output.ts";
 import { fetchBoot } from "./probe.ts";
-import { stamp, thawVersion } from "./bench-load.ts";
+import { stamp, rouseVersion } from "./bench-load.ts";
 
-export const BENCH_COLDSTART_HELP = `Usage: thaw bench coldstart [thaw.yaml] [--app NAME] [--url URL] [--runs N] [--model NAME]
+export const BENCH_COLDSTART_HELP = `Usage: rouse bench coldstart [rouse.yaml] [--app NAME] [--url URL] [--runs N] [--model NAME]
                             [--api-key KEY | --api-key-env VAR] [--out DIR] [--json]
 
 Measures cold starts of a deployed app (needs a Modal account; run it yourself — it
@@ -30,7 +30,7 @@ stops containers). Each run:
   1. forces scale-to-zero: \`modal app list --json\` (the app id), \`modal container list
      --json\`, \`modal container stop <id> --yes\` for each, until none is listed;
   2. sends one streamed chat request and times it to the first token;
-  3. reads the new container's boot report (x-thaw-boot, /thaw/boot) for its phases and
+  3. reads the new container's boot report (x-rouse-boot, /rouse/boot) for its phases and
      whether it was restored from a snapshot, and lists containers again to see that a
      new one really started.
 At the end, Modal's own count of containers started during the benchmark (JavaScript SDK,
@@ -45,9 +45,9 @@ Options:
   --settle SECONDS     pause after reaching zero containers, before the request (default 2)
   --timeout SECONDS    per request, the cold start included (default 900)
   --env ENV            Modal environment
-  --modal-bin PATH     the modal CLI (as for thaw deploy)
+  --modal-bin PATH     the modal CLI (as for rouse deploy)
   --modal-timeout SECONDS  per call to Modal, CLI or SDK (default 30)
-  --out DIR            default .thaw/bench
+  --out DIR            default .rouse/bench
   --no-html            JSON only
   --no-modal-stats     skip Modal's own count of containers started (JavaScript SDK, Function.stats)
   --json               print the result JSON instead of the table`;
@@ -83,11 +83,11 @@ export async function benchColdstart(args: string[], io: Io): Promise<number> {
   const prompt = values.prompt ?? "Say hello.";
 
   const target = await resolveTarget(io, { app: values.app, file: positionals[0], preset: values.preset });
-  const url = values.url ?? io.env.THAW_URL ?? target.record?.webUrl;
+  const url = values.url ?? io.env.ROUSE_URL ?? target.record?.webUrl;
   if (!url)
     throw new CliError(
       `no URL for ${target.app}`,
-      "pass --url, or run `thaw deploy` (or `thaw url --live`) from here first",
+      "pass --url, or run `rouse deploy` (or `rouse url --live`) from here first",
     );
   const apiKey = resolveApiKey(
     io,
@@ -165,10 +165,10 @@ export async function benchColdstart(args: string[], io: Io): Promise<number> {
   const result = summarise(
     { startedAt, app: target.app, url, model, config: { runs, prompt, maxTokens, settleMs } },
     results,
-    thawVersion(),
+    rouseVersion(),
     modalStats,
   );
-  const dir = resolve(io.cwd, values.out ?? join(".thaw", "bench"));
+  const dir = resolve(io.cwd, values.out ?? join(".rouse", "bench"));
   const base = join(dir, `coldstart-${stamp()}`);
   await writeFileAtomic(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   if (!values["no-html"]) await writeFileAtomic(`${base}.html`, coldstartHtml(result));

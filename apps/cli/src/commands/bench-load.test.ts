@@ -1,4 +1,4 @@
-// thaw bench load against real local servers (the stand-in engine, the gateway), with
+// rouse bench load against real local servers (the stand-in engine, the gateway), with
 // every reported number recomputed here from the raw per-request timings in the JSON,
 // by code that shares nothing with the CLI's stats.
 import { readdirSync, readFileSync } from "node:fs";
@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { arrivalOffsetsMs } from "../bench/arrivals.ts";
 import type { LoadResult } from "../bench/report.ts";
-import { GATEWAY_KEY, gateway, standinEngine, stopAll, thaw, tmp, track } from "../test/processes.ts";
+import { GATEWAY_KEY, gateway, standinEngine, stopAll, rouse, tmp, track } from "../test/processes.ts";
 import { startStandinApp } from "../test/standin-app.ts";
 
 afterAll(stopAll);
@@ -39,10 +39,10 @@ function files(dir: string) {
   };
 }
 
-describe("thaw bench load", () => {
+describe("rouse bench load", () => {
   it("every metric in the report equals the one recomputed from the same run's raw timings", async () => {
     const out = tmp();
-    const r = await thaw(
+    const r = await rouse(
       [
         "bench",
         "load",
@@ -129,7 +129,7 @@ describe("thaw bench load", () => {
 
   it("--concurrency N keeps at most N requests in flight (checked on the raw timings), and prints the table", async () => {
     const out = tmp();
-    const r = await thaw(
+    const r = await rouse(
       [
         "bench",
         "load",
@@ -171,7 +171,7 @@ describe("thaw bench load", () => {
     const app = await startStandinApp({ engineUrl: fast.baseUrl, stripUsage: true });
     track(() => app.close());
     const out = tmp();
-    const r = await thaw(
+    const r = await rouse(
       [
         "bench",
         "load",
@@ -203,7 +203,7 @@ describe("thaw bench load", () => {
   it("through the gateway with a key; a wrong model fails the untimed test request with a hint", async () => {
     const gw = await gateway(fast.baseUrl, ["qwen", "llm"]);
     const out = tmp();
-    const ok = await thaw(
+    const ok = await rouse(
       [
         "bench",
         "load",
@@ -227,12 +227,12 @@ describe("thaw bench load", () => {
     );
     expect(ok.code, ok.stderr).toBe(0);
     expect(readdirSync(out).filter((f) => f.endsWith(".html"))).toEqual([]);
-    const bad = await thaw(
+    const bad = await rouse(
       ["bench", "load", "--url", fast.baseUrl, "--model", "nope", "--num-prompts", "3", "--out", tmp()],
       { cwd: tmp() },
     );
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("thaw bench: the test request failed (HTTP 404)");
+    expect(bad.stderr).toContain("rouse bench: the test request failed (HTTP 404)");
     expect(bad.stderr).toContain("hint: check --model");
   }, 60_000);
 
@@ -244,10 +244,10 @@ describe("thaw bench load", () => {
       ["--endpoint", "grpc"],
       ["--num-prompts", "0"],
     ]) {
-      const r = await thaw(["bench", "load", "--url", fast.baseUrl, ...args], { cwd: tmp() });
+      const r = await rouse(["bench", "load", "--url", fast.baseUrl, ...args], { cwd: tmp() });
       expect(r.code, args.join(" ")).toBe(2);
     }
-    expect((await thaw(["bench"], { cwd: tmp() })).code).toBe(2);
-    expect((await thaw(["bench", "nope"], { cwd: tmp() })).code).toBe(2);
+    expect((await rouse(["bench"], { cwd: tmp() })).code).toBe(2);
+    expect((await rouse(["bench", "nope"], { cwd: tmp() })).code).toBe(2);
   }, 60_000);
 });

@@ -10,7 +10,7 @@ import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { CliError, EXIT, type Io, styles, UsageError, writeJson } from "../ui/output.ts";
 
-export const BENCH_LOAD_HELP = `Usage: thaw bench load [thaw.yaml] [--url URL] [--model NAME] [--rate R | --concurrency N]
+export const BENCH_LOAD_HELP = `Usage: rouse bench load [rouse.yaml] [--url URL] [--model NAME] [--rate R | --concurrency N]
                        [--num-prompts N] [--input-len N] [--output-len N] [--seed S]
                        [--goodput ttft:MS tpot:MS e2el:MS] [--out DIR] [--json]
 
@@ -23,15 +23,15 @@ it) so each answer is that long. Token counts come from the server's usage; when
 server sends none they are approximated, and the report says so.
 
 The server is first waited for (a cold start is not part of the numbers; measure it
-with \`thaw bench coldstart\`), then one untimed test request checks the parameters.
+with \`rouse bench coldstart\`), then one untimed test request checks the parameters.
 
 Writes <out>/load-<time>.json (config, metrics, and every request's raw timings, from
 which each metric can be recomputed) and <out>/load-<time>.html (charts; one file, no
 scripts), and prints a summary table.
 
 Options:
-  --url URL            the server (default: $THAW_URL, or the recorded deployment's)
-  --api-key KEY | --api-key-env VAR   as for \`thaw probe\`
+  --url URL            the server (default: $ROUSE_URL, or the recorded deployment's)
+  --api-key KEY | --api-key-env VAR   as for \`rouse probe\`
   --model NAME         default: the first model the server lists
   --endpoint KIND      completions (default, like vllm bench serve) or chat
   --rate R             requests per second (default: inf, all at once)
@@ -44,8 +44,8 @@ Options:
   --goodput SLO...     e.g. --goodput ttft:500 tpot:50 e2el:10000 (ms): requests meeting all
   --no-ignore-eos      don't send ignore_eos (for servers that reject it)
   --timeout SECONDS    per request (default 600)
-  --health-path PATH   waited for before the run (default /health; the thaw gateway: /readyz)
-  --out DIR            where the JSON and HTML go (default .thaw/bench)
+  --health-path PATH   waited for before the run (default /health; the rouse gateway: /readyz)
+  --out DIR            where the JSON and HTML go (default .rouse/bench)
   --no-html            JSON only
   --json               print the result JSON to stdout instead of the table`;
 
@@ -89,7 +89,7 @@ const int = (value: string | undefined, flag: string, fallback: number, min = 1)
   return n;
 };
 
-export const thawVersion = () =>
+export const rouseVersion = () =>
   (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string })
     .version;
 
@@ -184,11 +184,11 @@ export async function benchLoad(args: string[], io: Io): Promise<number> {
             `bench: ${p.done}/${p.total} done · ${p.inFlight} in flight${p.failed ? ` · ${p.failed} failed` : ""}`,
           ),
       }),
-      thawVersion(),
+      rouseVersion(),
     );
     bar.stop();
 
-    const dir = resolve(io.cwd, values.out ?? join(".thaw", "bench"));
+    const dir = resolve(io.cwd, values.out ?? join(".rouse", "bench"));
     const base = join(dir, `load-${stamp()}`);
     await writeFileAtomic(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
     if (!values["no-html"]) await writeFileAtomic(`${base}.html`, loadHtml(result));

@@ -6,8 +6,8 @@ import type { Command } from "./command.ts";
 export const benchCommand: Command = {
   name: "bench",
   summary: "benchmarks: `bench load` (throughput/latency), `bench coldstart` (scale-to-zero → first token)",
-  help: `Usage: thaw bench load [options]        load test (vllm bench serve metrics)
-       thaw bench coldstart [options]   cold-start latency of a deployed app
+  help: `Usage: rouse bench load [options]        load test (vllm bench serve metrics)
+       rouse bench coldstart [options]   cold-start latency of a deployed app
 
 ${BENCH_LOAD_HELP}
 
@@ -17,7 +17,7 @@ ${BENCH_COLDSTART_HELP}`,
     if (sub === "load") return benchLoad(rest, io);
     if (sub === "coldstart") return benchColdstart(rest, io);
     if (!sub) {
-      io.stderr.write(`${styles(io).red("thaw bench: which benchmark? load or coldstart")}\n`);
+      io.stderr.write(`${styles(io).red("rouse bench: which benchmark? load or coldstart")}\n`);
       return EXIT.usage;
     }
     throw new UsageError(`unknown benchmark '${sub}' (load, coldstart)`);

@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import { AbortError, type ChatMessageParam } from "@thaw/client";
+import { AbortError, type ChatMessageParam } from "@rouse/client";
 import { clientFailure, clientFor, firstModel, waitReady } from "../app/http.ts";
 import { resolveApiKey, resolveUrl } from "../app/target.ts";
 import { parse, targetOptions } from "../ui/args.ts";
@@ -10,7 +10,7 @@ import type { Command } from "./command.ts";
 export const chatCommand: Command = {
   name: "chat",
   summary: "interactive streamed chat with a deployment",
-  help: `Usage: thaw chat [thaw.yaml] [--url URL] [--app NAME] [--api-key KEY | --api-key-env VAR]
+  help: `Usage: rouse chat [rouse.yaml] [--url URL] [--app NAME] [--api-key KEY | --api-key-env VAR]
                  [--model NAME] [--system TEXT] [--max-tokens N] [--temperature T]
 
 A multi-turn chat: answers stream as they are generated. Waits out a cold start first.
@@ -20,11 +20,11 @@ A multi-turn chat: answers stream as they are generated. Waits out a cold start 
   Ctrl-C        while an answer streams: stop that answer, keep the session
 
 Options: --model NAME (default: the server's first), --system TEXT, --max-tokens N,
---temperature T, --health-path PATH (default /health; the thaw gateway: /readyz),
+--temperature T, --health-path PATH (default /health; the rouse gateway: /readyz),
 --timeout SECONDS (for the cold start, default 900).
 
 Reads lines from stdin when it is not a terminal (one message per line), so it can be
-scripted: printf 'hi\\n/exit\\n' | thaw chat --url …`,
+scripted: printf 'hi\\n/exit\\n' | rouse chat --url …`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
       ...targetOptions,

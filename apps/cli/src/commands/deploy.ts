@@ -15,19 +15,19 @@ import type { Command } from "./command.ts";
 export const deployCommand: Command = {
   name: "deploy",
   summary: "generate the app and deploy it with `modal deploy` (after a preflight)",
-  help: `Usage: thaw deploy [thaw.yaml] [--preset NAME] [--dry-run] [--env ENV] [--tag TAG]
+  help: `Usage: rouse deploy [rouse.yaml] [--preset NAME] [--dry-run] [--env ENV] [--tag TAG]
                    [--modal-bin PATH] [--timeout SECONDS] [--verbose] [--json]
 
-1. generates the app into .thaw/<name>/app.py (atomically);
+1. generates the app into .rouse/<name>/app.py (atomically);
 2. preflight, each with its fix: the modal CLI and its version, a Modal token
    (MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or a profile in ~/.modal.toml), the Modal
    secrets the config names (\`modal secret list --json\`), the config itself;
-3. runs the real \`modal deploy .thaw/<name>/app.py\`, its output behind a progress
+3. runs the real \`modal deploy .rouse/<name>/app.py\`, its output behind a progress
    line (all of it with --verbose, and the tail of it on failure);
-4. records the deployment in .thaw/state.json: app, web URL (read from the deploy
+4. records the deployment in .rouse/state.json: app, web URL (read from the deploy
    output), config hash, time, modal version.
 
-The modal CLI: --modal-bin, else $THAW_MODAL_BIN, else python/.venv/bin/modal in
+The modal CLI: --modal-bin, else $ROUSE_MODAL_BIN, else python/.venv/bin/modal in
 this repository, else \`modal\` on PATH.
 
 Options:
@@ -164,11 +164,11 @@ Options:
     if (record.webUrl) io.stdout.write(`  url        ${record.webUrl}\n`);
     else
       io.stdout.write(
-        `  url        ${out.yellow("(modal deploy printed no web URL — `thaw url` asks Modal)")}\n`,
+        `  url        ${out.yellow("(modal deploy printed no web URL — `rouse url` asks Modal)")}\n`,
       );
     if (record.dashboardUrl) io.stdout.write(`  dashboard  ${record.dashboardUrl}\n`);
     io.stdout.write(
-      `  recorded   .thaw/state.json\n  next: thaw probe   (the first request waits out a cold start)\n`,
+      `  recorded   .rouse/state.json\n  next: rouse probe   (the first request waits out a cold start)\n`,
     );
     return EXIT.ok;
   },

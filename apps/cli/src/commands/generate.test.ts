@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { presets } from "@thaw/config";
+import { presets } from "@rouse/config";
 import { describe, expect, it } from "vitest";
 import { endpointOf } from "../app/generate-app.ts";
 import { main } from "../main.ts";
@@ -15,15 +15,15 @@ const run = async (args: string[], cwd: string) => {
   return { code, out: m.out(), err: m.err() };
 };
 
-describe("thaw generate", () => {
-  it("writes .thaw/<name>/app.py by default, is deterministic, and --check passes until the file changes", async () => {
+describe("rouse generate", () => {
+  it("writes .rouse/<name>/app.py by default, is deterministic, and --check passes until the file changes", async () => {
     const dir = tmp();
     const first = await run(["generate", "--preset", "default"], dir);
     expect(first.code).toBe(0);
-    expect(first.out).toContain("wrote .thaw/thaw-qwen3-8b/app.py");
-    const path = join(dir, ".thaw/thaw-qwen3-8b/app.py");
+    expect(first.out).toContain("wrote .rouse/rouse-qwen3-8b/app.py");
+    const path = join(dir, ".rouse/rouse-qwen3-8b/app.py");
     const source = readFileSync(path, "utf8");
-    expect(source).toContain('APP_NAME = "thaw-qwen3-8b"');
+    expect(source).toContain('APP_NAME = "rouse-qwen3-8b"');
 
     const again = await run(["generate", "--preset", "default"], dir);
     expect(again.out).toContain("unchanged:");
@@ -34,7 +34,7 @@ describe("thaw generate", () => {
     const check = await run(["generate", "--preset", "default", "--check"], dir);
     expect(check.code).toBe(1);
     expect(check.err).toContain("differs from what preset:default generates");
-    expect(check.err).toContain("hint: run `thaw generate --preset default`");
+    expect(check.err).toContain("hint: run `rouse generate --preset default`");
     // --check never writes.
     expect(readFileSync(path, "utf8")).toContain("# edited by hand");
   });
@@ -62,17 +62,17 @@ describe("thaw generate", () => {
   it("an invalid config prints the issues and writes nothing", async () => {
     const dir = tmp();
     writeFileSync(
-      join(dir, "thaw.yaml"),
+      join(dir, "rouse.yaml"),
       "version: 1\nmodel: {id: a/b}\nengine: {kind: vllm}\nscaling: {maxInputs: 0}\n",
     );
     const r = await run(["generate"], dir);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("thaw.yaml:4");
+    expect(r.err).toContain("rouse.yaml:4");
     expect((await run(["generate", "--check"], dir)).code).toBe(1);
   });
 
   it.skipIf(!hasPython)(
-    "for every preset, the real modal SDK imports the app, and thaw's reading of its endpoint matches the SDK's",
+    "for every preset, the real modal SDK imports the app, and rouse's reading of its endpoint matches the SDK's",
     async () => {
       const exec = promisify(execFile);
       const serverStyle =
@@ -81,11 +81,11 @@ describe("thaw generate", () => {
       for (const preset of [...presets.map((p) => p.name), serverStyle]) {
         const dir = tmp();
         const args = preset === serverStyle ? [] : ["--preset", preset];
-        if (preset === serverStyle) writeFileSync(join(dir, "thaw.yaml"), serverStyle);
+        if (preset === serverStyle) writeFileSync(join(dir, "rouse.yaml"), serverStyle);
         const r = await run(["generate", ...args, "-o", "app.py"], dir);
         expect(r.code, r.err).toBe(0);
         const source = readFileSync(join(dir, "app.py"), "utf8");
-        const { stdout } = await exec(PYTHON, ["-m", "thaw_py.inspect_app", join(dir, "app.py")], {
+        const { stdout } = await exec(PYTHON, ["-m", "rouse_py.inspect_app", join(dir, "app.py")], {
           cwd: REPO,
         });
         const report = JSON.parse(stdout);

@@ -10,16 +10,16 @@ import type { Command } from "./command.ts";
 
 export const generateCommand: Command = {
   name: "generate",
-  summary: "write the Python Modal app for a thaw.yaml",
-  help: `Usage: thaw generate [thaw.yaml] [--preset NAME] [-o FILE] [--stdout] [--check] [--json]
+  summary: "write the Python Modal app for a rouse.yaml",
+  help: `Usage: rouse generate [rouse.yaml] [--preset NAME] [-o FILE] [--stdout] [--check] [--json]
 
-Generates the self-contained Python Modal app for a config (default ./thaw.yaml)
-with @thaw/codegen and the config's engine plugin. The same config always gives
+Generates the self-contained Python Modal app for a config (default ./rouse.yaml)
+with @rouse/codegen and the config's engine plugin. The same config always gives
 the same bytes. The file is replaced atomically.
 
 Options:
   --preset NAME   generate a built-in preset instead of a file
-  -o, --out FILE  where to write (default .thaw/<name>/app.py, where \`thaw deploy\` puts it)
+  -o, --out FILE  where to write (default .rouse/<name>/app.py, where \`rouse deploy\` puts it)
   --stdout        print the source instead of writing a file
   --check         write nothing; exit 1 if FILE is missing or differs from what
                   would be generated (for CI: "did someone forget to regenerate?")
@@ -65,7 +65,7 @@ Exit codes: 0 written / up to date, 1 invalid config or --check found a differen
         current === undefined
           ? `${file} does not exist`
           : `${file} differs from what ${loaded.source} generates`,
-        `run \`thaw generate${positionals[0] ? ` ${positionals[0]}` : ""}${values.preset ? ` --preset ${values.preset}` : ""}${values.out ? ` -o ${values.out}` : ""}\``,
+        `run \`rouse generate${positionals[0] ? ` ${positionals[0]}` : ""}${values.preset ? ` --preset ${values.preset}` : ""}${values.out ? ` -o ${values.out}` : ""}\``,
       );
     }
 
@@ -77,7 +77,7 @@ Exit codes: 0 written / up to date, 1 invalid config or --check found a differen
         `${s.green("✓")} ${changed ? "wrote" : "unchanged:"} ${file}  ${s.dim(`(${loaded.source}, ${app.source.split("\n").length} lines)`)}\n`,
       );
       io.stdout.write(
-        `  next: thaw deploy${positionals[0] ? ` ${positionals[0]}` : ""}   (or: modal deploy ${file})\n`,
+        `  next: rouse deploy${positionals[0] ? ` ${positionals[0]}` : ""}   (or: modal deploy ${file})\n`,
       );
     }
     return EXIT.ok;

@@ -4,18 +4,18 @@ import { memoryIo } from "../test/io.ts";
 import { commands } from "./index.ts";
 
 describe("help", () => {
-  it("every command answers --help with its usage, and thaw --help lists them all", async () => {
+  it("every command answers --help with its usage, and rouse --help lists them all", async () => {
     for (const command of commands) {
       const m = memoryIo("/");
       expect(await main([command.name, "--help"], m.io)).toBe(0);
-      expect(m.out()).toContain(`Usage: thaw ${command.name}`);
+      expect(m.out()).toContain(`Usage: rouse ${command.name}`);
     }
     const m = memoryIo("/");
     expect(await main(["--help"], m.io)).toBe(0);
     for (const command of commands) expect(m.out()).toContain(`  ${command.name} `);
     const bench = memoryIo("/");
     expect(await main(["bench", "coldstart", "--help"], bench.io)).toBe(0);
-    expect(bench.out()).toContain("Usage: thaw bench coldstart");
+    expect(bench.out()).toContain("Usage: rouse bench coldstart");
   });
 
   it("the flow's commands are all there", () => {

@@ -15,7 +15,7 @@ import { stopCommand } from "./stop.ts";
 import { urlCommand } from "./url.ts";
 import { validateCommand } from "./validate.ts";
 
-/** Every `thaw` command, in the order `thaw --help` lists them (the order of the flow). */
+/** Every `rouse` command, in the order `rouse --help` lists them (the order of the flow). */
 export const commands: readonly Command[] = [
   initCommand,
   validateCommand,

@@ -1,30 +1,30 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { type DeploymentConfigV1Input, findPreset, GPU_TYPE_NAMES, presets, validateDeployment } from "@thaw/config";
+import { type DeploymentConfigV1Input, findPreset, GPU_TYPE_NAMES, presets, validateDeployment } from "@rouse/config";
 import { stringify } from "yaml";
 import { writeFileAtomic } from "../fs-atomic.ts";
 import { parse } from "../ui/args.ts";
 import { CliError, EXIT, printIssues, styles, UsageError } from "../ui/output.ts";
 import type { Command } from "./command.ts";
 
-const HEADER = "# thaw deployment config — `thaw schema > thaw.schema.json` gives your editor autocompletion.\n";
+const HEADER = "# rouse deployment config — `rouse schema > rouse.schema.json` gives your editor autocompletion.\n";
 
 export const initCommand: Command = {
   name: "init",
-  summary: "write a new thaw.yaml (from a preset or a few answers)",
-  help: `Usage: thaw init [--preset NAME] [--model ID] [--engine vllm|sglang] [--name NAME] [--gpu TYPE] [--file PATH] [--force]
+  summary: "write a new rouse.yaml (from a preset or a few answers)",
+  help: `Usage: rouse init [--preset NAME] [--model ID] [--engine vllm|sglang] [--name NAME] [--gpu TYPE] [--file PATH] [--force]
 
-Writes a thaw.yaml. With a TTY and no --preset/--model, asks a few questions;
+Writes a rouse.yaml. With a TTY and no --preset/--model, asks a few questions;
 otherwise uses the flags. Never overwrites an existing file without --force.
 
 Options:
-  --preset NAME   start from a built-in preset (see \`thaw presets\`)
+  --preset NAME   start from a built-in preset (see \`rouse presets\`)
   --model ID      Hugging Face model id, e.g. Qwen/Qwen3-8B-FP8
   --engine KIND   vllm (default) or sglang
   --name NAME     Modal app name
   --gpu TYPE      ${GPU_TYPE_NAMES.join(", ")}
-  --file PATH     where to write (default thaw.yaml)
+  --file PATH     where to write (default rouse.yaml)
   --force         overwrite an existing file
   --json          print {"file", "config"} instead of a message`,
   async run(args, io) {
@@ -42,7 +42,7 @@ Options:
       },
       false,
     );
-    const file = values.file ?? "thaw.yaml";
+    const file = values.file ?? "rouse.yaml";
     const path = resolve(io.cwd, file);
     if (existsSync(path) && !values.force) {
       throw new CliError(`${file} already exists`, "pass --force to overwrite it, or --file to write elsewhere");
@@ -79,7 +79,7 @@ Options:
       io.stdout.write(`${JSON.stringify({ file: path, config: result.config }, null, 2)}\n`);
     } else {
       const s = styles(io, "stdout");
-      io.stdout.write(`${s.green("✓")} wrote ${file}\n  next: thaw validate${file === "thaw.yaml" ? "" : ` ${file}`}, then thaw generate\n`);
+      io.stdout.write(`${s.green("✓")} wrote ${file}\n  next: rouse validate${file === "rouse.yaml" ? "" : ` ${file}`}, then rouse generate\n`);
     }
     return EXIT.ok;
   },

@@ -8,11 +8,11 @@ import type { Command } from "./command.ts";
 export const logsCommand: Command = {
   name: "logs",
   summary: "show the app's logs (`modal app logs`)",
-  help: `Usage: thaw logs [thaw.yaml] [--app NAME] [-f] [--tail N] [--since WHEN] [--search TEXT]
+  help: `Usage: rouse logs [rouse.yaml] [--app NAME] [-f] [--tail N] [--since WHEN] [--search TEXT]
                  [--env ENV] [--modal-bin PATH] [-- MODAL_FLAGS...]
 
 Runs \`modal app logs <app>\` with its output passed straight through. Each container
-prints one \`THAW_BOOT_REPORT {json}\` line when it starts serving: \`--search THAW_BOOT_REPORT\`
+prints one \`ROUSE_BOOT_REPORT {json}\` line when it starts serving: \`--search ROUSE_BOOT_REPORT\`
 lists the cold starts. Anything after \`--\` goes to modal unchanged.
 
 Options:

@@ -1,4 +1,4 @@
-import { presets, validateDeployment } from "@thaw/config";
+import { presets, validateDeployment } from "@rouse/config";
 import { parse } from "../ui/args.ts";
 import { EXIT, styles, writeJson } from "../ui/output.ts";
 import type { Command } from "./command.ts";
@@ -21,10 +21,10 @@ export function presetSummaries() {
 export const presetsCommand: Command = {
   name: "presets",
   summary: "list built-in presets (one per reference deployment)",
-  help: `Usage: thaw presets [--json]
+  help: `Usage: rouse presets [--json]
 
-Lists the built-in presets. Use one with \`thaw init --preset NAME\` or
-\`thaw generate --preset NAME\`.`,
+Lists the built-in presets. Use one with \`rouse init --preset NAME\` or
+\`rouse generate --preset NAME\`.`,
   async run(args, io) {
     const { values } = parse(args, { json: { type: "boolean" } }, false);
     const rows = presetSummaries();

@@ -1,6 +1,6 @@
-// thaw probe and thaw chat against real local servers: the stand-in engine
-// (tools/engine-standin, a real process), the thaw gateway (apps/api, a real process),
-// and a stand-in of a thaw app in front of the engine that records request bodies.
+// rouse probe and rouse chat against real local servers: the stand-in engine
+// (tools/engine-standin, a real process), the rouse gateway (apps/api, a real process),
+// and a stand-in of a rouse app in front of the engine that records request bodies.
 // chat is driven through a stdin pipe (signals for Ctrl-C) and through a real
 // pseudo-terminal (keystrokes).
 import { execFile } from "node:child_process";
@@ -13,10 +13,10 @@ import {
   cleanEnv,
   GATEWAY_KEY,
   gateway,
-  spawnThaw,
+  spawnRouse,
   standinEngine,
   stopAll,
-  thaw,
+  rouse,
   tmp,
   track,
   until,
@@ -36,17 +36,17 @@ beforeAll(async () => {
   track(() => app.close());
 }, 60_000);
 
-describe("thaw probe", () => {
+describe("rouse probe", () => {
   it("health, models and one streamed chat: TTFT and tokens/s (text and --json)", async () => {
     const dir = tmp();
-    const text = await thaw(["probe", "--url", engine.baseUrl, "--max-tokens", "12"], { cwd: dir });
+    const text = await rouse(["probe", "--url", engine.baseUrl, "--max-tokens", "12"], { cwd: dir });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(`✓ ${engine.baseUrl} answers`);
     expect(text.stdout).toContain("models     qwen, llm");
     expect(text.stdout).toMatch(/TTFT {7}\d+ ms/);
     expect(text.stdout).toMatch(/tokens {5}12 in [\d.]+ s · [\d.]+ tok\/s after the first/);
 
-    const json = await thaw(
+    const json = await rouse(
       ["probe", "--url", engine.baseUrl, "--max-tokens", "12", "--model", "llm", "--json"],
       { cwd: dir },
     );
@@ -72,20 +72,20 @@ describe("thaw probe", () => {
 
   it("waits out a cold start (the engine binds its port only once loaded) and reports the wait", async () => {
     const late = await standinEngine(["--load-ms", "1800"], false);
-    const r = await thaw(["probe", "--url", late.baseUrl, "--json", "--max-tokens", "4"], { cwd: tmp() });
+    const r = await rouse(["probe", "--url", late.baseUrl, "--json", "--max-tokens", "4"], { cwd: tmp() });
     expect(r.code, r.stderr).toBe(0);
     const body = JSON.parse(r.stdout);
     expect(body.ready.attempts).toBeGreaterThan(1);
     expect(body.ready.elapsedMs).toBeGreaterThan(1000);
   }, 30_000);
 
-  it("shows whether the container was restored from a snapshot (x-thaw-boot), and reads /thaw/boot", async () => {
-    const r = await thaw(["probe", "--url", app.url, "--json", "--max-tokens", "3"], { cwd: tmp() });
+  it("shows whether the container was restored from a snapshot (x-rouse-boot), and reads /rouse/boot", async () => {
+    const r = await rouse(["probe", "--url", app.url, "--json", "--max-tokens", "3"], { cwd: tmp() });
     expect(r.code, r.stderr).toBe(0);
     const body = JSON.parse(r.stdout);
     expect(body.chat.bootHeader).toBe("cold");
     expect(body.boot).toMatchObject({
-      app: "thaw-qwen3-8b",
+      app: "rouse-qwen3-8b",
       restored: false,
       phases: { guard_ready: expect.any(Number) },
     });
@@ -93,11 +93,11 @@ describe("thaw probe", () => {
 
   it("an API key: refused without it (one line + hint), accepted from --api-key-env", async () => {
     const keyed = await standinEngine(["--api-key", "sk-secret"]);
-    const no = await thaw(["probe", "--url", keyed.baseUrl], { cwd: tmp() });
+    const no = await rouse(["probe", "--url", keyed.baseUrl], { cwd: tmp() });
     expect(no.code).toBe(1);
-    expect(no.stderr).toContain("thaw probe: listing models: the server refused the API key (HTTP 401)");
+    expect(no.stderr).toContain("rouse probe: listing models: the server refused the API key (HTTP 401)");
     expect(no.stderr).toContain("hint: pass --api-key KEY");
-    const yes = await thaw(
+    const yes = await rouse(
       ["probe", "--url", keyed.baseUrl, "--api-key-env", "MY_KEY", "--max-tokens", "3"],
       {
         cwd: tmp(),
@@ -105,14 +105,14 @@ describe("thaw probe", () => {
       },
     );
     expect(yes.code, yes.stderr).toBe(0);
-    const unset = await thaw(["probe", "--url", keyed.baseUrl, "--api-key-env", "NOT_SET"], { cwd: tmp() });
+    const unset = await rouse(["probe", "--url", keyed.baseUrl, "--api-key-env", "NOT_SET"], { cwd: tmp() });
     expect(unset.code).toBe(1);
     expect(unset.stderr).toContain("--api-key-env NOT_SET: the variable is not set");
   }, 30_000);
 
-  it("through the thaw gateway (apps/api, a real process) with its key and --health-path /readyz", async () => {
+  it("through the rouse gateway (apps/api, a real process) with its key and --health-path /readyz", async () => {
     const gw = await gateway(engine.baseUrl, ["qwen", "llm"]);
-    const ok = await thaw(
+    const ok = await rouse(
       [
         "probe",
         "--url",
@@ -129,7 +129,7 @@ describe("thaw probe", () => {
     );
     expect(ok.code, `${ok.stderr}\n${gw.output()}`).toBe(0);
     expect(JSON.parse(ok.stdout).chat.outputTokens).toBe(5);
-    const denied = await thaw(["probe", "--url", gw.url, "--health-path", "/readyz"], { cwd: tmp() });
+    const denied = await rouse(["probe", "--url", gw.url, "--health-path", "/readyz"], { cwd: tmp() });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain("refused the API key (HTTP 401)");
   }, 60_000);
@@ -137,16 +137,16 @@ describe("thaw probe", () => {
   it("nothing listening: gives up after --timeout with one line and a hint; bad flags are usage errors", async () => {
     const port = await freePort();
     const started = Date.now();
-    const r = await thaw(["probe", "--url", `http://127.0.0.1:${port}`, "--timeout", "2"], { cwd: tmp() });
+    const r = await rouse(["probe", "--url", `http://127.0.0.1:${port}`, "--timeout", "2"], { cwd: tmp() });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`thaw probe: http://127.0.0.1:${port}/health did not answer 2xx within 2.0s`);
+    expect(r.stderr).toContain(`rouse probe: http://127.0.0.1:${port}/health did not answer 2xx within 2.0s`);
     expect(r.stderr).toContain("hint: a first cold start can take minutes");
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect((await thaw(["probe", "--url", "ftp://x"], { cwd: tmp() })).code).toBe(2);
-    expect((await thaw(["probe", "--url", engine.baseUrl, "--max-tokens", "0"], { cwd: tmp() })).code).toBe(
+    expect((await rouse(["probe", "--url", "ftp://x"], { cwd: tmp() })).code).toBe(2);
+    expect((await rouse(["probe", "--url", engine.baseUrl, "--max-tokens", "0"], { cwd: tmp() })).code).toBe(
       2,
     );
-    const none = await thaw(["probe"], { cwd: tmp() });
+    const none = await rouse(["probe"], { cwd: tmp() });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("which app?");
   }, 30_000);
@@ -158,15 +158,15 @@ const chats = () =>
     (b): b is { messages: Message[] } => typeof b === "object" && b !== null && "messages" in b,
   );
 
-describe("thaw chat (stdin pipe)", () => {
+describe("rouse chat (stdin pipe)", () => {
   it("multi-turn with --system, /reset, and /exit", async () => {
     const before = chats().length;
-    const r = await thaw(["chat", "--url", app.url, "--system", "Be brief.", "--max-tokens", "4"], {
+    const r = await rouse(["chat", "--url", app.url, "--system", "Be brief.", "--max-tokens", "4"], {
       cwd: tmp(),
       input: "first question\nsecond question\n/reset\nthird question\n/exit\n",
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("thaw stand-in engine says");
+    expect(r.stdout).toContain("rouse stand-in engine says");
     expect(r.stderr).toContain("(conversation reset)");
     expect(r.stderr.match(/\(4 tokens · TTFT \d+ ms/g)?.length).toBe(3);
     const sent = chats()
@@ -177,7 +177,7 @@ describe("thaw chat (stdin pipe)", () => {
       [
         "system:Be brief.",
         "user:first question",
-        "assistant:thaw stand-in engine says",
+        "assistant:rouse stand-in engine says",
         "user:second question",
       ],
       ["system:Be brief.", "user:third question"],
@@ -186,7 +186,7 @@ describe("thaw chat (stdin pipe)", () => {
 
   it("Ctrl-C (SIGINT) while an answer streams stops that answer, not the session; Ctrl-D ends it", async () => {
     const before = chats().length;
-    const child = spawnThaw(["chat", "--url", app.url, "--max-tokens", "120"], {
+    const child = spawnRouse(["chat", "--url", app.url, "--max-tokens", "120"], {
       cwd: tmp(),
       env: cleanEnv(),
     });
@@ -212,17 +212,17 @@ describe("thaw chat (stdin pipe)", () => {
     const second = chats().slice(before)[1]!.messages;
     // The stopped answer's text so far stays in the conversation.
     expect(second.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
-    expect(second[1]!.content).toMatch(/^thaw stand-in engine says hello/);
+    expect(second[1]!.content).toMatch(/^rouse stand-in engine says hello/);
     expect(second[1]!.content.split(" ").length).toBeLessThan(120);
   }, 40_000);
 });
 
-describe("thaw chat (a real terminal)", () => {
+describe("rouse chat (a real terminal)", () => {
   const exec = promisify(execFile);
   const drive = async (steps: object[]) => {
     const argv = [
       process.execPath,
-      "--conditions=@thaw/source",
+      "--conditions=@rouse/source",
       BIN,
       "chat",
       "--url",

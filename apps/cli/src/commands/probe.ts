@@ -11,13 +11,13 @@ export interface BootReport {
   readonly phases?: Record<string, number>;
 }
 
-/** GET /thaw/boot — what thaw's generated apps serve; undefined on any other server. */
+/** GET /rouse/boot — what rouse's generated apps serve; undefined on any other server. */
 export async function fetchBoot(
   rootUrl: string,
   apiKey: string | undefined,
 ): Promise<BootReport | undefined> {
   try {
-    const response = await fetch(`${rootUrl}/thaw/boot`, {
+    const response = await fetch(`${rootUrl}/rouse/boot`, {
       headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
       signal: AbortSignal.timeout(10_000),
     });
@@ -32,25 +32,25 @@ export async function fetchBoot(
 export const probeCommand: Command = {
   name: "probe",
   summary: "check a deployment end to end: health (waits out a cold start), models, one streamed chat",
-  help: `Usage: thaw probe [thaw.yaml] [--url URL] [--app NAME] [--api-key KEY | --api-key-env VAR]
+  help: `Usage: rouse probe [rouse.yaml] [--url URL] [--app NAME] [--api-key KEY | --api-key-env VAR]
                   [--model NAME] [--prompt TEXT] [--max-tokens N] [--timeout SECONDS] [--json]
 
 1. /health until it answers, with a live timer (a cold start is waited out);
 2. /v1/models;
 3. one streamed chat completion.
-Prints the cold-start wait, time to first token (TTFT) and tokens/s. On thaw's own
-apps it also shows whether the container was restored from a snapshot (x-thaw-boot).
+Prints the cold-start wait, time to first token (TTFT) and tokens/s. On rouse's own
+apps it also shows whether the container was restored from a snapshot (x-rouse-boot).
 
-The URL: --url, else $THAW_URL, else the one \`thaw deploy\` recorded. The API key:
+The URL: --url, else $ROUSE_URL, else the one \`rouse deploy\` recorded. The API key:
 --api-key, else the variable --api-key-env names (default: the config's
-secrets.apiKeyEnv, THAW_API_KEY).
+secrets.apiKeyEnv, ROUSE_API_KEY).
 
 Options:
   --model NAME        default: the first model the server lists
   --prompt TEXT       default: "Say hello in one short sentence."
   --max-tokens N      default 64
   --timeout SECONDS   give up waiting for health after this long (default 900)
-  --health-path PATH  default /health (vLLM, SGLang, thaw apps); the thaw gateway: /readyz
+  --health-path PATH  default /health (vLLM, SGLang, rouse apps); the rouse gateway: /readyz
   --json              {"url", "ready", "models", "chat", "boot"}`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
@@ -118,7 +118,7 @@ Options:
           tokenCounts: stream.usage ? "usage" : "approximate",
           tokensPerS: outputTokens > 1 && decodeMs > 0 ? (outputTokens - 1) / (decodeMs / 1000) : null,
           promptTokens: stream.usage?.prompt_tokens ?? null,
-          bootHeader: stream.headers["x-thaw-boot"] ?? null,
+          bootHeader: stream.headers["x-rouse-boot"] ?? null,
         };
       } catch (error) {
         throw clientFailure(error, `chat with ${model}`);

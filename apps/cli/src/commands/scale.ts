@@ -15,12 +15,12 @@ const count = (value: string | undefined, flag: string) => {
 export const scaleCommand: Command = {
   name: "scale",
   summary: "change the live autoscaler (min/max/buffer containers, scaledown window)",
-  help: `Usage: thaw scale [thaw.yaml] [--app NAME] [--min N] [--max N] [--buffer N] [--scaledown SECONDS] [--env ENV] [--json]
+  help: `Usage: rouse scale [rouse.yaml] [--app NAME] [--min N] [--max N] [--buffer N] [--scaledown SECONDS] [--env ENV] [--json]
 
 Updates the deployed endpoint's autoscaler through Modal's JavaScript SDK
-(Function.updateAutoscaler), without a redeploy: e.g. \`thaw scale --min 1\` keeps one
-container warm (billed while idle), \`thaw scale --min 0\` lets it scale to zero.
-A later \`thaw deploy\` resets these to the config's scaling.* values.
+(Function.updateAutoscaler), without a redeploy: e.g. \`rouse scale --min 1\` keeps one
+container warm (billed while idle), \`rouse scale --min 0\` lets it scale to zero.
+A later \`rouse deploy\` resets these to the config's scaling.* values.
 
 Options:
   --min N              minimum containers (scaling.minContainers)
@@ -78,7 +78,7 @@ Options:
     io.stdout.write(
       `${s.green("✓")} ${target.app} autoscaler: min ${settings.minContainers ?? "-"}, max ${settings.maxContainers ?? "-"}, buffer ${settings.bufferContainers ?? "-"}, scaledown ${settings.scaledownWindowMs !== undefined ? `${settings.scaledownWindowMs / 1000}s` : "-"}\n`,
     );
-    io.stdout.write(`  ${s.dim("a redeploy (thaw deploy) resets these to thaw.yaml's scaling values")}\n`);
+    io.stdout.write(`  ${s.dim("a redeploy (rouse deploy) resets these to rouse.yaml's scaling values")}\n`);
     return EXIT.ok;
   },
 };

@@ -9,14 +9,14 @@ import {
   type SupervisorEvent,
   serveLocal,
   sha256Hex,
-} from "@thaw/api";
+} from "@rouse/api";
 import { writeFileAtomic } from "../fs-atomic.ts";
 import { stateDir } from "../state.ts";
 import { parse } from "../ui/args.ts";
 import { CliError, EXIT, type Io, styles, UsageError } from "../ui/output.ts";
 import type { Command } from "./command.ts";
 
-/** `.thaw/local-server.json`: where a running `thaw serve --local` listens, for `thaw status --local`. */
+/** `.rouse/local-server.json`: where a running `rouse serve --local` listens, for `rouse status --local`. */
 export interface LocalServerRecord {
   readonly url: string;
   readonly pid: number;
@@ -26,7 +26,7 @@ export interface LocalServerRecord {
 
 export const localServerPath = (cwd: string) => join(stateDir(cwd), "local-server.json");
 
-/** The record of a `thaw serve --local` that is still running, if any. */
+/** The record of a `rouse serve --local` that is still running, if any. */
 export async function readLocalServer(cwd: string): Promise<LocalServerRecord | undefined> {
   const path = localServerPath(cwd);
   if (!existsSync(path)) return undefined;
@@ -56,12 +56,12 @@ function transitionLine(io: Io, e: SupervisorEvent): string | undefined {
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "serve thaw.yaml engines on this machine (--local): start on demand, scale to zero when idle",
-  help: `Usage: thaw serve --local [thaw.yaml...] [--host HOST] [--port PORT] [--gateway gateway.yaml]
+  summary: "serve rouse.yaml engines on this machine (--local): start on demand, scale to zero when idle",
+  help: `Usage: rouse serve --local [rouse.yaml...] [--host HOST] [--port PORT] [--gateway gateway.yaml]
                   [--api-key-env VAR] [--no-preload] [--log-requests]
 
-Runs the thaw gateway on this machine with one engine supervisor per config
-(default: ./thaw.yaml). Each engine is spawned from its plugin's argv (vLLM,
+Runs the rouse gateway on this machine with one engine supervisor per config
+(default: ./rouse.yaml). Each engine is spawned from its plugin's argv (vLLM,
 SGLang; local.executable picks the binary), warmed up, and scaled to zero after
 scaling.scaledownWindow without requests, the way local.scaleToZero says:
   sleep    engine sleep mode (GPU memory released, process kept; GPU machines)
@@ -74,18 +74,18 @@ least recently used sleeps first.
 
   /v1/*                      OpenAI-compatible, routed by \`model\` (model.servedName)
   /api/v1/engines[/NAME[/logs]]  state, history, stats, logs
-  /metrics                   Prometheus, thaw_engine_* included
+  /metrics                   Prometheus, rouse_engine_* included
 
 Options:
-  --local              required: serve on this machine (Modal: thaw deploy)
+  --local              required: serve on this machine (Modal: rouse deploy)
   --host HOST          default 127.0.0.1
   --port PORT          default 8080 (0: any free port)
   --gateway FILE       gateway.yaml for auth keys, limits, logging (listen is taken from --host/--port)
-  --api-key-env VAR    accept the key in $VAR (default THAW_API_KEY, when set); loopback needs none
+  --api-key-env VAR    accept the key in $VAR (default ROUSE_API_KEY, when set); loopback needs none
   --no-preload         start each engine on its first request instead of now
   --log-requests       print the gateway's JSON request log on stdout
 Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
-\`thaw status --local\` shows the engines of a running \`thaw serve --local\`.`,
+\`rouse status --local\` shows the engines of a running \`rouse serve --local\`.`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
       local: { type: "boolean" },
@@ -98,15 +98,15 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
     });
     if (!values.local)
       throw new UsageError(
-        "only --local is supported: `thaw serve --local [thaw.yaml...]` (for Modal: thaw deploy)",
+        "only --local is supported: `rouse serve --local [rouse.yaml...]` (for Modal: rouse deploy)",
       );
     const port = Number(values.port ?? 8080);
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       throw new UsageError(`--port: not a port: ${values.port}`);
-    const files = positionals.length > 0 ? positionals : ["thaw.yaml"];
+    const files = positionals.length > 0 ? positionals : ["rouse.yaml"];
     for (const f of files)
       if (!existsSync(join(io.cwd, f)))
-        throw new CliError(`${f} does not exist`, "create one with `thaw init`");
+        throw new CliError(`${f} does not exist`, "create one with `rouse init`");
     const entries = await loadEngineEntries(files, io.cwd);
 
     let gateway: Record<string, unknown> = { auth: { allowNoAuthOnLoopback: true } };
@@ -114,7 +114,7 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
       const { version: _, listen: __, ...rest } = await loadGatewayConfigFile(join(io.cwd, values.gateway));
       gateway = rest;
     }
-    const keyEnv = values["api-key-env"] ?? "THAW_API_KEY";
+    const keyEnv = values["api-key-env"] ?? "ROUSE_API_KEY";
     const key = io.env[keyEnv];
     if (key) {
       const auth = (gateway.auth ?? {}) as { keys?: unknown[]; allowNoAuthOnLoopback?: boolean };
@@ -155,7 +155,7 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
     };
     await writeFileAtomic(localServerPath(io.cwd), `${JSON.stringify(record, null, 2)}\n`);
     io.stdout.write(
-      `${s.bold("thaw serve --local")} on ${s.cyan(local.url)}  ${s.dim(`(pid ${process.pid})`)}\n`,
+      `${s.bold("rouse serve --local")} on ${s.cyan(local.url)}  ${s.dim(`(pid ${process.pid})`)}\n`,
     );
     for (const e of local.engines.supervisors) {
       io.stdout.write(

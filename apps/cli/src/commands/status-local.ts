@@ -1,8 +1,8 @@
-import type { EngineSnapshot, FleetSnapshot } from "@thaw/api";
+import type { EngineSnapshot, FleetSnapshot } from "@rouse/api";
 import { CliError, EXIT, type Io, styles, writeJson } from "../ui/output.ts";
 import { readLocalServer } from "./serve.ts";
 
-// `thaw status --local` while a `thaw serve --local` runs: its engines, asked
+// `rouse status --local` while a `rouse serve --local` runs: its engines, asked
 // over HTTP (GET /api/v1/engines) — state, since when, mode, requests, cold
 // starts, wakes, queue waits, time per state, the last crash.
 
@@ -24,20 +24,20 @@ function timeShares(e: EngineSnapshot): string {
     .join(" · ");
 }
 
-/** True when a local server is running here (then `thaw status --local` shows it). */
+/** True when a local server is running here (then `rouse status --local` shows it). */
 export async function localServeRunning(io: Io): Promise<boolean> {
-  return (await readLocalServer(io.cwd)) !== undefined || Boolean(io.env.THAW_LOCAL_URL);
+  return (await readLocalServer(io.cwd)) !== undefined || Boolean(io.env.ROUSE_LOCAL_URL);
 }
 
 export async function statusLocal(io: Io, options: { json?: boolean }): Promise<number> {
   const record = await readLocalServer(io.cwd);
-  const url = io.env.THAW_LOCAL_URL ?? record?.url;
+  const url = io.env.ROUSE_LOCAL_URL ?? record?.url;
   if (!url)
     throw new CliError(
-      "no `thaw serve --local` is running here",
-      "start one with `thaw serve --local thaw.yaml`",
+      "no `rouse serve --local` is running here",
+      "start one with `rouse serve --local rouse.yaml`",
     );
-  const key = io.env.THAW_API_KEY;
+  const key = io.env.ROUSE_API_KEY;
   let fleet: FleetSnapshot;
   try {
     const response = await fetch(`${url}/api/v1/engines?history=5`, {
@@ -56,7 +56,7 @@ export async function statusLocal(io: Io, options: { json?: boolean }): Promise<
   const s = styles(io, "stdout");
   const row = (k: string, v: string) => io.stdout.write(`    ${k.padEnd(11)}${v}\n`);
   io.stdout.write(
-    `${s.bold("thaw serve --local")} ${s.cyan(url)}${record ? s.dim(` (pid ${record.pid}, up ${ago(record.startedAt)})`) : ""}\n`,
+    `${s.bold("rouse serve --local")} ${s.cyan(url)}${record ? s.dim(` (pid ${record.pid}, up ${ago(record.startedAt)})`) : ""}\n`,
   );
   const m = fleet.memory;
   io.stdout.write(
@@ -95,7 +95,7 @@ export async function statusLocal(io: Io, options: { json?: boolean }): Promise<
       );
     if (e.failure) {
       row("failed", s.red(e.failure.reason));
-      row("", s.dim(`logs: thaw status --local --json, or GET ${url}/api/v1/engines/${e.name}/logs`));
+      row("", s.dim(`logs: rouse status --local --json, or GET ${url}/api/v1/engines/${e.name}/logs`));
     }
     const last = e.history.at(-1);
     if (last) row("last", s.dim(`${last.from} → ${last.to}: ${last.reason}`));

@@ -38,10 +38,10 @@ const ago = (iso: string | undefined) => {
 export const statusCommand: Command = {
   name: "status",
   summary: "what is deployed: local record + Modal's live view (lifecycle, URL, containers)",
-  help: `Usage: thaw status [thaw.yaml] [--preset NAME] [--app NAME] [--env ENV] [--local] [--json]
+  help: `Usage: rouse status [rouse.yaml] [--preset NAME] [--app NAME] [--env ENV] [--local] [--json]
 
-Shows the deployment recorded in .thaw/state.json (URL, when, modal version, whether
-thaw.yaml or the generated app changed since), then asks Modal through its JavaScript
+Shows the deployment recorded in .rouse/state.json (URL, when, modal version, whether
+rouse.yaml or the generated app changed since), then asks Modal through its JavaScript
 SDK: lifecycle state, deployed at/by, the endpoint's web URL, containers running now,
 and containers started in the last hour (a cold start shows up there).
 
@@ -60,7 +60,7 @@ Exit codes: 0 ok, 1 Modal could not be asked (the local part is still printed).`
       local: { type: "boolean" },
       json: { type: "boolean" },
     });
-    if (values.local && (await localServeRunning(io))) return statusLocal(io, { json: values.json }); // a running `thaw serve --local`
+    if (values.local && (await localServeRunning(io))) return statusLocal(io, { json: values.json }); // a running `rouse serve --local`
     const target = await resolveTarget(io, { app: values.app, file: positionals[0], preset: values.preset });
     const record = target.record;
     let changed: { config: boolean; app: boolean } | undefined;
@@ -79,7 +79,7 @@ Exit codes: 0 ok, 1 Modal could not be asked (the local part is still printed).`
     const row = (k: string, v: string) => io.stdout.write(`  ${k.padEnd(12)}${v}\n`);
     if (!values.json) {
       io.stdout.write(`${s.bold(target.app)}  ${s.dim(`(${target.from})`)}\n`);
-      if (!record) row("local", s.yellow("not deployed from here (no .thaw/state.json record)"));
+      if (!record) row("local", s.yellow("not deployed from here (no .rouse/state.json record)"));
       else {
         row("url", record.webUrl ?? s.yellow("none recorded"));
         row(
@@ -87,13 +87,13 @@ Exit codes: 0 ok, 1 Modal could not be asked (the local part is still printed).`
           `${record.deployedAt} ${s.dim(ago(record.deployedAt))} with modal ${record.modalVersion}`,
         );
         row("engine", `${record.engine} · ${record.model}`);
-        if (record.stoppedAt) row("stopped", `${record.stoppedAt} (thaw stop)`);
+        if (record.stoppedAt) row("stopped", `${record.stoppedAt} (rouse stop)`);
         if (changed) {
           row(
             "changes",
             changed.config || changed.app
               ? s.yellow(
-                  `${changed.config ? `${target.from} changed` : "the generated app changed"} since the deploy — \`thaw deploy\` applies it`,
+                  `${changed.config ? `${target.from} changed` : "the generated app changed"} since the deploy — \`rouse deploy\` applies it`,
                 )
               : "none since the deploy",
           );

@@ -11,13 +11,13 @@ import type { Command } from "./command.ts";
 export const stopCommand: Command = {
   name: "stop",
   summary: "stop the app (`modal app stop`), or only its containers (--containers)",
-  help: `Usage: thaw stop [thaw.yaml] [--app NAME] [--containers] [--yes] [--env ENV] [--modal-bin PATH] [--json]
+  help: `Usage: rouse stop [rouse.yaml] [--app NAME] [--containers] [--yes] [--env ENV] [--modal-bin PATH] [--json]
 
 Without --containers: \`modal app stop <app> --yes\` — the app is stopped for good and
-its containers end; \`thaw deploy\` brings it back (as a new deployment).
+its containers end; \`rouse deploy\` brings it back (as a new deployment).
 With --containers: the app stays deployed; its running containers are stopped
 (\`modal container list --json\`, then \`modal container stop <id> --yes\` each) and
-thaw waits until none is left — the next request is a cold start.
+rouse waits until none is left — the next request is a cold start.
 
 Options:
   --containers     scale to zero instead of stopping the app
@@ -89,7 +89,7 @@ Options:
     if (values.json) writeJson(io, { app: target.app, stopped: true, alreadyStopped: already, stoppedAt });
     else
       io.stdout.write(
-        `${s.green("✓")} ${target.app} ${already ? "was already stopped" : "stopped"}\n  bring it back with: thaw deploy\n`,
+        `${s.green("✓")} ${target.app} ${already ? "was already stopped" : "stopped"}\n  bring it back with: rouse deploy\n`,
       );
     return EXIT.ok;
   },

@@ -8,9 +8,9 @@ import type { Command } from "./command.ts";
 export const urlCommand: Command = {
   name: "url",
   summary: "print the deployment's web URL",
-  help: `Usage: thaw url [thaw.yaml] [--preset NAME] [--app NAME] [--live] [--env ENV] [--json]
+  help: `Usage: rouse url [rouse.yaml] [--preset NAME] [--app NAME] [--live] [--env ENV] [--json]
 
-Prints the endpoint URL recorded by \`thaw deploy\` (.thaw/state.json). With --live,
+Prints the endpoint URL recorded by \`rouse deploy\` (.rouse/state.json). With --live,
 or when none is recorded, asks Modal (JavaScript SDK: the endpoint Function's web URL)
 and records the answer.
 
@@ -49,7 +49,7 @@ Options:
       if (!url)
         throw new CliError(
           `Modal has no web URL for ${target.app}`,
-          "is the endpoint a web server? redeploy with `thaw deploy`",
+          "is the endpoint a web server? redeploy with `rouse deploy`",
         );
       if (target.record) await updateDeployment(io.cwd, target.app, { webUrl: url });
     }

@@ -1,4 +1,4 @@
-import { loadDeploymentFile } from "@thaw/config";
+import { loadDeploymentFile } from "@rouse/config";
 import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { parse } from "../ui/args.ts";
@@ -7,10 +7,10 @@ import type { Command } from "./command.ts";
 
 export const validateCommand: Command = {
   name: "validate",
-  summary: "check a thaw.yaml and print the resolved deployment",
-  help: `Usage: thaw validate [file] [--json] [--quiet]
+  summary: "check a rouse.yaml and print the resolved deployment",
+  help: `Usage: rouse validate [file] [--json] [--quiet]
 
-Checks a deployment config (default ./thaw.yaml) against schema v1 and the
+Checks a deployment config (default ./rouse.yaml) against schema v1 and the
 cross-field rules, and prints the resolved config with every default filled in.
 
 Options:
@@ -19,9 +19,9 @@ Options:
 Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.`,
   async run(args, io) {
     const { values, positionals } = parse(args, { json: { type: "boolean" }, quiet: { type: "boolean" } });
-    const file = positionals[0] ?? "thaw.yaml";
+    const file = positionals[0] ?? "rouse.yaml";
     const path = resolve(io.cwd, file);
-    if (!existsSync(path)) throw new CliError(`${file} not found`, "create one with `thaw init`");
+    if (!existsSync(path)) throw new CliError(`${file} not found`, "create one with `rouse init`");
     const result = await loadDeploymentFile(path);
     if (values.json) {
       writeJson(io, result.ok ? { ok: true, issues: result.warnings, config: result.config } : { ok: false, issues: result.issues });

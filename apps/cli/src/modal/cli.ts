@@ -4,19 +4,19 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { CliError, type Io } from "../ui/output.ts";
 
-// Modal's Python CLI, run through execa. thaw deploys and stops containers with it
+// Modal's Python CLI, run through execa. rouse deploys and stops containers with it
 // (the JavaScript SDK cannot), and reads app/container/secret lists from its --json
 // output. Every call has a timeout: the 1.6.4 CLI retries an unreachable server for
 // about 60 s before giving up.
 
 export interface ModalCli {
   readonly bin: string;
-  /** How it was found, for messages: `--modal-bin`, `THAW_MODAL_BIN`, `python/.venv`, `PATH`. */
+  /** How it was found, for messages: `--modal-bin`, `ROUSE_MODAL_BIN`, `python/.venv`, `PATH`. */
   readonly source: string;
 }
 
 const INSTALL_HINT =
-  "install it with `pip install modal` (in the thaw repository: python/setup.sh), or pass --modal-bin PATH";
+  "install it with `pip install modal` (in the rouse repository: python/setup.sh), or pass --modal-bin PATH";
 
 function isExecutable(path: string): boolean {
   try {
@@ -51,7 +51,7 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-/** `--modal-bin` > `THAW_MODAL_BIN` > the repository's python/.venv > `modal` on PATH. */
+/** `--modal-bin` > `ROUSE_MODAL_BIN` > the repository's python/.venv > `modal` on PATH. */
 export function findModal(io: Io, override?: string): ModalCli {
   if (override) {
     const bin = override.includes("/")
@@ -60,11 +60,11 @@ export function findModal(io: Io, override?: string): ModalCli {
     if (!existsSync(bin)) throw new CliError(`--modal-bin ${override} does not exist`, INSTALL_HINT);
     return { bin, source: "--modal-bin" };
   }
-  if (io.env.THAW_MODAL_BIN) {
-    const bin = resolve(io.cwd, io.env.THAW_MODAL_BIN);
+  if (io.env.ROUSE_MODAL_BIN) {
+    const bin = resolve(io.cwd, io.env.ROUSE_MODAL_BIN);
     if (!existsSync(bin))
-      throw new CliError(`THAW_MODAL_BIN=${io.env.THAW_MODAL_BIN} does not exist`, INSTALL_HINT);
-    return { bin, source: "THAW_MODAL_BIN" };
+      throw new CliError(`ROUSE_MODAL_BIN=${io.env.ROUSE_MODAL_BIN} does not exist`, INSTALL_HINT);
+    return { bin, source: "ROUSE_MODAL_BIN" };
   }
   const venv = repoVenvModal(io.cwd);
   if (venv) return { bin: venv, source: "python/.venv" };
@@ -239,7 +239,7 @@ export async function modalJson<T>(
   } catch {
     throw new CliError(
       `${what}: \`${result.command}\` printed something that is not JSON: ${result.stdout.slice(0, 120)}`,
-      "is the modal CLI too old for --json? thaw is tested with modal 1.6.4",
+      "is the modal CLI too old for --json? rouse is tested with modal 1.6.4",
     );
   }
 }

@@ -48,7 +48,7 @@ export async function deployedAppId(
       stopped
         ? `app ${app} is not deployed (it was stopped)`
         : `no deployed app named ${app}${options.environment ? ` in environment ${options.environment}` : ""}`,
-      "run `thaw deploy`",
+      "run `rouse deploy`",
     );
   }
   return found.app_id;
@@ -118,7 +118,7 @@ export async function scaleToZero(
     if (performance.now() > deadline) {
       throw new CliError(
         `${app} still has ${running.length} container(s) after ${Math.round((performance.now() - started) / 1000)} s of stopping them`,
-        "is min_containers > 0 (`thaw scale --min 0`), or is traffic keeping it warm?",
+        "is min_containers > 0 (`rouse scale --min 0`), or is traffic keeping it warm?",
       );
     }
     for (const c of running) {

@@ -11,7 +11,7 @@
 //
 // A web function prints its URL alone on the line under "Created Function NAME";
 // an `@app.server` under "Created Server NAME". Rich wraps at 80 columns off a TTY, so
-// thaw runs the CLI with a wide COLUMNS; the parser still joins a URL that was split.
+// rouse runs the CLI with a wide COLUMNS; the parser still joins a URL that was split.
 
 export interface WebUrl {
   /** The method (`serve`) or object (`Model`) the URL belongs to. */
@@ -32,7 +32,7 @@ export interface DeployOutput {
 const URL_RE = /https:\/\/[^\s)\]'"]+/;
 const strip = (line: string) => line.replace(/\x1b\[[0-9;]*[A-Za-z]|\x1b\]8;[^\x1b]*\x1b\\/g, "");
 
-/** Undoes rich's wrapping where it split what thaw reads: `label ->` / `View Deployment:` and a URL, or a URL itself. */
+/** Undoes rich's wrapping where it split what rouse reads: `label ->` / `View Deployment:` and a URL, or a URL itself. */
 function unwrap(lines: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {

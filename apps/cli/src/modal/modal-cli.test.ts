@@ -1,4 +1,4 @@
-// The real `modal` CLI (python/.venv, modal==1.6.4), run offline: what thaw relies on
+// The real `modal` CLI (python/.venv, modal==1.6.4), run offline: what rouse relies on
 // in its commands and flags, and how it fails without a token, with a refused token
 // (a local gRPC server that answers UNAUTHENTICATED) and with a dead server address.
 // Nothing here reaches Modal.
@@ -28,7 +28,7 @@ const real: ModalCli = { bin: REAL_MODAL, source: "python/.venv" };
 const TRANSCRIPTS = join(REPO, "apps/cli/src/__fixtures__/modal-transcripts");
 
 describe.skipIf(!hasPython)("the real modal CLI, offline", () => {
-  it("is the tested version, and has every command and flag thaw calls", async () => {
+  it("is the tested version, and has every command and flag rouse calls", async () => {
     const io = memoryIo(tmp(), cleanEnv()).io;
     expect(await modalVersion(real, io)).toBe(TESTED_MODAL_VERSION);
     const help = async (...args: string[]) => (await runModal(real, [...args, "--help"], io)).stdout;
@@ -52,7 +52,7 @@ describe.skipIf(!hasPython)("the real modal CLI, offline", () => {
     }
   }, 30_000);
 
-  it("without a token it fails at once, and thaw says no token is configured", async () => {
+  it("without a token it fails at once, and rouse says no token is configured", async () => {
     const io = memoryIo(tmp(), cleanEnv()).io;
     const result = await runModal(real, ["secret", "list", "--json"], io, { traceback: true });
     expect(result.exitCode).toBe(1);
@@ -63,7 +63,7 @@ describe.skipIf(!hasPython)("the real modal CLI, offline", () => {
     expect(failure.hint).toContain("modal token new");
   }, 30_000);
 
-  it("a refused token (local gRPC server answering UNAUTHENTICATED): thaw says Modal refused it", async () => {
+  it("a refused token (local gRPC server answering UNAUTHENTICATED): rouse says Modal refused it", async () => {
     const server = await authRefuser();
     const io = memoryIo(
       tmp(),
@@ -80,7 +80,7 @@ describe.skipIf(!hasPython)("the real modal CLI, offline", () => {
     );
   }, 30_000);
 
-  it("a dead server address: the CLI retries for ~60 s, thaw's timeout ends it with one clear line", async () => {
+  it("a dead server address: the CLI retries for ~60 s, rouse's timeout ends it with one clear line", async () => {
     const io = memoryIo(
       tmp(),
       cleanEnv({
@@ -113,33 +113,33 @@ describe("modal deploy output", () => {
         webUrls: [
           {
             label: "serve",
-            url: "https://thaw-user--thaw-qwen3-8b-vllmserver-serve.modal.run",
+            url: "https://rouse-user--rouse-qwen3-8b-vllmserver-serve.modal.run",
             authenticated: false,
           },
         ],
-        dashboardUrl: "https://modal.com/apps/thaw-user/main/deployed/thaw-qwen3-8b",
+        dashboardUrl: "https://modal.com/apps/rouse-user/main/deployed/rouse-qwen3-8b",
       });
     }
   });
 
   it.skipIf(!hasPython)(
-    "a long URL that rich wraps at 80 columns is joined; with thaw's COLUMNS it is not wrapped at all",
+    "a long URL that rich wraps at 80 columns is joined; with rouse's COLUMNS it is not wrapped at all",
     async () => {
       const exec = promisify(execFile);
       const render = (columns: string | undefined) =>
         exec(PYTHON, [join(TRANSCRIPTS, "render.py"), "deploy"], {
           env: {
             ...cleanEnv(),
-            RENDER_APP: "thaw-a-very-long-application-name-for-wrapping",
+            RENDER_APP: "rouse-a-very-long-application-name-for-wrapping",
             ...(columns ? { COLUMNS: columns } : {}),
           },
         });
       const narrow = (await render(undefined)).stdout;
       const url =
-        "https://thaw-user--thaw-a-very-long-application-name-for-wrapping-vllmserver-serve.modal.run";
+        "https://rouse-user--rouse-a-very-long-application-name-for-wrapping-vllmserver-serve.modal.run";
       expect(narrow).not.toContain(url);
       const dashboard =
-        "https://modal.com/apps/thaw-user/main/deployed/thaw-a-very-long-application-name-for-wrapping";
+        "https://modal.com/apps/rouse-user/main/deployed/rouse-a-very-long-application-name-for-wrapping";
       expect(parseDeployOutput(narrow)).toMatchObject({
         webUrls: [{ label: "serve", url, authenticated: false }],
         dashboardUrl: dashboard,

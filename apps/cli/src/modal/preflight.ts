@@ -1,9 +1,9 @@
-import type { DeploymentConfigV1 } from "@thaw/config";
+import type { DeploymentConfigV1 } from "@rouse/config";
 import { CliError, type Io, styles } from "../ui/output.ts";
 import { findModal, type ModalCli, modalJson, modalVersion } from "./cli.ts";
 import { findToken } from "./token.ts";
 
-/** The modal release thaw's generated apps and output parsing are checked against. */
+/** The modal release rouse's generated apps and output parsing are checked against. */
 export const TESTED_MODAL_VERSION = "1.6.4";
 
 export interface Check {
@@ -59,7 +59,7 @@ export async function preflight(
       ...(tested
         ? {}
         : {
-            fix: `thaw is tested with modal ${TESTED_MODAL_VERSION}: pip install modal==${TESTED_MODAL_VERSION}`,
+            fix: `rouse is tested with modal ${TESTED_MODAL_VERSION}: pip install modal==${TESTED_MODAL_VERSION}`,
           }),
     });
   } catch (error) {

@@ -21,7 +21,7 @@ const GRPC = {
 /** The SDK is large: loaded only by the commands that use it. */
 const sdk = () => import("modal");
 
-/** A client configured from io.env first (so tests and `env X=… thaw` work), then the SDK's own profile lookup. */
+/** A client configured from io.env first (so tests and `env X=… rouse` work), then the SDK's own profile lookup. */
 export async function modalClient(io: Io, timeoutMs = 15_000): Promise<ModalClient> {
   const { ModalClient } = await sdk();
   const params: ModalClientParams = { timeoutMs, maxRetries: 1 };
@@ -66,10 +66,10 @@ export function sdkFailure(error: unknown, what: string, env: NodeJS.ProcessEnv)
   if (e.name === "NotFoundError" || e.code === GRPC.NOT_FOUND) {
     return new CliError(
       `${what}: ${message}`,
-      "is the app deployed under this name, in this Modal environment (--env)? `thaw deploy` deploys it",
+      "is the app deployed under this name, in this Modal environment (--env)? `rouse deploy` deploys it",
     );
   }
-  return new CliError(`${what}: ${message}`, "set THAW_DEBUG=1 for the stack");
+  return new CliError(`${what}: ${message}`, "set ROUSE_DEBUG=1 for the stack");
 }
 
 export interface SdkOptions {
@@ -107,7 +107,7 @@ export async function withModal<T>(
   try {
     return await fn(client);
   } catch (error) {
-    if (io.env.THAW_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
+    if (io.env.ROUSE_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
     throw sdkFailure(error, what, io.env);
   } finally {
     client.close();

@@ -1,4 +1,4 @@
-// Real processes for the CLI's tests: the thaw binary, the stand-in engine, the
+// Real processes for the CLI's tests: the rouse binary, the stand-in engine, the
 // gateway (apps/api), the Modal auth-refusing gRPC server, and the recorded-transcript
 // `modal` stand-in. Everything started here is stopped by `stopAll()`.
 
@@ -21,13 +21,13 @@ export async function stopAll(): Promise<void> {
   while (running.length) await running.pop()!().catch(() => {});
 }
 
-export const tmp = (prefix = "thaw-cli-") => mkdtempSync(join(tmpdir(), prefix));
+export const tmp = (prefix = "rouse-cli-") => mkdtempSync(join(tmpdir(), prefix));
 
 /** An environment with no Modal credentials and a private HOME (no ~/.modal.toml). */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
-    HOME: tmp("thaw-home-"),
+    HOME: tmp("rouse-home-"),
     NO_COLOR: "1",
     LANG: "C.UTF-8",
   };
@@ -37,7 +37,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Env for the recorded-transcript `modal` stand-in. */
 export function fakeModalEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return cleanEnv({
-    THAW_MODAL_BIN: FAKE_MODAL,
+    ROUSE_MODAL_BIN: FAKE_MODAL,
     FAKE_MODAL_NODE: process.execPath,
     FAKE_MODAL_LOG: join(dir, "modal-calls.jsonl"),
     FAKE_MODAL_DELAY_MS: "1",
@@ -53,22 +53,22 @@ export interface Exited {
   readonly stderr: string;
 }
 
-/** Runs the real thaw binary (from source) to completion. */
-export function thaw(
+/** Runs the real rouse binary (from source) to completion. */
+export function rouse(
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
 ): Promise<Exited> {
-  const child = spawnThaw(args, options);
+  const child = spawnRouse(args, options);
   if (options.input !== undefined) child.stdin!.end(options.input);
   else child.stdin!.end();
   return collect(child, options.timeoutMs ?? 60_000);
 }
 
-export function spawnThaw(
+export function spawnRouse(
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv },
 ): ChildProcess {
-  return spawn(process.execPath, ["--conditions=@thaw/source", BIN, ...args], {
+  return spawn(process.execPath, ["--conditions=@rouse/source", BIN, ...args], {
     cwd: options.cwd,
     env: options.env ?? cleanEnv(),
     stdio: ["pipe", "pipe", "pipe"],
@@ -134,15 +134,15 @@ export async function standinEngine(args: readonly string[] = [], wait = true): 
   return engine;
 }
 
-export const GATEWAY_KEY = "sk-thaw-cli-test-key";
+export const GATEWAY_KEY = "sk-rouse-cli-test-key";
 
-/** The thaw gateway (apps/api) as a real process in front of `upstreamUrl`, keyed with GATEWAY_KEY. */
+/** The rouse gateway (apps/api) as a real process in front of `upstreamUrl`, keyed with GATEWAY_KEY. */
 export async function gateway(
   upstreamUrl: string,
   models: readonly string[],
 ): Promise<{ url: string; output: () => string }> {
   const { createHash } = await import("node:crypto");
-  const dir = tmp("thaw-gw-");
+  const dir = tmp("rouse-gw-");
   const port = await freePort();
   const config = join(dir, "gateway.yaml");
   writeFileSync(
@@ -160,7 +160,7 @@ export async function gateway(
   );
   const child = spawn(
     process.execPath,
-    ["--conditions=@thaw/source", join(REPO, "apps/api/src/main.ts"), "--config", config],
+    ["--conditions=@rouse/source", join(REPO, "apps/api/src/main.ts"), "--config", config],
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1" },

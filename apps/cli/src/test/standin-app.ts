@@ -1,7 +1,7 @@
-// A local STAND-IN for a deployed thaw app on Modal, for tests: an HTTP server in front
+// A local STAND-IN for a deployed rouse app on Modal, for tests: an HTTP server in front
 // of the stand-in engine (a real process) that behaves like the generated app's guard
-// (x-thaw-boot header, GET /thaw/boot with the boot report's shape from
-// @thaw/codegen emit/boot.ts) and, with a FAKE_MODAL_STATE file shared with the
+// (x-rouse-boot header, GET /rouse/boot with the boot report's shape from
+// @rouse/codegen emit/boot.ts) and, with a FAKE_MODAL_STATE file shared with the
 // recorded-transcript `modal` stand-in, like Modal's scale-to-zero: when the app has no
 // container listed, the next request "boots" one (waits bootMs, adds a container to the
 // state file, writes a fresh boot report), restored from a snapshot or not as `plan` says.
@@ -46,7 +46,7 @@ function writeState(path: string, state: ModalState): void {
 }
 
 export async function startStandinApp(options: StandinAppOptions): Promise<StandinApp> {
-  const app = options.app ?? "thaw-qwen3-8b";
+  const app = options.app ?? "rouse-qwen3-8b";
   const bootMs = options.bootMs ?? 300;
   const plan = options.plan ?? ((n: number) => n > 1);
   const bodies: unknown[] = [];
@@ -75,7 +75,7 @@ export async function startStandinApp(options: StandinAppOptions): Promise<Stand
       await new Promise((r) => setTimeout(r, bootMs));
       const end = Date.now() / 1000;
       const span = end - start;
-      // The phases a thaw app reports (emit/service.ts MARK): a restored container keeps the
+      // The phases a rouse app reports (emit/service.ts MARK): a restored container keeps the
       // snapshotted boot's phases (long ago) and adds restore → wake_done → guard_ready.
       boot = restored
         ? {
@@ -120,12 +120,12 @@ export async function startStandinApp(options: StandinAppOptions): Promise<Stand
     await booting;
   };
 
-  const header = () => ({ "x-thaw-boot": boot.restored ? "restored" : "cold" });
+  const header = () => ({ "x-rouse-boot": boot.restored ? "restored" : "cold" });
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     try {
       await ensureContainer();
-      if (req.method === "GET" && req.url === "/thaw/boot") {
+      if (req.method === "GET" && req.url === "/rouse/boot") {
         res.writeHead(200, { "content-type": "application/json", ...header() });
         res.end(JSON.stringify(boot));
         return;

@@ -1,4 +1,4 @@
-import { formatIssue, type ConfigIssue } from "@thaw/config";
+import { formatIssue, type ConfigIssue } from "@rouse/config";
 
 /** Exit codes every command follows: 0 success, 1 failure (invalid config, failed operation), 2 usage error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

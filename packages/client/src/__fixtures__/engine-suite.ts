@@ -1,10 +1,10 @@
 /**
  * Behaviour every OpenAI-compatible engine must show through this client,
  * asserted on structure only (no fixed text), so one suite runs against the
- * fake engine, a real vLLM/SGLang (THAW_TEST_ENGINE_URL) or the thaw gateway.
+ * fake engine, a real vLLM/SGLang (ROUSE_TEST_ENGINE_URL) or the rouse gateway.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type ThawClient } from "../client.ts";
+import { createClient, type RouseClient } from "../client.ts";
 import { AbortError, ApiError } from "../errors.ts";
 import { collect } from "./helpers.ts";
 
@@ -32,7 +32,7 @@ export function describeEngineSuite(
   const timeout = options.timeoutMs ?? 20_000;
   describe(name, () => {
     let t: EngineTarget;
-    let client: ThawClient;
+    let client: RouseClient;
     let model: string;
 
     beforeAll(
@@ -126,7 +126,7 @@ export function describeEngineSuite(
 
     it("an unknown model is a 4xx ApiError with the engine's message", { timeout }, async () => {
       const error = await client.chat.completions
-        .create({ model: "thaw-test/no-such-model", messages, max_tokens: 4 })
+        .create({ model: "rouse-test/no-such-model", messages, max_tokens: 4 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApiError);
       expect((error as ApiError).status).toBeGreaterThanOrEqual(400);

@@ -3,15 +3,15 @@
 #
 #   bash tools/test-engine.sh --with-engine -- bash packages/client/src/__fixtures__/record-vllm-cpu.sh
 #
-# Needs THAW_TEST_ENGINE_URL / _MODEL / _API_KEY (test-engine.sh sets them). Bodies are
+# Needs ROUSE_TEST_ENGINE_URL / _MODEL / _API_KEY (test-engine.sh sets them). Bodies are
 # saved byte for byte (curl -o, no decompression); *.headers.txt hold the status line and
 # headers. The last recording SIGTERMs the engine mid-stream (vLLM's default "abort"
 # shutdown), so run it last and only against an engine you started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-URL="${THAW_TEST_ENGINE_URL:?set by tools/test-engine.sh --with-engine}"
-MODEL="${THAW_TEST_ENGINE_MODEL:-tiny}"
-AUTH=(-H "authorization: Bearer ${THAW_TEST_ENGINE_API_KEY:-}")
+URL="${ROUSE_TEST_ENGINE_URL:?set by tools/test-engine.sh --with-engine}"
+MODEL="${ROUSE_TEST_ENGINE_MODEL:-tiny}"
+AUTH=(-H "authorization: Bearer ${ROUSE_TEST_ENGINE_API_KEY:-}")
 
 # record NAME EXT PATH JSON: POST JSON to PATH, body -> vllm-cpu-NAME.EXT
 record() {
@@ -32,7 +32,7 @@ record completion-stream chunks.txt /v1/completions \
 record chat body.json /v1/chat/completions \
   "{\"model\":\"$MODEL\",\"messages\":$MSGS,\"max_tokens\":16,\"temperature\":0,\"ignore_eos\":true}"
 record error-unknown-model body.json /v1/chat/completions \
-  "{\"model\":\"thaw-test/no-such-model\",\"messages\":$MSGS,\"max_tokens\":4}"
+  "{\"model\":\"rouse-test/no-such-model\",\"messages\":$MSGS,\"max_tokens\":4}"
 record error-max-tokens body.json /v1/chat/completions \
   "{\"model\":\"$MODEL\",\"messages\":$MSGS,\"max_tokens\":100000}"
 record error-max-tokens-stream body.json /v1/chat/completions \

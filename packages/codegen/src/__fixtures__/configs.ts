@@ -1,7 +1,7 @@
-import { type DeploymentConfigV1Input, GPU_TYPE_NAMES, GPU_TYPES, type GpuType } from "@thaw/config";
+import { type DeploymentConfigV1Input, GPU_TYPE_NAMES, GPU_TYPES, type GpuType } from "@rouse/config";
 import fc from "fast-check";
 
-// Random valid thaw configs (fast-check), for the property tests here and for the
+// Random valid rouse configs (fast-check), for the property tests here and for the
 // pytest suite that imports the emitted apps with the real modal SDK
 // (scripts/emit-apps.ts). Validation still filters: a generated config that the
 // schema or cross-field rules refuse is simply skipped by the callers.
@@ -116,7 +116,7 @@ export function configArbitrary(text: fc.Arbitrary<string> = fc.constantFrom("1"
       style: fc.constantFrom("web-server" as const, "server" as const),
       port: fc.integer({ min: 1024, max: 65535 }),
       proxyAuth: fc.boolean(),
-      apiKey: fc.option(fc.constantFrom("thaw-api-key", "vllm-api-key"), { nil: undefined }),
+      apiKey: fc.option(fc.constantFrom("rouse-api-key", "vllm-api-key"), { nil: undefined }),
       apiKeyEnv: fc.option(envName, { nil: undefined }),
       huggingface: fc.option(fc.constantFrom("huggingface-secret"), { nil: undefined }),
       extraSecrets: fc.subarray(["db-creds", "otel"]),

@@ -20,7 +20,7 @@ if (process.env.CI && (!python || !ruff)) throw new Error(`${NO_VENV} (CI must c
 
 /** Writes `files` (name → source) into a fresh temporary folder, removed when the calling test ends. */
 export function writeTemp(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "thaw-codegen-"));
+  const dir = mkdtempSync(join(tmpdir(), "rouse-codegen-"));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;

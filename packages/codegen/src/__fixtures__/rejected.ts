@@ -1,11 +1,11 @@
-import type { DeploymentConfigV1Input } from "@thaw/config";
+import type { DeploymentConfigV1Input } from "@rouse/config";
 
-/** A config thaw refuses to generate, and how Modal itself would refuse the app. */
+/** A config rouse refuses to generate, and how Modal itself would refuse the app. */
 export interface RejectedCase {
   readonly name: string;
   readonly config: DeploymentConfigV1Input;
-  /** thaw's error: issue code and config path. */
-  readonly thaw: { readonly code: string; readonly path: string };
+  /** rouse's error: issue code and config path. */
+  readonly rouse: { readonly code: string; readonly path: string };
   /** Where Modal fails: `deploy` (client checks `modal deploy` runs) or `build` (the image build). */
   readonly sdk: { readonly when: "deploy" | "build"; readonly match: string };
 }
@@ -23,19 +23,19 @@ export const rejectedCases: readonly RejectedCase[] = [
       engine: { kind: "vllm" },
       caches: { weights: "shared-cache", compile: "shared-cache" },
     },
-    thaw: { code: "volume_mounted_twice", path: "caches.compile" },
+    rouse: { code: "volume_mounted_twice", path: "caches.compile" },
     sdk: { when: "deploy", match: "same Volume cannot be mounted in multiple locations" },
   },
   {
     name: "sglang-deepgemm-on-weights-volume",
     config: { ...base, engine: { kind: "sglang" }, caches: { weights: "one-cache", deepgemm: "one-cache" } },
-    thaw: { code: "volume_mounted_twice", path: "caches.deepgemm" },
+    rouse: { code: "volume_mounted_twice", path: "caches.deepgemm" },
     sdk: { when: "deploy", match: "same Volume cannot be mounted in multiple locations" },
   },
   {
     name: "env-line-break",
     config: { ...base, engine: { kind: "vllm" }, env: { GREETING: "hello\nworld" } },
-    thaw: { code: "env_line_break", path: "env.GREETING" },
+    rouse: { code: "env_line_break", path: "env.GREETING" },
     sdk: { when: "build", match: "ENV GREETING=" },
   },
 ];

@@ -1,6 +1,6 @@
-import type { DeploymentConfigV1Input } from "@thaw/config";
-import { sglang } from "@thaw/engine-sglang";
-import { vllm } from "@thaw/engine-vllm";
+import type { DeploymentConfigV1Input } from "@rouse/config";
+import { sglang } from "@rouse/engine-sglang";
+import { vllm } from "@rouse/engine-vllm";
 import type { GeneratedApp, GenerateOptions } from "../app/generate.ts";
 import { renderApp } from "../app/render.ts";
 

@@ -1,4 +1,4 @@
-import type { DeploymentConfigV1Input } from "@thaw/config";
+import type { DeploymentConfigV1Input } from "@rouse/config";
 
 // Hand-picked configs for what the presets do not cover: `@app.server` with and without
 // snapshots, proxy auth, SGLang with an API key, a CPU-only snapshot. Emitted for the
@@ -15,7 +15,7 @@ export const scenarios: Readonly<Record<string, DeploymentConfigV1Input>> = {
     serving: { style: "server", proxyAuth: true },
     scaling: { maxInputs: 16, targetInputs: 8, region: ["us-east", "us-west"] },
     caches: { compile: "vllm-cache" },
-    secrets: { apiKey: "thaw-api-key" },
+    secrets: { apiKey: "rouse-api-key" },
   },
   "sglang-server-plain": {
     version: 1,
@@ -50,6 +50,6 @@ export const scenarios: Readonly<Record<string, DeploymentConfigV1Input>> = {
     engine: { kind: "vllm", fastBoot: true, extraArgs: ["--max-logprobs", "5"] },
     resources: { gpu: "A10G", count: 1, cpu: 4, memory: 32768 },
     snapshot: { enabled: true, gpu: false },
-    secrets: { apiKey: "thaw-api-key", huggingface: "huggingface-secret" },
+    secrets: { apiKey: "rouse-api-key", huggingface: "huggingface-secret" },
   },
 };

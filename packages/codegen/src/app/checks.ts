@@ -1,9 +1,9 @@
-import type { ConfigIssue } from "@thaw/config";
+import type { ConfigIssue } from "@rouse/config";
 import type { AppPlan, EnvEntry } from "./plan.ts";
 import type { CodegenWarning } from "./errors.ts";
 
-// Combinations the Modal SDK (modal==1.6.4) would refuse, caught by thaw first with
-// the config field to change. python/tests/codegen proves each one both ways: thaw's
+// Combinations the Modal SDK (modal==1.6.4) would refuse, caught by rouse first with
+// the config field to change. python/tests/codegen proves each one both ways: rouse's
 // error here, and the SDK's own error for the app emitted with `unchecked: true`.
 
 export function sdkIssues(plan: AppPlan): ConfigIssue[] {
@@ -25,7 +25,7 @@ export function sdkIssues(plan: AppPlan): ConfigIssue[] {
   }
   // Image.env writes one Dockerfile `ENV KEY=<shlex-quoted value>` line per variable
   // (modal/_image.py, _Image.env): a line break inside a value ends the instruction,
-  // and the image build fails. The SDK does not check this; thaw does.
+  // and the image build fails. The SDK does not check this; rouse does.
   for (const e of plan.image.env) {
     if (/[\r\n]/.test(e.value)) {
       issues.push({

@@ -1,4 +1,4 @@
-import { type ConfigIssue, formatIssue, formatPath } from "@thaw/config";
+import { type ConfigIssue, formatIssue, formatPath } from "@rouse/config";
 
 /**
  * The config is valid on its own but cannot become a Modal app (the Modal SDK would

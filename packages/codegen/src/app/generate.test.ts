@@ -6,8 +6,8 @@ import {
   presets,
   UnsupportedSpecificationError,
   validateDeployment,
-} from "@thaw/config";
-import { vllm } from "@thaw/engine-vllm";
+} from "@rouse/config";
+import { vllm } from "@rouse/engine-vllm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configArbitrary } from "../__fixtures__/configs.ts";
@@ -254,11 +254,11 @@ describe("other plugins' shapes", () => {
       ...vllm,
       launch: (c, ctx) => ({
         ...vllm.launch(c, ctx),
-        argsFromEnv: [{ flag: "--api-key", env: "THAW_API_KEY", optional: true }],
+        argsFromEnv: [{ flag: "--api-key", env: "ROUSE_API_KEY", optional: true }],
       }),
     };
     expect(body(generateApp(config, optional).source, "start_engine(")).toContain(
-      'if "THAW_API_KEY" in os.environ:\n        cmd += ["--api-key", os.environ["THAW_API_KEY"]]',
+      'if "ROUSE_API_KEY" in os.environ:\n        cmd += ["--api-key", os.environ["ROUSE_API_KEY"]]',
     );
   });
 

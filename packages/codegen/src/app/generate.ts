@@ -3,7 +3,7 @@ import {
   type DeploymentConfigV1,
   type EnginePluginV1,
   resolveEnginePlugin,
-} from "@thaw/config";
+} from "@rouse/config";
 import { PyPrinter } from "../python/printer.ts";
 import { codegenWarnings, sdkIssues } from "./checks.ts";
 import { emitBoot } from "./emit/boot.ts";
@@ -19,7 +19,7 @@ import { type AppPlan, planApp } from "./plan.ts";
 
 export interface GenerateOptions {
   /**
-   * Tests only: emit even what thaw refuses, so a test can show the Modal SDK refuses
+   * Tests only: emit even what rouse refuses, so a test can show the Modal SDK refuses
    * it too. Never use it to ship an app.
    */
   readonly unchecked?: boolean;

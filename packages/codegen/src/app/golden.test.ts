@@ -1,12 +1,12 @@
-import { presets } from "@thaw/config";
-import { sglang } from "@thaw/engine-sglang";
-import { vllm } from "@thaw/engine-vllm";
+import { presets } from "@rouse/config";
+import { sglang } from "@rouse/engine-sglang";
+import { vllm } from "@rouse/engine-vllm";
 import { describe, expect, it } from "vitest";
 import { scenarios } from "../__fixtures__/scenarios.ts";
 import { renderApp } from "./render.ts";
 
 // One golden app.py per preset and scenario, in src/__golden__/. They change only through
-// `pnpm --filter @thaw/codegen golden:update` (vitest -u): the config sets `update: "none"`,
+// `pnpm --filter @rouse/codegen golden:update` (vitest -u): the config sets `update: "none"`,
 // so a missing or different file fails the run, locally as in CI. Review the diff like code.
 
 const cases: Array<[string, unknown]> = [

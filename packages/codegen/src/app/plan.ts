@@ -11,7 +11,7 @@ import {
   type SnapshotStepV1,
   servedNamesOf,
   snapshotRecipeV1Schema,
-} from "@thaw/config";
+} from "@rouse/config";
 import { EnginePluginContractError } from "./errors.ts";
 
 // Everything the emitted app needs, composed from the config and the engine plugin's

@@ -1,8 +1,8 @@
-import { ConfigError, type EnginePluginV1, findEnginePlugin, validateDeployment } from "@thaw/config";
+import { ConfigError, type EnginePluginV1, findEnginePlugin, validateDeployment } from "@rouse/config";
 import { type GeneratedApp, type GenerateOptions, generateApp } from "./generate.ts";
 
 export interface RenderInput {
-  /** Config data as parsed from thaw.yaml (not yet validated). */
+  /** Config data as parsed from rouse.yaml (not yet validated). */
   readonly config: unknown;
   /** Installed engine plugins; the one for `engine.kind` is used. */
   readonly plugins: readonly EnginePluginV1[];

@@ -1,4 +1,4 @@
-import { presets, validateDeployment } from "@thaw/config";
+import { presets, validateDeployment } from "@rouse/config";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configArbitrary } from "../__fixtures__/configs.ts";

@@ -1,4 +1,4 @@
-import { findPreset } from "@thaw/config";
+import { findPreset } from "@rouse/config";
 import { describe, expect, it } from "vitest";
 import { assigned, body, decorator, engineCmd, render } from "../__fixtures__/render.ts";
 import type { GeneratedApp } from "./generate.ts";

@@ -18,7 +18,7 @@ export function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
 
-/** `thaw.yaml:12:5 error scaling.maxInputs: … (fix: …)` */
+/** `rouse.yaml:12:5 error scaling.maxInputs: … (fix: …)` */
 export function formatIssue(issue: ConfigIssue, file?: string): string {
   const where = issue.line ? `${file ?? "config"}:${issue.line}:${issue.column ?? 1}` : (file ?? "config");
   const fix = issue.fix ? `\n    fix: ${issue.fix}` : "";

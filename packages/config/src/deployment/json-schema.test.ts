@@ -6,11 +6,11 @@ import { parse } from "yaml";
 import { presets } from "../presets/presets.ts";
 import { deploymentJsonSchema } from "./json-schema.ts";
 
-const committedPath = join(import.meta.dirname, "../../schema/thaw.schema.json");
+const committedPath = join(import.meta.dirname, "../../schema/rouse.schema.json");
 const invalidDir = join(import.meta.dirname, "../__fixtures__/invalid");
 
 describe("JSON Schema export", () => {
-  it("matches the committed copy (run `pnpm --filter @thaw/config schema:write` after changing the schema)", () => {
+  it("matches the committed copy (run `pnpm --filter @rouse/config schema:write` after changing the schema)", () => {
     const committed = JSON.parse(readFileSync(committedPath, "utf8"));
     expect(deploymentJsonSchema()).toEqual(committed);
   });

@@ -10,7 +10,7 @@ export type ValidationResult =
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
 /**
- * Validates plain data (already parsed from YAML/JSON) as a thaw deployment config.
+ * Validates plain data (already parsed from YAML/JSON) as a rouse deployment config.
  * Old versions would be upgraded step by step here; v1 is the first.
  */
 export function validateDeployment(input: unknown): ValidationResult {
@@ -22,8 +22,8 @@ export function validateDeployment(input: unknown): ValidationResult {
           severity: "error",
           code: "not_an_object",
           path: [],
-          message: "a thaw config is a mapping with at least version, model and engine",
-          fix: "start from `thaw init`, or write: version: 1 / model: { id: ... } / engine: { kind: vllm }",
+          message: "a rouse config is a mapping with at least version, model and engine",
+          fix: "start from `rouse init`, or write: version: 1 / model: { id: ... } / engine: { kind: vllm }",
         },
       ],
     };
@@ -43,8 +43,8 @@ export function validateDeployment(input: unknown): ValidationResult {
           severity: "error",
           code: "unsupported_version",
           path: ["version"],
-          message: `this thaw reads config version ${CURRENT_CONFIG_VERSION}, not ${JSON.stringify(version)}`,
-          fix: `set version: ${CURRENT_CONFIG_VERSION} and check the fields against \`thaw schema\``,
+          message: `this rouse reads config version ${CURRENT_CONFIG_VERSION}, not ${JSON.stringify(version)}`,
+          fix: `set version: ${CURRENT_CONFIG_VERSION} and check the fields against \`rouse schema\``,
         },
       ],
     };

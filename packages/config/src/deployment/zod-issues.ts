@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { didYouMean } from "../common/did-you-mean.ts";
 import type { ConfigIssue } from "./issues.ts";
 
-// Turns zod's issues into thaw's: one issue per unknown key with a suggestion,
+// Turns zod's issues into rouse's: one issue per unknown key with a suggestion,
 // and a fix for each kind of mistake.
 
 type AnySchema = z.core.$ZodType;

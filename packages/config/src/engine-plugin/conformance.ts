@@ -81,7 +81,7 @@ async function closedPort(): Promise<number> {
 export interface ConformanceOptions {
   /**
    * The `engine.kind` of the configs the suite feeds the plugin. Default: the plugin's
-   * own engine. thaw.yaml v1 names only `vllm` and `sglang`, so a plugin for another
+   * own engine. rouse.yaml v1 names only `vllm` and `sglang`, so a plugin for another
    * engine runs the suite on configs of one of those kinds.
    */
   readonly configKind?: "vllm" | "sglang";

@@ -1,7 +1,7 @@
 import type { EnginePluginV1 } from "./v1/engine-plugin-v1.ts";
 import { UnsupportedSpecificationError } from "./v1/errors.ts";
 
-/** Every plugin spec version this thaw can use; older ones would be adapted here. */
+/** Every plugin spec version this rouse can use; older ones would be adapted here. */
 export function resolveEnginePlugin(plugin: { specificationVersion?: unknown; engine?: unknown }): EnginePluginV1 {
   if (plugin.specificationVersion === "v1") return plugin as EnginePluginV1;
   throw new UnsupportedSpecificationError(String(plugin.engine ?? "unknown"), plugin.specificationVersion);

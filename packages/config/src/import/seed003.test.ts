@@ -25,7 +25,7 @@ describe("seed-003 config.yaml import", () => {
   it("reports where each key went, and what had no home", () => {
     expect(report.mapped).toContainEqual({ from: "service.scaledown_window", to: "scaling.scaledownWindow", note: "minutes → seconds" });
     expect(report.mapped.find((m) => m.from === "service.env.VLLM_SERVER_DEV_MODE")?.to).toBe("snapshot.enabled");
-    expect(report.unmapped).toEqual([{ from: "service.autoscaler_magic", reason: "no thaw equivalent" }]);
+    expect(report.unmapped).toEqual([{ from: "service.autoscaler_magic", reason: "no rouse equivalent" }]);
   });
 
   it("refuses a document that is not a mapping", () => {

@@ -1,7 +1,7 @@
 import type { DeploymentConfigV1Input } from "../deployment/v1/schema.ts";
 
 // Imports the config.yaml of the community "vLLM sleep mode + Modal snapshots"
-// repo (seed 003) into a thaw v1 config, reporting where each key went.
+// repo (seed 003) into a rouse v1 config, reporting where each key went.
 
 export interface ImportMapping {
   readonly from: string;
@@ -14,7 +14,7 @@ export interface ImportReport {
   readonly unmapped: ReadonlyArray<{ readonly from: string; readonly reason: string }>;
 }
 
-/** Environment the seed sets by hand that thaw's vLLM plugin sets itself when snapshots are on. */
+/** Environment the seed sets by hand that rouse's vLLM plugin sets itself when snapshots are on. */
 const SNAPSHOT_ENV = new Set(["VLLM_SERVER_DEV_MODE", "TORCHINDUCTOR_COMPILE_THREADS"]);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -88,7 +88,7 @@ export function importSeed003Config(data: unknown): ImportReport {
           if (!isRecord(value)) return false;
           for (const [name, v] of Object.entries(value)) {
             if (SNAPSHOT_ENV.has(name)) {
-              map(`service.env.${name}`, "snapshot.enabled", "set by thaw's vLLM plugin for snapshots");
+              map(`service.env.${name}`, "snapshot.enabled", "set by rouse's vLLM plugin for snapshots");
             } else {
               env[name] = String(v);
               map(`service.env.${name}`, `env.${name}`);
@@ -120,11 +120,11 @@ export function importSeed003Config(data: unknown): ImportReport {
   for (const [section, body] of Object.entries(data)) {
     const handle = sections[section];
     if (!handle || !isRecord(body)) {
-      unmapped.push({ from: section, reason: handle ? "expected a mapping" : "no thaw equivalent" });
+      unmapped.push({ from: section, reason: handle ? "expected a mapping" : "no rouse equivalent" });
       continue;
     }
     for (const [key, value] of Object.entries(body)) {
-      if (!handle(key, value)) unmapped.push({ from: `${section}.${key}`, reason: "no thaw equivalent" });
+      if (!handle(key, value)) unmapped.push({ from: `${section}.${key}`, reason: "no rouse equivalent" });
     }
   }
 

@@ -16,12 +16,12 @@ export const defaultPreset: Preset = {
   description: "Qwen3-8B (FP8) on vLLM, one H100, CPU+GPU memory snapshots, API key from a Modal secret",
   config: {
     version: 1,
-    name: "thaw-qwen3-8b",
+    name: "rouse-qwen3-8b",
     model: { id: "Qwen/Qwen3-8B-FP8", revision: "220b46e3b2180893580a4454f21f22d3ebb187d3", reasoningParser: "qwen3" },
     engine: { kind: "vllm" },
     resources: { gpu: "H100", count: 1 },
     caches: { compile: "vllm-cache" },
-    secrets: { apiKey: "thaw-api-key" },
+    secrets: { apiKey: "rouse-api-key" },
   },
 };
 

@@ -1,6 +1,6 @@
-import { parseDeployment } from "@thaw/config";
-import { sglang } from "@thaw/engine-sglang";
-import { vllm } from "@thaw/engine-vllm";
+import { parseDeployment } from "@rouse/config";
+import { sglang } from "@rouse/engine-sglang";
+import { vllm } from "@rouse/engine-vllm";
 import { describe, expect, it } from "vitest";
 import { type EngineEntry, EngineSetError, planMemory, validateEngineSet } from "./engine-set.ts";
 

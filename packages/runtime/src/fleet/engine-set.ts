@@ -1,6 +1,6 @@
-import { type DeploymentConfigV1, type EnginePluginV1, findEnginePlugin, servedNamesOf } from "@thaw/config";
+import { type DeploymentConfigV1, type EnginePluginV1, findEnginePlugin, servedNamesOf } from "@rouse/config";
 
-/** One config of `thaw serve --local a.yaml b.yaml`. */
+/** One config of `rouse serve --local a.yaml b.yaml`. */
 export interface EngineEntry {
   readonly config: DeploymentConfigV1;
   /** Where it came from (the file), named in errors. */

@@ -1,6 +1,6 @@
-import { type EnginePluginV1, findEnginePlugin } from "@thaw/config";
-import { sglang } from "@thaw/engine-sglang";
-import { vllm } from "@thaw/engine-vllm";
+import { type EnginePluginV1, findEnginePlugin } from "@rouse/config";
+import { sglang } from "@rouse/engine-sglang";
+import { vllm } from "@rouse/engine-vllm";
 import type { SupervisorEvent } from "../supervisor/events.ts";
 import type { EngineSnapshot } from "../supervisor/snapshot.ts";
 import { EngineSupervisor, type SupervisorOptions } from "../supervisor/supervisor.ts";
@@ -34,7 +34,7 @@ export interface FleetSnapshot {
 }
 
 /**
- * The engines of one `thaw serve --local`: a supervisor per config, sharing one
+ * The engines of one `rouse serve --local`: a supervisor per config, sharing one
  * GPU memory budget, found by served model name.
  */
 export class LocalEngines {

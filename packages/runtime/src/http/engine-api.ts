@@ -11,7 +11,7 @@ const notFound = (message: string, code: string): EngineApiResponse => ({
 });
 
 /**
- * `/api/v1/engines[/…]`, independent of the HTTP framework (the thaw gateway
+ * `/api/v1/engines[/…]`, independent of the HTTP framework (the rouse gateway
  * mounts it under Hono; the runtime's own small server under node:http).
  * `path` is what follows `/api/v1/engines`.
  *

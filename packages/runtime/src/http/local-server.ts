@@ -6,8 +6,8 @@ import { forward } from "../proxy/forward.ts";
 import { engineApi } from "./engine-api.ts";
 
 // The runtime's own small OpenAI-compatible front: routes `/v1/*` by `model` to
-// the engines' supervisors and serves `/api/v1/engines`. `thaw serve --local`
-// uses the thaw gateway (apps/api) instead, which adds auth, rate limits and
+// the engines' supervisors and serves `/api/v1/engines`. `rouse serve --local`
+// uses the rouse gateway (apps/api) instead, which adds auth, rate limits and
 // metrics; this one is for embedding the runtime, its tests and its benchmark.
 
 export interface LocalServer {
@@ -91,15 +91,15 @@ async function proxy(
     if (error instanceof EngineRequestError) {
       const retry: Record<string, string> =
         error.retryAfterSeconds !== undefined ? { "retry-after": String(error.retryAfterSeconds) } : {};
-      return json(res, error.status, error.toBody(), { ...retry, "x-thaw-engine": engine.name });
+      return json(res, error.status, error.toBody(), { ...retry, "x-rouse-engine": engine.name });
     }
     throw error;
   }
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-  out["x-thaw-engine"] = engine.name;
-  out["x-thaw-cold-start"] = String(answer.coldStart);
-  out["x-thaw-queue-ms"] = String(Math.round(answer.waitedMs));
+  out["x-rouse-engine"] = engine.name;
+  out["x-rouse-cold-start"] = String(answer.coldStart);
+  out["x-rouse-queue-ms"] = String(Math.round(answer.waitedMs));
   res.writeHead(answer.status, out);
   const sse = String(answer.headers["content-type"] ?? "").startsWith("text/event-stream");
   answer.body.on("data", (chunk: Buffer) => {
@@ -133,7 +133,7 @@ export async function startLocalServer(
     const handle = async () => {
       if (req.method === "POST" && PROXIED.has(path)) return proxy(engines, req, res, path + url.search);
       if (req.method === "GET" && path === "/v1/models") {
-        const data = engines.models().map((id) => ({ id, object: "model", created, owned_by: "thaw" }));
+        const data = engines.models().map((id) => ({ id, object: "model", created, owned_by: "rouse" }));
         return json(res, 200, { object: "list", data });
       }
       if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });

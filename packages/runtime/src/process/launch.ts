@@ -1,4 +1,4 @@
-import type { DeploymentConfigV1, EnginePluginV1 } from "@thaw/config";
+import type { DeploymentConfigV1, EnginePluginV1 } from "@rouse/config";
 
 export interface ResolvedLaunch {
   readonly argv: string[];
@@ -32,7 +32,7 @@ export function resolveLaunch(
     if (value === undefined || value === "") {
       if (arg.optional) continue;
       throw new Error(
-        `engine '${config.name}': ${arg.flag} is read from the environment variable ${arg.env}, which is not set; export it before \`thaw serve --local\``,
+        `engine '${config.name}': ${arg.flag} is read from the environment variable ${arg.env}, which is not set; export it before \`rouse serve --local\``,
       );
     }
     argv.push(arg.flag, value);

@@ -1,4 +1,4 @@
-import type { DeploymentConfigV1 } from "@thaw/config";
+import type { DeploymentConfigV1 } from "@rouse/config";
 import type { ExitInfo } from "../process/engine-process.ts";
 import type { LogLine } from "../process/log-ring.ts";
 import type { Transition } from "../state/machine.ts";

@@ -1,4 +1,4 @@
-import { vllm } from "@thaw/engine-vllm";
+import { vllm } from "@rouse/engine-vllm";
 import { describe, expect, it } from "vitest";
 import { EngineRequestError } from "../errors.ts";
 import { standinConfig } from "../test/harness.ts";

@@ -5,7 +5,7 @@ import {
   type EnginePluginV1,
   lifecycleSpecV1Schema,
   servedNamesOf,
-} from "@thaw/config";
+} from "@rouse/config";
 import { Pool } from "undici";
 import { EngineRequestError } from "../errors.ts";
 import type { MemoryArbiter, MemoryTenant } from "../fleet/memory-budget.ts";

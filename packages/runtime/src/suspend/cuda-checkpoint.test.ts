@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defaultCheckpointCommand, runCheckpoint, verdictOf } from "./cuda-checkpoint.ts";
 
 describe("the CUDA checkpoint command's exit codes", () => {
-  it("map to what the supervisor does (thaw_py.cuda_ckpt README, 'For the local runtime')", () => {
+  it("map to what the supervisor does (rouse_py.cuda_ckpt README, 'For the local runtime')", () => {
     const table = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 99, null].map((c) => [
       c,
       c === null ? "error" : verdictOf(c),
@@ -25,12 +25,12 @@ describe("the CUDA checkpoint command's exit codes", () => {
     });
   });
 
-  it("defaults to python3 -m thaw_py.cuda_ckpt, replaceable with $THAW_CUDA_CKPT", () => {
-    expect(defaultCheckpointCommand({}).argv).toEqual(["python3", "-m", "thaw_py.cuda_ckpt"]);
-    expect(defaultCheckpointCommand({ THAW_CUDA_CKPT: " /opt/py -m thaw_py.cuda_ckpt " }).argv).toEqual([
+  it("defaults to python3 -m rouse_py.cuda_ckpt, replaceable with $ROUSE_CUDA_CKPT", () => {
+    expect(defaultCheckpointCommand({}).argv).toEqual(["python3", "-m", "rouse_py.cuda_ckpt"]);
+    expect(defaultCheckpointCommand({ ROUSE_CUDA_CKPT: " /opt/py -m rouse_py.cuda_ckpt " }).argv).toEqual([
       "/opt/py",
       "-m",
-      "thaw_py.cuda_ckpt",
+      "rouse_py.cuda_ckpt",
     ]);
   });
 

@@ -1,21 +1,21 @@
 import { spawn } from "node:child_process";
 
-// Runs thaw's CUDA checkpoint command (python/src/thaw_py/cuda_ckpt, see its
+// Runs rouse's CUDA checkpoint command (python/src/rouse_py/cuda_ckpt, see its
 // README) as a subprocess and reads its JSON report. The command is the
 // interface, so tests can swap in a named stand-in with the same exit codes.
 
 export type CheckpointAction = "suspend" | "resume" | "state";
 
 export interface CheckpointCommand {
-  /** argv prefix, e.g. `["python3", "-m", "thaw_py.cuda_ckpt"]`. */
+  /** argv prefix, e.g. `["python3", "-m", "rouse_py.cuda_ckpt"]`. */
   readonly argv: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** `$THAW_CUDA_CKPT` (space-separated argv) or `python3 -m thaw_py.cuda_ckpt`. */
+/** `$ROUSE_CUDA_CKPT` (space-separated argv) or `python3 -m rouse_py.cuda_ckpt`. */
 export function defaultCheckpointCommand(env: NodeJS.ProcessEnv = process.env): CheckpointCommand {
-  const fromEnv = env.THAW_CUDA_CKPT?.trim();
-  return { argv: fromEnv ? fromEnv.split(/\s+/) : ["python3", "-m", "thaw_py.cuda_ckpt"] };
+  const fromEnv = env.ROUSE_CUDA_CKPT?.trim();
+  return { argv: fromEnv ? fromEnv.split(/\s+/) : ["python3", "-m", "rouse_py.cuda_ckpt"] };
 }
 
 /** What the exit code means for the supervisor (README "For the local runtime"). */

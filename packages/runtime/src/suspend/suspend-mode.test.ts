@@ -28,7 +28,7 @@ import type { CheckpointCommand } from "./cuda-checkpoint.ts";
 const STANDIN = fileURLToPath(new URL("../test/cuda-ckpt-standin.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const VENV_PYTHON = join(ROOT, "python/.venv/bin/python");
-const work = mkdtempSync(join(tmpdir(), "thaw-suspend-test-"));
+const work = mkdtempSync(join(tmpdir(), "rouse-suspend-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function standinCommand(env: Record<string, string> = {}): {
@@ -39,7 +39,7 @@ function standinCommand(env: Record<string, string> = {}): {
   return {
     command: {
       argv: [process.execPath, STANDIN],
-      env: { THAW_CKPT_STANDIN_LOG: log, THAW_CKPT_STANDIN_DIR: join(work, "state"), ...env },
+      env: { ROUSE_CKPT_STANDIN_LOG: log, ROUSE_CKPT_STANDIN_DIR: join(work, "state"), ...env },
     },
     calls: () => {
       try {
@@ -97,7 +97,7 @@ describe("suspend mode", () => {
   });
 
   it("a restore that does not fit yet leaves it suspended and retries", async () => {
-    const ckpt = standinCommand({ THAW_CKPT_STANDIN_EXIT_RESUME: "11:1" });
+    const ckpt = standinCommand({ ROUSE_CKPT_STANDIN_EXIT_RESUME: "11:1" });
     h = await startHarness(
       [{ config: standinConfig("a", { local: { scaleToZero: "suspend" } }) }],
       () => quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 200 }),
@@ -113,7 +113,7 @@ describe("suspend mode", () => {
   });
 
   it("when suspend turns out unavailable (exit 3) the engine is stopped instead, and later idles stop directly", async () => {
-    const ckpt = standinCommand({ THAW_CKPT_STANDIN_EXIT_SUSPEND: "3" });
+    const ckpt = standinCommand({ ROUSE_CKPT_STANDIN_EXIT_SUSPEND: "3" });
     h = await startHarness(
       [{ config: standinConfig("a", { local: { scaleToZero: "suspend" } }) }],
       () => quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 200 }),
@@ -144,7 +144,7 @@ describe("suspend mode", () => {
         }
       })();
       const command: CheckpointCommand = {
-        argv: [python, "-m", "thaw_py.cuda_ckpt"],
+        argv: [python, "-m", "rouse_py.cuda_ckpt"],
         env: { PYTHONPATH: join(ROOT, "python/src") },
       };
       const error = await LocalEngines.create(

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// STAND-IN for `python -m thaw_py.cuda_ckpt` (python/src/thaw_py/cuda_ckpt): it
+// STAND-IN for `python -m rouse_py.cuda_ckpt` (python/src/rouse_py/cuda_ckpt): it
 // takes no CUDA checkpoint. Same argv, `--json` report shape and exit codes, so
 // the supervisor's suspend wiring runs without a GPU; instead of moving GPU
-// memory it freezes the engine's process group (SIGSTOP) and thaws it (SIGCONT).
+// memory it freezes the engine's process group (SIGSTOP) and rouses it (SIGCONT).
 //
 //   node cuda-ckpt-standin.ts {suspend,resume,state} --pid PID [--tree] [--json] [--parallel]
 //        [--timeout-ms N] [--pre-suspend-http SPEC]... [--post-resume-http SPEC]...
-// Env: THAW_CKPT_STANDIN_LOG      append each argv as a JSON line to this file
-//      THAW_CKPT_STANDIN_DIR      where it keeps each pid's state (default: $TMPDIR/thaw-ckpt-standin)
-//      THAW_CKPT_STANDIN_EXIT_<ACTION>=CODE[:N]   fail that action with CODE (3, 11, 12 …), the first N times
+// Env: ROUSE_CKPT_STANDIN_LOG      append each argv as a JSON line to this file
+//      ROUSE_CKPT_STANDIN_DIR      where it keeps each pid's state (default: $TMPDIR/rouse-ckpt-standin)
+//      ROUSE_CKPT_STANDIN_EXIT_<ACTION>=CODE[:N]   fail that action with CODE (3, 11, 12 …), the first N times
 
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,8 +24,8 @@ const KINDS: Record<number, string> = {
 
 function main(argv: string[]): number {
   const [action, ...rest] = argv;
-  if (process.env.THAW_CKPT_STANDIN_LOG)
-    appendFileSync(process.env.THAW_CKPT_STANDIN_LOG, `${JSON.stringify(argv)}\n`);
+  if (process.env.ROUSE_CKPT_STANDIN_LOG)
+    appendFileSync(process.env.ROUSE_CKPT_STANDIN_LOG, `${JSON.stringify(argv)}\n`);
   const pidAt = rest.indexOf("--pid");
   const pid = Number(rest[pidAt + 1]);
   if (!action || !["suspend", "resume", "state"].includes(action) || pidAt < 0 || !Number.isInteger(pid)) {
@@ -40,14 +40,14 @@ function main(argv: string[]): number {
   };
   const fail = (code: number, message: string) => {
     out.error = { kind: KINDS[code] ?? "error", message };
-    process.stderr.write(`thaw cuda_ckpt ${action}: ${KINDS[code] ?? "error"}: ${message}\n`);
+    process.stderr.write(`rouse cuda_ckpt ${action}: ${KINDS[code] ?? "error"}: ${message}\n`);
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return code;
   };
-  const dir = process.env.THAW_CKPT_STANDIN_DIR ?? join(tmpdir(), "thaw-ckpt-standin");
+  const dir = process.env.ROUSE_CKPT_STANDIN_DIR ?? join(tmpdir(), "rouse-ckpt-standin");
   mkdirSync(dir, { recursive: true });
   // CODE, or CODE:N to fail only the first N calls of this action for this pid.
-  const [code, times] = (process.env[`THAW_CKPT_STANDIN_EXIT_${action.toUpperCase()}`] ?? "0")
+  const [code, times] = (process.env[`ROUSE_CKPT_STANDIN_EXIT_${action.toUpperCase()}`] ?? "0")
     .split(":")
     .map(Number);
   if (code) {

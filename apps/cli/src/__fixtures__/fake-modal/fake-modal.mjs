@@ -1,6 +1,6 @@
 // RECORDED-TRANSCRIPT STAND-IN for Modal's `modal` CLI (1.6.4). NOT Modal, and it
 // talks to nothing: it replays output recorded in ../modal-transcripts/ (rendered by
-// the real SDK's own output code, see render.py there) so thaw's orchestration of
+// the real SDK's own output code, see render.py there) so rouse's orchestration of
 // `modal deploy`, `modal secret|app|container list --json`, `modal container stop`,
 // `modal app stop|logs` can be tested without a Modal account.
 //
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TRANSCRIPTS = join(HERE, "..", "modal-transcripts");
-const RECORDED_APP = "thaw-qwen3-8b";
+const RECORDED_APP = "rouse-qwen3-8b";
 const RECORDED_CLASS = "VllmServer";
 const argv = process.argv.slice(2);
 const env = process.env;
@@ -122,7 +122,7 @@ if (cmd === "--version") {
   const rows = state?.secrets?.map((name) => ({
     name,
     created_at: now(),
-    created_by: "thaw-user",
+    created_by: "rouse-user",
     last_used_at: "-",
   }));
   out(rows ? `${JSON.stringify(rows, null, 2)}\n` : recorded("secret-list.json"));
@@ -184,7 +184,7 @@ if (cmd === "--version") {
   const name = rest.find((a) => !a.startsWith("-"));
   out(`Recorded stand-in logs for ${name}\n`);
   out(
-    `THAW_BOOT_REPORT {"app": "${name}", "restored": true, "phases": {"process_start": 1746350000.0, "restore": 1746350100.0, "wake_done": 1746350101.5, "guard_ready": 1746350101.6}}\n`,
+    `ROUSE_BOOT_REPORT {"app": "${name}", "restored": true, "phases": {"process_start": 1746350000.0, "restore": 1746350100.0, "wake_done": 1746350101.5, "guard_ready": 1746350101.6}}\n`,
   );
 } else {
   process.stderr.write(

@@ -1,11 +1,11 @@
-"""Renders what the `modal` CLI prints for thaw's calls, with modal 1.6.4's OWN output code.
+"""Renders what the `modal` CLI prints for rouse's calls, with modal 1.6.4's OWN output code.
 
 No Modal server is involved and nothing here was captured from a live account: this
 script drives the classes the CLI prints through — RichOutputManager and
 FunctionCreationStatus for `modal deploy`, `display_table(json=True)` for the
 `list --json` commands — with made-up responses (ids, workspace and URLs are invented),
-on a non-TTY stdout, which is how thaw runs the CLI. A real deploy prints more (image
-build logs on a cold cache, mount upload progress); the lines thaw parses are these.
+on a non-TTY stdout, which is how rouse runs the CLI. A real deploy prints more (image
+build logs on a cold cache, mount upload progress); the lines rouse parses are these.
 The fake `modal` executable next to this directory replays the files it writes.
 
     python/.venv/bin/python apps/cli/src/__fixtures__/modal-transcripts/render.py
@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).parent
-APP, CLS, METHOD, WORKSPACE = "thaw-qwen3-8b", "VllmServer", "serve", "thaw-user"  # the default preset's app
+APP, CLS, METHOD, WORKSPACE = "rouse-qwen3-8b", "VllmServer", "serve", "rouse-user"  # the default preset's app
 
 
 def deploy() -> None:
@@ -58,17 +58,17 @@ def table(kind: str) -> None:
     if kind == "app-list":  # columns of modal/cli/app.py list_
         columns = [Column("App ID"), "Description", "State", "Tasks", "Created at", "Stopped at"]
         rows = [
-            ["ap-3dGv0thawQwen3x8bAbCdE", APP, "deployed", "1", "2026-05-04 09:12:40+00:00", None],
+            ["ap-3dGv0rouseQwen3x8bAbCdE", APP, "deployed", "1", "2026-05-04 09:12:40+00:00", None],
             ["ap-OldStoppedAppAbCdEfGhI", "old-experiment", "stopped", "0", "2026-04-01 10:00:00+00:00", "2026-04-01 11:00:00+00:00"],
         ]
     elif kind == "container-list":  # modal/cli/container.py list_
         columns = [Column("Container ID"), Column("App ID"), "App Name", "Start Time"]
-        rows = [["ta-01JTHAWCONTAINERAAAAAAAAA1", "ap-3dGv0thawQwen3x8bAbCdE", APP, "2026-05-04 09:14:02+00:00"]]
+        rows = [["ta-01JROUSECONTAINERAAAAAAAAA1", "ap-3dGv0rouseQwen3x8bAbCdE", APP, "2026-05-04 09:14:02+00:00"]]
     else:  # secret-list, modal/cli/secret.py list_
         columns = ["Name", "Created at", "Created by", "Last used at"]
         rows = [
-            ["thaw-api-key", "2026-04-20 08:00:00+00:00", "thaw-user", "2026-05-04 09:14:02+00:00"],
-            ["huggingface", "2026-04-20 08:01:00+00:00", "thaw-user", "-"],
+            ["rouse-api-key", "2026-04-20 08:00:00+00:00", "rouse-user", "2026-05-04 09:14:02+00:00"],
+            ["huggingface", "2026-04-20 08:01:00+00:00", "rouse-user", "-"],
         ]
     display_table(columns, rows, json=True)
 
@@ -81,7 +81,7 @@ if __name__ == "__main__":
     env.pop("COLUMNS", None)
     files = {
         "deploy.narrow.stdout.txt": (["deploy"], {}),  # what a bare pipe gets (rich's 80 columns)
-        "deploy.wide.stdout.txt": (["deploy"], {"COLUMNS": "400"}),  # what thaw asks for
+        "deploy.wide.stdout.txt": (["deploy"], {"COLUMNS": "400"}),  # what rouse asks for
         "app-list.json": (["app-list"], {}),
         "container-list.json": (["container-list"], {}),
         "secret-list.json": (["secret-list"], {}),

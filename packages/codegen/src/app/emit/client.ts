@@ -58,7 +58,7 @@ with urllib.request.urlopen(request, timeout=5 * MINUTES) as response:
             continue
         for choice in json.loads(line.removeprefix("data: "))["choices"]:
             print(choice["delta"].get("content") or "", end="", flush=True)
-    print(f"\n(container: {response.headers.get('x-thaw-boot')})")
+    print(f"\n(container: {response.headers.get('x-rouse-boot')})")
 `);
     },
   );

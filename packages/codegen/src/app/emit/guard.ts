@@ -8,7 +8,7 @@ import { section } from "./shared.ts";
 // (python/tests/codegen/test_guard.py), so keep it ruff-formatted by hand.
 
 const GUARD_PY = String.raw`
-BOOT_PATH = "/thaw/boot"
+BOOT_PATH = "/rouse/boot"
 WWW_AUTHENTICATE = {"WWW-Authenticate": "Bearer"}
 # Headers about one hop, not the request: never forwarded.
 HOP = {
@@ -119,7 +119,7 @@ def make_guard(upstream: str, api_key: str | None):
 
 
 def boot_header() -> dict:
-    return {"x-thaw-boot": "restored" if BOOT["restored"] else "cold"}
+    return {"x-rouse-boot": "restored" if BOOT["restored"] else "cold"}
 
 
 def start_guard(api_key: str | None) -> None:
@@ -127,7 +127,7 @@ def start_guard(api_key: str | None) -> None:
     from aiohttp import web
 
     loop = asyncio.new_event_loop()
-    threading.Thread(target=loop.run_forever, name="thaw-guard", daemon=True).start()
+    threading.Thread(target=loop.run_forever, name="rouse-guard", daemon=True).start()
 
     async def listen() -> None:
         runner = web.AppRunner(make_guard(f"http://127.0.0.1:{ENGINE_PORT}", api_key))

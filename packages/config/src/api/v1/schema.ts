@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// Payloads of the thaw server's control API (`/api/v1/…`), shared by the server,
+// Payloads of the rouse server's control API (`/api/v1/…`), shared by the server,
 // the CLI and the OpenAPI document.
 
 export const configIssueSchema = z.object({
@@ -13,7 +13,7 @@ export const configIssueSchema = z.object({
   column: z.number().int().optional(),
 });
 
-/** Either parsed config data, or the text of a thaw.yaml / JSON file. */
+/** Either parsed config data, or the text of a rouse.yaml / JSON file. */
 export const configSourceSchema = z.union([
   z.strictObject({ config: z.record(z.string(), z.unknown()) }),
   z.strictObject({ text: z.string().max(1_000_000) }),

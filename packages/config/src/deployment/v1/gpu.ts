@@ -1,4 +1,4 @@
-// Modal's GPU types (https://modal.com/docs/guide/gpu), with the facts thaw's
+// Modal's GPU types (https://modal.com/docs/guide/gpu), with the facts rouse's
 // rules need: architecture (FP8 support), memory per GPU, and the most per container.
 
 export type GpuArchitecture = "turing" | "ampere" | "ada" | "hopper" | "blackwell";

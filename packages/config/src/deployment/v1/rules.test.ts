@@ -36,7 +36,7 @@ describe("cross-field rules", () => {
     expect(codes({ ...base, scaling: { minContainers: 3, maxContainers: 2 } })).toContain("error:min_above_max");
   });
 
-  it("flags thaw owns cannot be smuggled through extraArgs, in any spelling", () => {
+  it("flags rouse owns cannot be smuggled through extraArgs, in any spelling", () => {
     for (const flag of ["--port", "--tp=2", "--served_model_name", "--api-key", "--enable-sleep-mode"]) {
       expect(codes({ ...base, engine: { kind: "vllm", extraArgs: [flag] } })).toContain("error:owned_flag");
     }

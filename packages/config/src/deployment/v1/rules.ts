@@ -5,7 +5,7 @@ import type { DeploymentConfigV1 } from "./schema.ts";
 // Rules that span fields. Each returns issues that name the field to change
 // and the change to make; errors stop generation, warnings are printed.
 
-/** Flags thaw sets itself, and the config field that controls each. */
+/** Flags rouse sets itself, and the config field that controls each. */
 const OWNED_FLAGS: Record<string, string> = {
   "--model": "model.id",
   "--model-path": "model.id",
@@ -27,7 +27,7 @@ const OWNED_FLAGS: Record<string, string> = {
   "--enable-memory-saver": "snapshot.enabled",
   "--speculative-config": "engine.speculative",
   "--api-key": "secrets.apiKey",
-  "--host": "serving.port (thaw binds the engine itself)",
+  "--host": "serving.port (rouse binds the engine itself)",
   "--port": "serving.port",
   "--tool-call-parser": "model.toolCallParser",
   "--reasoning-parser": "model.reasoningParser",
@@ -93,7 +93,7 @@ export function crossFieldIssues(config: DeploymentConfigV1): ConfigIssue[] {
     const flag = arg.split("=")[0]!;
     const owner = OWNED_FLAGS[flag] ?? OWNED_FLAGS[flag.replaceAll("_", "-")];
     if (owner) {
-      err("owned_flag", ["engine", "extraArgs", i], `${flag} is set by thaw from ${owner}`, `remove it and set ${owner}`);
+      err("owned_flag", ["engine", "extraArgs", i], `${flag} is set by rouse from ${owner}`, `remove it and set ${owner}`);
     }
   });
   if (engine.kind === "sglang" && model.servedName && model.servedName.length > 1) {

@@ -8,7 +8,7 @@ describe("defaults", () => {
   it("a config of model.id + engine.kind is complete, with every default filled", () => {
     expect(parseDeployment(minimal)).toEqual({
       version: 1,
-      name: "thaw-llm",
+      name: "rouse-llm",
       model: { id: "Qwen/Qwen3-8B", multimodal: false, trustRemoteCode: false },
       engine: { kind: "vllm", packages: [], fastBoot: false, gpuMemoryUtilization: 0.9, extraArgs: [], options: {} },
       resources: { gpu: "H100", count: 1 },
@@ -16,7 +16,7 @@ describe("defaults", () => {
       scaling: { scaledownWindow: 900, minContainers: 0, maxInputs: 32, timeout: 600, startupTimeout: 600 },
       caches: { weights: "huggingface-cache", bakeWeights: false },
       serving: { style: "web-server", port: 8000, proxyAuth: false },
-      secrets: { apiKeyEnv: "THAW_API_KEY", extra: [] },
+      secrets: { apiKeyEnv: "ROUSE_API_KEY", extra: [] },
       local: { scaleToZero: "sleep" },
       env: {},
     });

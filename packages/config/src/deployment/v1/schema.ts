@@ -15,7 +15,7 @@ import {
 } from "../../common/names.ts";
 import { GPU_TYPE_NAMES } from "./gpu.ts";
 
-// The thaw.yaml contract, version 1. Every object is strict (unknown keys are
+// The rouse.yaml contract, version 1. Every object is strict (unknown keys are
 // errors with a "did you mean"), and every field has a default where one is
 // sensible, so `{ version: 1, model: { id }, engine: { kind } }` is complete.
 // `.prefault({})` runs the defaults of a missing section through its schema.
@@ -167,7 +167,7 @@ export const secretsSchema = z.strictObject({
   /** Modal secret holding the API key clients must send as a Bearer token. */
   apiKey: modalName("secrets.apiKey").optional(),
   /** Variable inside that secret that holds the key. */
-  apiKeyEnv: envName.default("THAW_API_KEY"),
+  apiKeyEnv: envName.default("ROUSE_API_KEY"),
   /** Modal secret holding `HF_TOKEN` for gated models. */
   huggingface: modalName("secrets.huggingface").optional(),
   /** More Modal secrets to attach, by name. */
@@ -183,9 +183,9 @@ export const localSchema = z.strictObject({
 });
 
 export const deploymentConfigV1Schema = z.strictObject({
-  version: z.literal(1, { error: "version must be 1 (the thaw.yaml schema version)" }),
+  version: z.literal(1, { error: "version must be 1 (the rouse.yaml schema version)" }),
   /** The Modal app name. */
-  name: modalName("name").default("thaw-llm"),
+  name: modalName("name").default("rouse-llm"),
   model: modelSchema,
   engine: engineSchema,
   resources: resourcesSchema.prefault({}),

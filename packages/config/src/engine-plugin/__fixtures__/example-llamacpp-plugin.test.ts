@@ -3,5 +3,5 @@ import { runEnginePluginConformance } from "../conformance.ts";
 import { llamacpp } from "./example-llamacpp-plugin.ts";
 
 // A plugin written against the contract alone passes the same suite as vLLM and SGLang.
-// thaw.yaml v1 has no `engine.kind: llamacpp`, so the suite's configs use kind vllm.
+// rouse.yaml v1 has no `engine.kind: llamacpp`, so the suite's configs use kind vllm.
 runEnginePluginConformance(llamacpp, { describe, it, expect }, { configKind: "vllm" });

@@ -1,5 +1,5 @@
 // A third-party engine plugin written against the public contract alone (the
-// `@thaw/config` entry point; a real package would import "@thaw/config"): llama.cpp's
+// `@rouse/config` entry point; a real package would import "@rouse/config"): llama.cpp's
 // `llama-server`. No sleep mode, so no snapshot dance. docs/write-an-engine-plugin.md walks through it.
 import {
   type DeploymentConfigV1,

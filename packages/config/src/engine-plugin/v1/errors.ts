@@ -34,6 +34,6 @@ export class EngineExitedError extends EngineLifecycleError {
 export class UnsupportedSpecificationError extends Error {
   override readonly name = "UnsupportedSpecificationError";
   constructor(engine: string, version: unknown) {
-    super(`engine plugin '${engine}' implements specification ${JSON.stringify(version)}; this thaw supports: v1`);
+    super(`engine plugin '${engine}' implements specification ${JSON.stringify(version)}; this rouse supports: v1`);
   }
 }

@@ -3,7 +3,7 @@ import { pluginWarningV1Schema } from "./warning.ts";
 
 /** Where and how the engine is being launched. */
 export interface LaunchContextV1 {
-  /** `modal`: inside the emitted app's container; `local`: under `thaw serve --local`. */
+  /** `modal`: inside the emitted app's container; `local`: under `rouse serve --local`. */
   readonly target: "modal" | "local";
   readonly host: string;
   readonly port: number;

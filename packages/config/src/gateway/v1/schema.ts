@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { envName, servedName } from "../../common/names.ts";
 
-// The thaw server's gateway config: which upstreams serve which models, who may
+// The rouse server's gateway config: which upstreams serve which models, who may
 // call, and how long requests wait for a cold upstream.
 
 export const upstreamV1Schema = z.strictObject({

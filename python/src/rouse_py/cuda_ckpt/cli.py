@@ -1,4 +1,4 @@
-"""Command line: python -m thaw_py.cuda_ckpt {suspend,resume,state} --pid PID [--tree] [--timeout-ms N] [--json]."""
+"""Command line: python -m rouse_py.cuda_ckpt {suspend,resume,state} --pid PID [--tree] [--timeout-ms N] [--json]."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ incomplete (see final_states); 9 hook failed; 10 processes in a state that forbi
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m thaw_py.cuda_ckpt",
+        prog="python -m rouse_py.cuda_ckpt",
         description="Suspend/resume every CUDA process of an engine through the CUDA checkpoint driver API "
         "(GPU memory moves to host memory and back; driver >= 570).",
         epilog=EXIT_CODES,
@@ -151,7 +151,7 @@ def main(
         code = e.exit_code
     out["cli_s"] = round(time.perf_counter() - t0, 6)
     if code:
-        print(f"thaw cuda_ckpt {args.action}: {out['error']['kind']}: {out['error']['message']}", file=sys.stderr)
+        print(f"rouse cuda_ckpt {args.action}: {out['error']['kind']}: {out['error']['message']}", file=sys.stderr)
     if args.json:
         print(json.dumps(out, indent=1, default=str))
     elif not code:

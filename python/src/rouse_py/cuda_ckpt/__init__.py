@@ -1,6 +1,6 @@
 """Engine-agnostic GPU suspend/resume through the CUDA checkpoint driver API (driver >= 570).
 
-    python -m thaw_py.cuda_ckpt {suspend,resume,state} --pid PID [--tree] [--timeout-ms N] [--json]
+    python -m rouse_py.cuda_ckpt {suspend,resume,state} --pid PID [--tree] [--timeout-ms N] [--json]
 
 The driver sits behind `CheckpointDriver` (a Protocol); `Coordinator` holds the ordering and
 rollback logic; `cuda-bindings` is imported only when `CudaBindingsDriver` is built.

@@ -5,7 +5,7 @@ lack of GPU memory (CUDA_ERROR_OUT_OF_MEMORY) leaves the process checkpointed, b
 restore then fails with CUDA_ERROR_OPERATING_SYSTEM and the process never runs again (seen on
 the H100, see bench/results/cuda-checkpoint.md). So the free memory is checked first.
 
-One JSON file per pid under $THAW_CUDA_CKPT_STATE_DIR (default /tmp/thaw-cuda-ckpt-<uid>),
+One JSON file per pid under $ROUSE_CUDA_CKPT_STATE_DIR (default /tmp/rouse-cuda-ckpt-<uid>),
 tagged with the process start time so a reused pid is not mistaken for the suspended one.
 """
 
@@ -20,7 +20,7 @@ from .proctree import read_stat
 
 
 def default_dir() -> Path:
-    return Path(os.environ.get("THAW_CUDA_CKPT_STATE_DIR") or f"/tmp/thaw-cuda-ckpt-{os.geteuid()}")
+    return Path(os.environ.get("ROUSE_CUDA_CKPT_STATE_DIR") or f"/tmp/rouse-cuda-ckpt-{os.geteuid()}")
 
 
 def _starttime(pid: int, proc_root: str) -> str | None:

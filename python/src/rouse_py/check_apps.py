@@ -1,6 +1,6 @@
 """Check a directory of emitted Modal apps against per-app expectations.
 
-    python -m thaw_py.check_apps DIR [--proto] [--ruff] [--json]
+    python -m rouse_py.check_apps DIR [--proto] [--ruff] [--json]
 
 Discovery (both layouts may be mixed):
   * ``DIR/**/app.py`` with an expectations file ``expect.json`` in the same folder;
@@ -8,9 +8,9 @@ Discovery (both layouts may be mixed):
 An app without an expectations file is still imported and must inspect cleanly
 (``ok: true``, no network attempt); pass ``--require-expectations`` to make that an error.
 
-Each app is inspected in a fresh subprocess (``python -m thaw_py.inspect_app``), so SDK
+Each app is inspected in a fresh subprocess (``python -m rouse_py.inspect_app``), so SDK
 global state never leaks between apps.  The expectations file is a *partial* inspector
-report (see ``thaw_py.inspect_app``), matched like this:
+report (see ``rouse_py.inspect_app``), matched like this:
   * dict: every expected key must be present in the actual value and match recursively
     (extra actual keys are ignored);
   * list: same length, element ``i`` matches element ``i`` (order matters: methods are
@@ -129,7 +129,7 @@ def run_inspector(
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC_DIR), *filter(None, [env.get("PYTHONPATH")])])
     proc = subprocess.run(
-        [python or sys.executable, "-m", "thaw_py.inspect_app", str(app_path), *extra],
+        [python or sys.executable, "-m", "rouse_py.inspect_app", str(app_path), *extra],
         capture_output=True,
         text=True,
         env=env,
@@ -235,7 +235,7 @@ def check_app(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m thaw_py.check_apps", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m rouse_py.check_apps", description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--proto", action="store_true", help="also run deploy-time client checks")
     parser.add_argument("--ruff", action="store_true", help="also run ruff format --check and ruff check")

@@ -1,6 +1,6 @@
 """Offline inspector for generated Modal apps.
 
-    python -m thaw_py.inspect_app path/to/app.py [--pretty] [--proto] [--builder-version V]
+    python -m rouse_py.inspect_app path/to/app.py [--pretty] [--proto] [--builder-version V]
 
 Imports ``app.py`` by path (``importlib``, under its own module name, never through the
 ``modal`` CLI), with the environment forced offline, and prints ONE JSON document that
@@ -112,7 +112,7 @@ def force_offline_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     for key in [k for k in env if k.startswith("MODAL_")]:
         del env[key]
     env["MODAL_SERVER_URL"] = DEAD_SERVER_URL
-    env["MODAL_CONFIG_PATH"] = os.path.join(tempfile.gettempdir(), "thaw-no-such-dir", "modal.toml")
+    env["MODAL_CONFIG_PATH"] = os.path.join(tempfile.gettempdir(), "rouse-no-such-dir", "modal.toml")
     env["MODAL_LOGLEVEL"] = "ERROR"
     return env
 
@@ -133,21 +133,21 @@ def install_network_guard() -> None:
         if self.family == getattr(socket, "AF_UNIX", object()):
             return _orig_connect(self, address)
         _record("connect", address)
-        raise OfflineViolation(f"thaw_py.inspect_app: network access blocked (connect {address!r})")
+        raise OfflineViolation(f"rouse_py.inspect_app: network access blocked (connect {address!r})")
 
     def connect_ex(self, address):  # noqa: ANN001
         if self.family == getattr(socket, "AF_UNIX", object()):
             return _orig_connect_ex(self, address)
         _record("connect_ex", address)
-        raise OfflineViolation(f"thaw_py.inspect_app: network access blocked (connect_ex {address!r})")
+        raise OfflineViolation(f"rouse_py.inspect_app: network access blocked (connect_ex {address!r})")
 
     def getaddrinfo(host, *args, **kwargs):  # noqa: ANN001
         _record("getaddrinfo", host)
-        raise OfflineViolation(f"thaw_py.inspect_app: network access blocked (getaddrinfo {host!r})")
+        raise OfflineViolation(f"rouse_py.inspect_app: network access blocked (getaddrinfo {host!r})")
 
     def create_connection(address, *args, **kwargs):  # noqa: ANN001
         _record("create_connection", address)
-        raise OfflineViolation(f"thaw_py.inspect_app: network access blocked (create_connection {address!r})")
+        raise OfflineViolation(f"rouse_py.inspect_app: network access blocked (create_connection {address!r})")
 
     _orig_connect = socket.socket.connect
     _orig_connect_ex = socket.socket.connect_ex
@@ -755,7 +755,7 @@ def _capture_function_proto(fn: Any) -> dict[str, Any]:
             return
         counter[0] += 1
         prefix = type(obj)._type_prefixes[0]
-        object_id = f"{prefix}-thaw{counter[0]:06d}"
+        object_id = f"{prefix}-rouse{counter[0]:06d}"
         name = getattr(obj, "_name", None)
         if name:  # two from_name() handles of one Volume/Secret resolve to ONE object id on Modal
             object_id = by_name.setdefault((prefix, name), object_id)
@@ -769,7 +769,7 @@ def _capture_function_proto(fn: Any) -> dict[str, Any]:
             hydrate(dep)
         for m in getattr(_closure_vars(fn._load).get("image"), "_mount_layers", ()):
             hydrate(m)
-        ctx = LoadContext(client=fake, environment_name="main", app_id="ap-thaw-offline")
+        ctx = LoadContext(client=fake, environment_name="main", app_id="ap-rouse-offline")
         try:
             asyncio.run(fn._load(fn, None, ctx, None))
         except _Captured:
@@ -788,7 +788,7 @@ def _capture_function_proto(fn: Any) -> dict[str, Any]:
 
 def _module_name_for(path: Path) -> str:
     stem = "".join(c if c.isalnum() else "_" for c in path.stem)
-    return f"thaw_inspected_{stem}"
+    return f"rouse_inspected_{stem}"
 
 
 def import_app_module(path: Path) -> Any:
@@ -875,7 +875,7 @@ def _warning_dict(w: warnings.WarningMessage) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m thaw_py.inspect_app", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m rouse_py.inspect_app", description=__doc__.split("\n\n")[0])
     parser.add_argument("path", help="Modal app file to inspect")
     parser.add_argument("--pretty", action="store_true", help="indent the JSON")
     parser.add_argument("--proto", action="store_true", help="also capture each FunctionCreateRequest (fake stub)")

@@ -1,3 +1,0 @@
-"""thaw_py: offline checks of thaw's generated Modal apps against the real `modal` SDK."""
-
-__version__ = "0.1.0"
