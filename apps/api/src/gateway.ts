@@ -23,6 +23,8 @@ import { createTokenBuckets, rateLimit } from "./middleware/rate-limit/index.ts"
 import { requestId, resolveRequestId } from "./middleware/request-id/index.ts";
 import { createProxy, gatewayHeaders, SENT, writeNodeError } from "./proxy/handler.ts";
 import { Router } from "./router/router.ts";
+import { type ContainerStatsSource, Fleet } from "./ui/fleet.ts";
+import { playgroundRoutes } from "./ui/routes.ts";
 import { HttpUpstream } from "./upstream/http-upstream.ts";
 import {
   defaultHealthTiming,
@@ -61,6 +63,8 @@ export interface GatewayDeps {
   /** `Retry-After` on 503s. Default 5 s. */
   readonly retryAfterSeconds?: number;
   readonly random?: () => number;
+  /** Modal's running containers per upstream, for the playground's fleet view (`rouse serve` passes one). */
+  readonly containerStats?: ContainerStatsSource;
 }
 
 export interface Gateway {
@@ -308,6 +312,10 @@ export function createGateway(
   app.post("/api/v1/validate", body);
   app.post("/api/v1/render", body);
   app.route("/api/v1", controlRoutes({ router, renderer }));
+
+  // --- playground: the page at / (public) and its fleet feed under /api/v1 (auth above applies) ---
+  const fleet = new Fleet({ router, inFlight: () => inFlight, containers: deps.containerStats });
+  app.route("/", playgroundRoutes({ fleet, draining: () => draining }));
 
   // --- Node fast path -----------------------------------------------------------
   // The proxied routes skip the Web Request/Response layer on Node: same checks and
