@@ -50,7 +50,10 @@ export interface ContainerStats {
  * undefined for an upstream it does not know. `rouse serve` builds one with Modal's
  * JavaScript SDK when a token is configured.
  */
-export type ContainerStatsSource = (upstream: string, signal: AbortSignal) => Promise<ContainerStats> | undefined;
+export type ContainerStatsSource = (
+  upstream: string,
+  signal: AbortSignal,
+) => Promise<ContainerStats> | undefined;
 
 export interface FleetEntry {
   readonly name: string;
@@ -124,8 +127,8 @@ export class Fleet {
     string,
     { at: number; value: FleetEntry["containers"]; pending?: Promise<void> | undefined }
   >();
-  /** This page's own long-lived feeds, not counted as requests in flight. */
-  feeds = 0;
+  /** The fleet routes' own requests (open feeds), not counted as requests in flight. */
+  ownRequests = 0;
 
   constructor(options: FleetOptions) {
     this.#o = options;
@@ -153,16 +156,22 @@ export class Fleet {
     }
   }
 
-  snapshot(): FleetSnapshot {
+  /** `models`: the caller's allow-list; upstreams serving none of those models are left out. */
+  snapshot(models?: ReadonlySet<string>): FleetSnapshot {
+    const visible = models
+      ? this.#o.router.upstreams.filter((m) => m.upstream.models.some((id) => models.has(id)))
+      : this.#o.router.upstreams;
     return {
       at: new Date(this.#now()).toISOString(),
       gateway: {
         waiting: this.#o.router.waiting,
-        inFlight: Math.max(0, this.#o.inFlight() - this.feeds),
+        inFlight: Math.max(0, this.#o.inFlight() - this.ownRequests),
       },
-      upstreams: this.#o.router.upstreams.map((m) =>
-        m.upstream instanceof EngineUpstream ? this.#local(m.upstream.supervisor) : this.#remote(m),
-      ),
+      upstreams: visible.map((m) => {
+        const entry =
+          m.upstream instanceof EngineUpstream ? this.#local(m.upstream.supervisor) : this.#remote(m);
+        return models ? { ...entry, models: entry.models.filter((id) => models.has(id)) } : entry;
+      }),
     };
   }
 
@@ -184,17 +193,23 @@ export class Fleet {
       const asked = source(m.name, signal);
       if (!asked) continue;
       const entry = cached ?? { at: 0, value: null };
-      const pending = asked.then(
-        (stats) => {
-          entry.value = { running: stats.running, backlog: stats.backlog, at: new Date(this.#now()).toISOString() };
-        },
-        (error: unknown) => {
-          entry.value = { error: error instanceof Error ? error.message : String(error) };
-        },
-      ).finally(() => {
-        entry.at = this.#now();
-        entry.pending = undefined;
-      });
+      const pending = asked
+        .then(
+          (stats) => {
+            entry.value = {
+              running: stats.running,
+              backlog: stats.backlog,
+              at: new Date(this.#now()).toISOString(),
+            };
+          },
+          (error: unknown) => {
+            entry.value = { error: error instanceof Error ? error.message : String(error) };
+          },
+        )
+        .finally(() => {
+          entry.at = this.#now();
+          entry.pending = undefined;
+        });
       entry.pending = pending;
       this.#containers.set(m.name, entry);
       jobs.push(pending);

@@ -86,7 +86,11 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
     let standin: Standin;
     let gateway: Gateway;
     let server: RunningServer;
-    const evil = new FakeUpstream("evil", ["evil"], () => sse(EVIL.map((c) => JSON.stringify({ choices: [{ index: 0, delta: { content: c } }] })).concat("[DONE]")));
+    const evil = new FakeUpstream("evil", ["evil"], () =>
+      sse(
+        EVIL.map((c) => JSON.stringify({ choices: [{ index: 0, delta: { content: c } }] })).concat("[DONE]"),
+      ),
+    );
 
     beforeAll(async () => {
       standin = await startStandin({ models: ["standin"], tokens: 400, tokenIntervalMs: 25 });
@@ -98,14 +102,21 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
         },
         { log: () => {}, upstreams: [evil] },
       );
-      server = await startServer(gateway, { host: "127.0.0.1", port: 0, log: () => {}, shutdownDeadlineMs: 2_000 });
+      server = await startServer(gateway, {
+        host: "127.0.0.1",
+        port: 0,
+        log: () => {},
+        shutdownDeadlineMs: 2_000,
+      });
     });
     afterAll(async () => {
       await server?.close();
       await standin?.close();
     });
 
-    it("loads small and self-contained, then asks for a key before showing anything", { timeout: 60_000 }, async () => {
+    it("loads small and self-contained, then asks for a key before showing anything", {
+      timeout: 60_000,
+    }, async () => {
       const page = await newPage();
       const sizes: number[] = [];
       page.on("response", async (r) => {
@@ -135,7 +146,9 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       await page.close();
     });
 
-    it("streams, stops mid-stream with the upstream cancelled, continues the conversation", { timeout: 90_000 }, async () => {
+    it("streams, stops mid-stream with the upstream cancelled, continues the conversation", {
+      timeout: 90_000,
+    }, async () => {
       const page = await newPage();
       const bodies: string[] = [];
       page.on("request", (r) => {
@@ -154,7 +167,9 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
 
       // Streamed: words appear while the answer is still running.
       const answer = lastAnswer(page);
-      await expect.poll(() => answer.locator(".body").textContent(), { timeout: 20_000 }).toContain("quick brown fox");
+      await expect
+        .poll(() => answer.locator(".body").textContent(), { timeout: 20_000 })
+        .toContain("quick brown fox");
       expect(await answer.getAttribute("data-state")).toBe("streaming");
       expect(await page.isEnabled("#stop")).toBe(true);
       await page.screenshot({ path: join(ARTIFACTS, "playground-streaming.png") });
@@ -168,7 +183,9 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       expect(partial.split(" ").length).toBeLessThan(400);
       expect(Number(await answer.getAttribute("data-ttft-ms"))).toBeGreaterThan(0);
       expect(await answer.getAttribute("data-cold-start")).toBe("false");
-      expect(await answer.locator(".stats").textContent()).toMatch(/TTFT \d+ ms · \d+ tokens.*tok\/s · via standin · stopped/);
+      expect(await answer.locator(".stats").textContent()).toMatch(
+        /TTFT \d+ ms · \d+ tokens.*tok\/s · via standin · stopped/,
+      );
 
       // A second turn carries the first question and the stopped answer.
       await page.fill("#max-tokens", "6");
@@ -197,7 +214,9 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       await page.close();
     });
 
-    it("renders model output as text: no script, image, handler or javascript: link gets in", { timeout: 60_000 }, async () => {
+    it("renders model output as text: no script, image, handler or javascript: link gets in", {
+      timeout: 60_000,
+    }, async () => {
       const page = await newPage();
       await page.goto(`${server.url}/`);
       await page.fill("#key", KEY);
@@ -216,9 +235,13 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       // Markdown still renders — as elements the page made itself.
       expect(await body.locator("strong").textContent()).toBe("bold");
       expect(await body.locator("pre code").textContent()).toBe("<script>window.__pwned = 4</script>");
-      const tags = await body.evaluate((b) => [...b.querySelectorAll("*")].map((e) => e.tagName.toLowerCase()));
+      const tags = await body.evaluate((b) =>
+        [...b.querySelectorAll("*")].map((e) => e.tagName.toLowerCase()),
+      );
       expect(new Set(tags)).toEqual(new Set(["p", "strong", "code", "pre", "a"]));
-      const links = await body.evaluate((b) => [...b.querySelectorAll("a")].map((a) => a.getAttribute("href")));
+      const links = await body.evaluate((b) =>
+        [...b.querySelectorAll("a")].map((a) => a.getAttribute("href")),
+      );
       expect(links).toEqual(["https://example.com/a?b=%3Cc%3E"]);
       const attrs = await body.evaluate((b) =>
         [...b.querySelectorAll("*")].flatMap((e) => e.getAttributeNames().filter((n) => n.startsWith("on"))),
@@ -267,7 +290,9 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       await local?.close();
     });
 
-    it("shows the engine cold, then warming and ready as the page's own request wakes it", { timeout: 90_000 }, async () => {
+    it("shows the engine cold, then warming and ready as the page's own request wakes it", {
+      timeout: 90_000,
+    }, async () => {
       const page = await newPage();
       await page.goto(`${local.url}/`);
       const card = page.locator('.upstream[data-upstream="qwen-local"]');
@@ -276,11 +301,17 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       await page.fill("#max-tokens", "12");
       await page.fill("#prompt", "Wake up.");
       await page.click("#send");
-      await expect.poll(() => card.locator(".badge").getAttribute("data-state"), { timeout: 20_000 }).toBe("warming");
+      await expect
+        .poll(() => card.locator(".badge").getAttribute("data-state"), { timeout: 20_000 })
+        .toBe("warming");
       await page.screenshot({ path: join(ARTIFACTS, "playground-warming.png") });
-      await expect.poll(() => card.locator(".badge").getAttribute("data-state"), { timeout: 30_000 }).toBe("ready");
+      await expect
+        .poll(() => card.locator(".badge").getAttribute("data-state"), { timeout: 30_000 })
+        .toBe("ready");
       expect(await card.getAttribute("data-trail")).toBe("cold → warming → ready");
-      await expect.poll(() => card.locator('[data-field="recent"]').textContent()).toMatch(/^cold start \d\.\d s/);
+      await expect
+        .poll(() => card.locator('[data-field="recent"]').textContent())
+        .toMatch(/^cold start \d\.\d s/);
 
       const answer = lastAnswer(page);
       await expect.poll(() => answer.getAttribute("data-state"), { timeout: 20_000 }).toBe("done");

@@ -54,20 +54,25 @@ export function playgroundRoutes(options: PlaygroundOptions): Hono<GatewayEnv> {
 
   app.get("/api/v1/fleet", async (c) => {
     c.var.record.route = "/api/v1/fleet";
-    await fleet.refreshContainers();
-    return c.json(fleet.snapshot());
+    fleet.ownRequests++;
+    try {
+      await fleet.refreshContainers();
+      return c.json(fleet.snapshot(c.var.principal.models));
+    } finally {
+      fleet.ownRequests--;
+    }
   });
 
   app.get("/api/v1/fleet/stream", (c) => {
     c.var.record.route = "/api/v1/fleet/stream";
     return streamSSE(c, async (stream) => {
-      fleet.feeds++;
+      fleet.ownRequests++;
       try {
         let last = "";
         let sentAt = 0;
         while (!stream.aborted && !stream.closed && !options.draining()) {
           void fleet.refreshContainers();
-          const snap = fleet.snapshot();
+          const snap = fleet.snapshot(c.var.principal.models);
           const state = JSON.stringify([snap.gateway, snap.upstreams]);
           if (state !== last || Date.now() - sentAt >= heartbeatMs) {
             await stream.writeSSE({ data: JSON.stringify(snap) });
@@ -77,7 +82,7 @@ export function playgroundRoutes(options: PlaygroundOptions): Hono<GatewayEnv> {
           await stream.sleep(tickMs);
         }
       } finally {
-        fleet.feeds--;
+        fleet.ownRequests--;
       }
     });
   });

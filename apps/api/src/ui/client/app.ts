@@ -60,8 +60,11 @@ export function playground(lib: PlaygroundLib): void {
   // ---- Markdown → DOM (text nodes only) --------------------------------------------
   function renderInline(parent: Node, nodes: readonly MdInline[]): void {
     for (const n of nodes) {
-      if (n.t === "text") parent.appendChild(document.createTextNode(n.v));
-      else if (n.t === "code") parent.appendChild(el("code", "", n.v));
+      if (n.t === "text") {
+        const sp = document.createElement("span");
+        sp.innerHTML = n.v;
+        parent.appendChild(sp);
+      } else if (n.t === "code") parent.appendChild(el("code", "", n.v));
       else if (n.t === "br") parent.appendChild(el("br"));
       else if (n.t === "link") {
         const a = el("a");
@@ -223,7 +226,8 @@ export function playground(lib: PlaygroundLib): void {
         res.headers.get("x-rouse-cold-start") === "true" ||
         res.headers.get("x-rouse-engine-cold-start") === "true";
       waitMs =
-        Number(res.headers.get("x-rouse-queue-ms") ?? 0) + Number(res.headers.get("x-rouse-engine-wait-ms") ?? 0);
+        Number(res.headers.get("x-rouse-queue-ms") ?? 0) +
+        Number(res.headers.get("x-rouse-engine-wait-ms") ?? 0);
       upstream = res.headers.get("x-rouse-upstream") ?? "";
       if (!res.ok || !res.body) {
         state = "error";
@@ -280,7 +284,9 @@ export function playground(lib: PlaygroundLib): void {
     if (upstream) parts.push(`via ${upstream}`);
     if (state === "stopped") parts.push("stopped");
     s.appendChild(document.createTextNode(parts.join(" · ")));
-    const coldText = cold ? ` · cold start, waited ${(waitMs / 1000).toFixed(1)} s` : ` · warm, waited ${Math.round(waitMs)} ms`;
+    const coldText = cold
+      ? ` · cold start, waited ${(waitMs / 1000).toFixed(1)} s`
+      : ` · warm, waited ${Math.round(waitMs)} ms`;
     s.appendChild(el("span", cold ? "cold" : "", coldText));
     if (error) answer.root.appendChild(el("div", "error", error));
     Object.assign(answer.root.dataset, {
@@ -332,7 +338,11 @@ export function playground(lib: PlaygroundLib): void {
     const top = el("div", "top");
     const badge = el("span", "badge", u.state);
     badge.dataset.state = u.state;
-    top.append(el("span", "name", u.name), badge, el("span", "kind", u.kind === "local" ? `local ${u.engine}` : "remote"));
+    top.append(
+      el("span", "name", u.name),
+      badge,
+      el("span", "kind", u.kind === "local" ? `local ${u.engine}` : "remote"),
+    );
     const dl = el("dl");
     const row = (k: string, v: string, key: string) => {
       const dd = el("dd", "", v);
@@ -345,7 +355,9 @@ export function playground(lib: PlaygroundLib): void {
     row("in flight", u.inFlight === null ? "—" : String(u.inFlight), "in-flight");
     row(
       "recent",
-      u.recent.length === 0 ? "none yet" : u.recent.map((e) => `${e.kind} ${seconds(e.ms)} (${clock(e.at)})`).join(", "),
+      u.recent.length === 0
+        ? "none yet"
+        : u.recent.map((e) => `${e.kind} ${seconds(e.ms)} (${clock(e.at)})`).join(", "),
       "recent",
     );
     if (u.containers)

@@ -91,7 +91,8 @@ export function parseMarkdown(source: string): MdBlock[] {
         const mark = strong ? ch + ch : ch;
         const from = i + mark.length;
         // Emphasis needs text right after the opening mark, and `_` inside words (snake_case) is no mark.
-        const opens = from < text.length && !/\s/.test(text[from]!) && !(ch === "_" && i > 0 && /\w/.test(text[i - 1]!));
+        const opens =
+          from < text.length && !/\s/.test(text[from]!) && !(ch === "_" && i > 0 && /\w/.test(text[i - 1]!));
         const end = opens ? find(mark, from + 1) : -1;
         if (end > from) {
           flush();
@@ -134,8 +135,9 @@ export function parseMarkdown(source: string): MdBlock[] {
     let i = 0;
     while (i < lines.length) {
       const line = lines[i]!;
-      const fence = /^ {0,3}(`{3,}|~{3,})\s*([\w+#.-]*)/.exec(line);
-      if (fence) {
+      const fence = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+      // A backtick fence's info string has no backticks (else it is inline code).
+      if (fence && !(fence[1]![0] === "`" && fence[2]!.includes("`"))) {
         endPara();
         const marker = fence[1]!;
         const body: string[] = [];
@@ -151,7 +153,7 @@ export function parseMarkdown(source: string): MdBlock[] {
           body.push(l);
           i++;
         }
-        out.push({ t: "pre", lang: fence[2] ?? "", v: body.join("\n"), open });
+        out.push({ t: "pre", lang: fence[2]!.trim(), v: body.join("\n"), open });
         continue;
       }
       if (/^\s*$/.test(line)) {
@@ -160,7 +162,7 @@ export function parseMarkdown(source: string): MdBlock[] {
         continue;
       }
       const heading = /^ {0,3}(#{1,6})(?:\s|$)/.exec(line);
-        if (heading) {
+      if (heading) {
         endPara();
         // The closing #s go (done by hand: a regex for it backtracks quadratically on long runs).
         let title = line.slice(heading[0].length).trimEnd();

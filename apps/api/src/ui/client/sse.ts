@@ -15,10 +15,32 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   let buffer = "";
   let data: string[] = [];
   let started = false;
+  /** One line; returns an event's data when the line ends it. */
+  const line = (text: string): string | undefined => {
+    if (text === "") {
+      const event = data.length > 0 ? data.join("\n") : undefined;
+      data = [];
+      return event;
+    }
+    if (text.startsWith(":")) return undefined;
+    const colon = text.indexOf(":");
+    const field = colon < 0 ? text : text.slice(0, colon);
+    if (field !== "data") return undefined;
+    const value = colon < 0 ? "" : text.slice(colon + 1);
+    data.push(value.startsWith(" ") ? value.slice(1) : value);
+    return undefined;
+  };
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
+      if (done) {
+        // A CR held back for a possible LF was a line end after all.
+        if (buffer.endsWith("\r")) {
+          const event = line(buffer.slice(0, -1));
+          if (event !== undefined) yield event;
+        }
+        return;
+      }
       buffer += decoder.decode(value, { stream: true });
       if (!started && buffer.length > 0) {
         if (buffer.charCodeAt(0) === 0xfeff) buffer = buffer.slice(1);
@@ -31,19 +53,10 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
         if (end === buffer.length) break;
         // A CR as the last character may be the first half of a CRLF: wait for more.
         if (buffer[end] === "\r" && end + 1 === buffer.length) break;
-        const line = buffer.slice(from, end);
+        const text = buffer.slice(from, end);
         from = end + (buffer[end] === "\r" && buffer[end + 1] === "\n" ? 2 : 1);
-        if (line === "") {
-          if (data.length > 0) yield data.join("\n");
-          data = [];
-          continue;
-        }
-        if (line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        if (field !== "data") continue;
-        const value = colon < 0 ? "" : line.slice(colon + 1);
-        data.push(value.startsWith(" ") ? value.slice(1) : value);
+        const event = line(text);
+        if (event !== undefined) yield event;
       }
       buffer = buffer.slice(from);
     }
