@@ -60,11 +60,8 @@ export function playground(lib: PlaygroundLib): void {
   // ---- Markdown → DOM (text nodes only) --------------------------------------------
   function renderInline(parent: Node, nodes: readonly MdInline[]): void {
     for (const n of nodes) {
-      if (n.t === "text") {
-        const sp = document.createElement("span");
-        sp.innerHTML = n.v;
-        parent.appendChild(sp);
-      } else if (n.t === "code") parent.appendChild(el("code", "", n.v));
+      if (n.t === "text") parent.appendChild(document.createTextNode(n.v));
+      else if (n.t === "code") parent.appendChild(el("code", "", n.v));
       else if (n.t === "br") parent.appendChild(el("br"));
       else if (n.t === "link") {
         const a = el("a");
