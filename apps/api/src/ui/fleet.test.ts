@@ -2,6 +2,7 @@ import type { Transition } from "@rouse/runtime";
 import { describe, expect, it } from "vitest";
 import { createGateway, type GatewayDeps } from "../gateway.ts";
 import { sha256Hex } from "../middleware/auth/index.ts";
+import { startServer } from "../server.ts";
 import { FakeUpstream } from "../test/fake-upstream.ts";
 import { readSse } from "./client/sse.ts";
 import { type ContainerStats, engineEvents, type FleetSnapshot } from "./fleet.ts";
@@ -43,7 +44,9 @@ describe("the page", () => {
       if (type === "text/javascript") {
         expect(() => new Function(body)).not.toThrow();
         // Text reaches the DOM as text: no HTML-parsing sink anywhere in the script.
-        expect(body).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|console\./);
+        expect(body).not.toMatch(
+          /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|console\./,
+        );
       }
       // No CDN, no other origin.
       expect(body).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
@@ -107,6 +110,44 @@ describe("/api/v1/fleet", () => {
     gw.startDraining();
     expect((await events.next()).done).toBe(true);
     await gw.close();
+  });
+});
+
+describe("/api/v1/fleet/stream over a socket", () => {
+  it("is a request in flight while open, and ends when the page goes away or the server shuts down", async () => {
+    const logs: { route?: string; durationMs?: number }[] = [];
+    const { gw } = gateway({ log: (e) => logs.push(e as (typeof logs)[number]) });
+    const srv = await startServer(gw, {
+      host: "127.0.0.1",
+      port: 0,
+      log: () => {},
+      shutdownDeadlineMs: 10_000,
+    });
+    const open = async () => {
+      const page = new AbortController();
+      const res = await fetch(`${srv.url}/api/v1/fleet/stream`, { ...as("sk-carol"), signal: page.signal });
+      const events = readSse(res.body!);
+      const first = JSON.parse((await events.next()).value as string) as FleetSnapshot;
+      return { page, events, first };
+    };
+    const a = await open();
+    expect(gw.inFlight).toBe(1);
+    expect(a.first.gateway.inFlight).toBe(0); // not counting itself
+    a.page.abort();
+    await expect.poll(() => gw.inFlight).toBe(0);
+    expect(logs.filter((l) => l.route === "/api/v1/fleet/stream")).toHaveLength(1);
+
+    const b = await open();
+    const started = Date.now();
+    await srv.close(); // drains: the feed ends by itself instead of holding shutdown to its deadline
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // Ended (or, if the last bytes lost the race with closing the socket, cut): the page reconnects either way.
+    expect(
+      await b.events.next().then(
+        (r) => r.done,
+        () => true,
+      ),
+    ).toBe(true);
   });
 });
 

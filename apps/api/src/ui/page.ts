@@ -85,7 +85,7 @@ main { display:grid; grid-template-columns:minmax(0, 3fr) minmax(320px, 2fr); ga
 .msg .stats { font-size:12px; color:var(--muted); margin-top:4px; }
 .msg .stats .cold { color:#b45309; font-weight:600; }
 .msg .error { color:#c0392b; }
-.msg[data-state=streaming] .body::after { content:"▍"; color:var(--accent); }
+.msg[data-state=streaming] .body > :last-child::after, .msg[data-state=streaming] .body:empty::after { content:"▍"; color:var(--accent); }
 #composer { display:flex; gap:8px; border-top:1px solid var(--line); padding-top:10px; }
 #composer textarea { flex:1; resize:vertical; }
 #composer .buttons { display:flex; flex-direction:column; gap:6px; }

@@ -100,7 +100,13 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
           auth: { keys: [{ name: "browser", sha256: sha256Hex(KEY), requestsPerMinute: 600 }] },
           upstreams: [{ name: "standin", url: `${standin.url}/v1`, models: ["standin"] }],
         },
-        { log: () => {}, upstreams: [evil] },
+        {
+          log: () => {},
+          upstreams: [evil],
+          // What `rouse serve` would get from Modal's SDK for a recorded deployment (a stand-in answer here).
+          containerStats: (name) =>
+            name === "standin" ? Promise.resolve({ running: 2, backlog: 1 }) : undefined,
+        },
       );
       server = await startServer(gateway, {
         host: "127.0.0.1",
@@ -132,6 +138,13 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       expect(total, "page + script + styles").toBeLessThan(100 * 1024);
       expect(sizes.length).toBe(3);
 
+      await page.fill("#key", "ключ");
+      await page.click("#key-save");
+      await expect
+        .poll(() => page.textContent("#auth-status"))
+        .toContain("characters an HTTP header cannot carry");
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
       await page.fill("#key", "wrong-key");
       await page.click("#key-save");
       await expect.poll(() => page.textContent("#auth-status")).toContain("401");
@@ -140,6 +153,11 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       await page.click("#key-save");
       await expect.poll(() => page.locator("#model option").allTextContents()).toEqual(["standin", "evil"]);
       await expect.poll(() => page.locator(".upstream").count()).toBe(2);
+      const card = page.locator('.upstream[data-upstream="standin"]');
+      expect(await card.locator('[data-field="containers"]').textContent()).toBe(
+        "2 running, 1 queued (Modal)",
+      );
+      expect(await page.locator('.upstream[data-upstream="evil"] [data-field="containers"]').count()).toBe(0);
       // Kept for this tab only, never in localStorage or a URL.
       expect(await page.evaluate(() => sessionStorage.getItem("rouse.apiKey"))).toBe(KEY);
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
@@ -304,6 +322,9 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       await expect
         .poll(() => card.locator(".badge").getAttribute("data-state"), { timeout: 20_000 })
         .toBe("warming");
+      // The waiting request shows on the same snapshot: in the engine's queue, and in flight at the gateway.
+      expect(await card.locator('[data-field="queue"]').textContent()).toBe("1");
+      expect(await page.textContent("#fleet-gateway")).toContain("1 request(s) in flight");
       await page.screenshot({ path: join(ARTIFACTS, "playground-warming.png") });
       await expect
         .poll(() => card.locator(".badge").getAttribute("data-state"), { timeout: 30_000 })
@@ -320,6 +341,11 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       expect(Number(await answer.getAttribute("data-wait-ms"))).toBeGreaterThan(1000);
       expect(await answer.locator(".stats .cold").textContent()).toMatch(/cold start, waited \d+\.\d s/);
       await page.screenshot({ path: join(ARTIFACTS, "playground.png") });
+      // The README's picture (docs/playground.png is a copy): the part of the page with content.
+      await page.screenshot({
+        path: join(ARTIFACTS, "playground-readme.png"),
+        clip: { x: 0, y: 0, width: 1280, height: 400 },
+      });
       await page.close();
     });
   });

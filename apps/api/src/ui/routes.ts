@@ -64,9 +64,15 @@ export function playgroundRoutes(options: PlaygroundOptions): Hono<GatewayEnv> {
   });
 
   app.get("/api/v1/fleet/stream", (c) => {
-    c.var.record.route = "/api/v1/fleet/stream";
+    const record = c.var.record;
+    record.route = "/api/v1/fleet/stream";
+    // A feed is a request in flight until it ends (logged then, with its length); it
+    // ends within a tick once the gateway drains, so shutdown does not wait on it.
+    record.deferred = true;
+    record.status = 200;
+    record.stream = true;
+    fleet.ownRequests++;
     return streamSSE(c, async (stream) => {
-      fleet.ownRequests++;
       try {
         let last = "";
         let sentAt = 0;
@@ -83,6 +89,8 @@ export function playgroundRoutes(options: PlaygroundOptions): Hono<GatewayEnv> {
         }
       } finally {
         fleet.ownRequests--;
+        await stream.close().catch(() => {});
+        record.end();
       }
     });
   });

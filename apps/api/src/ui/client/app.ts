@@ -407,7 +407,13 @@ export function playground(lib: PlaygroundLib): void {
   // ---- auth ------------------------------------------------------------------------
   byId<HTMLFormElement>("auth").addEventListener("submit", (e) => {
     e.preventDefault();
-    apiKey = keyInput.value.trim();
+    const typed = keyInput.value.trim();
+    // Only visible ASCII can travel in a header; say so instead of letting fetch fail on every call.
+    if (/[^\x21-\x7e]/.test(typed)) {
+      setAuthStatus("that key has characters an HTTP header cannot carry", true);
+      return;
+    }
+    apiKey = typed;
     if (apiKey) sessionStorage.setItem(KEY_STORAGE, apiKey);
     else sessionStorage.removeItem(KEY_STORAGE);
     void loadModels();
