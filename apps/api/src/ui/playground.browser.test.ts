@@ -161,6 +161,12 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       // Kept for this tab only, never in localStorage or a URL.
       expect(await page.evaluate(() => sessionStorage.getItem("rouse.apiKey"))).toBe(KEY);
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
+
+      // Forget: gone from the tab, and nothing the key could see stays on screen.
+      await page.click("#key-forget");
+      await expect.poll(() => page.locator("#model option").count()).toBe(0);
+      await expect.poll(() => page.locator(".upstream").count()).toBe(0);
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
       await page.close();
     });
 

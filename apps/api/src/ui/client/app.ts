@@ -122,6 +122,7 @@ export function playground(lib: PlaygroundLib): void {
     try {
       const res = await fetch("/v1/models", { headers: authHeaders() });
       if (!res.ok) {
+        modelSelect.replaceChildren(); // another key's models are not this one's
         setAuthStatus(await errorText(res), true);
         return;
       }
@@ -304,7 +305,7 @@ export function playground(lib: PlaygroundLib): void {
     void send();
   });
   promptInput.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && !e.shiftKey) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       void send();
     }
@@ -388,7 +389,11 @@ export function playground(lib: PlaygroundLib): void {
         if (!res.ok || !res.body) {
           fleetStatus.textContent = await errorText(res);
           // A missing or wrong key will not fix itself: wait for "Use key".
-          if (res.status === 401 || res.status === 403) return;
+          if (res.status === 401 || res.status === 403) {
+            fleetList.replaceChildren();
+            fleetGateway.textContent = "";
+            return;
+          }
         } else {
           fleetStatus.textContent = "connected";
           delay = 1000;
