@@ -1,4 +1,6 @@
-import { playground } from "./client/app.ts";
+import { type PlaygroundLib, playground } from "./client/app.ts";
+import { renderMarkdown } from "./client/dom-markdown.ts";
+import { fleetCard } from "./client/fleet-card.ts";
 import { parseMarkdown } from "./client/markdown.ts";
 import { readSse } from "./client/sse.ts";
 
@@ -9,5 +11,7 @@ import { readSse } from "./client/sse.ts";
 
 /** The playground's script, built once per process. */
 export function playgroundScript(): string {
-  return `"use strict";\n(${playground.toString()})({\n  parseMarkdown: ${parseMarkdown.toString()},\n  readSse: ${readSse.toString()},\n});\n`;
+  const lib: PlaygroundLib = { parseMarkdown, renderMarkdown, readSse, fleetCard };
+  const entries = Object.entries(lib).map(([name, fn]) => `  ${name}: ${fn.toString()},\n`);
+  return `"use strict";\n(${playground.toString()})({\n${entries.join("")}});\n`;
 }

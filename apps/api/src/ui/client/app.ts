@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
-import type { FleetEntry, FleetSnapshot } from "../fleet.ts";
-import type { MdBlock, MdInline, parseMarkdown } from "./markdown.ts";
+import type { FleetSnapshot } from "../fleet.ts";
+import type { renderMarkdown } from "./dom-markdown.ts";
+import type { fleetCard } from "./fleet-card.ts";
+import type { parseMarkdown } from "./markdown.ts";
 import type { readSse } from "./sse.ts";
 
 // The playground's browser code. Shipped as its own source text (see ../script.ts):
@@ -11,7 +13,9 @@ import type { readSse } from "./sse.ts";
 
 export interface PlaygroundLib {
   readonly parseMarkdown: typeof parseMarkdown;
+  readonly renderMarkdown: typeof renderMarkdown;
   readonly readSse: typeof readSse;
+  readonly fleetCard: typeof fleetCard;
 }
 
 export function playground(lib: PlaygroundLib): void {
@@ -55,66 +59,6 @@ export function playground(lib: PlaygroundLib): void {
   function setAuthStatus(text: string, bad: boolean): void {
     authStatus.textContent = text;
     authStatus.classList.toggle("bad", bad);
-  }
-
-  // ---- Markdown → DOM (text nodes only) --------------------------------------------
-  function renderInline(parent: Node, nodes: readonly MdInline[]): void {
-    for (const n of nodes) {
-      if (n.t === "text") parent.appendChild(document.createTextNode(n.v));
-      else if (n.t === "code") parent.appendChild(el("code", "", n.v));
-      else if (n.t === "br") parent.appendChild(el("br"));
-      else if (n.t === "link") {
-        const a = el("a");
-        // parseMarkdown only emits http(s) URLs; checked again where the attribute is set.
-        if (/^https?:\/\//i.test(n.href)) a.href = n.href;
-        a.rel = "noopener noreferrer nofollow";
-        a.target = "_blank";
-        renderInline(a, n.c);
-        parent.appendChild(a);
-      } else {
-        const e = el(n.t);
-        renderInline(e, n.c);
-        parent.appendChild(e);
-      }
-    }
-  }
-
-  function renderBlocks(parent: Node, blocks: readonly MdBlock[]): void {
-    for (const b of blocks) {
-      if (b.t === "p") {
-        const p = el("p");
-        renderInline(p, b.c);
-        parent.appendChild(p);
-      } else if (b.t === "h") {
-        const h = el(b.level <= 2 ? "h3" : b.level <= 4 ? "h4" : "h5");
-        renderInline(h, b.c);
-        parent.appendChild(h);
-      } else if (b.t === "pre") {
-        const pre = el("pre");
-        const code = el("code", "", b.v);
-        if (b.lang) code.dataset.lang = b.lang;
-        pre.appendChild(code);
-        parent.appendChild(pre);
-      } else if (b.t === "ul" || b.t === "ol") {
-        const list = el(b.t);
-        if (b.t === "ol" && b.start !== 1) list.setAttribute("start", String(b.start));
-        for (const item of b.items) {
-          const li = el("li");
-          renderInline(li, item);
-          list.appendChild(li);
-        }
-        parent.appendChild(list);
-      } else if (b.t === "quote") {
-        const q = el("blockquote");
-        renderBlocks(q, b.c);
-        parent.appendChild(q);
-      } else parent.appendChild(el("hr"));
-    }
-  }
-
-  function renderMarkdown(target: HTMLElement, text: string): void {
-    target.replaceChildren();
-    renderBlocks(target, lib.parseMarkdown(text));
   }
 
   // ---- models ----------------------------------------------------------------------
@@ -209,7 +153,7 @@ export function playground(lib: PlaygroundLib): void {
     let frame = 0;
     const paint = () => {
       frame = 0;
-      renderMarkdown(answer.body, content);
+      lib.renderMarkdown(answer.body, lib.parseMarkdown(content));
       messages.scrollTop = messages.scrollHeight;
     };
     try {
@@ -322,59 +266,19 @@ export function playground(lib: PlaygroundLib): void {
   const trails = new Map<string, string[]>();
   let fleetWatch: AbortController | undefined;
 
-  const seconds = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
   const clock = (iso: string) => new Date(iso).toLocaleTimeString();
 
-  function fleetCard(u: FleetEntry): HTMLElement {
-    const card = el("div", "upstream");
-    card.dataset.upstream = u.name;
+  function card(u: FleetSnapshot["upstreams"][number]): HTMLElement {
     const trail = trails.get(u.name) ?? [];
     if (trail[trail.length - 1] !== u.state) trail.push(u.state);
     if (trail.length > 12) trail.shift();
     trails.set(u.name, trail);
-    card.dataset.trail = trail.join(" → ");
-    const top = el("div", "top");
-    const badge = el("span", "badge", u.state);
-    badge.dataset.state = u.state;
-    top.append(
-      el("span", "name", u.name),
-      badge,
-      el("span", "kind", u.kind === "local" ? `local ${u.engine}` : "remote"),
-    );
-    const dl = el("dl");
-    const row = (k: string, v: string, key: string) => {
-      const dd = el("dd", "", v);
-      dd.dataset.field = key;
-      dl.append(el("dt", "", k), dd);
-    };
-    row("models", u.models.join(", "), "models");
-    row("state", `${u.detail}${u.since ? ` · since ${clock(u.since)}` : ""}`, "detail");
-    row("queue", u.queueDepth === null ? "—" : String(u.queueDepth), "queue");
-    row("in flight", u.inFlight === null ? "—" : String(u.inFlight), "in-flight");
-    row(
-      "recent",
-      u.recent.length === 0
-        ? "none yet"
-        : u.recent.map((e) => `${e.kind} ${seconds(e.ms)} (${clock(e.at)})`).join(", "),
-      "recent",
-    );
-    if (u.containers)
-      row(
-        "containers",
-        "error" in u.containers
-          ? `Modal: ${u.containers.error}`
-          : `${u.containers.running} running, ${u.containers.backlog} queued (Modal)`,
-        "containers",
-      );
-    row("seen", card.dataset.trail, "trail");
-    row("at", u.url, "url");
-    card.append(top, dl);
-    return card;
+    return lib.fleetCard(u, trail);
   }
 
   function renderFleet(snap: FleetSnapshot): void {
     fleetGateway.textContent = `gateway: ${snap.gateway.inFlight} request(s) in flight, ${snap.gateway.waiting} waiting for a cold upstream · ${clock(snap.at)}`;
-    fleetList.replaceChildren(...snap.upstreams.map(fleetCard));
+    fleetList.replaceChildren(...snap.upstreams.map(card));
     fleetStatus.textContent = "live";
   }
 
