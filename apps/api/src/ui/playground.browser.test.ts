@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDeployment } from "@rouse/config";
+import fc from "fast-check";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { standinExecutable } from "../../../../tools/engine-standin/spawn.ts";
@@ -18,6 +19,8 @@ import { sha256Hex } from "../middleware/auth/index.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import { FakeUpstream, sse } from "../test/fake-upstream.ts";
 import { type Standin, startStandin } from "../test/standin-upstream.ts";
+import { renderMarkdown } from "./client/dom-markdown.ts";
+import { parseMarkdown } from "./client/markdown.ts";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 const FLAGS = [
@@ -354,6 +357,92 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
       });
       await page.close();
     });
+  });
+
+  it("renders any hostile Markdown into page-made elements only (a property, in the real DOM)", {
+    timeout: 60_000,
+  }, async () => {
+    const piece = fc.constantFrom(
+      "<script>window.__pwned=1</script>",
+      '<img src=x onerror="window.__pwned=2">',
+      "<svg onload=window.__pwned=3>",
+      "<a href=javascript:window.__pwned=4>",
+      "javascript:window.__pwned=5",
+      "[x](",
+      "](",
+      ")",
+      "https://e.example/",
+      "**",
+      "*",
+      "_",
+      "`",
+      "```",
+      "\n",
+      "\n\n",
+      "> ",
+      "- ",
+      "1. ",
+      "# ",
+      "&lt;",
+      "\\",
+      " ",
+      "a",
+    );
+    const inputs = fc.sample(
+      fc.array(piece, { maxLength: 40 }).map((p) => p.join("")),
+      { numRuns: 400, seed: 42 },
+    );
+    const page = await newPage();
+    await page.goto("about:blank");
+    await page.addScriptTag({
+      content: `window.parseMarkdown = ${parseMarkdown.toString()};\nwindow.renderMarkdown = ${renderMarkdown.toString()};`,
+    });
+    const bad = await page.evaluate(async (all) => {
+      const w = window as unknown as {
+        parseMarkdown: typeof parseMarkdown;
+        renderMarkdown: typeof renderMarkdown;
+        __pwned?: number;
+      };
+      const allowed = new Set([
+        "p",
+        "h3",
+        "h4",
+        "h5",
+        "pre",
+        "code",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "hr",
+        "strong",
+        "em",
+        "a",
+        "br",
+      ]);
+      const attrs = new Set(["href", "rel", "target", "start", "data-lang"]);
+      const problems: string[] = [];
+      for (const input of all) {
+        const box = document.createElement("div");
+        document.body.appendChild(box);
+        w.renderMarkdown(box, w.parseMarkdown(input));
+        for (const e of box.querySelectorAll("*")) {
+          const tag = e.tagName.toLowerCase();
+          if (!allowed.has(tag)) problems.push(`${JSON.stringify(input)}: <${tag}>`);
+          for (const name of e.getAttributeNames()) {
+            if (!attrs.has(name)) problems.push(`${JSON.stringify(input)}: ${tag}[${name}]`);
+          }
+          const href = e.getAttribute("href");
+          if (href !== null && !/^https?:\/\//.test(href))
+            problems.push(`${JSON.stringify(input)}: href ${href}`);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 200)); // any handler would have run by now
+      if (w.__pwned !== undefined) problems.push(`script ran: ${w.__pwned}`);
+      return problems;
+    }, inputs);
+    expect(bad).toEqual([]);
+    await page.close();
   });
 
   it("made no request outside the gateway and logged nothing secret", () => {
