@@ -40,6 +40,19 @@ VERSION=$(node -p 'require("./apps/cli/package.json").version')
 printf '{"name":"@rouse/cli-bundle","private":true,"type":"module","version":"%s"}\n' "$VERSION" \
   | tee "$OUT/rouse/package.json" >"$OUT/package.json"
 
+# The real modal SDK for the recipe driver (python/src/rouse_py/gpu_recipe.py): it is not on the device.
+# Wheels for the device's Python 3.12, the versions python/requirements-dev.txt pins, minus what the image has.
+MODAL_WHEELS="modal grpclib synchronicity cbor2 toml types-certifi types-toml watchfiles h2 hpack hyperframe protobuf"
+PINS=()
+for n in $MODAL_WHEELS; do
+  pin=$(grep -i -E "^${n//-/[-_]}==" python/requirements-dev.txt) || { echo "bundle.sh: no pin for $n in python/requirements-dev.txt" >&2; exit 1; }
+  PINS+=("$pin")
+done
+mkdir -p "$OUT/whl"
+python/.venv/bin/python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+  -d "$OUT/whl" "${PINS[@]}"
+
 # The Node binary: strip debug info (~3 MB), compress once per binary.
 WANT=$(sha256sum "$NODE_BIN" | cut -d' ' -f1)
 if [ -f "$OUT/node.xz" ] && [ "$(cat "$OUT/node.src-sha256" 2>/dev/null)" = "$WANT" ]; then
