@@ -43,10 +43,10 @@ export function launchSpec(engine: Engine, config: DeploymentConfigV1, port: num
   return PLUGINS[engine].launch(config, { target: "local", host: "127.0.0.1", port });
 }
 
-/** The plugin's argv with the carry's `python3 -m …` swapped back to the spelling check.py reads. */
-export function checkableArgv(engine: Engine, argv: readonly string[]): string[] {
-  const i = engine === "vllm" ? argv.indexOf("serve") : argv.indexOf("sglang.launch_server") + 1;
-  return engine === "vllm" ? ["vllm", ...argv.slice(i)] : ["python", "-m", "sglang.launch_server", ...argv.slice(i)];
+/** The plugin's argv with the executable (`local.executable`) swapped for the spelling check.py reads. */
+export function checkableArgv(engine: Engine, argv: readonly string[], executableLength: number): string[] {
+  const args = argv.slice(executableLength);
+  return engine === "vllm" ? ["vllm", ...args] : ["python", "-m", "sglang.launch_server", ...args];
 }
 
 function run(cmd: string, args: readonly string[], input?: string, timeoutMs = 120_000) {
@@ -103,7 +103,7 @@ export async function runLifecycle(r: Recorder, o: LifecycleOptions): Promise<vo
     const checked = await run(
       o.factsCheck.python,
       [o.factsCheck.script, "--facts", `${o.factsCheck.facts}/${o.engine}-${CARRY_VERSION[o.engine]}.json`],
-      JSON.stringify(checkableArgv(o.engine, spec.argv)),
+      JSON.stringify(checkableArgv(o.engine, spec.argv, config.local.executable?.length ?? 0)),
     );
     r("argv_facts_check", { exit: checked.code, report: safeJson(checked.stdout) });
   }
