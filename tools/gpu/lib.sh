@@ -12,7 +12,7 @@ gpu_init() {
   OUT=${OUT:-/tmp/gpu-out}
   mkdir -p "$OUT"
   RESULTS=$OUT/$ENGINE.json
-  WORK=/root/gpu-run/$ENGINE
+  WORK=${ROUSE_GPU_WORK:-/root/gpu-run}/$ENGINE
   LOGS=$WORK/logs
   mkdir -p "$LOGS"
   REPO=$PWD
@@ -22,13 +22,20 @@ gpu_init() {
   # No console scripts in the carries: `vllm` and `python` (the generated apps' ENGINE_CMD) as shims.
   SHIM=$WORK/bin
   mkdir -p "$SHIM"
-  printf '#!/bin/sh\nexec python3 -m vllm.entrypoints.cli.main "$@"\n' >"$SHIM/vllm"
-  printf '#!/bin/sh\nexec python3 "$@"\n' >"$SHIM/python"
+  if [ -n "${ROUSE_GPU_ENGINE_EXECUTABLE:-}" ]; then
+    # Local dry run (tools/gpu/dry-run.sh): the STAND-IN engine, not a real one, behind the same names.
+    printf '#!/bin/sh\nexec %s "$@"\n' "$ROUSE_GPU_ENGINE_EXECUTABLE" >"$SHIM/$ENGINE"
+    [ "$ENGINE" = vllm ] || printf '#!/bin/sh\n[ "$1 $2" = "-m sglang.launch_server" ] && shift 2\nexec %s "$@"\n' "$ROUSE_GPU_ENGINE_EXECUTABLE" >"$SHIM/python"
+  else
+    printf '#!/bin/sh\nexec python3 -m vllm.entrypoints.cli.main "$@"\n' >"$SHIM/vllm"
+    printf '#!/bin/sh\nexec python3 "$@"\n' >"$SHIM/python"
+  fi
   chmod +x "$SHIM"/*
   export PATH="$SHIM:$(dirname "$NODE"):$PATH"
   export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$REPO/python/src"
   export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 VLLM_NO_USAGE_STATS=1 PYTHONUNBUFFERED=1 ROUSE_REPO=$REPO
   export ROUSE_CLI="$NODE $CLI"
+  export ENGINE OUT RESULTS WORK LOGS REPO NODE SUITE CLI SHIM M=/root/m8b
   rec env started_at "\"$(date -u +%FT%TZ)\""
 }
 
@@ -60,6 +67,8 @@ step() {
   [ "$cap" -le "$left" ] || cap=$left
   echo "[gpu] $name: start (time box ${cap}s, $((DEADLINE - SECONDS))s left)"
   local t0=$SECONDS
+  # A shell function (recipe, eager) runs in a child bash that gets its definition.
+  if [ "$(type -t "$1")" = function ]; then set -- bash -c "$(declare -f "$1"); $1"; fi
   setsid timeout -k 10 "$cap" "$@" >"$LOGS/$name.out" 2>&1 &
   local pid=$!
   wait "$pid"

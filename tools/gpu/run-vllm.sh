@@ -14,7 +14,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 gpu_init vllm "${1:-540}"
 export PYTHONPATH="/root/site312:$PYTHONPATH" VLLM_SERVER_DEV_MODE=1
 machine_facts
-M=/root/m8b
 python3 .gpu-carry/small/mk-llama8b.py "$M" >"$LOGS/mk-llama8b.out" 2>&1 || rec env mk_llama8b_error "\"see logs/mk-llama8b.out\""
 
 if [ ! -x "$NODE" ]; then
@@ -30,7 +29,7 @@ step lifecycle 230 150 "$NODE" "$SUITE" lifecycle --engine vllm --model "$M" --r
 #    process allocates meanwhile), then driven through the gateway.
 mkdir -p "$WORK/serve"
 step serve_local 220 150 "$NODE" "$SUITE" serve-local --engine vllm --model "$M" --results "$RESULTS" --step serve_local \
-  --log "$LOGS/serve-local.log" --dir "$WORK/serve" --modes sleep,suspend --util 0.3 --port 8200 --cycles 2 --concurrent 8
+  --log "$LOGS/serve-local.log" --dir "$WORK/serve" --modes "${ROUSE_GPU_SERVE_MODES:-sleep,suspend}" --util 0.3 --port 8200 --cycles 2 --concurrent 8
 
 # 3. The emitted app's recipe: default preset, model swapped (configs.ts lists every change).
 recipe() {
@@ -41,7 +40,7 @@ recipe() {
   cp rouse.yaml app.py "$LOGS/"
   # The snapshot recipe's image env (codegen puts it in the image; no image here).
   export TORCHINDUCTOR_COMPILE_THREADS=1 ROUSE_API_KEY=gpu-recipe-key
-  python3 -m rouse_py.gpu_recipe app.py --results "$RESULTS" --step recipe --model m8b --modal-site /root/node/modal-site
+  python3 -m rouse_py.gpu_recipe app.py --results "$RESULTS" --step recipe --model m8b --modal-site "${ROUSE_GPU_MODAL_SITE:-/root/node/modal-site}"
 }
 step recipe 150 100 recipe
 
