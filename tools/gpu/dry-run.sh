@@ -13,6 +13,8 @@ STANDIN="$ROOT/node/bin/node $PWD/tools/engine-standin/standin.ts --engine $ENGI
 printf '#!/bin/sh\nexec %s "$@"\n' "$STANDIN" >"$ROOT/standin" && chmod +x "$ROOT/standin"
 export OUT=$ROOT/out ROUSE_GPU_WORK=$ROOT/work ROUSE_GPU_NODE=$ROOT/node/bin/node
 export ROUSE_GPU_SUITE=$ROOT/node/rouse/bin/gpu-suite.mjs ROUSE_GPU_CLI=$ROOT/node/rouse/bin/rouse.mjs
+# The interpreter itself, not a pyenv shim (those put their own bin first on PATH, hiding the engine shims).
+PATH="$PWD/python/.venv/bin:$PATH"   # has aiohttp (the guard) and the real modal SDK, like the device
 # No CUDA checkpoint here: serve --local refuses suspend mode, so only sleep mode runs.
 export ROUSE_GPU_SERVE_MODES=sleep
 export ROUSE_GPU_ENGINE_EXECUTABLE=$ROOT/standin ROUSE_GPU_MODAL_SITE=$ROOT/node/modal-site
