@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """record.py FILE STEP KEY VALUE_JSON — merge one value into steps[STEP][KEY] of the results JSON
 (the same layout the GPU suite and rouse_py.gpu_recipe write). Standard library only."""
+
 import json
 import sys
 from pathlib import Path

@@ -17,37 +17,70 @@ CANARY_OK = {"sameTokens": True, "identical": True, "maxLogprobDiff": 0, "tokens
 
 
 def vllm_doc():
-    cycle = {"zero_state": "suspended", "first_token_s": 1.9, "status": 200, "complete": True, "gpu_used_at_zero_mib": 600}
-    return {"steps": {
-        "env": {"nvidia_smi": "NVIDIA H200, 143771 MiB, 580.159.04", "loadavg": "1.0 0.8 0.5"},
-        "lifecycle": {
-            "version": "0.20.0", "argv": ["python3", "-m", "vllm.entrypoints.cli.main", "serve", "/root/m8b"],
-            "argv_facts_check": {"exit": 0, "report": {"ok": True}},
-            "config_changes": ["model.id: the 8B-shaped Llama"],
-            "cold_start_s": 101.0, "warm_ttft_ms": [14, 13, 14], "canary_ms": 45,
-            "gpu_used_before_mib": 500, "gpu_used_ready_mib": 43000, "gpu_used_asleep1_mib": 1500,
-            "sleep1_s": 9.9, "sleep2_s": 0.35, "wake1_s": 0.6, "wake2_s": 0.57,
-            "wake1_first_token_s": 0.62, "wake2_first_token_s": 0.6,
-            "wake1_canary": CANARY_OK, "wake2_canary": CANARY_OK, "sleep_ckpt_canary": CANARY_OK,
-            "sleep_ckpt_first_token_s": 2.1, "l2_sleep_s": 0.04, "l2_canary": {"identical": False},
-            "_run": {"rc": 0, "status": "ok", "s": 170},
-        },
-        "serve_local": {
-            "suspend_cold_start_s": 50.0, "suspend_cycles": [cycle, cycle],
-            "suspend_concurrent": {"sent": 8, "ok": 8, "statuses": [200] * 8},
-            "suspend_during_scale_down": {"ok": 4, "statuses": [200] * 4},
-            "sleep_cycles": [dict(cycle, zero_state="sleeping", first_token_s=0.7)],
-        },
-        "recipe": {"modal": {"kind": "real", "note": "modal 1.6.4"}, "ok": True, "restore_to_first_token_s": 2.2},
-    }}
+    cycle = {
+        "zero_state": "suspended",
+        "first_token_s": 1.9,
+        "status": 200,
+        "complete": True,
+        "gpu_used_at_zero_mib": 600,
+    }
+    return {
+        "steps": {
+            "env": {"nvidia_smi": "NVIDIA H200, 143771 MiB, 580.159.04", "loadavg": "1.0 0.8 0.5"},
+            "lifecycle": {
+                "version": "0.20.0",
+                "argv": ["python3", "-m", "vllm.entrypoints.cli.main", "serve", "/root/m8b"],
+                "argv_facts_check": {"exit": 0, "report": {"ok": True}},
+                "config_changes": ["model.id: the 8B-shaped Llama"],
+                "cold_start_s": 101.0,
+                "warm_ttft_ms": [14, 13, 14],
+                "canary_ms": 45,
+                "gpu_used_before_mib": 500,
+                "gpu_used_ready_mib": 43000,
+                "gpu_used_asleep1_mib": 1500,
+                "sleep1_s": 9.9,
+                "sleep2_s": 0.35,
+                "wake1_s": 0.6,
+                "wake2_s": 0.57,
+                "wake1_first_token_s": 0.62,
+                "wake2_first_token_s": 0.6,
+                "wake1_canary": CANARY_OK,
+                "wake2_canary": CANARY_OK,
+                "sleep_ckpt_canary": CANARY_OK,
+                "sleep_ckpt_first_token_s": 2.1,
+                "l2_sleep_s": 0.04,
+                "l2_canary": {"identical": False},
+                "_run": {"rc": 0, "status": "ok", "s": 170},
+            },
+            "serve_local": {
+                "suspend_cold_start_s": 50.0,
+                "suspend_cycles": [cycle, cycle],
+                "suspend_concurrent": {"sent": 8, "ok": 8, "statuses": [200] * 8},
+                "suspend_during_scale_down": {"ok": 4, "statuses": [200] * 4},
+                "sleep_cycles": [dict(cycle, zero_state="sleeping", first_token_s=0.7)],
+            },
+            "recipe": {"modal": {"kind": "real", "note": "modal 1.6.4"}, "ok": True, "restore_to_first_token_s": 2.2},
+        }
+    }
 
 
 def sglang_doc():
-    return {"steps": {"lifecycle": {
-        "version": "0.5.16", "cold_start_s": 115.0, "gpu_used_before_mib": 500, "gpu_used_ready_mib": 116530,
-        "gpu_used_asleep1_mib": 2402, "wake1_first_token_s": 1.9, "wake2_first_token_s": 2.0,
-        "wake1_canary": CANARY_OK, "wake2_canary": CANARY_OK,
-    }, "serve_local": {"sleep_cycles": [{"status": 200, "complete": True, "first_token_s": 2.1}]}}}
+    return {
+        "steps": {
+            "lifecycle": {
+                "version": "0.5.16",
+                "cold_start_s": 115.0,
+                "gpu_used_before_mib": 500,
+                "gpu_used_ready_mib": 116530,
+                "gpu_used_asleep1_mib": 2402,
+                "wake1_first_token_s": 1.9,
+                "wake2_first_token_s": 2.0,
+                "wake1_canary": CANARY_OK,
+                "wake2_canary": CANARY_OK,
+            },
+            "serve_local": {"sleep_cycles": [{"status": 200, "complete": True, "first_token_s": 2.1}]},
+        }
+    }
 
 
 def targets(summary, engine):
