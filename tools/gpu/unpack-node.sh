@@ -8,7 +8,11 @@ SRC=${1:-.gpu-node}
 DEST=${2:-/root/node}
 [ -f "$SRC/node.xz" ] || { echo "unpack-node.sh: $SRC/node.xz missing: carry $SRC (tools/gpu/bundle.sh builds it)" >&2; exit 3; }
 mkdir -p "$DEST/bin" || exit 3
-xz -dc "$SRC/node.xz" >"$DEST/bin/node.tmp" || { echo "unpack-node.sh: xz failed" >&2; exit 3; }
+if command -v xz >/dev/null; then
+  xz -dc "$SRC/node.xz" >"$DEST/bin/node.tmp"
+else # the image may lack xz: Python's lzma reads it too
+  python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$SRC/node.xz" "$DEST/bin/node.tmp"
+fi || { echo "unpack-node.sh: unpacking $SRC/node.xz failed" >&2; exit 3; }
 got=$(sha256sum "$DEST/bin/node.tmp" | cut -d' ' -f1)
 [ "$got" = "$(cat "$SRC/node.sha256")" ] || { echo "unpack-node.sh: sha256 $got does not match $SRC/node.sha256" >&2; exit 3; }
 chmod +x "$DEST/bin/node.tmp" && mv "$DEST/bin/node.tmp" "$DEST/bin/node"

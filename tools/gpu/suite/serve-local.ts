@@ -11,7 +11,7 @@ import { type Engine, writeGpuConfig } from "./configs.ts";
 export interface ServeLocalOptions {
   readonly engine: Engine;
   readonly model: string;
-  /** One engine per mode, all served by one `rouse serve --local` (they start in parallel). */
+  /** One engine per mode, each served by its own `rouse serve --local`, one after the other. */
   readonly modes: readonly ("sleep" | "suspend")[];
   readonly gpuMemoryUtilization: number;
   readonly cli: readonly string[];
@@ -39,6 +39,14 @@ interface Snapshot {
 const ZERO = new Set(["sleeping", "suspended", "stopped"]);
 
 export async function runServeLocal(r: Recorder, o: ServeLocalOptions): Promise<void> {
+  // One `rouse serve --local` per mode, one after the other: an engine that scales to zero while
+  // another one profiles its memory would skew that engine's KV-cache size (vLLM measures the whole GPU).
+  for (const [i, mode] of o.modes.entries()) {
+    await runMode(r, { ...o, modes: [mode], port: o.port + i, log: o.log.replace(/(\.log)?$/, `-${mode}$1`) });
+  }
+}
+
+async function runMode(r: Recorder, o: ServeLocalOptions): Promise<void> {
   const files: string[] = [];
   const served: Record<string, string> = {};
   for (const mode of o.modes) {
@@ -98,7 +106,7 @@ export async function runServeLocal(r: Recorder, o: ServeLocalOptions): Promise<
     // One engine after the other (vLLM's memory profiling assumes no other process allocates
     // meanwhile): POST /api/v1/engines/<name>/start, then ready = the gateway's engine state.
     await waitGateway();
-    r("gateway_up_s", seconds(now() - started));
+    r(`${o.modes[0]}_gateway_up_s`, seconds(now() - started));
     for (const mode of o.modes) {
       await r.part(`${mode}_start`, async () => {
         const e = await engineFor(served[mode]!);
@@ -186,7 +194,7 @@ export async function runServeLocal(r: Recorder, o: ServeLocalOptions): Promise<
       new Promise((res) => setTimeout(() => res(false), 60_000)),
     ]);
     if (!exited) child.kill("SIGKILL");
-    r("serve_exit", { exited, code: child.exitCode });
+    r(`${o.modes[0]}_serve_exit`, { exited, code: child.exitCode });
     log.end();
   }
 }
