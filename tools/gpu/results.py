@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import tarfile
 from pathlib import Path
+
+LOG_TAIL_LINES = 300
 
 STAND_IN_NOTE = (
     "The emitted app's recipe ran its own container-side methods on the GPU, but Modal's GPU memory snapshot "
@@ -462,12 +465,38 @@ def summarize(docs: dict[str, dict]) -> dict:
     return summary
 
 
+def step_logs(tar_path: Path) -> str:
+    """The steps' own output (logs/*.out, the suite's and driver's lines) from a logs tarball, tails only."""
+    parts = []
+    with tarfile.open(tar_path) as tar:
+        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+            if not (member.isfile() and member.name.endswith(".out")):
+                continue
+            lines = tar.extractfile(member).read().decode(errors="replace").splitlines()
+            cut = (
+                f" (last {LOG_TAIL_LINES} of {len(lines)} lines)"
+                if len(lines) > LOG_TAIL_LINES
+                else ""
+            )
+            parts.append(
+                f"==== {member.name}{cut}\n" + "\n".join(lines[-LOG_TAIL_LINES:])
+            )
+    return "\n\n".join(parts) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "results", nargs="+", help="vllm.json / sglang.json as the device returned them"
     )
     ap.add_argument("--out-dir", default="bench/results")
+    ap.add_argument(
+        "--logs",
+        nargs="*",
+        default=[],
+        help="vllm-logs.tar.gz / sglang-logs.tar.gz: each step's output "
+        f"(last {LOG_TAIL_LINES} lines) goes to gpu-<engine>.log",
+    )
     args = ap.parse_args(argv)
     docs = {}
     for path in args.results:
@@ -484,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps({"summary": summary, "raw": docs}, indent=1) + "\n"
     )
     (out / "gpu.md").write_text(render_md(summary))
+    for path in args.logs:
+        engine = Path(path).name.split("-logs")[0]
+        (out / f"gpu-{engine}.log").write_text(step_logs(Path(path)))
     print(f"wrote {out / 'gpu.md'} and {out / 'gpu.json'}")
     return 0
 

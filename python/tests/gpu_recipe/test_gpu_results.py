@@ -140,3 +140,21 @@ def test_refuses_files_it_does_not_know(tmp_path):
     (tmp_path / "other.json").write_text("{}")
     with pytest.raises(SystemExit):
         results.main([str(tmp_path / "other.json"), "--out-dir", str(tmp_path)])
+
+
+def test_step_logs_come_from_the_tarball(tmp_path):
+    import tarfile
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "lifecycle.out").write_text("\n".join(f"line {i}" for i in range(1000)))
+    (logs / "lifecycle-engine.log").write_text("engine noise")
+    with tarfile.open(tmp_path / "vllm-logs.tar.gz", "w:gz") as tar:
+        tar.add(logs, arcname="logs")
+    (tmp_path / "vllm.json").write_text(json.dumps(vllm_doc()))
+    results.main(
+        [str(tmp_path / "vllm.json"), "--out-dir", str(tmp_path), "--logs", str(tmp_path / "vllm-logs.tar.gz")]
+    )
+    text = (tmp_path / "gpu-vllm.log").read_text()
+    assert "==== logs/lifecycle.out (last 300 of 1000 lines)" in text
+    assert "line 999" in text and "line 699\n" not in text and "engine noise" not in text
