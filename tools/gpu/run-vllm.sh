@@ -28,7 +28,7 @@ step lifecycle 230 150 "$NODE" "$SUITE" lifecycle --engine vllm --model "$M" --r
 # 2. serve --local: one `rouse serve --local` per mode, one after the other (vLLM's memory profiling
 #    measures the whole GPU, so no other engine may change its memory meanwhile).
 mkdir -p "$WORK/serve"
-step serve_local 220 150 "$NODE" "$SUITE" serve-local --engine vllm --model "$M" --results "$RESULTS" --step serve_local \
+step serve_local 240 150 "$NODE" "$SUITE" serve-local --engine vllm --model "$M" --results "$RESULTS" --step serve_local \
   --log "$LOGS/serve-local.log" --dir "$WORK/serve" --modes "${ROUSE_GPU_SERVE_MODES:-sleep,suspend}" --util 0.3 --port 8200 --cycles 2 --concurrent 8
 
 # 3. The emitted app's recipe: default preset, model swapped (configs.ts lists every change).
