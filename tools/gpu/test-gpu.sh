@@ -13,8 +13,10 @@ if command -v nvidia-smi >/dev/null && [ -x /root/node/bin/node ]; then
   [ -d /root/sgl312/sglang ] && { bash tools/gpu/run-sglang.sh "${GPU_BUDGET_S:-540}" || rc=1; }
   exit $rc
 fi
+# The suite's own typecheck and lint (tools/ is no Nx project).
+node_modules/.bin/tsc -p tools/gpu/tsconfig.json && node_modules/.bin/biome lint --error-on-warnings tools/gpu/suite || exit 1
 echo "test:gpu: no GPU machine with the carries here: running the device scripts against the STAND-IN engine (tools/gpu/dry-run.sh)"
-[ -f .gpu-node/node.xz ] || bash tools/gpu/bundle.sh || exit 1
+bash tools/gpu/bundle.sh || exit 1   # the bundle must be of these sources
 rc=0
 for engine in vllm sglang; do
   GPU_DRY_ROOT=/tmp/rouse-gpu-dry-$engine bash tools/gpu/dry-run.sh "$engine" 300 || rc=1

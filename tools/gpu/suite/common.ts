@@ -29,7 +29,12 @@ export interface ResultsDoc {
 export function recorder(file: string, step: string) {
   const r = (key: string, value: unknown) => record(file, step, key, value);
   r.fail = (key: string, error: unknown) =>
-    record(file, step, `${key}_error`, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    record(
+      file,
+      step,
+      `${key}_error`,
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    );
   /** Runs one measured part; a failure is recorded under `<key>_error` and does not stop the step. */
   r.part = async <T>(key: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {

@@ -35,7 +35,7 @@ export const PRESET: Record<Engine, string> = { vllm: "default", sglang: "qwen3-
 export function gpuConfig(options: GpuConfigOptions): { config: DeploymentConfigV1Input; changes: string[] } {
   const preset = findPreset(PRESET[options.engine]);
   if (!preset) throw new Error(`no preset ${PRESET[options.engine]}`);
-  const config = structuredClone(preset.config) as DeploymentConfigV1Input & Record<string, any>;
+  const config = structuredClone(preset.config) as DeploymentConfigV1Input & Record<string, unknown>;
   const changes: string[] = [];
   const change = (what: string, why: string) => changes.push(`${what}: ${why}`);
 
@@ -49,22 +49,35 @@ export function gpuConfig(options: GpuConfigOptions): { config: DeploymentConfig
     ...(options.realWeights ? {} : { loadFormat: "dummy" }),
   } as DeploymentConfigV1Input["model"];
   change("model.id", "the 8B-shaped Llama from mk-llama8b.py (the device has no network, so no hub model)");
-  change("model.revision, model.reasoningParser", "a local directory has no revision; its tokenizer has no <think> tokens");
+  change(
+    "model.revision, model.reasoningParser",
+    "a local directory has no revision; its tokenizer has no <think> tokens",
+  );
   change("model.maxModelLen 4096", "as the carry's measurements");
-  if (!options.realWeights) change("model.loadFormat dummy", "random weights in GPU memory, no 16 GB file to read");
+  if (!options.realWeights)
+    change("model.loadFormat dummy", "random weights in GPU memory, no 16 GB file to read");
   const engine = { ...(config.engine as Record<string, unknown>) };
   engine.version = CARRY_VERSION[options.engine];
-  change(`engine.version ${engine.version}`, "the release in ../shared/gpu's carry (the device's torch 2.11 pins it)");
+  change(
+    `engine.version ${engine.version}`,
+    "the release in ../shared/gpu's carry (the device's torch 2.11 pins it)",
+  );
   delete engine.image;
   delete engine.packages;
   if (options.gpuMemoryUtilization !== undefined) {
     engine.gpuMemoryUtilization = options.gpuMemoryUtilization;
-    change(`engine.gpuMemoryUtilization ${options.gpuMemoryUtilization}`, "budget: fewer bytes to sleep/checkpoint, or two engines share the GPU");
+    change(
+      `engine.gpuMemoryUtilization ${options.gpuMemoryUtilization}`,
+      "budget: fewer bytes to sleep/checkpoint, or two engines share the GPU",
+    );
   }
   if (options.eager !== undefined) engine.fastBoot = options.eager;
   if (options.engine === "sglang") {
     engine.maxNumSeqs = 8;
-    change("engine.maxNumSeqs 8", "budget: CUDA graphs for batch sizes up to 8 (the preset's 1000 would capture for minutes)");
+    change(
+      "engine.maxNumSeqs 8",
+      "budget: CUDA graphs for batch sizes up to 8 (the preset's 1000 would capture for minutes)",
+    );
     engine.extraArgs = ["--attention-backend", "triton", "--sampling-backend", "pytorch"];
     change(
       "engine.extraArgs --attention-backend triton --sampling-backend pytorch",
@@ -89,7 +102,8 @@ export function gpuConfig(options: GpuConfigOptions): { config: DeploymentConfig
     change("scaling.scaledownWindow 3", "budget: scale to zero after 3 s idle");
   }
   const checked = validateDeployment(config);
-  if (!checked.ok) throw new Error(`config invalid: ${JSON.stringify(checked.issues ?? checked).slice(0, 800)}`);
+  if (!checked.ok)
+    throw new Error(`config invalid: ${JSON.stringify(checked.issues ?? checked).slice(0, 800)}`);
   return { config, changes };
 }
 

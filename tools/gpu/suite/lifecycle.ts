@@ -52,13 +52,22 @@ export function checkableArgv(engine: Engine, argv: readonly string[], executabl
 function run(cmd: string, args: readonly string[], input?: string, timeoutMs = 120_000) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
     const started = now();
-    const child = execFile(cmd, [...args], { timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      resolve({
-        code: error ? ((error as NodeJS.ErrnoException & { code?: unknown }).code as number | null) ?? 1 : 0,
-        stdout,
-        stderr,
-        ms: now() - started,
-      }),
+    const child = execFile(
+      cmd,
+      [...args],
+      { timeout: timeoutMs, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) =>
+        resolve({
+          // execFile's error.code is the exit status, or a string such as ENOENT when it never ran
+          code: error
+            ? typeof (error as { code?: unknown }).code === "number"
+              ? (error as { code: number }).code
+              : 1
+            : 0,
+          stdout,
+          stderr,
+          ms: now() - started,
+        }),
     );
     if (input !== undefined) child.stdin?.end(input);
   });
@@ -66,8 +75,13 @@ function run(cmd: string, args: readonly string[], input?: string, timeoutMs = 1
 
 /** `python -m rouse_py.cuda_ckpt ACTION --pid P --tree --json`: wall time and the report's summary. */
 export async function checkpoint(ckpt: readonly string[], action: "suspend" | "resume", pid: number) {
-  const result = await run(ckpt[0]!, [...ckpt.slice(1), action, "--pid", String(pid), "--tree", "--json"], undefined, 300_000);
-  let report: Record<string, any> | undefined;
+  const result = await run(
+    ckpt[0]!,
+    [...ckpt.slice(1), action, "--pid", String(pid), "--tree", "--json"],
+    undefined,
+    300_000,
+  );
+  let report: { summary?: unknown; timings_s?: unknown; error?: unknown } | undefined;
   try {
     report = JSON.parse(result.stdout);
   } catch {}
@@ -228,7 +242,11 @@ export async function runLifecycle(r: Recorder, o: LifecycleOptions): Promise<vo
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ method: "reload_weights" }),
         });
-        r("l2_reload_weights", { status: reload.status, s: seconds(now() - t2), body: (await reload.text()).slice(0, 300) });
+        r("l2_reload_weights", {
+          status: reload.status,
+          s: seconds(now() - t2),
+          body: (await reload.text()).slice(0, 300),
+        });
         const reset = await fetch(`${base}/reset_prefix_cache`, { method: "POST" });
         r("l2_reset_prefix_cache_status", reset.status);
         await afterWake("l2", t);
@@ -242,10 +260,13 @@ export async function runLifecycle(r: Recorder, o: LifecycleOptions): Promise<vo
     r("health", await client.health());
   } finally {
     child.kill("SIGTERM");
-    const exited = child.exitCode !== null || child.signalCode !== null || await Promise.race([
-      new Promise((res) => child.once("exit", () => res(true))),
-      new Promise((res) => setTimeout(() => res(false), 30_000)),
-    ]);
+    const exited =
+      child.exitCode !== null ||
+      child.signalCode !== null ||
+      (await Promise.race([
+        new Promise((res) => child.once("exit", () => res(true))),
+        new Promise((res) => setTimeout(() => res(false), 30_000)),
+      ]));
     if (!exited) child.kill("SIGKILL");
     log.end();
   }

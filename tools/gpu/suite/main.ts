@@ -61,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case "serve-local": {
       const r = recorder(f.required("--results"), f.required("--step"));
-      const cli = (process.env.ROUSE_CLI ?? `${process.execPath} ${new URL("./rouse.mjs", import.meta.url).pathname}`)
+      const cli = (
+        process.env.ROUSE_CLI ?? `${process.execPath} ${new URL("./rouse.mjs", import.meta.url).pathname}`
+      )
         .trim()
         .split(/\s+/);
       await runServeLocal(r, {

@@ -42,7 +42,12 @@ export async function runServeLocal(r: Recorder, o: ServeLocalOptions): Promise<
   // One `rouse serve --local` per mode, one after the other: an engine that scales to zero while
   // another one profiles its memory would skew that engine's KV-cache size (vLLM measures the whole GPU).
   for (const [i, mode] of o.modes.entries()) {
-    await runMode(r, { ...o, modes: [mode], port: o.port + i, log: o.log.replace(/(\.log)?$/, `-${mode}$1`) });
+    await runMode(r, {
+      ...o,
+      modes: [mode],
+      port: o.port + i,
+      log: o.log.replace(/(\.log)?$/, `-${mode}$1`),
+    });
   }
 }
 
@@ -65,11 +70,15 @@ async function runMode(r: Recorder, o: ServeLocalOptions): Promise<void> {
   const base = `http://127.0.0.1:${o.port}`;
   const log = createWriteStream(o.log);
   const started = now();
-  const child = spawn(o.cli[0]!, [...o.cli.slice(1), "serve", "--local", ...files, "--port", String(o.port), "--no-preload"], {
-    cwd: o.dir,
-    env: process.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    o.cli[0]!,
+    [...o.cli.slice(1), "serve", "--local", ...files, "--port", String(o.port), "--no-preload"],
+    {
+      cwd: o.dir,
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const engines = async (): Promise<Snapshot[]> => {
@@ -96,7 +105,8 @@ async function runMode(r: Recorder, o: ServeLocalOptions): Promise<void> {
     for (;;) {
       const e = await engineFor(model).catch(() => undefined);
       if (e && want(e.state)) return e;
-      if (e?.state === "failed") throw new Error(`${model} failed: ${JSON.stringify(e.failure).slice(0, 500)}`);
+      if (e?.state === "failed")
+        throw new Error(`${model} failed: ${JSON.stringify(e.failure).slice(0, 500)}`);
       if (child.exitCode !== null) throw new Error(`rouse serve --local exited ${child.exitCode}`);
       if (now() > deadline) throw new Error(`${model}: state ${e?.state} after ${timeoutMs} ms`);
       await sleepMs(everyMs);
@@ -112,7 +122,9 @@ async function runMode(r: Recorder, o: ServeLocalOptions): Promise<void> {
         const e = await engineFor(served[mode]!);
         if (!e) throw new Error(`no engine serves ${served[mode]}`);
         const t = now();
-        const res = await fetch(`${base}/api/v1/engines/${encodeURIComponent(e.name)}/start`, { method: "POST" });
+        const res = await fetch(`${base}/api/v1/engines/${encodeURIComponent(e.name)}/start`, {
+          method: "POST",
+        });
         if (res.status !== 202) throw new Error(`start ${e.name}: HTTP ${res.status}`);
         await waitState(served[mode]!, (s) => s === "ready", 420_000, 500);
         r(`${mode}_cold_start_s`, seconds(now() - t));
@@ -123,7 +135,12 @@ async function runMode(r: Recorder, o: ServeLocalOptions): Promise<void> {
       const model = served[mode]!;
       await r.part(`${mode}_cycles`, async () => {
         const first = (await engineFor(model))!;
-        r(`${mode}_engine`, { name: first.name, pid: first.pid, mode: first.mode, suspendUnavailable: first.suspendUnavailable ?? null });
+        r(`${mode}_engine`, {
+          name: first.name,
+          pid: first.pid,
+          mode: first.mode,
+          suspendUnavailable: first.suspendUnavailable ?? null,
+        });
         const cycles: unknown[] = [];
         for (let i = 0; i < o.cycles; i++) {
           const t = now();
@@ -148,7 +165,9 @@ async function runMode(r: Recorder, o: ServeLocalOptions): Promise<void> {
         await waitState(model, (s) => ZERO.has(s), 120_000);
         const before = (await engineFor(model))!;
         const results = await Promise.all(
-          Array.from({ length: o.concurrent }, (_, i) => streamCompletion(base, model, { prompt: `request ${i}:` })),
+          Array.from({ length: o.concurrent }, (_, i) =>
+            streamCompletion(base, model, { prompt: `request ${i}:` }),
+          ),
         );
         const after = (await engineFor(model))!;
         r(`${mode}_concurrent`, {
@@ -184,15 +203,24 @@ async function runMode(r: Recorder, o: ServeLocalOptions): Promise<void> {
       });
       await r.part(`${mode}_snapshot`, async () => {
         const e = (await engineFor(model))!;
-        r(`${mode}_snapshot`, { stats: e.stats, restarts: e.restarts, failure: e.failure, history: e.history.slice(-30), canary: e.canary ?? "absent" });
+        r(`${mode}_snapshot`, {
+          stats: e.stats,
+          restarts: e.restarts,
+          failure: e.failure,
+          history: e.history.slice(-30),
+          canary: e.canary ?? "absent",
+        });
       });
     }
   } finally {
     child.kill("SIGTERM");
-    const exited = child.exitCode !== null || child.signalCode !== null || await Promise.race([
-      new Promise((res) => child.once("exit", () => res(true))),
-      new Promise((res) => setTimeout(() => res(false), 60_000)),
-    ]);
+    const exited =
+      child.exitCode !== null ||
+      child.signalCode !== null ||
+      (await Promise.race([
+        new Promise((res) => child.once("exit", () => res(true))),
+        new Promise((res) => setTimeout(() => res(false), 60_000)),
+      ]));
     if (!exited) child.kill("SIGKILL");
     r(`${o.modes[0]}_serve_exit`, { exited, code: child.exitCode });
     log.end();
