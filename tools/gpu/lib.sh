@@ -88,13 +88,14 @@ machine_facts() {
   rec env nvidia_smi "$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().strip()))')"
   rec env node "\"$("$NODE" --version 2>&1)\""
   rec env python_packages "$(python3 - "$ENGINE" <<'PY'
-import importlib, json, sys
+import json, sys
+from importlib.metadata import PackageNotFoundError, version
 out = {}
-for m in ("torch", sys.argv[1], "transformers"):
+for m in ("torch", sys.argv[1], "transformers", "cuda-bindings"):  # metadata only: importing vLLM takes ~10 s
     try:
-        out[m] = importlib.import_module(m).__version__
-    except Exception as e:
-        out[m] = f"not importable: {type(e).__name__}"
+        out[m] = version(m)
+    except PackageNotFoundError:
+        out[m] = "not installed"
 print(json.dumps(out))
 PY
 )"

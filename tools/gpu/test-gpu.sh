@@ -25,6 +25,9 @@ import json, sys
 engine = sys.argv[1]
 steps = json.load(open(f"/tmp/rouse-gpu-dry-{engine}/out/{engine}.json"))["steps"]
 bad = {k: v["_run"] for k, v in steps.items() if "_run" in v and v["_run"].get("status") != "ok" and k != "eager"}
+facts = steps.get("lifecycle", {}).get("argv_facts_check", {})
+if facts.get("exit") != 0:  # the plugin's argv must parse at the carry's engine version
+    bad["argv_facts_check"] = facts
 print(f"test:gpu dry run {engine}: " + ("every step ok" if not bad else f"FAILED: {bad}"))
 sys.exit(1 if bad else 0)
 PY
