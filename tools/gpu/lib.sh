@@ -36,6 +36,16 @@ gpu_init() {
   export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 VLLM_NO_USAGE_STATS=1 PYTHONUNBUFFERED=1 ROUSE_REPO=$REPO
   export ROUSE_CLI="$NODE $CLI"
   export ENGINE OUT RESULTS WORK LOGS REPO NODE SUITE CLI SHIM M=/root/m8b
+  # Engines an earlier call of this session left on the GPU (its time limit hit mid-step, and steps run in
+  # their own sessions, which outlive a call): ours, so end them, by pid, before measuring anything.
+  local stale
+  stale=$(nvidia-smi --query-compute-apps=pid --format=csv,noheader 2>/dev/null | tr -d ' ' | tr '\n' ' ')
+  if [ -n "${stale// /}" ]; then
+    echo "[gpu] ending GPU processes left by an earlier call: $stale"
+    rec env stale_gpu_processes_ended "\"$stale\""
+    kill -KILL $stale 2>/dev/null
+    sleep 3
+  fi
   rec env started_at "\"$(date -u +%FT%TZ)\""
 }
 
@@ -46,9 +56,9 @@ pack_logs() { tar -C "$WORK" -czf "$OUT/$ENGINE-logs.tar.gz.tmp" logs 2>/dev/nul
 # Kill what a step left (its session), then wait until no compute process holds the GPU.
 reap() {
   kill -TERM -- "-$1" 2>/dev/null
-  for _ in $(seq 1 20); do kill -0 -- "-$1" 2>/dev/null || break; sleep 1; done
+  for _ in $(seq 1 10); do kill -0 -- "-$1" 2>/dev/null || break; sleep 1; done
   kill -KILL -- "-$1" 2>/dev/null
-  for _ in $(seq 1 30); do
+  for _ in $(seq 1 20); do
     [ -z "$(nvidia-smi --query-compute-apps=pid --format=csv,noheader 2>/dev/null)" ] && return 0
     sleep 1
   done
@@ -58,7 +68,8 @@ reap() {
 step() {
   local name=$1 cap=$2 min=$3
   shift 3
-  local left=$((DEADLINE - SECONDS - 15))
+  # 40 s stay free after the box: reaping (≤ 30 s) and packing the logs must end before the call's limit.
+  local left=$((DEADLINE - SECONDS - 40))
   if [ "$left" -lt "$min" ]; then
     echo "[gpu] $name: skipped, ${left}s left of the budget (needs ${min}s)"
     rec "$name" _run "{\"skipped\": \"budget: ${left} s left, step needs ${min} s\"}"
