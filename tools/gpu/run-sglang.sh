@@ -13,9 +13,13 @@ export PYTHONPATH="/root/sgl312:$PYTHONPATH"
 # Carry limit: no DeepGEMM in the SGLang carry, so its JIT is off (the preset's image precompiles it).
 export SGLANG_ENABLE_JIT_DEEPGEMM=0
 rec env carry_limits '["SGLANG_ENABLE_JIT_DEEPGEMM=0: the carry has no DeepGEMM; the preset'"'"'s build-time precompile (compile_deep_gemm) is skipped", "--attention-backend triton --sampling-backend pytorch (engine.extraArgs): no FA3 flash_ops, flashinfer JIT only"]'
+if [ ! -x "$NODE" ]; then # every step needs it: stop before spending device time
+  rec env node_missing "\"$NODE is missing: call c1 (unpack-node.sh) ran on another machine; redo the calls back to back\""
+  echo "[gpu] $NODE is missing: redo c1 and the calls after it back to back" >&2
+  exit 5
+fi
 machine_facts
 python3 .gpu-carry-sglang/small/mk-llama8b.py "$M" >"$LOGS/mk-llama8b.out" 2>&1 || rec env mk_llama8b_error "\"see logs/mk-llama8b.out\""
-[ -x "$NODE" ] || rec env node_missing "\"$NODE is missing: call c1 ran on another machine; redo c1, c4, c5 back to back\""
 
 # 1. The plugin's own lifecycle (mem-fraction-static 0.8, as the carry's measurements). No checkpoint
 #    while awake: it would move ~115 GB (budget).

@@ -13,12 +13,14 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 gpu_init vllm "${1:-540}"
 export PYTHONPATH="/root/site312:$PYTHONPATH" VLLM_SERVER_DEV_MODE=1
+if [ ! -x "$NODE" ]; then # every step needs it: stop before spending device time
+  rec env node_missing "\"$NODE is missing: call c1 (unpack-node.sh) ran on another machine; redo the calls back to back\""
+  echo "[gpu] $NODE is missing: redo c1 and the calls after it back to back" >&2
+  exit 5
+fi
 machine_facts
 python3 .gpu-carry/small/mk-llama8b.py "$M" >"$LOGS/mk-llama8b.out" 2>&1 || rec env mk_llama8b_error "\"see logs/mk-llama8b.out\""
 
-if [ ! -x "$NODE" ]; then
-  rec env node_missing "\"$NODE is missing: call c1 (unpack-node.sh) ran on another machine; redo c1..c3 back to back\""
-fi
 
 # 1. The plugin's own lifecycle. Util 0.3: 16 GB weights + ~24 GB KV cache, so a checkpoint while awake
 #    moves ~40 GB instead of ~120 GB (budget).
