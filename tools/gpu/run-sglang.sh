@@ -28,7 +28,7 @@ step lifecycle 220 170 "$NODE" "$SUITE" lifecycle --engine sglang --model "$M" -
 
 # 2. serve --local, sleep mode = release/resume.
 mkdir -p "$WORK/serve"
-step serve_local 200 150 "$NODE" "$SUITE" serve-local --engine sglang --model "$M" --results "$RESULTS" --step serve_local \
+step serve_local 220 160 "$NODE" "$SUITE" serve-local --engine sglang --model "$M" --results "$RESULTS" --step serve_local \
   --log "$LOGS/serve-local.log" --dir "$WORK/serve" --modes sleep --util 0.8 --port 8200 --cycles 2 --concurrent 8
 
 # 3. Seed 004's recipe: qwen3-sglang-snapshot preset, model swapped (configs.ts lists every change).
