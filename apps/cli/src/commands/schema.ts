@@ -1,7 +1,6 @@
 import { deploymentJsonSchema, gatewayJsonSchema } from "@rouse/config";
 import { EXIT, writeJson } from "../ui/output.ts";
 import { defineCommand } from "./command.ts";
-import * as shared from "./options.ts";
 
 export const schemaCommand = defineCommand({
   name: "schema",

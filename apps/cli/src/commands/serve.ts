@@ -15,7 +15,6 @@ import { type ContainerStatsHandle, modalContainerStats } from "../modal/contain
 import { stateDir } from "../state.ts";
 import { CliError, EXIT, type Io, styles, UsageError } from "../ui/output.ts";
 import { defineCommand } from "./command.ts";
-import * as shared from "./options.ts";
 
 /** `.rouse/local-server.json`: where a running `rouse serve --local` listens, for `rouse status --local`. */
 export interface LocalServerRecord {
