@@ -50,7 +50,7 @@ function find(argv: readonly string[], asked: boolean): Found {
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv;
   const s = styles(io);
-  if (!name || isHelpFlag(name) || (name === "help" && rest.length === 0)) {
+  if (!name || isHelpFlag(name) || (name === "help" && (rest.length === 0 || isHelpFlag(rest[0])))) {
     io.stdout.write(`${rootUsage(commands, version)}\n`);
     return name ? EXIT.ok : EXIT.usage;
   }
