@@ -1,53 +1,88 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "@rouse/config";
+import { type Command, isGroup, type LeafCommand } from "./commands/command.ts";
 import { commands } from "./commands/index.ts";
+import { parseCommandArgs } from "./ui/args.ts";
+import { commandHelp, rootUsage } from "./ui/help.ts";
 import { CliError, EXIT, type Io, processIo, styles, UsageError } from "./ui/output.ts";
+import { didYouMean } from "./ui/suggest.ts";
 
 const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  return `rouse ${version} — one config file → a production LLM inference service on Modal
+const isHelpFlag = (arg: string | undefined) => arg === "--help" || arg === "-h";
 
-Usage: rouse <command> [options]
+type Found =
+  | { kind: "leaf"; path: string; command: LeafCommand; rest: string[] }
+  | { kind: "group-help"; path: string; command: Command }
+  | { kind: "error"; message: string; hint: string };
 
-Commands:
-${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
-
-Run 'rouse <command> --help' for a command's options.
-Exit codes: 0 success, 1 failure, 2 usage error. NO_COLOR disables colour.`;
+/** argv → the command it names (`bench load` → bench's load), with a suggestion when none. */
+function find(argv: readonly string[], asked: boolean): Found {
+  const [name = "", ...rest] = argv;
+  const command = commands.find((c) => c.name === name);
+  if (!command)
+    return {
+      kind: "error",
+      message: `unknown command '${name}'${didYouMean(name, commands.map((c) => c.name), (s) => `'${s}'`)}`,
+      hint: "run 'rouse --help' for the list",
+    };
+  if (!isGroup(command)) return { kind: "leaf", path: name, command, rest };
+  const [subName, ...subRest] = rest;
+  if (subName === undefined || isHelpFlag(subName))
+    return subName || asked
+      ? { kind: "group-help", path: name, command }
+      : {
+          kind: "error",
+          message: `rouse ${name}: which one? ${command.subcommands.map((s) => s.name).join(" or ")}`,
+          hint: `run 'rouse ${name} --help'`,
+        };
+  const sub = command.subcommands.find((s) => s.name === subName);
+  if (!sub)
+    return {
+      kind: "error",
+      message: `rouse ${name}: unknown subcommand '${subName}'${didYouMean(subName, command.subcommands.map((s) => s.name), (s) => `'${s}'`)}`,
+      hint: `run 'rouse ${name} --help' for the list`,
+    };
+  return { kind: "leaf", path: `${name} ${subName}`, command: sub, rest: subRest };
 }
 
 /** Runs one CLI invocation and returns its exit code (never calls process.exit). */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h" || name === "help") {
-    io.stdout.write(`${usage()}\n`);
+  const s = styles(io);
+  if (!name || isHelpFlag(name) || (name === "help" && (rest.length === 0 || isHelpFlag(rest[0])))) {
+    io.stdout.write(`${rootUsage(commands, version)}\n`);
     return name ? EXIT.ok : EXIT.usage;
   }
   if (name === "--version" || name === "-v") {
     io.stdout.write(`${version}\n`);
     return EXIT.ok;
   }
-  const command = commands.find((c) => c.name === name);
-  const s = styles(io);
-  if (!command) {
-    io.stderr.write(`${s.red(`rouse: unknown command '${name}'`)}\n${s.dim("run 'rouse --help' for the list")}\n`);
+  const asked = name === "help";
+  const found = find(asked ? rest : argv, asked);
+  if (found.kind === "error") {
+    io.stderr.write(`${s.red(found.message.startsWith("rouse") ? found.message : `rouse: ${found.message}`)}\n${s.dim(found.hint)}\n`);
     return EXIT.usage;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    io.stdout.write(`${command.help}\n`);
+  if (found.kind === "group-help" || asked) {
+    io.stdout.write(`${commandHelp(found.path, found.command)}\n`);
     return EXIT.ok;
   }
+  const { path, command } = found;
   try {
-    return await command.run(rest, io);
+    const parsed = parseCommandArgs(command, found.rest, path);
+    if (parsed.help) {
+      io.stdout.write(`${commandHelp(path, command)}\n`);
+      return EXIT.ok;
+    }
+    return await command.run(parsed.parsed, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`${s.red(`rouse ${name}: ${error.message}`)}\n${s.dim(`run 'rouse ${name} --help'`)}\n`);
+      io.stderr.write(`${s.red(`rouse ${path}: ${error.message}`)}\n${s.dim(`run 'rouse ${path} --help'`)}\n`);
       return EXIT.usage;
     }
     if (error instanceof CliError) {
-      io.stderr.write(`${s.red(`rouse ${name}: ${error.message}`)}\n`);
+      io.stderr.write(`${s.red(`rouse ${path}: ${error.message}`)}\n`);
       if (error.hint) io.stderr.write(`${s.dim(`hint: ${error.hint}`)}\n`);
       return EXIT.failure;
     }
@@ -55,7 +90,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stderr.write(`${s.red(error.message)}\n`);
       return EXIT.failure;
     }
-    io.stderr.write(`${s.red(`rouse ${name}: ${(error as Error).message ?? String(error)}`)}\n`);
+    io.stderr.write(`${s.red(`rouse ${path}: ${(error as Error).message ?? String(error)}`)}\n`);
     if (io.env.ROUSE_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
     return EXIT.failure;
   }

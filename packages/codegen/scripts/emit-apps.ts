@@ -11,15 +11,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type DeploymentConfigV1Input, presets, validateDeployment } from "@rouse/config";
-import { sglang } from "@rouse/engine-sglang";
-import { vllm } from "@rouse/engine-vllm";
+import { installedEngines } from "@rouse/runtime";
 import fc from "fast-check";
 import { configArbitrary } from "../src/__fixtures__/configs.ts";
 import { rejectedCases } from "../src/__fixtures__/rejected.ts";
 import { scenarios } from "../src/__fixtures__/scenarios.ts";
 import { CodegenError, renderApp } from "../src/index.ts";
 
-const plugins = [vllm, sglang];
+const plugins = installedEngines;
 const { values } = parseArgs({
   options: {
     out: { type: "string" },

@@ -1,4 +1,5 @@
 export { type EngineRequestErrorCode, EngineRequestError, type OpenAIErrorBody } from "./errors.ts";
+export { installedEngines } from "./installed-engines.ts";
 export {
   type EngineEntry,
   EngineSetError,

@@ -1,7 +1,6 @@
 import type { ConfigIssue, DeploymentConfigV1, EnginePluginV1, RenderResponse } from "@rouse/config";
 import { CodegenError, type CodegenWarning, generateApp } from "@rouse/codegen";
-import { sglang } from "@rouse/engine-sglang";
-import { vllm } from "@rouse/engine-vllm";
+import { installedEngines } from "@rouse/runtime";
 
 /** Turns a validated deployment config into the Modal app source. */
 export interface Renderer {
@@ -37,7 +36,7 @@ function fromWarning(w: CodegenWarning): RenderResponse["warnings"][number] {
  * The renderer backed by `@rouse/codegen` with the built-in engine plugins (vLLM,
  * SGLang): the same app.py that `rouse render` writes.
  */
-export function codegenRenderer(plugins: readonly EnginePluginV1[] = [vllm, sglang]): Renderer {
+export function codegenRenderer(plugins: readonly EnginePluginV1[] = installedEngines): Renderer {
   return {
     async render(config) {
       const plugin = plugins.find((p) => p.engine === config.engine.kind);

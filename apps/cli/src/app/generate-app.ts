@@ -1,13 +1,12 @@
 import { relative, resolve } from "node:path";
 import { CodegenError, type GeneratedApp, generateApp } from "@rouse/codegen";
 import { findEnginePlugin } from "@rouse/config";
-import { sglang } from "@rouse/engine-sglang";
-import { vllm } from "@rouse/engine-vllm";
+import { installedEngines } from "@rouse/runtime";
 import type { LoadedConfig } from "../config-source.ts";
 import { CliError, type Io, printIssues, styles } from "../ui/output.ts";
 
 /** The engine plugins this CLI ships with; engine facts come from them, never from the CLI. */
-export const enginePlugins = [vllm, sglang] as const;
+export const enginePlugins = installedEngines;
 
 /** Where `rouse generate` and `rouse deploy` put an app: `.rouse/<name>/app.py`. */
 export function defaultAppPath(cwd: string, appName: string): string {

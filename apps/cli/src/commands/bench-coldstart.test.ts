@@ -235,7 +235,7 @@ describe("rouse bench coldstart", () => {
       },
     );
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toContain("rouse bench: no deployed app named other-app");
+    expect(gone.stderr).toContain("rouse bench coldstart: no deployed app named other-app");
     const noModel = await rouse(["bench", "coldstart", "--app", "x", "--url", engine.baseUrl], {
       cwd: dir,
       env: fakeModalEnv(dir),

@@ -16,59 +16,38 @@ import { writeFileAtomic } from "../fs-atomic.ts";
 import { findModal } from "../modal/cli.ts";
 import { deployedAppId, listContainers, scaleToZero } from "../modal/containers.ts";
 import { endpointFunction, withModal } from "../modal/sdk.ts";
-import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
+import { defineCommand, type OptionSpecs, type Parsed } from "./command.ts";
+import * as shared from "./options.ts";
 import { CliError, EXIT, type Io, styles, UsageError, writeJson } from "../ui/output.ts";
 import { fetchBoot } from "./probe.ts";
 import { stamp, rouseVersion } from "./bench-load.ts";
 
-export const BENCH_COLDSTART_HELP = `Usage: rouse bench coldstart [rouse.yaml] [--app NAME] [--url URL] [--runs N] [--model NAME]
-                            [--api-key KEY | --api-key-env VAR] [--out DIR] [--json]
+const benchColdstartOptions = {
+  ...shared.target,
+  model: { type: "string", value: "NAME", description: "default: the config's served model name" },
+  runs: { type: "string", value: "N", description: "cold starts to measure (default 5)" },
+  prompt: { type: "string", value: "TEXT", description: 'the request (default "Say hello.")' },
+  "max-tokens": { type: "string", value: "N", description: "default 16" },
+  settle: {
+    type: "string",
+    value: "SECONDS",
+    description: "pause after reaching zero containers, before the request (default 2)",
+  },
+  timeout: { type: "string", value: "SECONDS", description: "per request, the cold start included (default 900)" },
+  env: shared.env,
+  "modal-bin": shared.modalBin,
+  "modal-timeout": shared.modalTimeout(30, "per call to Modal, CLI or SDK"),
+  out: { type: "string", value: "DIR", description: "default .rouse/bench" },
+  "no-html": { type: "boolean", description: "JSON only" },
+  "no-modal-stats": {
+    type: "boolean",
+    description: "skip Modal's own count of containers started (JavaScript SDK, Function.stats)",
+  },
+  json: shared.json("print the result JSON instead of the table"),
+} as const satisfies OptionSpecs;
 
-Measures cold starts of a deployed app (needs a Modal account; run it yourself — it
-stops containers). Each run:
-  1. forces scale-to-zero: \`modal app list --json\` (the app id), \`modal container list
-     --json\`, \`modal container stop <id> --yes\` for each, until none is listed;
-  2. sends one streamed chat request and times it to the first token;
-  3. reads the new container's boot report (x-rouse-boot, /rouse/boot) for its phases and
-     whether it was restored from a snapshot, and lists containers again to see that a
-     new one really started.
-At the end, Modal's own count of containers started during the benchmark (JavaScript SDK,
-Function.stats; best effort: Modal's stats may lag). Every run that did not restore from a snapshot is flagged (the first cold starts after
-a deploy are the ones that create the snapshot). Reports: a table, <out>/coldstart-<time>.json
-(raw per-run data) and .html (charts).
-
-Options:
-  --runs N             cold starts to measure (default 5)
-  --prompt TEXT        the request (default "Say hello.")
-  --max-tokens N       default 16
-  --settle SECONDS     pause after reaching zero containers, before the request (default 2)
-  --timeout SECONDS    per request, the cold start included (default 900)
-  --env ENV            Modal environment
-  --modal-bin PATH     the modal CLI (as for rouse deploy)
-  --modal-timeout SECONDS  per call to Modal, CLI or SDK (default 30)
-  --out DIR            default .rouse/bench
-  --no-html            JSON only
-  --no-modal-stats     skip Modal's own count of containers started (JavaScript SDK, Function.stats)
-  --json               print the result JSON instead of the table`;
-
-export async function benchColdstart(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    ...targetOptions,
-    model: { type: "string" },
-    runs: { type: "string" },
-    prompt: { type: "string" },
-    "max-tokens": { type: "string" },
-    settle: { type: "string" },
-    timeout: { type: "string" },
-    env: { type: "string" },
-    "modal-bin": { type: "string" },
-    "modal-timeout": { type: "string" },
-    out: { type: "string" },
-    "no-html": { type: "boolean" },
-    "no-modal-stats": { type: "boolean" },
-    json: { type: "boolean" },
-  });
+export async function benchColdstart({ values, positionals }: Parsed<typeof benchColdstartOptions>, io: Io): Promise<number> {
   const num = (v: string | undefined, flag: string, fallback: number, min: number) => {
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -206,3 +185,23 @@ async function containersStarted(
     return { unavailable: (error as Error).message };
   }
 }
+
+export const benchColdstartCommand = defineCommand({
+  name: "coldstart",
+  summary: "N forced cold starts of a deployed app: request → first token, boot phases, snapshot flag",
+  args: "[rouse.yaml]",
+  description: `Measures cold starts of a deployed app (needs a Modal account; run it yourself — it
+stops containers). Each run:
+  1. forces scale-to-zero: \`modal app list --json\` (the app id), \`modal container list
+     --json\`, \`modal container stop <id> --yes\` for each, until none is listed;
+  2. sends one streamed chat request and times it to the first token;
+  3. reads the new container's boot report (x-rouse-boot, /rouse/boot) for its phases and
+     whether it was restored from a snapshot, and lists containers again to see that a
+     new one really started.
+At the end, Modal's own count of containers started during the benchmark (JavaScript SDK,
+Function.stats; best effort: Modal's stats may lag). Every run that did not restore from a
+snapshot is flagged (the first cold starts after a deploy are the ones that create the
+snapshot). Reports: a table, <out>/coldstart-<time>.json (raw per-run data) and .html (charts).`,
+  options: benchColdstartOptions,
+  run: benchColdstart,
+});

@@ -232,7 +232,7 @@ describe("rouse bench load", () => {
       { cwd: tmp() },
     );
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("rouse bench: the test request failed (HTTP 404)");
+    expect(bad.stderr).toContain("rouse bench load: the test request failed (HTTP 404)");
     expect(bad.stderr).toContain("hint: check --model");
   }, 60_000);
 

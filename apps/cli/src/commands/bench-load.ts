@@ -6,48 +6,38 @@ import { type LoadConfig, measure, runLoad } from "../bench/load.ts";
 import type { Slo } from "../bench/metrics.ts";
 import { buildLoadResult, loadHtml, loadTable } from "../bench/report.ts";
 import { writeFileAtomic } from "../fs-atomic.ts";
-import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
+import { defineCommand, type OptionSpecs, type Parsed } from "./command.ts";
+import * as shared from "./options.ts";
 import { CliError, EXIT, type Io, styles, UsageError, writeJson } from "../ui/output.ts";
 
-export const BENCH_LOAD_HELP = `Usage: rouse bench load [rouse.yaml] [--url URL] [--model NAME] [--rate R | --concurrency N]
-                       [--num-prompts N] [--input-len N] [--output-len N] [--seed S]
-                       [--goodput ttft:MS tpot:MS e2el:MS] [--out DIR] [--json]
-
-Load-tests a running server with random prompts, the way \`vllm bench serve\` does
-(same metric definitions: TTFT, TPOT, ITL, E2EL, throughput, goodput). Open loop:
-Poisson arrivals at --rate (or gamma with --burstiness); or a fixed number of
-requests in flight with --concurrency (both: arrivals at --rate, at most N in flight).
-Every request streams max_tokens=--output-len, with ignore_eos (vLLM and SGLang honour
-it) so each answer is that long. Token counts come from the server's usage; when a
-server sends none they are approximated, and the report says so.
-
-The server is first waited for (a cold start is not part of the numbers; measure it
-with \`rouse bench coldstart\`), then one untimed test request checks the parameters.
-
-Writes <out>/load-<time>.json (config, metrics, and every request's raw timings, from
-which each metric can be recomputed) and <out>/load-<time>.html (charts; one file, no
-scripts), and prints a summary table.
-
-Options:
-  --url URL            the server (default: $ROUSE_URL, or the recorded deployment's)
-  --api-key KEY | --api-key-env VAR   as for \`rouse probe\`
-  --model NAME         default: the first model the server lists
-  --endpoint KIND      completions (default, like vllm bench serve) or chat
-  --rate R             requests per second (default: inf, all at once)
-  --burstiness B       gamma shape of the gaps; 1 = Poisson (default 1)
-  --concurrency N      at most N requests in flight
-  --num-prompts N      requests in all (default 100)
-  --input-len N        prompt length in tokens, approximately (default 256)
-  --output-len N       tokens to generate per request (default 128)
-  --seed S             prompts and arrival times repeat for the same seed (default 0)
-  --goodput SLO...     e.g. --goodput ttft:500 tpot:50 e2el:10000 (ms): requests meeting all
-  --no-ignore-eos      don't send ignore_eos (for servers that reject it)
-  --timeout SECONDS    per request (default 600)
-  --health-path PATH   waited for before the run (default /health; the rouse gateway: /readyz)
-  --out DIR            where the JSON and HTML go (default .rouse/bench)
-  --no-html            JSON only
-  --json               print the result JSON to stdout instead of the table`;
+const benchLoadOptions = {
+  ...shared.target,
+  model: { type: "string", value: "NAME", description: "default: the first model the server lists" },
+  "health-path": {
+    type: "string",
+    value: "PATH",
+    description: "waited for before the run (default /health; the rouse gateway: /readyz)",
+  },
+  endpoint: { type: "string", value: "KIND", description: "completions (default, like vllm bench serve) or chat" },
+  rate: { type: "string", value: "R", description: "requests per second (default: inf, all at once)" },
+  burstiness: { type: "string", value: "B", description: "gamma shape of the gaps; 1 = Poisson (default 1)" },
+  concurrency: { type: "string", value: "N", description: "at most N requests in flight" },
+  "num-prompts": { type: "string", value: "N", description: "requests in all (default 100)" },
+  "input-len": { type: "string", value: "N", description: "prompt length in tokens, approximately (default 256)" },
+  "output-len": { type: "string", value: "N", description: "tokens to generate per request (default 128)" },
+  seed: { type: "string", value: "S", description: "prompts and arrival times repeat for the same seed (default 0)" },
+  goodput: {
+    type: "string",
+    value: "SLO...",
+    description: "e.g. --goodput ttft:500 tpot:50 e2el:10000 (ms): requests meeting all",
+  },
+  "no-ignore-eos": { type: "boolean", description: "don't send ignore_eos (for servers that reject it)" },
+  timeout: { type: "string", value: "SECONDS", description: "per request (default 600)" },
+  out: { type: "string", value: "DIR", description: "where the JSON and HTML go (default .rouse/bench)" },
+  "no-html": { type: "boolean", description: "JSON only" },
+  json: shared.json("print the result JSON to stdout instead of the table"),
+} as const satisfies OptionSpecs;
 
 /** `--goodput ttft:500 tpot:50` → one string, since node's parseArgs takes one value per flag. */
 export function joinGoodput(args: readonly string[]): string[] {
@@ -95,26 +85,7 @@ export const rouseVersion = () =>
 
 export const stamp = (d = new Date()) => d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 
-export async function benchLoad(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(joinGoodput(args), {
-    ...targetOptions,
-    model: { type: "string" },
-    "health-path": { type: "string" },
-    endpoint: { type: "string" },
-    rate: { type: "string" },
-    burstiness: { type: "string" },
-    concurrency: { type: "string" },
-    "num-prompts": { type: "string" },
-    "input-len": { type: "string" },
-    "output-len": { type: "string" },
-    seed: { type: "string" },
-    goodput: { type: "string" },
-    "no-ignore-eos": { type: "boolean" },
-    timeout: { type: "string" },
-    out: { type: "string" },
-    "no-html": { type: "boolean" },
-    json: { type: "boolean" },
-  });
+export async function benchLoad({ values, positionals }: Parsed<typeof benchLoadOptions>, io: Io): Promise<number> {
   const rate =
     values.rate === undefined || values.rate === "inf" ? Number.POSITIVE_INFINITY : Number(values.rate);
   if (!(rate > 0)) throw new UsageError(`--rate must be > 0 (or inf), got '${values.rate}'`);
@@ -215,3 +186,26 @@ export async function benchLoad(args: string[], io: Io): Promise<number> {
     await client.close();
   }
 }
+
+export const benchLoadCommand = defineCommand({
+  name: "load",
+  summary: "open-loop Poisson or fixed-concurrency load test (vllm bench serve metrics); JSON + HTML report",
+  args: "[rouse.yaml]",
+  description: `Load-tests a running server with random prompts, the way \`vllm bench serve\` does
+(same metric definitions: TTFT, TPOT, ITL, E2EL, throughput, goodput). Open loop:
+Poisson arrivals at --rate (or gamma with --burstiness); or a fixed number of
+requests in flight with --concurrency (both: arrivals at --rate, at most N in flight).
+Every request streams max_tokens=--output-len, with ignore_eos (vLLM and SGLang honour
+it) so each answer is that long. Token counts come from the server's usage; when a
+server sends none they are approximated, and the report says so.
+
+The server is first waited for (a cold start is not part of the numbers; measure it
+with \`rouse bench coldstart\`), then one untimed test request checks the parameters.
+
+Writes <out>/load-<time>.json (config, metrics, and every request's raw timings, from
+which each metric can be recomputed) and <out>/load-<time>.html (charts; one file, no
+scripts), and prints a summary table.`,
+  options: benchLoadOptions,
+  normalize: joinGoodput,
+  run: benchLoad,
+});

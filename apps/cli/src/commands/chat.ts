@@ -2,39 +2,33 @@ import { createInterface } from "node:readline";
 import { AbortError, type ChatMessageParam } from "@rouse/client";
 import { clientFailure, clientFor, firstModel, waitReady } from "../app/http.ts";
 import { resolveApiKey, resolveUrl } from "../app/target.ts";
-import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { EXIT, styles, UsageError } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
-export const chatCommand: Command = {
+export const chatCommand = defineCommand({
   name: "chat",
   summary: "interactive streamed chat with a deployment",
-  help: `Usage: rouse chat [rouse.yaml] [--url URL] [--app NAME] [--api-key KEY | --api-key-env VAR]
-                 [--model NAME] [--system TEXT] [--max-tokens N] [--temperature T]
-
-A multi-turn chat: answers stream as they are generated. Waits out a cold start first.
+  args: "[rouse.yaml]",
+  description: `A multi-turn chat: answers stream as they are generated. Waits out a cold start first.
 
   /reset        forget the conversation (keeps --system)
   /exit         leave (so do Ctrl-D, and Ctrl-C at an empty prompt)
   Ctrl-C        while an answer streams: stop that answer, keep the session
 
-Options: --model NAME (default: the server's first), --system TEXT, --max-tokens N,
---temperature T, --health-path PATH (default /health; the rouse gateway: /readyz),
---timeout SECONDS (for the cold start, default 900).
-
 Reads lines from stdin when it is not a terminal (one message per line), so it can be
 scripted: printf 'hi\\n/exit\\n' | rouse chat --url …`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, {
-      ...targetOptions,
-      model: { type: "string" },
-      "health-path": { type: "string" },
-      system: { type: "string" },
-      "max-tokens": { type: "string" },
-      temperature: { type: "string" },
-      timeout: { type: "string" },
-    });
+  options: {
+    ...shared.target,
+    model: { type: "string", value: "NAME", description: "default: the first model the server lists" },
+    "health-path": { type: "string", value: "PATH", description: "default /health; the rouse gateway: /readyz" },
+    system: { type: "string", value: "TEXT", description: "the system message" },
+    "max-tokens": { type: "string", value: "N", description: "per answer (default: the server's)" },
+    temperature: { type: "string", value: "T", description: "sampling temperature (default: the server's)" },
+    timeout: { type: "string", value: "SECONDS", description: "wait this long for a cold start (default 900)" },
+  },
+  async run({ values, positionals }, io) {
     const maxTokens = values["max-tokens"] === undefined ? undefined : Number(values["max-tokens"]);
     if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1))
       throw new UsageError("--max-tokens must be a whole number ≥ 1");
@@ -196,4 +190,4 @@ scripted: printf 'hi\\n/exit\\n' | rouse chat --url …`,
     }
     return EXIT.ok;
   },
-};
+});

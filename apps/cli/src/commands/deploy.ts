@@ -7,18 +7,16 @@ import { runModal, modalError } from "../modal/cli.ts";
 import { parseDeployOutput } from "../modal/deploy-output.ts";
 import { type Check, preflight, preflightError, printChecks } from "../modal/preflight.ts";
 import { configHash, type DeploymentRecord, recordDeployment, sha256 } from "../state.ts";
-import { parse } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { CliError, EXIT, styles, UsageError, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
-export const deployCommand: Command = {
+export const deployCommand = defineCommand({
   name: "deploy",
   summary: "generate the app and deploy it with `modal deploy` (after a preflight)",
-  help: `Usage: rouse deploy [rouse.yaml] [--preset NAME] [--dry-run] [--env ENV] [--tag TAG]
-                   [--modal-bin PATH] [--timeout SECONDS] [--verbose] [--json]
-
-1. generates the app into .rouse/<name>/app.py (atomically);
+  args: "[rouse.yaml]",
+  description: `1. generates the app into .rouse/<name>/app.py (atomically);
 2. preflight, each with its fix: the modal CLI and its version, a Modal token
    (MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or a profile in ~/.modal.toml), the Modal
    secrets the config names (\`modal secret list --json\`), the config itself;
@@ -28,30 +26,23 @@ export const deployCommand: Command = {
    output), config hash, time, modal version.
 
 The modal CLI: --modal-bin, else $ROUSE_MODAL_BIN, else python/.venv/bin/modal in
-this repository, else \`modal\` on PATH.
-
-Options:
-  --preset NAME      deploy a built-in preset instead of a file
-  --dry-run          stop after generate + preflight
-  --env ENV          Modal environment (modal's --env)
-  --tag TAG          tag the deployment (modal's --tag)
-  --modal-bin PATH   the modal executable to run
-  --timeout SECONDS  give up on \`modal deploy\` after this long (default 1800; image builds are slow)
-  --modal-timeout SECONDS  per preflight call to Modal (default 30)
-  --verbose          stream modal's output as it comes
-  --json             print the deployment record (or, with --dry-run, the checks) as JSON`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, {
-      preset: { type: "string" },
-      "dry-run": { type: "boolean" },
-      env: { type: "string" },
-      tag: { type: "string" },
-      "modal-bin": { type: "string" },
-      timeout: { type: "string" },
-      "modal-timeout": { type: "string" },
-      verbose: { type: "boolean" },
-      json: { type: "boolean" },
-    });
+this repository, else \`modal\` on PATH.`,
+  options: {
+    preset: shared.preset,
+    "dry-run": { type: "boolean", description: "stop after generate + preflight" },
+    env: { type: "string", value: "ENV", description: "Modal environment (modal's --env)" },
+    tag: { type: "string", value: "TAG", description: "tag the deployment (modal's --tag)" },
+    "modal-bin": shared.modalBin,
+    timeout: {
+      type: "string",
+      value: "SECONDS",
+      description: "give up on `modal deploy` after this long (default 1800; image builds are slow)",
+    },
+    "modal-timeout": shared.modalTimeout(30, "per preflight call to Modal"),
+    verbose: { type: "boolean", description: "stream modal's output as it comes" },
+    json: shared.json("print the deployment record (or, with --dry-run, the checks) as JSON"),
+  },
+  async run({ values, positionals }, io) {
     if (positionals.length > 1) throw new UsageError(`one config file at most, got ${positionals.length}`);
     const timeoutS = seconds(values.timeout, "--timeout", 1800);
     const preflightS = seconds(values["modal-timeout"], "--modal-timeout", 30);
@@ -172,7 +163,7 @@ Options:
     );
     return EXIT.ok;
   },
-};
+});
 
 export function seconds(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;

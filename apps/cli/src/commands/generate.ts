@@ -4,35 +4,35 @@ import { resolve } from "node:path";
 import { defaultAppPath, endpointOf, generateFor, shown } from "../app/generate-app.ts";
 import { loadConfig } from "../config-source.ts";
 import { writeFileAtomic } from "../fs-atomic.ts";
-import { parse } from "../ui/args.ts";
 import { CliError, EXIT, styles, UsageError, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
-export const generateCommand: Command = {
+export const generateCommand = defineCommand({
   name: "generate",
   summary: "write the Python Modal app for a rouse.yaml",
-  help: `Usage: rouse generate [rouse.yaml] [--preset NAME] [-o FILE] [--stdout] [--check] [--json]
-
-Generates the self-contained Python Modal app for a config (default ./rouse.yaml)
+  args: "[rouse.yaml]",
+  description: `Generates the self-contained Python Modal app for a config (default ./rouse.yaml)
 with @rouse/codegen and the config's engine plugin. The same config always gives
-the same bytes. The file is replaced atomically.
-
-Options:
-  --preset NAME   generate a built-in preset instead of a file
-  -o, --out FILE  where to write (default .rouse/<name>/app.py, where \`rouse deploy\` puts it)
-  --stdout        print the source instead of writing a file
-  --check         write nothing; exit 1 if FILE is missing or differs from what
-                  would be generated (for CI: "did someone forget to regenerate?")
-  --json          print {"file", "changed", "endpoint", "warnings"} instead of a message
-Exit codes: 0 written / up to date, 1 invalid config or --check found a difference, 2 usage.`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, {
-      preset: { type: "string" },
-      out: { type: "string", short: "o" },
-      stdout: { type: "boolean" },
-      check: { type: "boolean" },
-      json: { type: "boolean" },
-    });
+the same bytes. The file is replaced atomically.`,
+  options: {
+    preset: shared.preset,
+    out: {
+      type: "string",
+      short: "o",
+      value: "FILE",
+      description: "where to write (default .rouse/<name>/app.py, where `rouse deploy` puts it)",
+    },
+    stdout: { type: "boolean", description: "print the source instead of writing a file" },
+    check: {
+      type: "boolean",
+      description:
+        'write nothing; exit 1 if FILE is missing or differs from what\nwould be generated (for CI: "did someone forget to regenerate?")',
+    },
+    json: shared.json('print {"file", "changed", "endpoint", "warnings"} instead of a message'),
+  },
+  footer: "Exit codes: 0 written / up to date, 1 invalid config or --check found a difference, 2 usage.",
+  async run({ values, positionals }, io) {
     if (positionals.length > 1) throw new UsageError(`one config file at most, got ${positionals.length}`);
     if (values.stdout && (values.check || values.out))
       throw new UsageError("--stdout cannot be combined with --check or --out");
@@ -82,4 +82,4 @@ Exit codes: 0 written / up to date, 1 invalid config or --check found a differen
     }
     return EXIT.ok;
   },
-};
+});

@@ -4,44 +4,28 @@ import { createInterface } from "node:readline/promises";
 import { type DeploymentConfigV1Input, findPreset, GPU_TYPE_NAMES, presets, validateDeployment } from "@rouse/config";
 import { stringify } from "yaml";
 import { writeFileAtomic } from "../fs-atomic.ts";
-import { parse } from "../ui/args.ts";
-import { CliError, EXIT, printIssues, styles, UsageError } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { CliError, EXIT, type Io, printIssues, styles, UsageError } from "../ui/output.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
 const HEADER = "# rouse deployment config — `rouse schema > rouse.schema.json` gives your editor autocompletion.\n";
 
-export const initCommand: Command = {
+export const initCommand = defineCommand({
   name: "init",
   summary: "write a new rouse.yaml (from a preset or a few answers)",
-  help: `Usage: rouse init [--preset NAME] [--model ID] [--engine vllm|sglang] [--name NAME] [--gpu TYPE] [--file PATH] [--force]
-
-Writes a rouse.yaml. With a TTY and no --preset/--model, asks a few questions;
-otherwise uses the flags. Never overwrites an existing file without --force.
-
-Options:
-  --preset NAME   start from a built-in preset (see \`rouse presets\`)
-  --model ID      Hugging Face model id, e.g. Qwen/Qwen3-8B-FP8
-  --engine KIND   vllm (default) or sglang
-  --name NAME     Modal app name
-  --gpu TYPE      ${GPU_TYPE_NAMES.join(", ")}
-  --file PATH     where to write (default rouse.yaml)
-  --force         overwrite an existing file
-  --json          print {"file", "config"} instead of a message`,
-  async run(args, io) {
-    const { values } = parse(
-      args,
-      {
-        preset: { type: "string" },
-        model: { type: "string" },
-        engine: { type: "string" },
-        name: { type: "string" },
-        gpu: { type: "string" },
-        file: { type: "string" },
-        force: { type: "boolean" },
-        json: { type: "boolean" },
-      },
-      false,
-    );
+  description: `Writes a rouse.yaml. With a TTY and no --preset/--model, asks a few questions;
+otherwise uses the flags. Never overwrites an existing file without --force.`,
+  options: {
+    preset: { type: "string", value: "NAME", description: "start from a built-in preset (see `rouse presets`)" },
+    model: { type: "string", value: "ID", description: "Hugging Face model id, e.g. Qwen/Qwen3-8B-FP8" },
+    engine: { type: "string", value: "KIND", description: "vllm (default) or sglang" },
+    name: { type: "string", value: "NAME", description: "Modal app name" },
+    gpu: { type: "string", value: "TYPE", description: GPU_TYPE_NAMES.join(", ") },
+    file: { type: "string", value: "PATH", description: "where to write (default rouse.yaml)" },
+    force: { type: "boolean", description: "overwrite an existing file" },
+    json: shared.json('print {"file", "config"} instead of a message'),
+  },
+  async run({ values }, io) {
     const file = values.file ?? "rouse.yaml";
     const path = resolve(io.cwd, file);
     if (existsSync(path) && !values.force) {
@@ -83,7 +67,7 @@ Options:
     }
     return EXIT.ok;
   },
-};
+});
 
 async function ask(io: Io0, values: Record<string, string | boolean | undefined>) {
   const rl = createInterface({ input: io.stdin, output: io.stdout });
@@ -97,4 +81,4 @@ async function ask(io: Io0, values: Record<string, string | boolean | undefined>
     rl.close();
   }
 }
-type Io0 = Parameters<Command["run"]>[1];
+type Io0 = Io;

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authRefuser, cleanEnv, fakeModalEnv, hasPython, stopAll, rouse, tmp } from "../test/processes.ts";
+import { authRefuser, cleanEnv, fakeModalEnv, hasPython, REAL_MODAL, stopAll, rouse, tmp } from "../test/processes.ts";
 
 afterAll(stopAll);
 
@@ -224,6 +224,24 @@ describe("rouse stop and rouse logs (recorded-transcript modal)", () => {
     });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("Could not find a deployed app named 'rouse-qwen3-8b'");
+  }, 60_000);
+
+  it("logs -- --help: flags after -- reach `modal app logs` (its help, not rouse's)", async () => {
+    const r = await rouse(["logs", "-f", "--", "--help", "-h"], { cwd: dir, env: fakeModalEnv(dir) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain("Usage: rouse");
+    const last = readFileSync(join(dir, "modal-calls.jsonl"), "utf8").trim().split("\n").at(-1)!;
+    expect(JSON.parse(last).argv).toEqual(["app", "logs", "rouse-qwen3-8b", "--follow", "--help", "-h"]);
+  }, 30_000);
+
+  it.skipIf(!hasPython)("logs -- --help against the real modal CLI prints modal's own help", async () => {
+    const r = await rouse(["logs", "--app", "any-app", "--modal-bin", REAL_MODAL, "--", "--help"], {
+      cwd: tmp(),
+      env: cleanEnv(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Usage: modal app logs/);
+    expect(r.stdout).not.toContain("Usage: rouse");
   }, 60_000);
 
   it("logs passes its flags (and anything after --) to `modal app logs`", async () => {

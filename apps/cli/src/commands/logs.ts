@@ -1,38 +1,29 @@
 import { execa } from "execa";
 import { resolveTarget } from "../app/target.ts";
 import { findModal } from "../modal/cli.ts";
-import { parse } from "../ui/args.ts";
 import { CliError, EXIT } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
-export const logsCommand: Command = {
+export const logsCommand = defineCommand({
   name: "logs",
   summary: "show the app's logs (`modal app logs`)",
-  help: `Usage: rouse logs [rouse.yaml] [--app NAME] [-f] [--tail N] [--since WHEN] [--search TEXT]
-                 [--env ENV] [--modal-bin PATH] [-- MODAL_FLAGS...]
-
-Runs \`modal app logs <app>\` with its output passed straight through. Each container
+  args: "[rouse.yaml]",
+  description: `Runs \`modal app logs <app>\` with its output passed straight through. Each container
 prints one \`ROUSE_BOOT_REPORT {json}\` line when it starts serving: \`--search ROUSE_BOOT_REPORT\`
-lists the cold starts. Anything after \`--\` goes to modal unchanged.
-
-Options:
-  -f, --follow     stream until the app stops (Ctrl-C ends it)
-  -n, --tail N     only the last N entries
-  --since WHEN     e.g. 2h, 30m, or an ISO time
-  --search TEXT    only entries containing TEXT`,
-  async run(args, io) {
-    const dash = args.indexOf("--");
-    const extra = dash >= 0 ? args.slice(dash + 1) : [];
-    const { values, positionals } = parse(dash >= 0 ? args.slice(0, dash) : args, {
-      preset: { type: "string" },
-      app: { type: "string" },
-      follow: { type: "boolean", short: "f" },
-      tail: { type: "string", short: "n" },
-      since: { type: "string" },
-      search: { type: "string" },
-      env: { type: "string" },
-      "modal-bin": { type: "string" },
-    });
+lists the cold starts. Anything after \`--\` goes to modal unchanged: \`rouse logs -- --help\`.`,
+  passthrough: "MODAL_FLAGS",
+  options: {
+    preset: shared.preset,
+    app: shared.app,
+    follow: { type: "boolean", short: "f", description: "stream until the app stops (Ctrl-C ends it)" },
+    tail: { type: "string", short: "n", value: "N", description: "only the last N entries" },
+    since: { type: "string", value: "WHEN", description: "e.g. 2h, 30m, or an ISO time" },
+    search: { type: "string", value: "TEXT", description: "only entries containing TEXT" },
+    env: shared.env,
+    "modal-bin": shared.modalBin,
+  },
+  async run({ values, positionals, passthrough: extra }, io) {
     const target = await resolveTarget(io, { app: values.app, file: positionals[0], preset: values.preset });
     const cli = findModal(io, values["modal-bin"]);
     const env = values.env ?? target.record?.environment;
@@ -66,4 +57,4 @@ Options:
     }
     return EXIT.ok;
   },
-};
+});

@@ -1,7 +1,7 @@
 import { presets, validateDeployment } from "@rouse/config";
-import { parse } from "../ui/args.ts";
 import { EXIT, styles, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
 export function presetSummaries() {
   return presets.map((p) => {
@@ -18,15 +18,15 @@ export function presetSummaries() {
   });
 }
 
-export const presetsCommand: Command = {
+export const presetsCommand = defineCommand({
   name: "presets",
   summary: "list built-in presets (one per reference deployment)",
-  help: `Usage: rouse presets [--json]
-
-Lists the built-in presets. Use one with \`rouse init --preset NAME\` or
+  description: `Lists the built-in presets. Use one with \`rouse init --preset NAME\` or
 \`rouse generate --preset NAME\`.`,
-  async run(args, io) {
-    const { values } = parse(args, { json: { type: "boolean" } }, false);
+  options: {
+    json: shared.json('print {"presets": [...]}: name, description, engine, GPU, snapshot'),
+  },
+  async run({ values }, io) {
     const rows = presetSummaries();
     if (values.json) {
       writeJson(io, { presets: rows });
@@ -41,4 +41,4 @@ Lists the built-in presets. Use one with \`rouse init --preset NAME\` or
     }
     return EXIT.ok;
   },
-};
+});

@@ -1,9 +1,9 @@
 import { clientFailure, clientFor, firstModel, waitReady } from "../app/http.ts";
 import { resolveApiKey, resolveUrl } from "../app/target.ts";
-import { parse, targetOptions } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { EXIT, styles, UsageError, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
 export interface BootReport {
   readonly app?: string;
@@ -29,39 +29,33 @@ export async function fetchBoot(
   }
 }
 
-export const probeCommand: Command = {
+export const probeCommand = defineCommand({
   name: "probe",
   summary: "check a deployment end to end: health (waits out a cold start), models, one streamed chat",
-  help: `Usage: rouse probe [rouse.yaml] [--url URL] [--app NAME] [--api-key KEY | --api-key-env VAR]
-                  [--model NAME] [--prompt TEXT] [--max-tokens N] [--timeout SECONDS] [--json]
-
-1. /health until it answers, with a live timer (a cold start is waited out);
+  args: "[rouse.yaml]",
+  description: `1. /health until it answers, with a live timer (a cold start is waited out);
 2. /v1/models;
 3. one streamed chat completion.
 Prints the cold-start wait, time to first token (TTFT) and tokens/s. On rouse's own
-apps it also shows whether the container was restored from a snapshot (x-rouse-boot).
-
-The URL: --url, else $ROUSE_URL, else the one \`rouse deploy\` recorded. The API key:
---api-key, else the variable --api-key-env names (default: the config's
-secrets.apiKeyEnv, ROUSE_API_KEY).
-
-Options:
-  --model NAME        default: the first model the server lists
-  --prompt TEXT       default: "Say hello in one short sentence."
-  --max-tokens N      default 64
-  --timeout SECONDS   give up waiting for health after this long (default 900)
-  --health-path PATH  default /health (vLLM, SGLang, rouse apps); the rouse gateway: /readyz
-  --json              {"url", "ready", "models", "chat", "boot"}`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, {
-      ...targetOptions,
-      model: { type: "string" },
-      "health-path": { type: "string" },
-      prompt: { type: "string" },
-      "max-tokens": { type: "string" },
-      timeout: { type: "string" },
-      json: { type: "boolean" },
-    });
+apps it also shows whether the container was restored from a snapshot (x-rouse-boot).`,
+  options: {
+    ...shared.target,
+    model: { type: "string", value: "NAME", description: "default: the first model the server lists" },
+    "health-path": {
+      type: "string",
+      value: "PATH",
+      description: "default /health (vLLM, SGLang, rouse apps); the rouse gateway: /readyz",
+    },
+    prompt: { type: "string", value: "TEXT", description: 'default: "Say hello in one short sentence."' },
+    "max-tokens": { type: "string", value: "N", description: "default 64" },
+    timeout: {
+      type: "string",
+      value: "SECONDS",
+      description: "give up waiting for health after this long (default 900)",
+    },
+    json: shared.json('{"url", "ready", "models", "chat", "boot"}'),
+  },
+  async run({ values, positionals }, io) {
     const maxTokens = Number(values["max-tokens"] ?? 64);
     if (!Number.isInteger(maxTokens) || maxTokens < 1)
       throw new UsageError("--max-tokens must be a whole number ≥ 1");
@@ -156,4 +150,4 @@ Options:
       await client.close();
     }
   },
-};
+});

@@ -1,8 +1,8 @@
 import { resolveTarget, targetEndpoint } from "../app/target.ts";
 import { endpointFunction, sdkTimeoutMs, withModal } from "../modal/sdk.ts";
-import { parse } from "../ui/args.ts";
 import { EXIT, styles, UsageError, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
 const count = (value: string | undefined, flag: string) => {
   if (value === undefined) return undefined;
@@ -12,35 +12,26 @@ const count = (value: string | undefined, flag: string) => {
   return n;
 };
 
-export const scaleCommand: Command = {
+export const scaleCommand = defineCommand({
   name: "scale",
   summary: "change the live autoscaler (min/max/buffer containers, scaledown window)",
-  help: `Usage: rouse scale [rouse.yaml] [--app NAME] [--min N] [--max N] [--buffer N] [--scaledown SECONDS] [--env ENV] [--json]
-
-Updates the deployed endpoint's autoscaler through Modal's JavaScript SDK
+  args: "[rouse.yaml]",
+  description: `Updates the deployed endpoint's autoscaler through Modal's JavaScript SDK
 (Function.updateAutoscaler), without a redeploy: e.g. \`rouse scale --min 1\` keeps one
 container warm (billed while idle), \`rouse scale --min 0\` lets it scale to zero.
-A later \`rouse deploy\` resets these to the config's scaling.* values.
-
-Options:
-  --min N              minimum containers (scaling.minContainers)
-  --max N              maximum containers
-  --buffer N           extra idle containers kept ready under load
-  --scaledown SECONDS  idle time before a container goes (2–3600)
-  --modal-timeout SECONDS  per call to Modal (default 15)
-  --json               print the settings Modal reports back`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, {
-      preset: { type: "string" },
-      app: { type: "string" },
-      min: { type: "string" },
-      max: { type: "string" },
-      buffer: { type: "string" },
-      scaledown: { type: "string" },
-      env: { type: "string" },
-      "modal-timeout": { type: "string" },
-      json: { type: "boolean" },
-    });
+A later \`rouse deploy\` resets these to the config's scaling.* values.`,
+  options: {
+    preset: shared.preset,
+    app: shared.app,
+    min: { type: "string", value: "N", description: "minimum containers (scaling.minContainers)" },
+    max: { type: "string", value: "N", description: "maximum containers" },
+    buffer: { type: "string", value: "N", description: "extra idle containers kept ready under load" },
+    scaledown: { type: "string", value: "SECONDS", description: "idle time before a container goes (2–3600)" },
+    env: shared.env,
+    "modal-timeout": shared.modalTimeout(15),
+    json: shared.json("print the settings Modal reports back"),
+  },
+  async run({ values, positionals }, io) {
     const minContainers = count(values.min, "--min");
     const maxContainers = count(values.max, "--max");
     const bufferContainers = count(values.buffer, "--buffer");
@@ -81,4 +72,4 @@ Options:
     io.stdout.write(`  ${s.dim("a redeploy (rouse deploy) resets these to rouse.yaml's scaling values")}\n`);
     return EXIT.ok;
   },
-};
+});

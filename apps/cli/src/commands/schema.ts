@@ -1,21 +1,18 @@
 import { deploymentJsonSchema, gatewayJsonSchema } from "@rouse/config";
-import { parse } from "../ui/args.ts";
 import { EXIT, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 
-export const schemaCommand: Command = {
+export const schemaCommand = defineCommand({
   name: "schema",
   summary: "print the JSON Schema of rouse.yaml (for editor autocompletion)",
-  help: `Usage: rouse schema [--gateway] > rouse.schema.json
-
-Prints the JSON Schema (draft 2020-12) of rouse.yaml, version 1. Point your editor
-at it, e.g. with a first line '# yaml-language-server: $schema=./rouse.schema.json'.
-
-Options:
-  --gateway  the schema of the rouse server's gateway config instead`,
-  async run(args, io) {
-    const { values } = parse(args, { gateway: { type: "boolean" } }, false);
+  description: `Prints the JSON Schema (draft 2020-12) of rouse.yaml, version 1. Point your editor
+at it, e.g. with a first line '# yaml-language-server: $schema=./rouse.schema.json':
+  rouse schema > rouse.schema.json`,
+  options: {
+    gateway: { type: "boolean", description: "the schema of the rouse server's gateway config instead" },
+  },
+  async run({ values }, io) {
     writeJson(io, values.gateway ? gatewayJsonSchema() : deploymentJsonSchema());
     return EXIT.ok;
   },
-};
+});

@@ -13,9 +13,8 @@ import {
 import { writeFileAtomic } from "../fs-atomic.ts";
 import { type ContainerStatsHandle, modalContainerStats } from "../modal/container-stats.ts";
 import { stateDir } from "../state.ts";
-import { parse } from "../ui/args.ts";
 import { CliError, EXIT, type Io, styles, UsageError } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 
 /** `.rouse/local-server.json`: where a running `rouse serve --local` listens, for `rouse status --local`. */
 export interface LocalServerRecord {
@@ -55,13 +54,11 @@ function transitionLine(io: Io, e: SupervisorEvent): string | undefined {
   return `${s.dim(t.at.slice(11, 23))} ${s.bold(e.engine)}  ${t.from} → ${colour(t.to)}  ${s.dim(t.reason)}`;
 }
 
-export const serveCommand: Command = {
+export const serveCommand = defineCommand({
   name: "serve",
   summary: "serve rouse.yaml engines on this machine (--local): start on demand, scale to zero when idle",
-  help: `Usage: rouse serve --local [rouse.yaml...] [--host HOST] [--port PORT] [--gateway gateway.yaml]
-                  [--api-key-env VAR] [--no-preload] [--log-requests]
-
-Runs the rouse gateway on this machine with one engine supervisor per config
+  args: "[rouse.yaml...]",
+  description: `Runs the rouse gateway on this machine with one engine supervisor per config
 (default: ./rouse.yaml). Each engine is spawned from its plugin's argv (vLLM,
 SGLang; local.executable picks the binary), warmed up, and scaled to zero after
 scaling.scaledownWindow without requests, the way local.scaleToZero says:
@@ -73,33 +70,32 @@ waiting meanwhile. Crashes restart with backoff; repeated crashes mark it failed
 Engines whose engine.gpuMemoryUtilization add up to more than 1 take turns: the
 least recently used sleeps first.
 
-  /v1/*                      OpenAI-compatible, routed by \`model\` (model.servedName)
+  /v1/*                          OpenAI-compatible, routed by \`model\` (model.servedName)
   /api/v1/engines[/NAME[/logs]]  state, history, stats, logs
-  /metrics                   Prometheus, rouse_engine_* included
-  /                          playground: chat with a model, watch every engine's state live
-                             (gateway upstreams that are deployments recorded by \`rouse deploy\`
-                             also show their running Modal containers when a token is configured)
-
-Options:
-  --local              required: serve on this machine (Modal: rouse deploy)
-  --host HOST          default 127.0.0.1
-  --port PORT          default 8080 (0: any free port)
-  --gateway FILE       gateway.yaml for auth keys, limits, logging (listen is taken from --host/--port)
-  --api-key-env VAR    accept the key in $VAR (default ROUSE_API_KEY, when set); loopback needs none
-  --no-preload         start each engine on its first request instead of now
-  --log-requests       print the gateway's JSON request log on stdout
-Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
+  /metrics                       Prometheus, rouse_engine_* included
+  /                              playground: chat with a model, watch every engine's state live
+                                 (gateway upstreams that are deployments recorded by \`rouse deploy\`
+                                 also show their running Modal containers when a token is configured)`,
+  options: {
+    local: { type: "boolean", description: "required: serve on this machine (Modal: rouse deploy)" },
+    host: { type: "string", value: "HOST", description: "default 127.0.0.1" },
+    port: { type: "string", value: "PORT", description: "default 8080 (0: any free port)" },
+    gateway: {
+      type: "string",
+      value: "FILE",
+      description: "gateway.yaml for auth keys, limits, logging (listen is taken from --host/--port)",
+    },
+    "api-key-env": {
+      type: "string",
+      value: "VAR",
+      description: "accept the key in $VAR (default ROUSE_API_KEY, when set); loopback needs none",
+    },
+    "no-preload": { type: "boolean", description: "start each engine on its first request instead of now" },
+    "log-requests": { type: "boolean", description: "print the gateway's JSON request log on stdout" },
+  },
+  footer: `Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
 \`rouse status --local\` shows the engines of a running \`rouse serve --local\`.`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, {
-      local: { type: "boolean" },
-      host: { type: "string" },
-      port: { type: "string" },
-      gateway: { type: "string" },
-      "api-key-env": { type: "string" },
-      "no-preload": { type: "boolean" },
-      "log-requests": { type: "boolean" },
-    });
+  async run({ values, positionals }, io) {
     if (!values.local)
       throw new UsageError(
         "only --local is supported: `rouse serve --local [rouse.yaml...]` (for Modal: rouse deploy)",
@@ -205,4 +201,4 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
     await rm(localServerPath(io.cwd), { force: true });
     return EXIT.ok;
   },
-};
+});

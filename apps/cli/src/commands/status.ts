@@ -2,10 +2,10 @@ import { generateFor } from "../app/generate-app.ts";
 import { resolveTarget, targetEndpoint } from "../app/target.ts";
 import { endpointFunction, sdkTimeoutMs, withModal } from "../modal/sdk.ts";
 import { configHash, sha256 } from "../state.ts";
-import { parse } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { CliError, EXIT, styles, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 import { localServeRunning, statusLocal } from "./status-local.ts";
 
 export interface LiveStatus {
@@ -35,31 +35,27 @@ const ago = (iso: string | undefined) => {
   return `${Math.round(s / 86400)}d ago`;
 };
 
-export const statusCommand: Command = {
+export const statusCommand = defineCommand({
   name: "status",
   summary: "what is deployed: local record + Modal's live view (lifecycle, URL, containers)",
-  help: `Usage: rouse status [rouse.yaml] [--preset NAME] [--app NAME] [--env ENV] [--local] [--json]
-
-Shows the deployment recorded in .rouse/state.json (URL, when, modal version, whether
+  args: "[rouse.yaml]",
+  description: `Shows the deployment recorded in .rouse/state.json (URL, when, modal version, whether
 rouse.yaml or the generated app changed since), then asks Modal through its JavaScript
 SDK: lifecycle state, deployed at/by, the endpoint's web URL, containers running now,
-and containers started in the last hour (a cold start shows up there).
-
-Options:
-  --local    only the local record; don't contact Modal
-  --env ENV  Modal environment
-  --modal-timeout SECONDS  per call to Modal (default 15)
-  --json     {"app", "record", "changed", "live"}
-Exit codes: 0 ok, 1 Modal could not be asked (the local part is still printed).`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, {
-      preset: { type: "string" },
-      app: { type: "string" },
-      env: { type: "string" },
-      "modal-timeout": { type: "string" },
-      local: { type: "boolean" },
-      json: { type: "boolean" },
-    });
+and containers started in the last hour (a cold start shows up there).`,
+  options: {
+    preset: shared.preset,
+    app: shared.app,
+    env: shared.env,
+    "modal-timeout": shared.modalTimeout(15),
+    local: {
+      type: "boolean",
+      description: "only the local record; don't contact Modal (a running `rouse serve --local`: its engines)",
+    },
+    json: shared.json('{"app", "record", "changed", "live"}'),
+  },
+  footer: "Exit codes: 0 ok, 1 Modal could not be asked (the local part is still printed).",
+  async run({ values, positionals }, io) {
     if (values.local && (await localServeRunning(io))) return statusLocal(io, { json: values.json }); // a running `rouse serve --local`
     const target = await resolveTarget(io, { app: values.app, file: positionals[0], preset: values.preset });
     const record = target.record;
@@ -196,4 +192,4 @@ Exit codes: 0 ok, 1 Modal could not be asked (the local part is still printed).`
     if (liveError) throw liveError;
     return EXIT.ok;
   },
-};
+});

@@ -3,39 +3,31 @@ import { resolveTarget } from "../app/target.ts";
 import { findModal, modalFailure, runModal } from "../modal/cli.ts";
 import { scaleToZero } from "../modal/containers.ts";
 import { updateDeployment } from "../state.ts";
-import { parse } from "../ui/args.ts";
 import { progress } from "../ui/progress.ts";
 import { CliError, EXIT, styles, UsageError, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
-export const stopCommand: Command = {
+export const stopCommand = defineCommand({
   name: "stop",
   summary: "stop the app (`modal app stop`), or only its containers (--containers)",
-  help: `Usage: rouse stop [rouse.yaml] [--app NAME] [--containers] [--yes] [--env ENV] [--modal-bin PATH] [--json]
-
-Without --containers: \`modal app stop <app> --yes\` — the app is stopped for good and
+  args: "[rouse.yaml]",
+  description: `Without --containers: \`modal app stop <app> --yes\` — the app is stopped for good and
 its containers end; \`rouse deploy\` brings it back (as a new deployment).
 With --containers: the app stays deployed; its running containers are stopped
 (\`modal container list --json\`, then \`modal container stop <id> --yes\` each) and
-rouse waits until none is left — the next request is a cold start.
-
-Options:
-  --containers     scale to zero instead of stopping the app
-  -y, --yes        don't ask (required without a TTY)
-  --env ENV        Modal environment
-  --modal-timeout SECONDS  per call to the modal CLI (default 30)
-  --json           print what was stopped`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, {
-      preset: { type: "string" },
-      app: { type: "string" },
-      containers: { type: "boolean" },
-      yes: { type: "boolean", short: "y" },
-      env: { type: "string" },
-      "modal-bin": { type: "string" },
-      "modal-timeout": { type: "string" },
-      json: { type: "boolean" },
-    });
+rouse waits until none is left — the next request is a cold start.`,
+  options: {
+    preset: shared.preset,
+    app: shared.app,
+    containers: { type: "boolean", description: "scale to zero instead of stopping the app" },
+    yes: { type: "boolean", short: "y", description: "don't ask (required without a TTY)" },
+    env: shared.env,
+    "modal-bin": shared.modalBin,
+    "modal-timeout": shared.modalTimeout(30, "per call to the modal CLI"),
+    json: shared.json("print what was stopped"),
+  },
+  async run({ values, positionals }, io) {
     const target = await resolveTarget(io, { app: values.app, file: positionals[0], preset: values.preset });
     const cli = findModal(io, values["modal-bin"]);
     const environment = values.env ?? target.record?.environment;
@@ -93,4 +85,4 @@ Options:
       );
     return EXIT.ok;
   },
-};
+});

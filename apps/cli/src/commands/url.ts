@@ -1,34 +1,26 @@
 import { resolveTarget, targetEndpoint } from "../app/target.ts";
 import { endpointFunction, sdkTimeoutMs, withModal } from "../modal/sdk.ts";
 import { updateDeployment } from "../state.ts";
-import { parse } from "../ui/args.ts";
 import { CliError, EXIT, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
-export const urlCommand: Command = {
+export const urlCommand = defineCommand({
   name: "url",
   summary: "print the deployment's web URL",
-  help: `Usage: rouse url [rouse.yaml] [--preset NAME] [--app NAME] [--live] [--env ENV] [--json]
-
-Prints the endpoint URL recorded by \`rouse deploy\` (.rouse/state.json). With --live,
+  args: "[rouse.yaml]",
+  description: `Prints the endpoint URL recorded by \`rouse deploy\` (.rouse/state.json). With --live,
 or when none is recorded, asks Modal (JavaScript SDK: the endpoint Function's web URL)
-and records the answer.
-
-Options:
-  --app NAME   the Modal app (default: the config's name, or the only recorded deployment)
-  --live       ask Modal even when a URL is recorded
-  --env ENV    Modal environment
-  --modal-timeout SECONDS  per call to Modal (default 15)
-  --json       print {"app", "url", "source"}`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, {
-      preset: { type: "string" },
-      app: { type: "string" },
-      live: { type: "boolean" },
-      env: { type: "string" },
-      "modal-timeout": { type: "string" },
-      json: { type: "boolean" },
-    });
+and records the answer.`,
+  options: {
+    preset: shared.preset,
+    app: shared.app,
+    live: { type: "boolean", description: "ask Modal even when a URL is recorded" },
+    env: shared.env,
+    "modal-timeout": shared.modalTimeout(15),
+    json: shared.json('print {"app", "url", "source"}'),
+  },
+  async run({ values, positionals }, io) {
     const target = await resolveTarget(io, { app: values.app, file: positionals[0], preset: values.preset });
     let url = values.live ? undefined : target.record?.webUrl;
     let source = "state";
@@ -57,4 +49,4 @@ Options:
     else io.stdout.write(`${url}\n`);
     return EXIT.ok;
   },
-};
+});

@@ -1,24 +1,22 @@
 import { loadDeploymentFile } from "@rouse/config";
 import { resolve } from "node:path";
 import { existsSync } from "node:fs";
-import { parse } from "../ui/args.ts";
 import { CliError, EXIT, printIssues, styles, writeJson } from "../ui/output.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
+import * as shared from "./options.ts";
 
-export const validateCommand: Command = {
+export const validateCommand = defineCommand({
   name: "validate",
   summary: "check a rouse.yaml and print the resolved deployment",
-  help: `Usage: rouse validate [file] [--json] [--quiet]
-
-Checks a deployment config (default ./rouse.yaml) against schema v1 and the
-cross-field rules, and prints the resolved config with every default filled in.
-
-Options:
-  --json     print {"ok", "issues", "config"} as JSON
-  --quiet    print nothing on success
-Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, { json: { type: "boolean" }, quiet: { type: "boolean" } });
+  args: "[file]",
+  description: `Checks a deployment config (default ./rouse.yaml) against schema v1 and the
+cross-field rules, and prints the resolved config with every default filled in.`,
+  options: {
+    json: shared.json('print {"ok", "issues", "config"} as JSON'),
+    quiet: { type: "boolean", description: "print nothing on success" },
+  },
+  footer: "Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.",
+  async run({ values, positionals }, io) {
     const file = positionals[0] ?? "rouse.yaml";
     const path = resolve(io.cwd, file);
     if (!existsSync(path)) throw new CliError(`${file} not found`, "create one with `rouse init`");
@@ -39,4 +37,4 @@ Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.`,
     }
     return EXIT.ok;
   },
-};
+});

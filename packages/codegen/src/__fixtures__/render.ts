@@ -1,10 +1,9 @@
 import type { DeploymentConfigV1Input } from "@rouse/config";
-import { sglang } from "@rouse/engine-sglang";
-import { vllm } from "@rouse/engine-vllm";
+import { installedEngines } from "@rouse/runtime";
 import type { GeneratedApp, GenerateOptions } from "../app/generate.ts";
 import { renderApp } from "../app/render.ts";
 
-export const plugins = [vllm, sglang];
+export const plugins = installedEngines;
 
 /** renderApp with the real vLLM and SGLang plugins. */
 export function render(config: DeploymentConfigV1Input | unknown, options?: GenerateOptions): GeneratedApp {

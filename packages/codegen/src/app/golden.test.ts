@@ -1,8 +1,7 @@
 import { presets } from "@rouse/config";
-import { sglang } from "@rouse/engine-sglang";
-import { vllm } from "@rouse/engine-vllm";
 import { describe, expect, it } from "vitest";
 import { scenarios } from "../__fixtures__/scenarios.ts";
+import { plugins } from "../__fixtures__/render.ts";
 import { renderApp } from "./render.ts";
 
 // One golden app.py per preset and scenario, in src/__golden__/. They change only through
@@ -17,7 +16,7 @@ const cases: Array<[string, unknown]> = [
 describe("golden apps", () => {
   for (const [name, config] of cases) {
     it(name, async () => {
-      const app = renderApp({ config, plugins: [vllm, sglang] });
+      const app = renderApp({ config, plugins });
       await expect(app.source).toMatchFileSnapshot(`../__golden__/${name}.py`);
     });
   }

@@ -1,7 +1,7 @@
 import { parseDeployment } from "@rouse/config";
-import { sglang } from "@rouse/engine-sglang";
 import { vllm } from "@rouse/engine-vllm";
 import { describe, expect, it } from "vitest";
+import { installedEngines } from "../installed-engines.ts";
 import { type EngineEntry, EngineSetError, planMemory, validateEngineSet } from "./engine-set.ts";
 
 function entry(source: string, over: Record<string, unknown> = {}, engine = "vllm"): EngineEntry {
@@ -24,7 +24,7 @@ function entry(source: string, over: Record<string, unknown> = {}, engine = "vll
   return { config, source };
 }
 
-const plugins = [vllm, sglang];
+const plugins = installedEngines;
 
 describe("validateEngineSet", () => {
   it("accepts engines that fit together, and engines that must take turns", () => {

@@ -1,6 +1,5 @@
 import { type EnginePluginV1, findEnginePlugin } from "@rouse/config";
-import { sglang } from "@rouse/engine-sglang";
-import { vllm } from "@rouse/engine-vllm";
+import { installedEngines } from "../installed-engines.ts";
 import type { SupervisorEvent } from "../supervisor/events.ts";
 import type { EngineSnapshot } from "../supervisor/snapshot.ts";
 import { EngineSupervisor, type SupervisorOptions } from "../supervisor/supervisor.ts";
@@ -63,7 +62,7 @@ export class LocalEngines {
     entries: readonly EngineEntry[],
     options: LocalEnginesOptions = {},
   ): Promise<LocalEngines> {
-    const plugins = options.plugins ?? [vllm, sglang];
+    const plugins = options.plugins ?? installedEngines;
     if (entries.length === 0) throw new Error("no engine configs given");
     const issues = validateEngineSet(entries, plugins);
     const suspending = entries.filter((e) => e.config.local.scaleToZero === "suspend");
