@@ -6,6 +6,7 @@ import {
   isFp8Model,
   tensorParallelOf,
 } from "@rouse/config";
+import { flagValue } from "@rouse/engine-kit";
 
 export const SGLANG_WEIGHTS_PATH = "/root/.cache/huggingface";
 export const SGLANG_DEEPGEMM_PATH = "/root/.cache/deepgemm";
@@ -29,10 +30,10 @@ export function sglangImage(config: DeploymentConfigV1, version: string): ImageR
   const { engine, model } = config;
   const slim = engine.image === "debian_slim";
   const deepGemm = usesDeepGemm(config);
-  const compile = ["python3", "-m", "sglang.compile_deep_gemm", "--model-path", model.id];
-  if (model.revision) compile.push("--revision", model.revision);
+  const compile = ["python3", "-m", "sglang.compile_deep_gemm", flagValue("--model-path", model.id)];
+  if (model.revision) compile.push(flagValue("--revision", model.revision));
   compile.push("--tp-size", String(tensorParallelOf(config)));
-  if (model.quantization) compile.push("--quantization", model.quantization);
+  if (model.quantization) compile.push(flagValue("--quantization", model.quantization));
   if (model.trustRemoteCode) compile.push("--trust-remote-code");
   return {
     base: slim

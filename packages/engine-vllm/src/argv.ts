@@ -1,10 +1,14 @@
 import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
+import { flagValue, plainValue } from "@rouse/engine-kit";
 import { type VllmOptions, vllmOptionArgs } from "./options.ts";
 
 // `vllm serve` arguments for a validated config. Every value is one argv
 // element (never a shell string). Flags that the seeds spell with underscores
 // keep that spelling so generated apps read like the seeds; vLLM's
 // FlexibleArgumentParser treats `_` and `-` alike (facts: parser.underscoresAsDashes).
+// Values from the config go in `--flag=value` form (flagValue): a separate element
+// that starts with `-` would be read as the next flag. The model (a positional) and the
+// served names (`nargs="+"`) cannot use that form, so one starting with `-` is refused.
 
 export interface VllmArgvOptions {
   readonly host: string;
@@ -23,28 +27,28 @@ export function vllmServeArgs(config: DeploymentConfigV1, options: VllmArgvOptio
   const { model, engine } = config;
   const args: string[] = [
     "serve",
-    model.id,
+    plainValue("model.id", model.id),
     `--uvicorn-log-level=${options.options?.uvicornLogLevel ?? "info"}`,
   ];
-  if (model.revision) args.push("--revision", model.revision);
-  args.push("--served-model-name", ...servedNamesOf(config));
+  if (model.revision) args.push(flagValue("--revision", model.revision));
+  args.push("--served-model-name", ...servedNamesOf(config).map((n) => plainValue("model.servedName", n)));
   args.push("--host", options.host, "--port", String(options.port));
   args.push("--gpu_memory_utilization", String(engine.gpuMemoryUtilization));
   // Several GPUs in one container split the matrix multiplications.
   args.push("--tensor-parallel-size", String(tensorParallelOf(config)));
 
-  if (model.tokenizerMode) args.push("--tokenizer_mode", model.tokenizerMode);
-  if (model.configFormat) args.push("--config_format", model.configFormat);
-  if (model.loadFormat) args.push("--load_format", model.loadFormat);
+  if (model.tokenizerMode) args.push(flagValue("--tokenizer_mode", model.tokenizerMode));
+  if (model.configFormat) args.push(flagValue("--config_format", model.configFormat));
+  if (model.loadFormat) args.push(flagValue("--load_format", model.loadFormat));
   // A tool parser without auto tool choice leaves `tool_choice: "auto"` requests failing.
   if (model.toolCallParser)
-    args.push("--tool-call-parser", model.toolCallParser, "--enable-auto-tool-choice");
-  if (model.reasoningParser) args.push("--reasoning-parser", model.reasoningParser);
+    args.push(flagValue("--tool-call-parser", model.toolCallParser), "--enable-auto-tool-choice");
+  if (model.reasoningParser) args.push(flagValue("--reasoning-parser", model.reasoningParser));
   const limits = multimodalLimitsOf(config);
-  if (limits && Object.keys(limits).length > 0) args.push("--limit-mm-per-prompt", JSON.stringify(limits));
-  if (model.quantization) args.push("--quantization", model.quantization);
+  if (limits && Object.keys(limits).length > 0) args.push(flagValue("--limit-mm-per-prompt", JSON.stringify(limits)));
+  if (model.quantization) args.push(flagValue("--quantization", model.quantization));
   if (model.trustRemoteCode) args.push("--trust-remote-code");
-  if (engine.speculative) args.push("--speculative-config", JSON.stringify(engine.speculative));
+  if (engine.speculative) args.push(flagValue("--speculative-config", JSON.stringify(engine.speculative)));
 
   // Eager mode skips torch.compile and CUDA graph capture: faster boots, slower tokens.
   // Explicit either way, so the choice is visible in the generated app.

@@ -117,14 +117,42 @@ describe("vllm launch", () => {
     expect(launch.warnings).toEqual(warnings);
   });
 
-  it("warns that sleep level 2 loses the weights", () => {
-    const config = parseDeployment({
+  it("sleep level 2: wake, then reload_weights, then reset_prefix_cache; no warn-and-ship", () => {
+    const at = (sleepLevel: 1 | 2) =>
+      parseDeployment({ version: 1, model: { id: "org/M" }, engine: { kind: "vllm" }, snapshot: { sleepLevel } });
+    const two = vllm.lifecycle(at(2));
+    expect(two.sleep?.call.query).toEqual({ level: "2" });
+    // Order matters: a prompt served between reload and reset keeps wrong output (shared/gpu README).
+    expect(two.afterWake?.map((c) => [c.method, c.path, c.json])).toEqual([
+      ["POST", "/collective_rpc", { method: "reload_weights" }],
+      ["POST", "/reset_prefix_cache", undefined],
+    ]);
+    expect(vllm.lifecycle(at(1)).afterWake).toEqual([]);
+    expect(vllm.validate(at(2)).map((w) => w.code)).not.toContain("sleep_level_2");
+  });
+
+  it("owns the canary: greedy /v1/completions with logprobs, tokens as ids", () => {
+    const config = parseDeployment({ version: 1, model: { id: "org/M" }, engine: { kind: "vllm" } });
+    const canary = vllm.lifecycle(config).canary!;
+    expect(canary.request).toMatchObject({ method: "POST", path: "/v1/completions" });
+    expect(canary.request.json).toMatchObject({
+      model: "org/M",
+      temperature: 0,
+      max_tokens: 16,
+      logprobs: 1,
+      return_tokens_as_token_ids: true,
+    });
+    expect([canary.tokensField, canary.logprobsField]).toEqual([
+      "choices.0.logprobs.tokens",
+      "choices.0.logprobs.token_logprobs",
+    ]);
+    const noSleep = parseDeployment({
       version: 1,
       model: { id: "org/M" },
       engine: { kind: "vllm" },
-      snapshot: { sleepLevel: 2 },
+      snapshot: { enabled: false },
     });
-    expect(vllm.validate(config).map((w) => w.code)).toContain("sleep_level_2");
+    expect(vllm.lifecycle(noSleep).canary).toBeUndefined();
   });
 });
 

@@ -21,14 +21,6 @@ export interface VllmEngineSettings {
 
 function validateVllm(config: DeploymentConfigV1, version: string): PluginWarningV1[] {
   const { options, warnings } = readVllmOptions(config.engine.options.vllm);
-  if (config.snapshot.enabled && config.snapshot.sleepLevel === 2) {
-    warnings.push({
-      code: "sleep_level_2",
-      field: "snapshot.sleepLevel",
-      message:
-        "level 2 discards the weights; after wake vLLM serves garbage until they are reloaded, which rouse does not do. Use level 1.",
-    });
-  }
   if (options.maxCudagraphCaptureSize !== undefined && !versionAtLeast(version, "0.11.0")) {
     warnings.push({
       code: "option_needs_newer_engine",

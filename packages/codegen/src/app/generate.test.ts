@@ -69,7 +69,8 @@ describe("generateApp", () => {
       expect(app.source).toContain("subprocess.Popen(cmd");
     }
     const app = render(withBase({ secrets: { apiKey: "my-key", apiKeyEnv: "MY_KEY" } }));
-    expect(body(app.source, "start_engine(")).toContain('cmd += ["--api-key", os.environ["MY_KEY"]]');
+    // One element, --api-key=KEY: a key that starts with '-' must not read as a flag.
+    expect(body(app.source, "start_engine(")).toContain('cmd.append("--api-key=" + os.environ["MY_KEY"])');
     expect(assigned(app.source, "API_KEY_ENV")).toBe('"MY_KEY"');
     expect(app.source).toContain("start_guard(os.environ[API_KEY_ENV])");
     expect(engineCmd(app.source)).not.toContain("--api-key");
@@ -258,7 +259,7 @@ describe("other plugins' shapes", () => {
       }),
     };
     expect(body(generateApp(config, optional).source, "start_engine(")).toContain(
-      'if "ROUSE_API_KEY" in os.environ:\n        cmd += ["--api-key", os.environ["ROUSE_API_KEY"]]',
+      'if "ROUSE_API_KEY" in os.environ:\n        cmd.append("--api-key=" + os.environ["ROUSE_API_KEY"])',
     );
   });
 
@@ -323,7 +324,9 @@ describe("errors and warnings", () => {
 
   it("passes on the plugin's warnings and its own", () => {
     const codes = (c: DeploymentConfigV1Input) => render(c).warnings.map((w) => `${w.source}:${w.code}`);
-    expect(codes(withBase({ snapshot: { sleepLevel: 2 } }))).toContain("plugin:sleep_level_2");
+    expect(codes(withBase({ engine: { kind: "vllm", options: { vllm: { bogus: 1 } } } }))).toContain(
+      "plugin:unknown_option",
+    );
     expect(codes(withBase({ env: { HF_XET_HIGH_PERFORMANCE: "0" } }))).toContain(
       "codegen:env_overrides_engine",
     );
