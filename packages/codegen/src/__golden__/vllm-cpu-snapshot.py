@@ -149,10 +149,8 @@ PREPARE_IMPORTS = ["torch", "vllm.entrypoints.openai.api_server"]
 def prepare() -> None:
     """CPU-only snapshots: work before the snapshot that needs no GPU (Modal gives it none)."""
     # Import the engine once in a child process: its files (torch alone is >20,000) are
-    # read
-    # and byte-compiled now, so the engine's own import after restore finds them warm.
-    # Only
-    # a speed-up: a failure is reported, not fatal.
+    # read and byte-compiled now, so the engine's own import after restore finds them
+    # warm. Only a speed-up: a failure is reported, not fatal.
     code = "import " + ", ".join(PREPARE_IMPORTS)
     imported = subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
     BOOT["prepare"] = {"imported": imported}
@@ -166,8 +164,9 @@ def prepare() -> None:
             revision="0123456789abcdef0123456789abcdef01234567",
             local_files_only=True,
         )
-    # Not cached yet (or no huggingface_hub): the engine downloads the weights itself.
     except (ImportError, OSError, ValueError):
+        # Not cached yet (or no huggingface_hub): the engine downloads the weights
+        # itself.
         BOOT["prepare"]["weights_read"] = 0
         return
     total = 0

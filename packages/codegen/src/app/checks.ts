@@ -60,6 +60,16 @@ export function codegenWarnings(plan: AppPlan, overriddenEnv: readonly EnvEntry[
       source: "codegen",
     });
   }
+  if (plan.snapshot.enabled && !plan.snapshot.gpu) {
+    warnings.push({
+      code: "cpu_only_snapshot",
+      field: "snapshot.gpu",
+      message:
+        "CPU-only snapshots save less: Modal gives the snapshot phase no GPU, so the snapshot holds the imported engine modules and cached weights, and every container still starts the engine, loads the weights onto the GPU and compiles or captures CUDA graphs (docs/snapshots.md)",
+      fix: "set snapshot.gpu: true to snapshot the started, warmed-up engine (Modal's GPU snapshots, alpha)",
+      source: "codegen",
+    });
+  }
   // Only when set away from its default: the default is always there.
   if (plan.style === "server" && plan.scaling.timeout !== 10 * 60) {
     warnings.push({

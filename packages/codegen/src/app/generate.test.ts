@@ -138,6 +138,53 @@ describe("serving styles", () => {
     expect(cls).not.toContain("experimental_options");
   });
 
+  it("CPU-only snapshots touch no GPU before the snapshot: prepare only, the engine starts after restore", () => {
+    for (const kind of ["vllm", "sglang"] as const) {
+      for (const style of ["web-server", "server"] as const) {
+        const app = render(
+          withBase({ engine: { kind }, serving: { style }, snapshot: { enabled: true, gpu: false } }),
+        );
+        const before = body(app.source, "start(self");
+        expect(before, `${kind} ${style}`).toContain("prepare()");
+        expect(before).not.toMatch(/start_engine|wait_ready|warmup|sleep|canary/);
+        const after = body(app.source, "restore(self");
+        expect(after).toMatch(/self\.engine = start_engine\(\)\n\s+wait_ready\(self\.engine\)/);
+        // Never slept, so no sleep mode, no wake and no canary to replay.
+        expect(app.plan.launch.argv).not.toContain("--enable-sleep-mode");
+        expect(app.plan.launch.argv).not.toContain("--enable-memory-saver");
+        expect(app.source).not.toMatch(/def (sleep|wake_up|canary)\(/);
+        expect(assigned(app.source, "PREPARE_IMPORTS")).toContain(`"${kind}.`);
+      }
+    }
+  });
+
+  it("verified wake: the canary is recorded before the sleep and replayed after the wake, before the guard", () => {
+    for (const kind of ["vllm", "sglang"] as const) {
+      for (const style of ["web-server", "server"] as const) {
+        const app = render(withBase({ engine: { kind }, serving: { style } }));
+        const before = body(app.source, "start(self");
+        expect(before.indexOf("self.canary = canary()")).toBeGreaterThan(before.indexOf("warmup()"));
+        expect(before.indexOf("self.canary = canary()")).toBeLessThan(before.indexOf("sleep()"));
+        const after = body(app.source, "wake_up(self");
+        const verify = after.indexOf("self.engine = verify_wake(self.engine, self.canary)");
+        expect(verify, `${kind} ${style}`).toBeGreaterThan(after.indexOf("wake_up()"));
+        if (style === "server") expect(verify).toBeLessThan(after.indexOf("start_guard("));
+        expect(app.plan.lifecycle.canary?.request.json).toMatchObject({ temperature: 0, max_tokens: 16, logprobs: 1 });
+      }
+    }
+  });
+
+  it("vLLM sleep level 2: wake_up reloads the weights, then resets the prefix cache", () => {
+    const wake = body(render(withBase({ snapshot: { sleepLevel: 2 } })).source, "wake_up(");
+    const order = ['"/wake_up"', '"/is_sleeping"', '"/collective_rpc"', '"/reset_prefix_cache"'].map((p) =>
+      wake.indexOf(p),
+    );
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(wake).toContain('body={"method": "reload_weights"}');
+    expect(body(render(withBase({})).source, "wake_up(")).not.toContain("/collective_rpc");
+  });
+
   it("web-server without snapshots: seed 001's @app.function + @modal.concurrent + @modal.web_server", () => {
     const src = render(withBase({ snapshot: { enabled: false, gpu: false } })).source;
     expect(src).toMatch(
@@ -327,6 +374,10 @@ describe("errors and warnings", () => {
     expect(codes(withBase({ engine: { kind: "vllm", options: { vllm: { bogus: 1 } } } }))).toContain(
       "plugin:unknown_option",
     );
+    expect(codes(withBase({ snapshot: { enabled: true, gpu: false } }))).toContain("codegen:cpu_only_snapshot");
+    expect(codes(withBase({ snapshot: { enabled: true, gpu: true } }))).not.toContain(
+      "codegen:cpu_only_snapshot",
+    );
     expect(codes(withBase({ env: { HF_XET_HIGH_PERFORMANCE: "0" } }))).toContain(
       "codegen:env_overrides_engine",
     );
@@ -360,5 +411,16 @@ describe("errors and warnings", () => {
     expect(() => generateApp(config, noSleep)).toThrow(/sleeps, but the lifecycle has no sleep call/);
     const badRoutes: EnginePluginV1 = { ...vllm, lifecycle: (c) => ({ ...vllm.lifecycle(c), routes: [] }) };
     expect(() => generateApp(config, badRoutes)).toThrow(/invalid lifecycle spec: routes/);
+    const noCanary: EnginePluginV1 = { ...vllm, lifecycle: (c) => ({ ...vllm.lifecycle(c), canary: undefined }) };
+    expect(() => generateApp(config, noCanary)).toThrow(/checks the canary, but the lifecycle has no canary/);
+    // A plugin that starts its engine before a CPU-only snapshot would fail on Modal: no GPU there.
+    const cpuOnly = parseDeployment({ ...base, snapshot: { enabled: true, gpu: false } });
+    const gpuBeforeCpuSnapshot: EnginePluginV1 = {
+      ...vllm,
+      snapshotRecipe: () => ({ beforeSnapshot: ["start", "waitReady"], afterRestore: [], env: [] }),
+    };
+    expect(() => generateApp(cpuOnly, gpuBeforeCpuSnapshot)).toThrow(
+      /snapshot.gpu false the snap=True phase has no GPU, but the recipe runs start, waitReady there/,
+    );
   });
 });

@@ -192,9 +192,9 @@ function emitPrepare(p: PyPrinter, plan: AppPlan): void {
   p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m))));
   p.definition({ header: "def prepare() -> None:" }, () => {
     p.code('"""CPU-only snapshots: work before the snapshot that needs no GPU (Modal gives it none)."""');
-    p.comment("Import the engine once in a child process: its files (torch alone is >20,000) are read");
-    p.comment("and byte-compiled now, so the engine's own import after restore finds them warm. Only");
-    p.comment("a speed-up: a failure is reported, not fatal.");
+    p.comment(
+      "Import the engine once in a child process: its files (torch alone is >20,000) are read and byte-compiled now, so the engine's own import after restore finds them warm. Only a speed-up: a failure is reported, not fatal.",
+    );
     p.code(
       'code = "import " + ", ".join(PREPARE_IMPORTS)',
       'imported = subprocess.run([sys.executable, "-c", code], check=False).returncode == 0',
@@ -210,10 +210,10 @@ function emitPrepare(p: PyPrinter, plan: AppPlan): void {
         plan.model.id.startsWith("/") ? lit(plan.model.id) : call("snapshot_download", ...args),
       );
     });
-    p.comment("Not cached yet (or no huggingface_hub): the engine downloads the weights itself.");
-    p.block("except (ImportError, OSError, ValueError):", () =>
-      p.code('BOOT["prepare"]["weights_read"] = 0', "return"),
-    );
+    p.block("except (ImportError, OSError, ValueError):", () => {
+      p.comment("Not cached yet (or no huggingface_hub): the engine downloads the weights itself.");
+      p.code('BOOT["prepare"]["weights_read"] = 0', "return");
+    });
     p.code("total = 0");
     p.block("for root, _, files in os.walk(path):", () =>
       p.block("for name in files:", () =>
@@ -229,9 +229,9 @@ function emitPrepare(p: PyPrinter, plan: AppPlan): void {
 /** Verified wake: record a greedy generation before sleep, replay it after every wake. */
 function emitCanary(p: PyPrinter, canary: CanaryPlan): void {
   p.blank(2);
-  p.comment("Verified wake: an engine can report healthy after a wake that left it serving garbage,");
-  p.comment("so one fixed greedy generation is recorded before the sleep and replayed after every");
-  p.comment("wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.");
+  p.comment(
+    "Verified wake: an engine can report healthy after a wake that left it serving garbage, so one fixed greedy generation is recorded before the sleep and replayed after every wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.",
+  );
   p.stmt("CANARY_REQUEST = ", lit(toPyValue(canary.request.json ?? {}, "lifecycle.canary.request.json")));
   p.stmt("CANARY_TOLERANCE = ", lit(canary.logprobTolerance));
   p.comment("Refused or broken answers, HTTP errors, and answers without the expected fields.");
