@@ -25,6 +25,11 @@ const SCHEMA_DEFAULT_MEMORY_FRACTION = 0.9;
 
 /** 0.5.14 split CUDA-graph settings into decode and prefill, and deprecated --disable-cuda-graph. */
 const SPLIT_CUDA_GRAPH_FLAGS = "0.5.14";
+/**
+ * `--language-model-only`: the multimodal processor is not built and multimodal requests
+ * are refused (sglang/srt/managers/tokenizer_manager.py). In 0.5.23's facts, not 0.5.6.post2's.
+ */
+export const LANGUAGE_MODEL_ONLY_SINCE = "0.5.23";
 /** --limit-mm-data-per-request appeared between 0.5.6.post2 and 0.5.10. */
 export const MM_LIMITS_SINCE = "0.5.10";
 
@@ -69,6 +74,8 @@ export function sglangServerArgs(config: DeploymentConfigV1, options: SglangArgv
   if (model.toolCallParser) args.push(flagValue("--tool-call-parser", model.toolCallParser));
   if (model.reasoningParser) args.push(flagValue("--reasoning-parser", model.reasoningParser));
   const limits = multimodalLimitsOf(config);
+  // multimodal: false means text only, also for a vision-language model (a no-op for text models).
+  if (!limits && versionAtLeast(options.version, LANGUAGE_MODEL_ONLY_SINCE)) args.push("--language-model-only");
   if (limits) {
     args.push("--enable-multimodal");
     if (Object.keys(limits).length > 0 && versionAtLeast(options.version, MM_LIMITS_SINCE)) {

@@ -10,6 +10,8 @@ import { flagValue } from "@rouse/engine-kit";
 
 export const SGLANG_WEIGHTS_PATH = "/root/.cache/huggingface";
 export const SGLANG_DEEPGEMM_PATH = "/root/.cache/deepgemm";
+/** SGLang's own cache root (SGLANG_CACHE_DIR, default ~/.cache/sglang), mounted for caches.compile. */
+export const SGLANG_COMPILE_PATH = "/root/.cache/sglang";
 
 /** The SGLang team's runtime image on Docker Hub, tag pattern from seed 004. */
 export function sglangDefaultImage(version: string): string {
@@ -55,6 +57,24 @@ export function sglangImage(config: DeploymentConfigV1, version: string): ImageR
         value: "1",
         why: "Hugging Face's Xet backend saturates the network when downloading weights",
       },
+      // caches.compile: torch.compile (Inductor) and Triton kernels go to the mounted volume.
+      // 0.5.23 points both under SGLANG_CACHE_DIR by itself (sglang/srt/environ.py,
+      // third_party_cache_defaults); older releases leave them in /tmp, so all three are set.
+      ...(config.caches.compile
+        ? [
+            { name: "SGLANG_CACHE_DIR", value: SGLANG_COMPILE_PATH, why: "SGLang's caches land in the compile volume" },
+            {
+              name: "TORCHINDUCTOR_CACHE_DIR",
+              value: `${SGLANG_COMPILE_PATH}/inductor`,
+              why: "torch.compile artifacts (--enable-torch-compile) land in the compile volume",
+            },
+            {
+              name: "TRITON_CACHE_DIR",
+              value: `${SGLANG_COMPILE_PATH}/triton`,
+              why: "Triton kernels land in the compile volume, reused by later cold starts",
+            },
+          ]
+        : []),
       ...(deepGemm
         ? [
             {
@@ -90,6 +110,11 @@ export function sglangImage(config: DeploymentConfigV1, version: string): ImageR
         role: "weights",
         path: SGLANG_WEIGHTS_PATH,
         description: "Hugging Face Hub cache (HF_HUB_CACHE): model weights",
+      },
+      {
+        role: "compile",
+        path: SGLANG_COMPILE_PATH,
+        description: "SGLang's compile caches: torch.compile (Inductor) and Triton kernels",
       },
       {
         role: "deepgemm",

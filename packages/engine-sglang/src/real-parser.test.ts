@@ -76,6 +76,7 @@ describe.skipIf(!existsSync(python))("SGLang's own parser reads the plugin's arg
       const args = result.args;
       expect(args.api_key).toBe(key);
       expect(args.model_path).toBe(config.model.id);
+      expect(args.language_model_only).toBe(!config.model.multimodal);
       if (config.model.revision) {
         expect(args.revision).toBe(config.model.revision);
         expect(args.served_model_name).toBe("qwen");

@@ -1,5 +1,5 @@
 import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
-import { flagValue, plainValue } from "@rouse/engine-kit";
+import { flagValue, plainValue, versionAtLeast } from "@rouse/engine-kit";
 import { type VllmOptions, vllmOptionArgs } from "./options.ts";
 
 // `vllm serve` arguments for a validated config. Every value is one argv
@@ -17,7 +17,16 @@ export interface VllmArgvOptions {
   readonly sleepMode: boolean;
   /** The valid part of `engine.options.vllm`. */
   readonly options?: VllmOptions;
+  /** The vLLM release the argv is for. */
+  readonly version: string;
 }
+
+/**
+ * `--language-model-only` (MultiModalConfig.language_model_only: every modality limit 0,
+ * the vision/audio encoders not run): in vLLM 0.32 and 0.33, not in 0.13 (facts); older
+ * versions get no text-only flag and a warning.
+ */
+export const LANGUAGE_MODEL_ONLY_SINCE = "0.32.0";
 
 /** The default executable prefix; `vllm serve` follows it. */
 export const VLLM_EXECUTABLE = ["vllm"] as const;
@@ -46,6 +55,8 @@ export function vllmServeArgs(config: DeploymentConfigV1, options: VllmArgvOptio
   if (model.reasoningParser) args.push(flagValue("--reasoning-parser", model.reasoningParser));
   const limits = multimodalLimitsOf(config);
   if (limits && Object.keys(limits).length > 0) args.push(flagValue("--limit-mm-per-prompt", JSON.stringify(limits)));
+  // multimodal: false means text only, also for a vision-language model (a no-op for text models).
+  if (!limits && versionAtLeast(options.version, LANGUAGE_MODEL_ONLY_SINCE)) args.push("--language-model-only");
   if (model.quantization) args.push(flagValue("--quantization", model.quantization));
   if (model.trustRemoteCode) args.push("--trust-remote-code");
   if (engine.speculative) args.push(flagValue("--speculative-config", JSON.stringify(engine.speculative)));

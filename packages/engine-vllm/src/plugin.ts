@@ -1,6 +1,12 @@
-import type { DeploymentConfigV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/config";
+import {
+  type DeploymentConfigV1,
+  type EnginePluginV1,
+  type LaunchSpecV1,
+  multimodalLimitsOf,
+  type PluginWarningV1,
+} from "@rouse/config";
 import { versionAtLeast } from "@rouse/engine-kit";
-import { VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
+import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
 import { createVllmLifecycleClient } from "./client.ts";
 import { explainVllmExit } from "./explain-exit.ts";
 import { vllmImage } from "./image.ts";
@@ -21,6 +27,13 @@ export interface VllmEngineSettings {
 
 function validateVllm(config: DeploymentConfigV1, version: string): PluginWarningV1[] {
   const { options, warnings } = readVllmOptions(config.engine.options.vllm);
+  if (!multimodalLimitsOf(config) && !versionAtLeast(version, LANGUAGE_MODEL_ONLY_SINCE)) {
+    warnings.push({
+      code: "no_text_only_flag",
+      field: "model.multimodal",
+      message: `vLLM ${version} has no --language-model-only (rouse knows it from ${LANGUAGE_MODEL_ONLY_SINCE}): a vision-language model stays multimodal; set model.multimodal.limits to 0 per modality to turn its inputs off`,
+    });
+  }
   if (options.maxCudagraphCaptureSize !== undefined && !versionAtLeast(version, "0.11.0")) {
     warnings.push({
       code: "option_needs_newer_engine",
@@ -57,7 +70,13 @@ export function createVllmEngine(settings: VllmEngineSettings = {}): EnginePlugi
       return {
         argv: [
           ...executable,
-          ...vllmServeArgs(config, { host: context.host, port: context.port, sleepMode, options }),
+          ...vllmServeArgs(config, {
+            host: context.host,
+            port: context.port,
+            sleepMode,
+            options,
+            version: versionOf(config),
+          }),
         ],
         // The sleep routes exist only in dev mode; the image sets it too when snapshots are on.
         env: sleepMode ? { VLLM_SERVER_DEV_MODE: "1" } : {},

@@ -76,6 +76,8 @@ describe.skipIf(!existsSync(python))("vLLM's own parser reads the plugin's argv"
       const args = result.args;
       expect([args.api_key].flat()).toEqual([key]);
       expect(args.model_tag).toBe(config.model.id);
+      // multimodal: false (the default here) → text only.
+      expect(args.language_model_only).toBe(true);
       if (config.model.revision) {
         expect(args.revision).toBe(config.model.revision);
         expect(args.served_model_name).toEqual(["qwen", "llm"]);

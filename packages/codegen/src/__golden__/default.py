@@ -98,6 +98,7 @@ ENGINE_CMD = [
     "--tensor-parallel-size",
     "1",
     "--reasoning-parser=qwen3",
+    "--language-model-only",
     "--no-enforce-eager",
     "--enable-sleep-mode",
 ]

@@ -91,6 +91,7 @@ ENGINE_CMD = [
     "0.9",
     "--tensor-parallel-size",
     "2",
+    "--language-model-only",
     "--no-enforce-eager",
 ]
 

@@ -140,6 +140,7 @@ ENGINE_CMD = [
     "--enable-metrics",
     "--enable-memory-saver",
     "--enable-weights-cpu-backup",
+    "--language-model-only",
 ]
 
 # Plain urllib without proxies: every engine call goes to 127.0.0.1.

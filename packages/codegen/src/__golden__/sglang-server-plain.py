@@ -79,6 +79,7 @@ ENGINE_CMD = [
     "--max-running-requests",
     "32",
     "--enable-metrics",
+    "--language-model-only",
 ]
 
 # Plain urllib without proxies: every engine call goes to 127.0.0.1.

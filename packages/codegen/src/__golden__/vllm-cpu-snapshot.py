@@ -91,6 +91,7 @@ ENGINE_CMD = [
     "0.9",
     "--tensor-parallel-size",
     "1",
+    "--language-model-only",
     "--enforce-eager",
     "--max-logprobs",
     "5",

@@ -102,6 +102,7 @@ ENGINE_CMD = [
     "0.9",
     "--tensor-parallel-size",
     "1",
+    "--language-model-only",
     "--no-enforce-eager",
     "--enable-sleep-mode",
 ]

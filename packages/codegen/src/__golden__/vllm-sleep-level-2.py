@@ -94,6 +94,7 @@ ENGINE_CMD = [
     "0.9",
     "--tensor-parallel-size",
     "1",
+    "--language-model-only",
     "--no-enforce-eager",
     "--enable-sleep-mode",
 ]

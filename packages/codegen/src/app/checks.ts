@@ -1,5 +1,5 @@
 import type { ConfigIssue } from "@rouse/config";
-import type { AppPlan, EnvEntry } from "./plan.ts";
+import type { AppPlan, CacheRole, EnvEntry } from "./plan.ts";
 import type { CodegenWarning } from "./errors.ts";
 
 // Combinations the Modal SDK (modal==1.6.4) would refuse, caught by rouse first with
@@ -40,7 +40,11 @@ export function sdkIssues(plan: AppPlan): ConfigIssue[] {
   return issues;
 }
 
-export function codegenWarnings(plan: AppPlan, overriddenEnv: readonly EnvEntry[]): CodegenWarning[] {
+export function codegenWarnings(
+  plan: AppPlan,
+  overriddenEnv: readonly EnvEntry[],
+  unusedCaches: readonly CacheRole[] = [],
+): CodegenWarning[] {
   const warnings: CodegenWarning[] = overriddenEnv.map((e) => ({
     code: "env_overrides_engine",
     field: `env.${e.name}`,
@@ -57,6 +61,15 @@ export function codegenWarnings(plan: AppPlan, overriddenEnv: readonly EnvEntry[
       message:
         "Modal's 2026.10 image builder (the default for new workspaces) supports Python 3.11 and later only",
       fix: "set engine.pythonVersion to 3.11 or later, unless your workspace uses the 2025.06 builder",
+      source: "codegen",
+    });
+  }
+  for (const role of unusedCaches) {
+    warnings.push({
+      code: "cache_unused",
+      field: `caches.${role}`,
+      message: `${plan.engine.displayName} writes no ${role} cache, so caches.${role} is not mounted`,
+      fix: `remove caches.${role}`,
       source: "codegen",
     });
   }

@@ -174,6 +174,29 @@ describe("serving styles", () => {
     }
   });
 
+  it("SGLang's compile cache applies: the volume is mounted and Inductor/Triton write into it", () => {
+    const app = render(withBase({ engine: { kind: "sglang" }, caches: { compile: "sglang-cache" } }));
+    expect(app.plan.volumes.find((v) => v.role === "compile")).toMatchObject({
+      name: "sglang-cache",
+      path: "/root/.cache/sglang",
+    });
+    const env = Object.fromEntries(app.plan.image.env.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      SGLANG_CACHE_DIR: "/root/.cache/sglang",
+      TORCHINDUCTOR_CACHE_DIR: "/root/.cache/sglang/inductor",
+      TRITON_CACHE_DIR: "/root/.cache/sglang/triton",
+    });
+    expect(decorator(app.source, "app.cls")).toContain('"/root/.cache/sglang": compile_volume');
+  });
+
+  it("multimodal: false emits the engine's text-only flag; multimodal: true does not", () => {
+    for (const kind of ["vllm", "sglang"] as const) {
+      expect(engineCmd(render(withBase({ engine: { kind } })).source)).toContain("--language-model-only");
+      const mm = withBase({ engine: { kind }, model: { ...base.model, multimodal: true } });
+      expect(engineCmd(render(mm).source)).not.toContain("--language-model-only");
+    }
+  });
+
   it("vLLM sleep level 2: wake_up reloads the weights, then resets the prefix cache", () => {
     const wake = body(render(withBase({ snapshot: { sleepLevel: 2 } })).source, "wake_up(");
     const order = ['"/wake_up"', '"/is_sleeping"', '"/collective_rpc"', '"/reset_prefix_cache"'].map((p) =>
@@ -373,6 +396,11 @@ describe("errors and warnings", () => {
     const codes = (c: DeploymentConfigV1Input) => render(c).warnings.map((w) => `${w.source}:${w.code}`);
     expect(codes(withBase({ engine: { kind: "vllm", options: { vllm: { bogus: 1 } } } }))).toContain(
       "plugin:unknown_option",
+    );
+    // vLLM writes no DeepGEMM cache: naming one is reported, not silently ignored.
+    expect(codes(withBase({ caches: { deepgemm: "dg" } }))).toContain("codegen:cache_unused");
+    expect(codes(withBase({ engine: { kind: "sglang" }, caches: { compile: "c", deepgemm: "dg" } }))).not.toContain(
+      "codegen:cache_unused",
     );
     expect(codes(withBase({ snapshot: { enabled: true, gpu: false } }))).toContain("codegen:cpu_only_snapshot");
     expect(codes(withBase({ snapshot: { enabled: true, gpu: true } }))).not.toContain(

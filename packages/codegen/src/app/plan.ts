@@ -170,6 +170,8 @@ export interface PlanResult {
   readonly plan: AppPlan;
   /** Image env the config replaced (plugin values it overrode), for a warning. */
   readonly overriddenEnv: readonly EnvEntry[];
+  /** `caches.*` roles the config sets but the engine writes no such cache for. */
+  readonly unusedCaches: readonly CacheRole[];
 }
 
 export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): PlanResult {
@@ -230,6 +232,10 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
       );
   }
 
+  // A cache the config names but the plugin never writes would be silently ignored: say so.
+  const unusedCaches = (["compile", "deepgemm"] as const).filter(
+    (role) => config.caches[role] !== undefined && !image.caches.some((c) => c.role === role),
+  );
   const volumes: VolumePlan[] = [];
   for (const cache of image.caches) {
     const name = volumeNameFor(config, cache.role);
@@ -318,5 +324,5 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
       : undefined,
     className: `${engine.charAt(0).toUpperCase()}${engine.slice(1).replace(/[^A-Za-z0-9]/g, "")}Server`,
   };
-  return { plan, overriddenEnv: overridden };
+  return { plan, overriddenEnv: overridden, unusedCaches };
 }
