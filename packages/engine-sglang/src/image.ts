@@ -6,16 +6,35 @@ import {
   isFp8Model,
   tensorParallelOf,
 } from "@rouse/config";
-import { flagValue } from "@rouse/engine-kit";
+import { engineCudaMajor, flagValue } from "@rouse/engine-kit";
 
 export const SGLANG_WEIGHTS_PATH = "/root/.cache/huggingface";
 export const SGLANG_DEEPGEMM_PATH = "/root/.cache/deepgemm";
 /** SGLang's own cache root (SGLANG_CACHE_DIR, default ~/.cache/sglang), mounted for caches.compile. */
 export const SGLANG_COMPILE_PATH = "/root/.cache/sglang";
 
-/** The SGLang team's runtime image on Docker Hub, tag pattern from seed 004. */
+/**
+ * The torch each SGLang release's wheel pins (Requires-Dist, read from the wheel metadata:
+ * tools/engine-args/cuda_facts.py); facts.test.ts compares it with facts/cuda.json.
+ */
+export const SGLANG_TORCH: Readonly<Record<string, string>> = {
+  "0.5.6.post2": "2.9.1",
+  "0.5.16": "2.11.0",
+  "0.5.23": "2.14.1",
+};
+
+/** The CUDA major SGLang `version`'s wheels need. */
+export function sglangCuda(version: string): { cuda: number; torch: string; known: boolean } {
+  return engineCudaMajor(SGLANG_TORCH, version);
+}
+
+/**
+ * The SGLang team's runtime image on Docker Hub (tag pattern from seed 004), built for the
+ * CUDA major the release's wheels need: `-cu129-` for CUDA 12, `-cu130-` for CUDA 13.
+ */
 export function sglangDefaultImage(version: string): string {
-  return `lmsysorg/sglang:v${version}-cu129-amd64-runtime`;
+  const cuda = sglangCuda(version).cuda === 13 ? "cu130" : "cu129";
+  return `lmsysorg/sglang:v${version}-${cuda}-amd64-runtime`;
 }
 
 /**

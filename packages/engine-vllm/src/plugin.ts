@@ -5,11 +5,11 @@ import {
   multimodalLimitsOf,
   type PluginWarningV1,
 } from "@rouse/config";
-import { versionAtLeast } from "@rouse/engine-kit";
+import { cudaMajorOfImage, versionAtLeast } from "@rouse/engine-kit";
 import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
 import { createVllmLifecycleClient } from "./client.ts";
 import { explainVllmExit } from "./explain-exit.ts";
-import { vllmImage } from "./image.ts";
+import { vllmCuda, vllmImage } from "./image.ts";
 import { vllmLifecycle, vllmSleepMode, vllmSnapshotRecipe } from "./lifecycle.ts";
 import { readVllmOptions } from "./options.ts";
 
@@ -32,6 +32,16 @@ function validateVllm(config: DeploymentConfigV1, version: string): PluginWarnin
       code: "no_text_only_flag",
       field: "model.multimodal",
       message: `vLLM ${version} has no --language-model-only (rouse knows it from ${LANGUAGE_MODEL_ONLY_SINCE}): a vision-language model stays multimodal; set model.multimodal.limits to 0 per modality to turn its inputs off`,
+    });
+  }
+  const need = vllmCuda(version);
+  const image = config.engine.image;
+  const imageCuda = image && image !== "debian_slim" ? cudaMajorOfImage(image) : undefined;
+  if (imageCuda !== undefined && imageCuda !== need.cuda) {
+    warnings.push({
+      code: "image_cuda_mismatch",
+      field: "engine.image",
+      message: `vLLM ${version} pins torch ${need.torch}, built for CUDA ${need.cuda}, but ${image} is CUDA ${imageCuda}: kernels compiled at run time (FlashInfer, DeepGEMM) can fail. Use ${need.image}, or leave engine.image unset`,
     });
   }
   if (options.maxCudagraphCaptureSize !== undefined && !versionAtLeast(version, "0.11.0")) {

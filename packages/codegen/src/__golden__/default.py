@@ -55,9 +55,9 @@ api_key_secret = modal.Secret.from_name("rouse-api-key")
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:12.9.0-devel-ubuntu22.04; Modal provides the GPU driver.
+# Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
 image = modal.Image.from_registry(
-    "nvidia/cuda:12.9.0-devel-ubuntu22.04",
+    "nvidia/cuda:13.0.0-devel-ubuntu22.04",
     add_python="3.12",
 )
 image = image.entrypoint([])  # silence the base image's entrypoint

@@ -62,8 +62,8 @@ extra_secret_1 = modal.Secret.from_name("otel")
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on lmsysorg/sglang:v0.5.23-cu129-amd64-runtime; Modal provides the GPU driver.
-image = modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu129-amd64-runtime")
+# Based on lmsysorg/sglang:v0.5.23-cu130-amd64-runtime; Modal provides the GPU driver.
+image = modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu130-amd64-runtime")
 image = image.entrypoint([])  # silence the base image's entrypoint
 # Environment for every process in the container (Modal requires string values).
 image = image.env(

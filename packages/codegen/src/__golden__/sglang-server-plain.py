@@ -45,8 +45,8 @@ weights_volume = modal.Volume.from_name("huggingface-cache", create_if_missing=T
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on lmsysorg/sglang:v0.5.23-cu129-amd64-runtime; Modal provides the GPU driver.
-image = modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu129-amd64-runtime")
+# Based on lmsysorg/sglang:v0.5.23-cu130-amd64-runtime; Modal provides the GPU driver.
+image = modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu130-amd64-runtime")
 image = image.entrypoint([])  # silence the base image's entrypoint
 # Environment for every process in the container (Modal requires string values).
 image = image.env(
