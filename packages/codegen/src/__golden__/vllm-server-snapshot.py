@@ -451,6 +451,8 @@ def start_guard(api_key: str | None) -> None:
     # above this, Modal answers 429
     max_concurrency=16,
     compute_region=["us-east", "us-west"],
+    # requests enter Modal in the containers' region
+    routing_region="us-east",
     # Modal proxy auth: callers send Modal-Key and Modal-Secret
     unauthenticated=False,
     enable_memory_snapshot=True,

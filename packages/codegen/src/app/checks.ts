@@ -64,6 +64,16 @@ export function codegenWarnings(
       source: "codegen",
     });
   }
+  const region = plan.scaling.region;
+  if (plan.style === "server" && Array.isArray(region) && region.length > 1) {
+    warnings.push({
+      code: "server_routing_region",
+      field: "scaling.region",
+      message: `@app.server routes requests through one region: ${region[0]} (the first of scaling.region); containers in ${region.slice(1).join(", ")} answer through it`,
+      fix: "list one region to keep requests and containers together",
+      source: "codegen",
+    });
+  }
   for (const role of unusedCaches) {
     warnings.push({
       code: "cache_unused",

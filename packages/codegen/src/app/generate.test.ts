@@ -249,7 +249,7 @@ describe("serving styles", () => {
     ).toContain("unauthenticated=False");
   });
 
-  it("regions: region= on @app.cls, compute_region= on @app.server", () => {
+  it("regions: region= on @app.cls, compute_region= + routing_region= on @app.server", () => {
     expect(decorator(render(withBase({ scaling: { region: "us-east" } })).source, "app.cls")).toContain(
       'region="us-east"',
     );
@@ -258,6 +258,24 @@ describe("serving styles", () => {
       "app.server",
     );
     expect(server).toContain('compute_region=["eu", "us-east"]');
+    // Requests enter through the containers' region, not Modal's default us-east.
+    expect(server).toContain('routing_region="eu"');
+    const one = decorator(
+      render(withBase({ serving: { style: "server" }, scaling: { region: "us-west" } })).source,
+      "app.server",
+    );
+    expect(one).toContain('compute_region="us-west"');
+    expect(one).toContain('routing_region="us-west"');
+    expect(decorator(render(withBase({ serving: { style: "server" } })).source, "app.server")).not.toContain(
+      "routing_region",
+    );
+    const codes = (c: DeploymentConfigV1Input) => render(c).warnings.map((w) => w.code);
+    expect(codes(withBase({ serving: { style: "server" }, scaling: { region: ["eu", "us-east"] } }))).toContain(
+      "server_routing_region",
+    );
+    expect(codes(withBase({ serving: { style: "server" }, scaling: { region: "eu" } }))).not.toContain(
+      "server_routing_region",
+    );
   });
 
   it("sets min/max/buffer containers only when the config does", () => {

@@ -232,6 +232,7 @@ function emitServerStyle(p: PyPrinter, plan: AppPlan): void {
     kw("max_concurrency", scaling.maxInputs, "above this, Modal answers 429"),
     ...containerArgs(plan),
     ...regionArg(plan, "compute_region"),
+    ...routingRegionArg(plan),
     kw(
       "unauthenticated",
       !plan.proxyAuth,
@@ -266,6 +267,23 @@ function webServer(plan: AppPlan) {
   const args: Item[] = [kw("port", atom("PORT")), kw("startup_timeout", atom("STARTUP_TIMEOUT"))];
   if (plan.proxyAuth) args.push(kw("requires_proxy_auth", true));
   return call("modal.web_server", ...args);
+}
+
+/**
+ * `@app.server` proxies requests through `routing_region` (one region, "us-east" by default:
+ * modal/app.py `server`), whatever `compute_region` says. Requests take the same region as
+ * the containers: the region itself, or the first of a list (codegen warns about the rest).
+ */
+export function routingRegionOf(plan: AppPlan): string | undefined {
+  const region = plan.scaling.region;
+  return region === undefined ? undefined : typeof region === "string" ? region : region[0];
+}
+
+function routingRegionArg(plan: AppPlan): Item[] {
+  const routing = routingRegionOf(plan);
+  return routing === undefined
+    ? []
+    : [kw("routing_region", lit(routing), "requests enter Modal in the containers' region")];
 }
 
 function regionArg(plan: AppPlan, name: "region" | "compute_region"): Item[] {
