@@ -192,7 +192,6 @@ describe("sglang image, lifecycle and snapshot recipe", () => {
     const recipe = sglang.snapshotRecipe(seed004());
     expect(recipe.beforeSnapshot).toEqual(["start", "waitReady", "warmup", "canary", "sleep"]);
     expect(recipe.afterRestore).toEqual(["wake", "waitReady", "canary"]);
-    const life = sglang.lifecycle(seed004());
     expect(life.afterWake).toEqual([]);
     expect(life.canary?.request).toMatchObject({ method: "POST", path: "/v1/completions" });
     expect(life.canary?.request.json).toMatchObject({ temperature: 0, max_tokens: 16, logprobs: 1 });
