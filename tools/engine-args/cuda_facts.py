@@ -24,9 +24,22 @@ def torch_pin(engine: str, version: str) -> str | None:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--ignore-installed", "--quiet",
-             "--report", str(report), f"{engine}=={version}"],
-            check=True, capture_output=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--dry-run",
+                "--no-deps",
+                "--ignore-installed",
+                "--quiet",
+                "--report",
+                str(report),
+                f"{engine}=={version}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
         )
         metadata = json.loads(report.read_text())["install"][0]["metadata"]
     for requirement in metadata.get("requires_dist", []):
