@@ -180,6 +180,16 @@ describe("sglang image, lifecycle and snapshot recipe", () => {
     expect(sglang.image(l40s).buildSteps).toEqual([]);
   });
 
+  it("multimodal: false → --language-model-only from 0.5.23; older versions warn instead", () => {
+    const at = (version: string, multimodal: boolean) =>
+      parseDeployment({ version: 1, model: { id: "org/VL", multimodal }, engine: { kind: "sglang", version } });
+    expect(sglang.launch(at("0.5.23", false), modal).argv).toContain("--language-model-only");
+    expect(sglang.launch(at("0.5.23", true), modal).argv).not.toContain("--language-model-only");
+    expect(sglang.launch(at("0.5.6.post2", false), modal).argv).not.toContain("--language-model-only");
+    expect(sglang.validate(at("0.5.6.post2", false)).map((w) => w.code)).toContain("no_text_only_flag");
+    expect(sglang.validate(at("0.5.23", false)).map((w) => w.code)).not.toContain("no_text_only_flag");
+  });
+
   it("releases and resumes memory around the snapshot; health is an HTTP probe", () => {
     const life = sglang.lifecycle(seed004());
     expect(life.readiness).toMatchObject({ probe: { path: "/health" }, portOpensWhenReady: false });

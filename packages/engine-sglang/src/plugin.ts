@@ -55,7 +55,7 @@ function validateSglang(config: DeploymentConfigV1, version: string): PluginWarn
     warnings.push({
       code: "no_text_only_flag",
       field: "model.multimodal",
-      message: `SGLang ${version} has no --language-model-only (rouse knows it from ${LANGUAGE_MODEL_ONLY_SINCE}): a vision-language model stays multimodal`,
+      message: `SGLang ${version} has no --language-model-only (rouse knows it from ${LANGUAGE_MODEL_ONLY_SINCE}): if ${config.model.id} is a vision-language model, it stays multimodal; text models are unaffected`,
     });
   }
   if (config.snapshot.enabled && config.snapshot.sleepLevel === 2) {

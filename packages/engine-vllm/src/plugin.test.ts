@@ -142,6 +142,16 @@ describe("vllm launch", () => {
     expect(vllm.validate(at(2)).map((w) => w.code)).not.toContain("sleep_level_2");
   });
 
+  it("multimodal: false → --language-model-only from 0.32; older versions warn instead", () => {
+    const at = (version: string, multimodal: boolean) =>
+      parseDeployment({ version: 1, model: { id: "org/VL", multimodal }, engine: { kind: "vllm", version } });
+    expect(vllm.launch(at("0.33.0", false), modal).argv).toContain("--language-model-only");
+    expect(vllm.launch(at("0.33.0", true), modal).argv).not.toContain("--language-model-only");
+    expect(vllm.launch(at("0.13.0", false), modal).argv).not.toContain("--language-model-only");
+    expect(vllm.validate(at("0.13.0", false)).map((w) => w.code)).toContain("no_text_only_flag");
+    expect(vllm.validate(at("0.33.0", false)).map((w) => w.code)).not.toContain("no_text_only_flag");
+  });
+
   it("owns the canary: greedy /v1/completions with logprobs, tokens as ids", () => {
     const config = parseDeployment({ version: 1, model: { id: "org/M" }, engine: { kind: "vllm" } });
     const canary = vllm.lifecycle(config).canary!;

@@ -31,7 +31,7 @@ function validateVllm(config: DeploymentConfigV1, version: string): PluginWarnin
     warnings.push({
       code: "no_text_only_flag",
       field: "model.multimodal",
-      message: `vLLM ${version} has no --language-model-only (rouse knows it from ${LANGUAGE_MODEL_ONLY_SINCE}): a vision-language model stays multimodal; set model.multimodal.limits to 0 per modality to turn its inputs off`,
+      message: `vLLM ${version} has no --language-model-only (rouse knows it from ${LANGUAGE_MODEL_ONLY_SINCE}): if ${config.model.id} is a vision-language model, it stays multimodal (set model.multimodal.limits to 0 per modality to turn its inputs off); text models are unaffected`,
     });
   }
   const need = vllmCuda(version);
