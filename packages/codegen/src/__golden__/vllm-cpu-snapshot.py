@@ -153,8 +153,11 @@ def prepare() -> None:
     # read and byte-compiled now, so the engine's own import after restore finds them
     # warm. Only a speed-up: a failure is reported, not fatal.
     code = "import " + ", ".join(PREPARE_IMPORTS)
-    imported = subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
-    BOOT["prepare"] = {"imported": imported}
+    try:
+        run = subprocess.run([sys.executable, "-c", code], check=False, timeout=600)
+    except subprocess.TimeoutExpired:
+        run = None
+    BOOT["prepare"] = {"imported": run is not None and run.returncode == 0}
     # Read the weights already in the cache (volume or image) once; nothing is
     # downloaded here.
     try:

@@ -195,11 +195,12 @@ function emitPrepare(p: PyPrinter, plan: AppPlan): void {
     p.comment(
       "Import the engine once in a child process: its files (torch alone is >20,000) are read and byte-compiled now, so the engine's own import after restore finds them warm. Only a speed-up: a failure is reported, not fatal.",
     );
-    p.code(
-      'code = "import " + ", ".join(PREPARE_IMPORTS)',
-      'imported = subprocess.run([sys.executable, "-c", code], check=False).returncode == 0',
-      'BOOT["prepare"] = {"imported": imported}',
+    p.code('code = "import " + ", ".join(PREPARE_IMPORTS)');
+    p.block("try:", () =>
+      p.code('run = subprocess.run([sys.executable, "-c", code], check=False, timeout=600)'),
     );
+    p.block("except subprocess.TimeoutExpired:", () => p.code("run = None"));
+    p.code('BOOT["prepare"] = {"imported": run is not None and run.returncode == 0}');
     p.comment("Read the weights already in the cache (volume or image) once; nothing is downloaded here.");
     p.block("try:", () => {
       p.code("from huggingface_hub import snapshot_download", "");
