@@ -6,7 +6,12 @@
 //
 //   node tools/engine-standin/standin.ts --engine vllm --port 8000 [--load-ms 500] [--token-ms 20]
 //        [--sleep-delay-ms 300] [--wake-delay-ms 100] [--api-key KEY] [--crash-after MS]
-//        [--fail-startup [MESSAGE]] [--dev-mode] [--sleep-returns-early]
+//        [--fail-startup [MESSAGE]] [--dev-mode] [--sleep-returns-early] [--garbage-after-wake]
+//
+// `/v1/completions` with `logprobs: N` answers `choices[0].logprobs` (tokens, token_logprobs)
+// with fixed values, so a canary can be recorded and replayed. `--garbage-after-wake`
+// imitates vLLM sleep level 2 woken without a weight reload: after a wake every token is "!"
+// until `POST /collective_rpc {"method": "reload_weights"}`.
 //
 // It also accepts a real engine's argv (`serve MODEL --served-model-name a b --host … --port …`
 // or `--model-path M …`) and ignores flags it does not know, so a plugin's launch argv
@@ -31,8 +36,12 @@ interface Options {
   failStartup: string | undefined;
   devMode: boolean;
   sleepReturnsEarly: boolean;
+  garbageAfterWake: boolean;
   maxModelLen: number;
 }
+
+/** Set by a wake; with --garbage-after-wake the stand-in then answers garbage. */
+let woken = false;
 
 const NUMBER_OPTIONS = new Set([
   "--port",
@@ -102,6 +111,7 @@ export function parseStandinArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       : failMessage,
     devMode: flags.has("--dev-mode") || env.VLLM_SERVER_DEV_MODE === "1",
     sleepReturnsEarly: flags.has("--sleep-returns-early"),
+    garbageAfterWake: flags.has("--garbage-after-wake"),
     maxModelLen: num("--max-model-len", num("--context-length", 4096)),
   };
 }
@@ -196,9 +206,15 @@ async function chatCompletion(
     if (!stream) {
       await sleep(o.tokenMs * maxTokens);
       state.ttft.push((Date.now() - started) / 1000);
-      const text = Array.from({ length: maxTokens }, (_, i) => WORDS[i % WORDS.length]).join(" ");
+      const garbage = o.garbageAfterWake && woken;
+      const words = Array.from({ length: maxTokens }, (_, i) => (garbage ? "!" : WORDS[i % WORDS.length]!));
+      const text = words.join(" ");
+      const logprobs =
+        typeof body.logprobs === "number"
+          ? { tokens: words, token_logprobs: words.map((_, i) => -0.25 - i / 64), top_logprobs: null }
+          : null;
       const choice = completions
-        ? { index: 0, text, finish_reason: "length" }
+        ? { index: 0, text, logprobs, finish_reason: "length" }
         : { index: 0, message: { role: "assistant", content: text }, finish_reason: "length" };
       return send(res, 200, {
         id,
@@ -339,10 +355,17 @@ function vllmRoutes(o: Options, state: State) {
         clearTimeout(sleepTimer);
         await sleep(o.wakeDelayMs);
         state.setSleeping(false);
+        woken = true;
         return send(res, 200, { status: "awake", tags: null });
       }
       if (route === "GET /is_sleeping") return send(res, 200, { is_sleeping: state.sleeping });
-      if (route === "POST /reset_prefix_cache" || route === "POST /collective_rpc") return send(res, 200, {});
+      if (route === "POST /collective_rpc") {
+        // reload_weights is what a level-2 wake needs: it ends --garbage-after-wake.
+        const rpc = (await readJson(req).catch(() => ({}))) as { method?: unknown };
+        if (rpc.method === "reload_weights") woken = false;
+        return send(res, 200, {});
+      }
+      if (route === "POST /reset_prefix_cache") return send(res, 200, {});
     }
     return send(res, 404, { detail: "Not Found" });
   };
@@ -403,6 +426,7 @@ function sglangRoutes(o: Options, state: State) {
     if (path === "/resume_memory_occupation" && (req.method === "POST" || req.method === "GET")) {
       await sleep(o.wakeDelayMs);
       state.setSleeping(false);
+      woken = true;
       return send(res, 200, "null");
     }
     return send(res, 404, { detail: "Not Found" });

@@ -5,3 +5,6 @@ export * from "./wait-ready.ts";
 export * from "./version.ts";
 export * from "./options.ts";
 export * from "./facts-check.ts";
+export * from "./argv.ts";
+export * from "./cuda.ts";
+export * from "./cuda-pick.ts";

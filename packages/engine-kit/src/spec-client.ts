@@ -135,6 +135,11 @@ export function createSpecLifecycleClient(settings: SpecClientSettings): EngineL
       if (!spec.wake)
         unsupported(undefined, "this configuration of the engine has no sleep mode, so nothing to wake");
       await stateChange("wake", spec.wake, spec.wake.call, request?.timeoutMs);
+      // Calls the wake alone does not make (vLLM level 2: reload weights, reset the prefix
+      // cache), in order, before the engine is fit to serve.
+      for (const [i, call] of spec.afterWake.entries()) {
+        expectOk(engine, call, await send(call), `after-wake call ${i + 1} of ${spec.afterWake.length}`);
+      }
       sleepingByUs = false;
     },
 

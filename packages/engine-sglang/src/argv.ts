@@ -1,10 +1,12 @@
 import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
-import { versionAtLeast } from "@rouse/engine-kit";
+import { flagValue, versionAtLeast } from "@rouse/engine-kit";
 import { type SglangOptions, sglangOptionArgs } from "./options.ts";
 
 // `python -m sglang.launch_server` arguments for a validated config, one argv
 // element each. Flag spellings follow the pinned version's parser
 // (tools/engine-args/facts/sglang-<version>.json); SGLang renamed several.
+// Values from the config go in `--flag=value` form (flagValue): argparse reads a
+// separate element that starts with `-` as the next flag.
 
 export interface SglangArgvOptions {
   readonly host: string;
@@ -23,6 +25,11 @@ const SCHEMA_DEFAULT_MEMORY_FRACTION = 0.9;
 
 /** 0.5.14 split CUDA-graph settings into decode and prefill, and deprecated --disable-cuda-graph. */
 const SPLIT_CUDA_GRAPH_FLAGS = "0.5.14";
+/**
+ * `--language-model-only`: the multimodal processor is not built and multimodal requests
+ * are refused (sglang/srt/managers/tokenizer_manager.py). In 0.5.23's facts, not 0.5.6.post2's.
+ */
+export const LANGUAGE_MODEL_ONLY_SINCE = "0.5.23";
 /** --limit-mm-data-per-request appeared between 0.5.6.post2 and 0.5.10. */
 export const MM_LIMITS_SINCE = "0.5.10";
 
@@ -35,10 +42,10 @@ export function sglangServerArgs(config: DeploymentConfigV1, options: SglangArgv
   const { model, engine } = config;
   const split = versionAtLeast(options.version, SPLIT_CUDA_GRAPH_FLAGS);
   const running = maxRunningRequestsOf(config);
-  const args: string[] = ["--model-path", model.id];
-  if (model.revision) args.push("--revision", model.revision);
+  const args: string[] = [flagValue("--model-path", model.id)];
+  if (model.revision) args.push(flagValue("--revision", model.revision));
   // SGLang serves one name (config validation refuses more).
-  args.push("--served-model-name", servedNamesOf(config)[0]!);
+  args.push(flagValue("--served-model-name", servedNamesOf(config)[0]!));
   args.push("--host", options.host, "--port", String(options.port));
   // `--tp` (seed 004) works only as an argparse abbreviation of --tp-size; spell it out.
   args.push("--tp-size", String(tensorParallelOf(config)));
@@ -64,20 +71,22 @@ export function sglangServerArgs(config: DeploymentConfigV1, options: SglangArgv
   if (model.maxModelLen !== undefined) args.push("--context-length", String(model.maxModelLen));
   if (engine.maxBatchedTokens !== undefined)
     args.push("--chunked-prefill-size", String(engine.maxBatchedTokens));
-  if (model.toolCallParser) args.push("--tool-call-parser", model.toolCallParser);
-  if (model.reasoningParser) args.push("--reasoning-parser", model.reasoningParser);
+  if (model.toolCallParser) args.push(flagValue("--tool-call-parser", model.toolCallParser));
+  if (model.reasoningParser) args.push(flagValue("--reasoning-parser", model.reasoningParser));
   const limits = multimodalLimitsOf(config);
+  // multimodal: false means text only, also for a vision-language model (a no-op for text models).
+  if (!limits && versionAtLeast(options.version, LANGUAGE_MODEL_ONLY_SINCE)) args.push("--language-model-only");
   if (limits) {
     args.push("--enable-multimodal");
     if (Object.keys(limits).length > 0 && versionAtLeast(options.version, MM_LIMITS_SINCE)) {
-      args.push("--limit-mm-data-per-request", JSON.stringify(limits));
+      args.push(flagValue("--limit-mm-data-per-request", JSON.stringify(limits)));
     }
   }
   if (model.tokenizerMode && SGLANG_TOKENIZER_MODES.includes(model.tokenizerMode)) {
-    args.push("--tokenizer-mode", model.tokenizerMode);
+    args.push(flagValue("--tokenizer-mode", model.tokenizerMode));
   }
-  if (model.loadFormat) args.push("--load-format", model.loadFormat);
-  if (model.quantization) args.push("--quantization", model.quantization);
+  if (model.loadFormat) args.push(flagValue("--load-format", model.loadFormat));
+  if (model.quantization) args.push(flagValue("--quantization", model.quantization));
   if (model.trustRemoteCode) args.push("--trust-remote-code");
   args.push(...sglangOptionArgs(options.options ?? {}));
   // Passed through untouched, one element each: config validation already refuses flags rouse owns.

@@ -6,13 +6,35 @@ import {
   isFp8Model,
   tensorParallelOf,
 } from "@rouse/config";
+import { engineCudaMajor, flagValue } from "@rouse/engine-kit";
 
 export const SGLANG_WEIGHTS_PATH = "/root/.cache/huggingface";
 export const SGLANG_DEEPGEMM_PATH = "/root/.cache/deepgemm";
+/** SGLang's own cache root (SGLANG_CACHE_DIR, default ~/.cache/sglang), mounted for caches.compile. */
+export const SGLANG_COMPILE_PATH = "/root/.cache/sglang";
 
-/** The SGLang team's runtime image on Docker Hub, tag pattern from seed 004. */
+/**
+ * The torch each SGLang release's wheel pins (Requires-Dist, read from the wheel metadata:
+ * tools/engine-args/cuda_facts.py); facts.test.ts compares it with facts/cuda.json.
+ */
+export const SGLANG_TORCH: Readonly<Record<string, string>> = {
+  "0.5.6.post2": "2.9.1",
+  "0.5.16": "2.11.0",
+  "0.5.23": "2.14.1",
+};
+
+/** The CUDA major SGLang `version`'s wheels need. */
+export function sglangCuda(version: string): { cuda: number; torch: string; known: boolean } {
+  return engineCudaMajor(SGLANG_TORCH, version);
+}
+
+/**
+ * The SGLang team's runtime image on Docker Hub (tag pattern from seed 004), built for the
+ * CUDA major the release's wheels need: `-cu129-` for CUDA 12, `-cu130-` for CUDA 13.
+ */
 export function sglangDefaultImage(version: string): string {
-  return `lmsysorg/sglang:v${version}-cu129-amd64-runtime`;
+  const cuda = sglangCuda(version).cuda === 13 ? "cu130" : "cu129";
+  return `lmsysorg/sglang:v${version}-${cuda}-amd64-runtime`;
 }
 
 /**
@@ -29,10 +51,10 @@ export function sglangImage(config: DeploymentConfigV1, version: string): ImageR
   const { engine, model } = config;
   const slim = engine.image === "debian_slim";
   const deepGemm = usesDeepGemm(config);
-  const compile = ["python3", "-m", "sglang.compile_deep_gemm", "--model-path", model.id];
-  if (model.revision) compile.push("--revision", model.revision);
+  const compile = ["python3", "-m", "sglang.compile_deep_gemm", flagValue("--model-path", model.id)];
+  if (model.revision) compile.push(flagValue("--revision", model.revision));
   compile.push("--tp-size", String(tensorParallelOf(config)));
-  if (model.quantization) compile.push("--quantization", model.quantization);
+  if (model.quantization) compile.push(flagValue("--quantization", model.quantization));
   if (model.trustRemoteCode) compile.push("--trust-remote-code");
   return {
     base: slim
@@ -54,6 +76,24 @@ export function sglangImage(config: DeploymentConfigV1, version: string): ImageR
         value: "1",
         why: "Hugging Face's Xet backend saturates the network when downloading weights",
       },
+      // caches.compile: torch.compile (Inductor) and Triton kernels go to the mounted volume.
+      // 0.5.23 points both under SGLANG_CACHE_DIR by itself (sglang/srt/environ.py,
+      // third_party_cache_defaults); older releases leave them in /tmp, so all three are set.
+      ...(config.caches.compile
+        ? [
+            { name: "SGLANG_CACHE_DIR", value: SGLANG_COMPILE_PATH, why: "SGLang's caches land in the compile volume" },
+            {
+              name: "TORCHINDUCTOR_CACHE_DIR",
+              value: `${SGLANG_COMPILE_PATH}/inductor`,
+              why: "torch.compile artifacts (--enable-torch-compile) land in the compile volume",
+            },
+            {
+              name: "TRITON_CACHE_DIR",
+              value: `${SGLANG_COMPILE_PATH}/triton`,
+              why: "Triton kernels land in the compile volume, reused by later cold starts",
+            },
+          ]
+        : []),
       ...(deepGemm
         ? [
             {
@@ -89,6 +129,11 @@ export function sglangImage(config: DeploymentConfigV1, version: string): ImageR
         role: "weights",
         path: SGLANG_WEIGHTS_PATH,
         description: "Hugging Face Hub cache (HF_HUB_CACHE): model weights",
+      },
+      {
+        role: "compile",
+        path: SGLANG_COMPILE_PATH,
+        description: "SGLang's compile caches: torch.compile (Inductor) and Triton kernels",
       },
       {
         role: "deepgemm",

@@ -10,7 +10,10 @@ import {
 
 /** Memory release is on when something will release it: the snapshot on Modal, scale-to-zero locally. */
 export function sglangSleepMode(config: DeploymentConfigV1, target: "modal" | "local"): boolean {
-  return target === "local" ? config.local.scaleToZero === "sleep" : config.snapshot.enabled;
+  // CPU-only snapshots start the engine after restore and never sleep it.
+  return target === "local"
+    ? config.local.scaleToZero === "sleep"
+    : config.snapshot.enabled && config.snapshot.gpu;
 }
 
 export function sglangMaySleep(config: DeploymentConfigV1): boolean {
@@ -60,6 +63,35 @@ export const SGLANG_ADMIN_PATHS = [
   "/server_info",
 ] as const;
 
+/** Largest logprob drift the canary accepts (see canaryV1Schema.logprobTolerance). */
+export const CANARY_LOGPROB_TOLERANCE = 0.02;
+
+/**
+ * The verified-wake request: a fixed prompt, greedy, 16 tokens, each token's logprob,
+ * from SGLang's OpenAI `/v1/completions` (`logprobs: int` →
+ * `choices[0].logprobs.tokens` / `token_logprobs`, sglang/srt/entrypoints/openai/protocol.py).
+ * SGLang has no token-id mode there, so tokens are compared as text.
+ */
+export function sglangCanary(config: DeploymentConfigV1): NonNullable<LifecycleSpecV1["canary"]> {
+  return {
+    request: {
+      method: "POST",
+      path: "/v1/completions",
+      json: {
+        model: servedNamesOf(config)[0],
+        prompt: "The capital of France is",
+        max_tokens: 16,
+        temperature: 0,
+        logprobs: 1,
+      },
+      timeoutSeconds: 120,
+    },
+    tokensField: "choices.0.logprobs.tokens",
+    logprobsField: "choices.0.logprobs.token_logprobs",
+    logprobTolerance: CANARY_LOGPROB_TOLERANCE,
+  };
+}
+
 export function sglangLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
   const sleeps = sglangMaySleep(config);
   // /health answers 503 until warmup is done (FACTS.md S1); once up it runs a one-token
@@ -92,6 +124,9 @@ export function sglangLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
           wake: {
             call: { method: "POST", path: "/resume_memory_occupation", json: {}, timeoutSeconds: 300 },
           },
+          // Resume restores the weights from the CPU backup: nothing else to call before traffic.
+          afterWake: [],
+          canary: sglangCanary(config),
         }
       : {}),
     asleepMeans: "weights backed up to host RAM, KV cache and CUDA graphs released; GPU memory freed",
@@ -111,10 +146,22 @@ export function sglangLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
 
 export function sglangSnapshotRecipe(config: DeploymentConfigV1): SnapshotRecipeV1 {
   if (!config.snapshot.enabled) return { beforeSnapshot: ["start", "waitReady"], afterRestore: [], env: [] };
+  if (!config.snapshot.gpu) {
+    // CPU-only snapshots: Modal gives the snap=True phase no GPU, so nothing there may
+    // touch CUDA. Import the engine (its files read and byte-compiled once) and fetch
+    // the weights before the snapshot; start the engine after restore.
+    return {
+      beforeSnapshot: ["prepare"],
+      afterRestore: ["start", "waitReady"],
+      prepare: { imports: ["torch", "sglang.srt.entrypoints.http_server"] },
+      env: [],
+    };
+  }
   return {
     // Warm up so the server is fully ready, then release GPU memory before the snapshot (seed 004).
-    beforeSnapshot: ["start", "waitReady", "warmup", "sleep"],
-    afterRestore: ["wake", "waitReady"],
+    // The canary is recorded awake, before the sleep, and replayed after every wake.
+    beforeSnapshot: ["start", "waitReady", "warmup", "canary", "sleep"],
+    afterRestore: ["wake", "waitReady", "canary"],
     env: [
       {
         name: "TORCHINDUCTOR_COMPILE_THREADS",

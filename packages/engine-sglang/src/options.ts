@@ -1,5 +1,5 @@
 import type { PluginWarningV1 } from "@rouse/config";
-import { readEngineOptions } from "@rouse/engine-kit";
+import { flagValue, readEngineOptions } from "@rouse/engine-kit";
 import { z } from "zod";
 
 // `engine.options.sglang`: settings only SGLang has, each validated on its own so a
@@ -26,7 +26,7 @@ export function readSglangOptions(raw: Record<string, unknown> | undefined): {
 
 export function sglangOptionArgs(options: SglangOptions): string[] {
   const args: string[] = [];
-  if (options.attentionBackend) args.push("--attention-backend", options.attentionBackend);
+  if (options.attentionBackend) args.push(flagValue("--attention-backend", options.attentionBackend));
   if (options.enableTorchCompile) args.push("--enable-torch-compile");
   if (options.disableRadixCache) args.push("--disable-radix-cache");
   return args;

@@ -7,19 +7,25 @@ runEnginePluginConformance(sglang, { describe, it, expect });
 
 const modal = { target: "modal" as const, host: "0.0.0.0", port: 8000 };
 const seed004 = () => parseDeployment(findPreset("qwen3-sglang-snapshot")!.config);
-const after = (argv: readonly string[], flag: string) => argv[argv.indexOf(flag) + 1];
+/**
+ * argv with `--flag=value` read as `--flag value`, as argparse reads it: the plugin passes
+ * config values in the `=` form (a value starting with '-' stays a value).
+ */
+const split = (argv: readonly string[]) =>
+  argv.flatMap((a) => {
+    const eq = a.indexOf("=");
+    return a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a];
+  });
+const after = (raw: readonly string[], flag: string) => {
+  const argv = split(raw);
+  return argv[argv.indexOf(flag) + 1];
+};
 
 describe("sglang launch", () => {
   it("reproduces seed 004's server flags (0.5.6.post2 spellings)", () => {
     const { argv } = sglang.launch(seed004(), modal);
-    expect(argv.slice(0, 5)).toEqual([
-      "python",
-      "-m",
-      "sglang.launch_server",
-      "--model-path",
-      "Qwen/Qwen3-8B-FP8",
-    ]);
-    const text = argv.join(" ");
+    expect(argv.slice(0, 4)).toEqual(["python", "-m", "sglang.launch_server", "--model-path=Qwen/Qwen3-8B-FP8"]);
+    const text = split(argv).join(" ");
     for (const part of [
       "--revision 220b46e3b2180893580a4454f21f22d3ebb187d3",
       "--served-model-name Qwen/Qwen3-8B-FP8",
@@ -149,10 +155,8 @@ describe("sglang image, lifecycle and snapshot recipe", () => {
           "python3",
           "-m",
           "sglang.compile_deep_gemm",
-          "--model-path",
-          "Qwen/Qwen3-8B-FP8",
-          "--revision",
-          "220b46e3b2180893580a4454f21f22d3ebb187d3",
+          "--model-path=Qwen/Qwen3-8B-FP8",
+          "--revision=220b46e3b2180893580a4454f21f22d3ebb187d3",
           "--tp-size",
           "1",
         ],
@@ -176,6 +180,16 @@ describe("sglang image, lifecycle and snapshot recipe", () => {
     expect(sglang.image(l40s).buildSteps).toEqual([]);
   });
 
+  it("multimodal: false → --language-model-only from 0.5.23; older versions warn instead", () => {
+    const at = (version: string, multimodal: boolean) =>
+      parseDeployment({ version: 1, model: { id: "org/VL", multimodal }, engine: { kind: "sglang", version } });
+    expect(sglang.launch(at("0.5.23", false), modal).argv).toContain("--language-model-only");
+    expect(sglang.launch(at("0.5.23", true), modal).argv).not.toContain("--language-model-only");
+    expect(sglang.launch(at("0.5.6.post2", false), modal).argv).not.toContain("--language-model-only");
+    expect(sglang.validate(at("0.5.6.post2", false)).map((w) => w.code)).toContain("no_text_only_flag");
+    expect(sglang.validate(at("0.5.23", false)).map((w) => w.code)).not.toContain("no_text_only_flag");
+  });
+
   it("releases and resumes memory around the snapshot; health is an HTTP probe", () => {
     const life = sglang.lifecycle(seed004());
     expect(life.readiness).toMatchObject({ probe: { path: "/health" }, portOpensWhenReady: false });
@@ -186,8 +200,11 @@ describe("sglang image, lifecycle and snapshot recipe", () => {
       call: expect.objectContaining({ method: "POST", path: "/resume_memory_occupation", json: {} }),
     });
     const recipe = sglang.snapshotRecipe(seed004());
-    expect(recipe.beforeSnapshot).toEqual(["start", "waitReady", "warmup", "sleep"]);
-    expect(recipe.afterRestore).toEqual(["wake", "waitReady"]);
+    expect(recipe.beforeSnapshot).toEqual(["start", "waitReady", "warmup", "canary", "sleep"]);
+    expect(recipe.afterRestore).toEqual(["wake", "waitReady", "canary"]);
+    expect(life.afterWake).toEqual([]);
+    expect(life.canary?.request).toMatchObject({ method: "POST", path: "/v1/completions" });
+    expect(life.canary?.request.json).toMatchObject({ temperature: 0, max_tokens: 16, logprobs: 1 });
     expect(recipe.env.map((e) => e.name)).toEqual(["TORCHINDUCTOR_COMPILE_THREADS"]);
   });
 });

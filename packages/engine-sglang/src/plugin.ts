@@ -1,7 +1,13 @@
 import type { DeploymentConfigV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/config";
 import { multimodalLimitsOf } from "@rouse/config";
 import { versionAtLeast } from "@rouse/engine-kit";
-import { MM_LIMITS_SINCE, SGLANG_EXECUTABLE, SGLANG_TOKENIZER_MODES, sglangServerArgs } from "./argv.ts";
+import {
+  LANGUAGE_MODEL_ONLY_SINCE,
+  MM_LIMITS_SINCE,
+  SGLANG_EXECUTABLE,
+  SGLANG_TOKENIZER_MODES,
+  sglangServerArgs,
+} from "./argv.ts";
 import { createSglangLifecycleClient } from "./client.ts";
 import { explainSglangExit } from "./explain-exit.ts";
 import { sglangImage } from "./image.ts";
@@ -44,6 +50,13 @@ function validateSglang(config: DeploymentConfigV1, version: string): PluginWarn
       "model.multimodal.limits",
       `SGLang ${version} has no --limit-mm-data-per-request (added by ${MM_LIMITS_SINCE}); ignored`,
     );
+  }
+  if (!limits && !versionAtLeast(version, LANGUAGE_MODEL_ONLY_SINCE)) {
+    warnings.push({
+      code: "no_text_only_flag",
+      field: "model.multimodal",
+      message: `SGLang ${version} has no --language-model-only (rouse knows it from ${LANGUAGE_MODEL_ONLY_SINCE}): if ${config.model.id} is a vision-language model, it stays multimodal; text models are unaffected`,
+    });
   }
   if (config.snapshot.enabled && config.snapshot.sleepLevel === 2) {
     unsupported(

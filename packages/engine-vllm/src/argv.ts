@@ -1,10 +1,14 @@
 import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
+import { flagValue, plainValue, versionAtLeast } from "@rouse/engine-kit";
 import { type VllmOptions, vllmOptionArgs } from "./options.ts";
 
 // `vllm serve` arguments for a validated config. Every value is one argv
 // element (never a shell string). Flags that the seeds spell with underscores
 // keep that spelling so generated apps read like the seeds; vLLM's
 // FlexibleArgumentParser treats `_` and `-` alike (facts: parser.underscoresAsDashes).
+// Values from the config go in `--flag=value` form (flagValue): a separate element
+// that starts with `-` would be read as the next flag. The model (a positional) and the
+// served names (`nargs="+"`) cannot use that form, so one starting with `-` is refused.
 
 export interface VllmArgvOptions {
   readonly host: string;
@@ -13,7 +17,16 @@ export interface VllmArgvOptions {
   readonly sleepMode: boolean;
   /** The valid part of `engine.options.vllm`. */
   readonly options?: VllmOptions;
+  /** The vLLM release the argv is for. */
+  readonly version: string;
 }
+
+/**
+ * `--language-model-only` (MultiModalConfig.language_model_only: every modality limit 0,
+ * the vision/audio encoders not run): in vLLM 0.32 and 0.33, not in 0.13 (facts); older
+ * versions get no text-only flag and a warning.
+ */
+export const LANGUAGE_MODEL_ONLY_SINCE = "0.32.0";
 
 /** The default executable prefix; `vllm serve` follows it. */
 export const VLLM_EXECUTABLE = ["vllm"] as const;
@@ -23,28 +36,30 @@ export function vllmServeArgs(config: DeploymentConfigV1, options: VllmArgvOptio
   const { model, engine } = config;
   const args: string[] = [
     "serve",
-    model.id,
+    plainValue("model.id", model.id),
     `--uvicorn-log-level=${options.options?.uvicornLogLevel ?? "info"}`,
   ];
-  if (model.revision) args.push("--revision", model.revision);
-  args.push("--served-model-name", ...servedNamesOf(config));
+  if (model.revision) args.push(flagValue("--revision", model.revision));
+  args.push("--served-model-name", ...servedNamesOf(config).map((n) => plainValue("model.servedName", n)));
   args.push("--host", options.host, "--port", String(options.port));
   args.push("--gpu_memory_utilization", String(engine.gpuMemoryUtilization));
   // Several GPUs in one container split the matrix multiplications.
   args.push("--tensor-parallel-size", String(tensorParallelOf(config)));
 
-  if (model.tokenizerMode) args.push("--tokenizer_mode", model.tokenizerMode);
-  if (model.configFormat) args.push("--config_format", model.configFormat);
-  if (model.loadFormat) args.push("--load_format", model.loadFormat);
+  if (model.tokenizerMode) args.push(flagValue("--tokenizer_mode", model.tokenizerMode));
+  if (model.configFormat) args.push(flagValue("--config_format", model.configFormat));
+  if (model.loadFormat) args.push(flagValue("--load_format", model.loadFormat));
   // A tool parser without auto tool choice leaves `tool_choice: "auto"` requests failing.
   if (model.toolCallParser)
-    args.push("--tool-call-parser", model.toolCallParser, "--enable-auto-tool-choice");
-  if (model.reasoningParser) args.push("--reasoning-parser", model.reasoningParser);
+    args.push(flagValue("--tool-call-parser", model.toolCallParser), "--enable-auto-tool-choice");
+  if (model.reasoningParser) args.push(flagValue("--reasoning-parser", model.reasoningParser));
   const limits = multimodalLimitsOf(config);
-  if (limits && Object.keys(limits).length > 0) args.push("--limit-mm-per-prompt", JSON.stringify(limits));
-  if (model.quantization) args.push("--quantization", model.quantization);
+  if (limits && Object.keys(limits).length > 0) args.push(flagValue("--limit-mm-per-prompt", JSON.stringify(limits)));
+  // multimodal: false means text only, also for a vision-language model (a no-op for text models).
+  if (!limits && versionAtLeast(options.version, LANGUAGE_MODEL_ONLY_SINCE)) args.push("--language-model-only");
+  if (model.quantization) args.push(flagValue("--quantization", model.quantization));
   if (model.trustRemoteCode) args.push("--trust-remote-code");
-  if (engine.speculative) args.push("--speculative-config", JSON.stringify(engine.speculative));
+  if (engine.speculative) args.push(flagValue("--speculative-config", JSON.stringify(engine.speculative)));
 
   // Eager mode skips torch.compile and CUDA graph capture: faster boots, slower tokens.
   // Explicit either way, so the choice is visible in the generated app.

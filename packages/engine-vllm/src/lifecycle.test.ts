@@ -102,6 +102,32 @@ describe("vllm lifecycle client against the stand-in engine", () => {
     expect(await client.isSleeping()).toBe(true);
   });
 
+  it("sleep level 2: wakeUp reloads the weights and resets the prefix cache, so output is right again", async () => {
+    // --garbage-after-wake: the stand-in answers "!" after a wake until reload_weights (as vLLM does).
+    const s = await start(["--sleep-delay-ms", "50", "--garbage-after-wake"]);
+    const level = (sleepLevel: 1 | 2) =>
+      parseDeployment({ version: 1, model: { id: "org/Model-7B" }, engine: { kind: "vllm" }, snapshot: { sleepLevel } });
+    const tokens = async () => {
+      const r = await fetch(`${s.baseUrl}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(vllm.lifecycle(level(2)).canary!.request.json),
+      });
+      return ((await r.json()) as { choices: Array<{ logprobs: { tokens: string[] } }> }).choices[0]!.logprobs.tokens;
+    };
+    const one = vllm.createLifecycleClient(level(1), { baseUrl: s.baseUrl });
+    await one.waitReady({ timeoutMs: 10_000, process: s.child, intervalMs: 50 });
+    const good = await tokens();
+    expect(good).toHaveLength(16);
+    await one.sleep({ level: 2 });
+    await one.wakeUp();
+    expect(await tokens()).not.toEqual(good); // a bare wake after level 2: garbage
+    const two = vllm.createLifecycleClient(level(2), { baseUrl: s.baseUrl });
+    await two.sleep({ level: 2 });
+    await two.wakeUp();
+    expect(await tokens()).toEqual(good);
+  });
+
   it("holds requests sent while asleep until wake", async () => {
     const s = await start(["--sleep-delay-ms", "50"]);
     const client = vllm.createLifecycleClient(config, { baseUrl: s.baseUrl });

@@ -7,7 +7,10 @@ import { servedNamesOf } from "@rouse/config";
 
 /** Sleep mode is on when something will put the engine to sleep: the snapshot on Modal, scale-to-zero locally. */
 export function vllmSleepMode(config: DeploymentConfigV1, target: "modal" | "local"): boolean {
-  return target === "local" ? config.local.scaleToZero === "sleep" : config.snapshot.enabled;
+  // CPU-only snapshots start the engine after restore and never sleep it.
+  return target === "local"
+    ? config.local.scaleToZero === "sleep"
+    : config.snapshot.enabled && config.snapshot.gpu;
 }
 
 /** Whether any launch of this config gets sleep mode (the lifecycle spec is the same for both targets). */
@@ -54,6 +57,50 @@ export const VLLM_ADMIN_PATHS = [
   "/v1/unload_lora_adapter",
 ] as const;
 
+/** Largest logprob drift the canary accepts (see canaryV1Schema.logprobTolerance). */
+export const CANARY_LOGPROB_TOLERANCE = 0.02;
+
+/**
+ * The verified-wake request: a fixed prompt, greedy, 16 tokens, each token's logprob.
+ * `/v1/completions` (not chat) so no chat template or reasoning parser shapes it;
+ * `return_tokens_as_token_ids` makes vLLM name tokens `token_id:<id>`, so the tokens are
+ * compared by id (vllm/entrypoints/openai/completion/protocol.py).
+ */
+export function vllmCanary(config: DeploymentConfigV1): NonNullable<LifecycleSpecV1["canary"]> {
+  return {
+    request: {
+      method: "POST",
+      path: "/v1/completions",
+      json: {
+        model: servedNamesOf(config)[0],
+        prompt: "The capital of France is",
+        max_tokens: 16,
+        temperature: 0,
+        logprobs: 1,
+        return_tokens_as_token_ids: true,
+      },
+      timeoutSeconds: 120,
+    },
+    tokensField: "choices.0.logprobs.tokens",
+    logprobsField: "choices.0.logprobs.token_logprobs",
+    logprobTolerance: CANARY_LOGPROB_TOLERANCE,
+  };
+}
+
+/**
+ * Level 2 drops the weights: after `/wake_up` vLLM answers token 0 every time until
+ * `collective_rpc reload_weights` reads them again (≈2 s for 16 GB on an H200), and any
+ * prompt served in between stays wrong in the prefix cache until `/reset_prefix_cache`
+ * (measured with vLLM 0.20.0, ../shared/gpu/README.md "L2"). Level 1 keeps them in host RAM.
+ */
+export function vllmAfterWake(config: DeploymentConfigV1): NonNullable<LifecycleSpecV1["afterWake"]> {
+  if (config.snapshot.sleepLevel !== 2) return [];
+  return [
+    { method: "POST", path: "/collective_rpc", json: { method: "reload_weights" }, timeoutSeconds: 600 },
+    { method: "POST", path: "/reset_prefix_cache", timeoutSeconds: 60 },
+  ];
+}
+
 export function vllmLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
   const isSleeping = { method: "GET" as const, path: "/is_sleeping", timeoutSeconds: 10 };
   const sleeps = vllmMaySleep(config);
@@ -93,6 +140,8 @@ export function vllmLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
             call: { method: "POST", path: "/wake_up", timeoutSeconds: 300 },
             confirm: { call: isSleeping, field: "is_sleeping", equals: false },
           },
+          afterWake: vllmAfterWake(config),
+          canary: vllmCanary(config),
         }
       : {}),
     asleepMeans:
@@ -119,11 +168,23 @@ export function vllmLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
 
 export function vllmSnapshotRecipe(config: DeploymentConfigV1): SnapshotRecipeV1 {
   if (!config.snapshot.enabled) return { beforeSnapshot: ["start", "waitReady"], afterRestore: [], env: [] };
+  if (!config.snapshot.gpu) {
+    // CPU-only snapshots: Modal gives the snap=True phase no GPU, so nothing there may
+    // touch CUDA. Import the engine (its files read and byte-compiled once) and fetch
+    // the weights before the snapshot; start the engine after restore.
+    return {
+      beforeSnapshot: ["prepare"],
+      afterRestore: ["start", "waitReady"],
+      prepare: { imports: ["torch", "vllm.entrypoints.openai.api_server"] },
+      env: [],
+    };
+  }
   return {
     // Warm up first so compiled kernels and CUDA graphs are in the snapshot, then
     // sleep so the snapshot holds weights in host RAM instead of a full GPU.
-    beforeSnapshot: ["start", "waitReady", "warmup", "sleep"],
-    afterRestore: ["wake", "waitReady"],
+    // The canary is recorded awake, before the sleep, and replayed after every wake.
+    beforeSnapshot: ["start", "waitReady", "warmup", "canary", "sleep"],
+    afterRestore: ["wake", "waitReady", "canary"],
     env: [
       {
         name: "VLLM_SERVER_DEV_MODE",

@@ -1,5 +1,5 @@
 import type { PluginWarningV1 } from "@rouse/config";
-import { readEngineOptions } from "@rouse/engine-kit";
+import { flagValue, readEngineOptions } from "@rouse/engine-kit";
 import { z } from "zod";
 
 // `engine.options.vllm`: settings only vLLM has, each validated on its own so a
@@ -32,7 +32,7 @@ export function vllmOptionArgs(options: VllmOptions): string[] {
   if (options.enablePrefixCaching !== undefined) {
     args.push(options.enablePrefixCaching ? "--enable-prefix-caching" : "--no-enable-prefix-caching");
   }
-  if (options.kvCacheDtype) args.push("--kv-cache-dtype", options.kvCacheDtype);
+  if (options.kvCacheDtype) args.push(flagValue("--kv-cache-dtype", options.kvCacheDtype));
   if (options.maxCudagraphCaptureSize !== undefined) {
     args.push("--max-cudagraph-capture-size", String(options.maxCudagraphCaptureSize));
   }

@@ -7,15 +7,26 @@ runEnginePluginConformance(vllm, { describe, it, expect });
 
 const modal = { target: "modal" as const, host: "0.0.0.0", port: 8000 };
 const preset = (name: string) => parseDeployment(findPreset(name)!.config);
+/**
+ * argv with `--flag=value` read as `--flag value`, as argparse reads it: the plugin passes
+ * config values in the `=` form (a value starting with '-' stays a value).
+ */
+const split = (argv: readonly string[]) =>
+  argv.flatMap((a) => {
+    const eq = a.indexOf("=");
+    return a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a];
+  });
 /** `flag value…` pairs as they appear in argv. */
-const after = (argv: readonly string[], flag: string, n = 1) =>
-  argv.slice(argv.indexOf(flag) + 1, argv.indexOf(flag) + 1 + n);
+const after = (raw: readonly string[], flag: string, n = 1) => {
+  const argv = split(raw);
+  return argv.slice(argv.indexOf(flag) + 1, argv.indexOf(flag) + 1 + n);
+};
 
 describe("vllm launch", () => {
   it("reproduces seed 000's flags (Ministral 3, sleep mode)", () => {
     const { argv, env } = vllm.launch(preset("ministral3-vllm-snapshot"), modal);
     expect(argv.slice(0, 3)).toEqual(["vllm", "serve", "mistralai/Ministral-3-8B-Instruct-2512"]);
-    const text = argv.join(" ");
+    const text = split(argv).join(" ");
     for (const part of [
       "--tokenizer_mode mistral",
       "--config_format mistral",
@@ -28,7 +39,7 @@ describe("vllm launch", () => {
       "--gpu_memory_utilization 0.95",
       "--tensor-parallel-size 1",
       "--served-model-name mistralai/Ministral-3-8B-Instruct-2512 llm",
-      "--uvicorn-log-level=info",
+      "--uvicorn-log-level info",
       "--host 0.0.0.0 --port 8000",
     ]) {
       expect(text).toContain(part);
@@ -117,14 +128,53 @@ describe("vllm launch", () => {
     expect(launch.warnings).toEqual(warnings);
   });
 
-  it("warns that sleep level 2 loses the weights", () => {
-    const config = parseDeployment({
+  it("sleep level 2: wake, then reload_weights, then reset_prefix_cache; no warn-and-ship", () => {
+    const at = (sleepLevel: 1 | 2) =>
+      parseDeployment({ version: 1, model: { id: "org/M" }, engine: { kind: "vllm" }, snapshot: { sleepLevel } });
+    const two = vllm.lifecycle(at(2));
+    expect(two.sleep?.call.query).toEqual({ level: "2" });
+    // Order matters: a prompt served between reload and reset keeps wrong output (shared/gpu README).
+    expect(two.afterWake?.map((c) => [c.method, c.path, c.json])).toEqual([
+      ["POST", "/collective_rpc", { method: "reload_weights" }],
+      ["POST", "/reset_prefix_cache", undefined],
+    ]);
+    expect(vllm.lifecycle(at(1)).afterWake).toEqual([]);
+    expect(vllm.validate(at(2)).map((w) => w.code)).not.toContain("sleep_level_2");
+  });
+
+  it("multimodal: false → --language-model-only from 0.32; older versions warn instead", () => {
+    const at = (version: string, multimodal: boolean) =>
+      parseDeployment({ version: 1, model: { id: "org/VL", multimodal }, engine: { kind: "vllm", version } });
+    expect(vllm.launch(at("0.33.0", false), modal).argv).toContain("--language-model-only");
+    expect(vllm.launch(at("0.33.0", true), modal).argv).not.toContain("--language-model-only");
+    expect(vllm.launch(at("0.13.0", false), modal).argv).not.toContain("--language-model-only");
+    expect(vllm.validate(at("0.13.0", false)).map((w) => w.code)).toContain("no_text_only_flag");
+    expect(vllm.validate(at("0.33.0", false)).map((w) => w.code)).not.toContain("no_text_only_flag");
+  });
+
+  it("owns the canary: greedy /v1/completions with logprobs, tokens as ids", () => {
+    const config = parseDeployment({ version: 1, model: { id: "org/M" }, engine: { kind: "vllm" } });
+    const canary = vllm.lifecycle(config).canary!;
+    expect(canary.request).toMatchObject({ method: "POST", path: "/v1/completions" });
+    expect(canary.request.json).toMatchObject({
+      model: "org/M",
+      temperature: 0,
+      max_tokens: 16,
+      logprobs: 1,
+      return_tokens_as_token_ids: true,
+    });
+    expect([canary.tokensField, canary.logprobsField]).toEqual([
+      "choices.0.logprobs.tokens",
+      "choices.0.logprobs.token_logprobs",
+    ]);
+    const noSleep = parseDeployment({
       version: 1,
       model: { id: "org/M" },
       engine: { kind: "vllm" },
-      snapshot: { sleepLevel: 2 },
+      snapshot: { enabled: false, gpu: false },
+      local: { scaleToZero: "stop" },
     });
-    expect(vllm.validate(config).map((w) => w.code)).toContain("sleep_level_2");
+    expect(vllm.lifecycle(noSleep).canary).toBeUndefined();
   });
 });
 
@@ -148,16 +198,32 @@ describe("vllm image, lifecycle and snapshot recipe", () => {
     expect(vllm.image(preset("default")).packages[0]).toBe(`vllm==${vllm.defaultVersion}`);
   });
 
-  it("snapshots: start, wait, warm up, sleep; restore: wake, wait — with the env that needs", () => {
+  it("snapshots: start, wait, warm up, canary, sleep; restore: wake, wait, canary — with the env that needs", () => {
     const recipe = vllm.snapshotRecipe(preset("ministral3-vllm-snapshot"));
-    expect(recipe.beforeSnapshot).toEqual(["start", "waitReady", "warmup", "sleep"]);
-    expect(recipe.afterRestore).toEqual(["wake", "waitReady"]);
+    expect(recipe.beforeSnapshot).toEqual(["start", "waitReady", "warmup", "canary", "sleep"]);
+    expect(recipe.afterRestore).toEqual(["wake", "waitReady", "canary"]);
     expect(recipe.env.map((e) => e.name)).toEqual(["VLLM_SERVER_DEV_MODE", "TORCHINDUCTOR_COMPILE_THREADS"]);
     expect(vllm.snapshotRecipe(preset("llama31-vllm-openai"))).toEqual({
       beforeSnapshot: ["start", "waitReady"],
       afterRestore: [],
       env: [],
     });
+  });
+
+  it("CPU-only snapshots: prepare before (no GPU there), start after restore; no sleep mode on Modal", () => {
+    const config = parseDeployment({
+      version: 1,
+      model: { id: "org/M" },
+      engine: { kind: "vllm" },
+      snapshot: { enabled: true, gpu: false },
+    });
+    expect(vllm.snapshotRecipe(config)).toEqual({
+      beforeSnapshot: ["prepare"],
+      afterRestore: ["start", "waitReady"],
+      prepare: { imports: ["torch", "vllm.entrypoints.openai.api_server"] },
+      env: [],
+    });
+    expect(vllm.launch(config, modal).argv).not.toContain("--enable-sleep-mode");
   });
 
   it("warms up the first served name and confirms sleep through /is_sleeping", () => {

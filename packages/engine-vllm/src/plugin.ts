@@ -1,9 +1,15 @@
-import type { DeploymentConfigV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/config";
-import { versionAtLeast } from "@rouse/engine-kit";
-import { VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
+import {
+  type DeploymentConfigV1,
+  type EnginePluginV1,
+  type LaunchSpecV1,
+  multimodalLimitsOf,
+  type PluginWarningV1,
+} from "@rouse/config";
+import { cudaMajorOfImage, versionAtLeast } from "@rouse/engine-kit";
+import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
 import { createVllmLifecycleClient } from "./client.ts";
 import { explainVllmExit } from "./explain-exit.ts";
-import { vllmImage } from "./image.ts";
+import { vllmCuda, vllmImage } from "./image.ts";
 import { vllmLifecycle, vllmSleepMode, vllmSnapshotRecipe } from "./lifecycle.ts";
 import { readVllmOptions } from "./options.ts";
 
@@ -21,12 +27,21 @@ export interface VllmEngineSettings {
 
 function validateVllm(config: DeploymentConfigV1, version: string): PluginWarningV1[] {
   const { options, warnings } = readVllmOptions(config.engine.options.vllm);
-  if (config.snapshot.enabled && config.snapshot.sleepLevel === 2) {
+  if (!multimodalLimitsOf(config) && !versionAtLeast(version, LANGUAGE_MODEL_ONLY_SINCE)) {
     warnings.push({
-      code: "sleep_level_2",
-      field: "snapshot.sleepLevel",
-      message:
-        "level 2 discards the weights; after wake vLLM serves garbage until they are reloaded, which rouse does not do. Use level 1.",
+      code: "no_text_only_flag",
+      field: "model.multimodal",
+      message: `vLLM ${version} has no --language-model-only (rouse knows it from ${LANGUAGE_MODEL_ONLY_SINCE}): if ${config.model.id} is a vision-language model, it stays multimodal (set model.multimodal.limits to 0 per modality to turn its inputs off); text models are unaffected`,
+    });
+  }
+  const need = vllmCuda(version);
+  const image = config.engine.image;
+  const imageCuda = image && image !== "debian_slim" ? cudaMajorOfImage(image) : undefined;
+  if (imageCuda !== undefined && imageCuda !== need.cuda) {
+    warnings.push({
+      code: "image_cuda_mismatch",
+      field: "engine.image",
+      message: `vLLM ${version} pins torch ${need.torch}, built for CUDA ${need.cuda}, but ${image} is CUDA ${imageCuda}: kernels compiled at run time (FlashInfer, DeepGEMM) can fail. Use ${need.image}, or leave engine.image unset`,
     });
   }
   if (options.maxCudagraphCaptureSize !== undefined && !versionAtLeast(version, "0.11.0")) {
@@ -65,7 +80,13 @@ export function createVllmEngine(settings: VllmEngineSettings = {}): EnginePlugi
       return {
         argv: [
           ...executable,
-          ...vllmServeArgs(config, { host: context.host, port: context.port, sleepMode, options }),
+          ...vllmServeArgs(config, {
+            host: context.host,
+            port: context.port,
+            sleepMode,
+            options,
+            version: versionOf(config),
+          }),
         ],
         // The sleep routes exist only in dev mode; the image sets it too when snapshots are on.
         env: sleepMode ? { VLLM_SERVER_DEV_MODE: "1" } : {},

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { EngineExitedError, parseDeployment } from "@rouse/config";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../tools/engine-standin/spawn.ts";
+import { vllmCanary } from "./lifecycle.ts";
 import { vllm } from "./plugin.ts";
 
 // A REAL vLLM (the CPU build from tools/engine-cpu) driven through the plugin's own
@@ -84,6 +85,27 @@ describe("real vLLM (CPU build)", () => {
         expect(text).toContain('"object":"chat.completion.chunk"');
         expect(text.trim().endsWith("data: [DONE]")).toBe(true);
         expect((await engine.client.metrics()).runningRequests).toBe(0);
+
+        // The verified-wake canary: the real engine answers tokens (as ids) and logprobs at the
+        // fields the plugin names, and greedy decoding repeats them exactly.
+        const canary = vllmCanary(tinyConfig("stop"));
+        const ask = async () => {
+          const r = await fetch(`http://127.0.0.1:${engine.port}${canary.request.path}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(canary.request.json),
+          });
+          expect(r.status).toBe(200);
+          const at = (body: unknown, dotted: string) =>
+            dotted.split(".").reduce((v, k) => (v as Record<string, unknown>)[k], body);
+          const body: unknown = await r.json();
+          return { tokens: at(body, canary.tokensField), logprobs: at(body, canary.logprobsField) };
+        };
+        const first = await ask();
+        expect(first.tokens).toHaveLength(16);
+        for (const t of first.tokens as string[]) expect(t).toMatch(/^token_id:\d+$/);
+        expect((first.logprobs as number[]).every((x) => typeof x === "number" && x <= 0)).toBe(true);
+        expect(await ask()).toEqual(first);
       } finally {
         engine.child.kill("SIGTERM");
         await new Promise((r) => engine.child.once("exit", r));

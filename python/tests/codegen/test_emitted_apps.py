@@ -79,6 +79,9 @@ def check_app(case_dir, inspect_app):
         http = entry["http_config"]
         assert http["port"] == port and http["startup_timeout"] == scaling["startupTimeout"]
         assert http["unauthenticated"] is (not cfg["serving"]["proxyAuth"])
+        # Requests are routed through the containers' region (the first, for a list); Modal's default otherwise.
+        routing = region if isinstance(region, str) else (region[0] if region else "us-east")
+        assert http["routing_region"] == routing and http["proxy_regions"] == [routing]
         assert app["web_endpoints"] == []
     else:
         assert entry["concurrency"] == {

@@ -92,7 +92,7 @@ def check_public_side(module, case, port, auth, restored):
     return report
 
 
-@pytest.mark.parametrize("name", ["default", "qwen3-sglang-snapshot", "sglang-key-proxy-auth", "vllm-cpu-snapshot"])
+@pytest.mark.parametrize("name", ["default", "qwen3-sglang-snapshot", "sglang-key-proxy-auth", "vllm-sleep-level-2"])
 def test_snapshot_class_lifecycle(emitted, monkeypatch, capsys, name):
     """`@app.cls` with enter(snap=True) → (snapshot) → enter(snap=False) → web_server."""
     case, module, port, auth = prepare(emitted / "presets" / name, monkeypatch)
@@ -101,7 +101,15 @@ def test_snapshot_class_lifecycle(emitted, monkeypatch, capsys, name):
     server.start()
     try:
         phases = module.BOOT["phases"]
-        assert list(phases)[:5] == ["process_start", "engine_spawn", "engine_ready", "warmup_done", "sleep_done"]
+        assert list(phases)[:6] == [
+            "process_start",
+            "engine_spawn",
+            "engine_ready",
+            "warmup_done",
+            "canary_recorded",
+            "sleep_done",
+        ]
+        assert len(server.canary["tokens"]) == 16 and len(server.canary["logprobs"]) == 16
         # Asleep now, as the snapshot would capture it (the confirm poll or the final answer said so).
         if case["plan"]["engine"]["kind"] == "vllm":
             assert json.loads(module.engine_call("GET", "/is_sleeping"))["is_sleeping"] is True
@@ -109,15 +117,95 @@ def test_snapshot_class_lifecycle(emitted, monkeypatch, capsys, name):
         monkeypatch.setenv("MODAL_TASK_ID", "ta-restored")
         server.wake_up()
         assert module.BOOT["restored"] is True
-        assert {"restore", "wake_done"} <= set(phases)
+        assert {"restore", "wake_done", "canary_checked"} <= set(phases)
+        assert module.BOOT["canary"] == {"ok": True, "problem": None, "restarted": False}
         server.serve()
         report = check_public_side(module, case, port, auth, restored=True)
         assert report["phases"]["restore"] >= report["phases"]["sleep_done"]
+        assert report["canary"]["ok"] is True
         line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("ROUSE_BOOT_REPORT "))
         assert json.loads(line.removeprefix("ROUSE_BOOT_REPORT "))["restored"] is True
     finally:
         server.stop()
         server.engine.wait(10)
+
+
+@pytest.mark.parametrize(("name", "restarted"), [("default", True), ("vllm-sleep-level-2", False)])
+def test_canary_catches_a_garbage_wake(emitted, monkeypatch, capsys, name, restarted):
+    """An engine that answers garbage after a wake (vLLM level 2 without reload_weights, imitated by
+    the stand-in's --garbage-after-wake) fails the canary: the engine restarts cold, the event is marked
+    and the boot report shows it. The level-2 app reloads the weights in wake_up, so its canary passes."""
+    case, module, port, auth = prepare(emitted / "presets" / name, monkeypatch)
+    monkeypatch.setattr(module, "ENGINE_CMD", [*module.ENGINE_CMD, "--garbage-after-wake"])
+    server = user_class(module, case)()
+    monkeypatch.setenv("MODAL_TASK_ID", "ta-snapshotting")
+    server.start()
+    first = server.engine
+    try:
+        monkeypatch.setenv("MODAL_TASK_ID", "ta-restored")
+        server.wake_up()
+        canary = module.BOOT["canary"]
+        assert canary["ok"] is not restarted and canary["restarted"] is restarted
+        if restarted:
+            assert "tokens differ" in canary["problem"]
+            assert {"canary_mismatch", "cold_restart_done"} <= set(module.BOOT["phases"])
+            assert first.poll() is not None and server.engine is not first
+            assert "ROUSE_CANARY_MISMATCH" in capsys.readouterr().out
+        else:
+            assert server.engine is first
+        server.serve()
+        report = check_public_side(module, case, port, auth, restored=True)
+        assert report["canary"] == canary
+        # Served by an engine that answers properly: the cold one, or the reloaded one.
+        status, _, body = http("POST", f"http://127.0.0.1:{port}/v1/completions", module.CANARY_REQUEST, auth)
+        assert status == 200 and "!" not in json.loads(body)["choices"][0]["logprobs"]["tokens"]
+    finally:
+        server.stop()
+        server.engine.wait(10)
+        if first.poll() is None:
+            first.kill()
+
+
+def test_canary_mismatch_rules(emitted, monkeypatch):
+    """Tokens must match exactly; logprobs within CANARY_TOLERANCE; a missing logprob is a mismatch."""
+    _, module, _, _ = prepare(emitted / "presets" / "default", monkeypatch)
+    tol = module.CANARY_TOLERANCE
+    recorded = {"tokens": ["token_id:1", "token_id:2"], "logprobs": [-0.5, -1.25]}
+    same = module.canary_mismatch
+    assert same(recorded, recorded) is None
+    assert same(recorded, {**recorded, "logprobs": [-0.5 + tol / 2, -1.25 - tol / 2]}) is None
+    assert "drift" in same(recorded, {**recorded, "logprobs": [-0.5, -1.25 - 2 * tol]})
+    assert "tokens differ" in same(recorded, {**recorded, "tokens": ["token_id:1", "token_id:0"]})
+    assert "tokens differ" in same(recorded, {**recorded, "tokens": ["token_id:1"]})
+    assert "missing" in same(recorded, {**recorded, "logprobs": [-0.5, None]})
+
+
+def test_cpu_only_snapshot_starts_the_engine_after_restore(emitted, monkeypatch):
+    """CPU-only snapshots: Modal gives snap=True no GPU, so it only prepares (imports, weight reads);
+    the engine starts in snap=False, and nothing sleeps or wakes."""
+    case, module, port, auth = prepare(emitted / "presets" / "vllm-cpu-snapshot", monkeypatch)
+    spawned = []
+    start_engine = module.start_engine
+    monkeypatch.setattr(module, "start_engine", lambda: spawned.append(start_engine()) or spawned[-1])
+    server = user_class(module, case)()
+    monkeypatch.setenv("MODAL_TASK_ID", "ta-snapshotting")
+    server.start()
+    try:
+        assert spawned == [] and not hasattr(server, "engine")
+        assert list(module.BOOT["phases"]) == ["process_start", "prepare_done"]
+        assert set(module.BOOT["prepare"]) == {"imported", "weights_read"}
+        assert not hasattr(module, "sleep") and not hasattr(module, "canary")
+        monkeypatch.setenv("MODAL_TASK_ID", "ta-restored")
+        server.restore()
+        assert len(spawned) == 1
+        assert {"engine_spawn_after_restore", "ready_after_restore"} <= set(module.BOOT["phases"])
+        server.serve()
+        check_public_side(module, case, port, auth, restored=True)
+    finally:
+        for proc in spawned:
+            proc.terminate()
+            with contextlib.suppress(Exception):
+                proc.wait(10)
 
 
 def test_cold_boot_reports_cold(emitted, monkeypatch):

@@ -47,7 +47,9 @@ def check(directory: Path) -> dict:
         if missing:
             failures.append(f"{case['file']}: extraArgs not in ENGINE_CMD: {missing!r}")
         if case["speculative"] is not None:
-            spec = json.loads(argv[argv.index("--speculative-config") + 1])
+            # One element, --speculative-config=<json>: everything after the first '=' is the value.
+            joined = next(a for a in argv if a.startswith("--speculative-config="))
+            spec = json.loads(joined.split("=", 1)[1])
             if spec != case["speculative"]:
                 failures.append(f"{case['file']}: speculative {spec!r} != {case['speculative']!r}")
         for name, value in case["env"].items():

@@ -1,7 +1,7 @@
 import type { DeploymentConfigV1Input } from "@rouse/config";
 
 // Hand-picked configs for what the presets do not cover: `@app.server` with and without
-// snapshots, proxy auth, SGLang with an API key, a CPU-only snapshot. Emitted for the
+// snapshots, proxy auth, SGLang with an API key, a CPU-only snapshot, vLLM sleep level 2. Emitted for the
 // pytest suite next to the presets (scripts/emit-apps.ts) and kept as golden files.
 
 const revision = "0123456789abcdef0123456789abcdef01234567";
@@ -51,5 +51,13 @@ export const scenarios: Readonly<Record<string, DeploymentConfigV1Input>> = {
     resources: { gpu: "A10G", count: 1, cpu: 4, memory: 32768 },
     snapshot: { enabled: true, gpu: false },
     secrets: { apiKey: "rouse-api-key", huggingface: "huggingface-secret" },
+  },
+  "vllm-sleep-level-2": {
+    version: 1,
+    name: "vllm-sleep-level-2",
+    model: { id: "Qwen/Qwen3-8B", revision },
+    engine: { kind: "vllm" },
+    snapshot: { sleepLevel: 2 },
+    secrets: { apiKey: "rouse-api-key" },
   },
 };

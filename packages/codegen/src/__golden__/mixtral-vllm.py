@@ -39,9 +39,9 @@ app = modal.App(APP_NAME)
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:12.9.0-devel-ubuntu22.04; Modal provides the GPU driver.
+# Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
 image = modal.Image.from_registry(
-    "nvidia/cuda:12.9.0-devel-ubuntu22.04",
+    "nvidia/cuda:13.0.0-devel-ubuntu22.04",
     add_python="3.12",
 )
 image = image.entrypoint([])  # silence the base image's entrypoint
@@ -79,8 +79,7 @@ ENGINE_CMD = [
     "serve",
     "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO",
     "--uvicorn-log-level=info",
-    "--revision",
-    "286ae6737d048ad1d965c2e830864df02db50f2f",
+    "--revision=286ae6737d048ad1d965c2e830864df02db50f2f",
     "--served-model-name",
     "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO",
     "llm",
@@ -92,6 +91,7 @@ ENGINE_CMD = [
     "0.9",
     "--tensor-parallel-size",
     "2",
+    "--language-model-only",
     "--no-enforce-eager",
 ]
 

@@ -57,9 +57,9 @@ hf_secret = modal.Secret.from_name("huggingface-secret")
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:12.9.0-devel-ubuntu22.04; Modal provides the GPU driver.
+# Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
 image = modal.Image.from_registry(
-    "nvidia/cuda:12.9.0-devel-ubuntu22.04",
+    "nvidia/cuda:13.0.0-devel-ubuntu22.04",
     add_python="3.12",
 )
 image = image.entrypoint([])  # silence the base image's entrypoint
@@ -99,10 +99,8 @@ ENGINE_CMD = [
     "0.85",
     "--tensor-parallel-size",
     "1",
-    "--reasoning-parser",
-    "qwen3",
-    "--speculative-config",
-    '{"method":"mtp","num_speculative_tokens":2}',
+    "--reasoning-parser=qwen3",
+    '--speculative-config={"method":"mtp","num_speculative_tokens":2}',
     "--no-enforce-eager",
     "--enable-sleep-mode",
 ]
@@ -118,8 +116,9 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 def start_engine() -> subprocess.Popen:
     cmd = list(ENGINE_CMD)
     print(*cmd)
-    # Secrets join the command at start time, from the container's environment.
-    cmd += ["--api-key", os.environ["VLLM_API_KEY"]]
+    # Secrets join the command at start time, from the container's environment, as
+    # --flag=value: a key that starts with '-' would otherwise be read as a flag.
+    cmd.append("--api-key=" + os.environ["VLLM_API_KEY"])
     return subprocess.Popen(cmd, env={**os.environ, **ENGINE_ENV})
 
 
@@ -189,6 +188,78 @@ def sleep() -> None:
 def wake_up() -> None:
     engine_call("POST", "/wake_up", timeout=300)
     wait_for("GET", "/is_sleeping", "is_sleeping", False, timeout=300)
+
+
+# Verified wake: an engine can report healthy after a wake that left it serving garbage,
+# so one fixed greedy generation is recorded before the sleep and replayed after every
+# wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.
+CANARY_REQUEST = {
+    "model": "qwen3.6-27b",
+    "prompt": "The capital of France is",
+    "max_tokens": 16,
+    "temperature": 0,
+    "logprobs": 1,
+    "return_tokens_as_token_ids": True,
+}
+CANARY_TOLERANCE = 0.02
+# Refused or broken answers, HTTP errors, and answers without the expected fields.
+CANARY_ERRORS = (
+    OSError,
+    http.client.HTTPException,
+    RuntimeError,
+    LookupError,
+    TypeError,
+    ValueError,
+)
+
+
+def canary() -> dict:
+    """One greedy generation: its tokens and their logprobs."""
+    raw = engine_call("POST", "/v1/completions", body=CANARY_REQUEST, timeout=120)
+    answer = json.loads(raw)
+    tokens = answer["choices"][0]["logprobs"]["tokens"]
+    logprobs = answer["choices"][0]["logprobs"]["token_logprobs"]
+    return {"tokens": tokens, "logprobs": logprobs}
+
+
+def canary_mismatch(recorded: dict, replayed: dict) -> str | None:
+    """None when the replay matches the recording, else what differs."""
+    if replayed["tokens"] != recorded["tokens"]:
+        return f"tokens differ: {recorded['tokens']!r} then {replayed['tokens']!r}"
+    drift = 0.0
+    for before, after in zip(recorded["logprobs"], replayed["logprobs"]):
+        if (before is None) != (after is None):
+            return "logprobs differ: one is missing"
+        if before is not None:
+            drift = max(drift, abs(before - after))
+    if drift > CANARY_TOLERANCE:
+        return f"logprobs drift by {drift:.4f} (tolerance {CANARY_TOLERANCE})"
+    return None
+
+
+def verify_wake(engine: subprocess.Popen, recorded: dict) -> subprocess.Popen:
+    """Replays the canary before traffic; on a mismatch restarts the engine cold and says so."""
+    try:
+        problem = canary_mismatch(recorded, canary())
+    except CANARY_ERRORS as e:  # a woken engine that cannot answer has failed too
+        problem = f"the canary request failed: {e}"
+    BOOT["canary"] = {"ok": problem is None, "problem": problem, "restarted": False}
+    if problem is None:
+        return engine
+    boot_mark("canary_mismatch")
+    print("ROUSE_CANARY_MISMATCH", json.dumps(BOOT["canary"]), flush=True)
+    # Cold restart: the woken engine cannot be trusted; a fresh one loads from disk.
+    engine.terminate()
+    try:
+        engine.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        engine.kill()
+        engine.wait()
+    engine = start_engine()
+    wait_ready(engine)
+    BOOT["canary"]["restarted"] = True
+    boot_mark("cold_restart_done")
+    return engine
 
 
 # ## Boot report
@@ -387,6 +458,9 @@ class VllmServer:
         # Warm up before the snapshot, so compiled kernels and CUDA graphs are in it.
         warmup()
         boot_mark("warmup_done")
+        # Record the canary while awake: every wake replays it before traffic.
+        self.canary = canary()
+        boot_mark("canary_recorded")
         # Sleep, so the snapshot holds the engine's state but little GPU memory.
         sleep()
         boot_mark("sleep_done")
@@ -401,6 +475,8 @@ class VllmServer:
         boot_mark("wake_done")
         wait_ready(self.engine)
         boot_mark("ready_after_restore")
+        self.engine = verify_wake(self.engine, self.canary)
+        boot_mark("canary_checked")
 
     @modal.web_server(port=PORT, startup_timeout=STARTUP_TIMEOUT)
     def serve(self):

@@ -45,8 +45,8 @@ weights_volume = modal.Volume.from_name("huggingface-cache", create_if_missing=T
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on lmsysorg/sglang:v0.5.23-cu129-amd64-runtime; Modal provides the GPU driver.
-image = modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu129-amd64-runtime")
+# Based on lmsysorg/sglang:v0.5.23-cu130-amd64-runtime; Modal provides the GPU driver.
+image = modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu130-amd64-runtime")
 image = image.entrypoint([])  # silence the base image's entrypoint
 # Environment for every process in the container (Modal requires string values).
 image = image.env(
@@ -65,12 +65,9 @@ ENGINE_CMD = [
     "python",
     "-m",
     "sglang.launch_server",
-    "--model-path",
-    "Qwen/Qwen3-8B",
-    "--revision",
-    "0123456789abcdef0123456789abcdef01234567",
-    "--served-model-name",
-    "Qwen/Qwen3-8B",
+    "--model-path=Qwen/Qwen3-8B",
+    "--revision=0123456789abcdef0123456789abcdef01234567",
+    "--served-model-name=Qwen/Qwen3-8B",
     "--host",
     "127.0.0.1",
     "--port",
@@ -82,6 +79,7 @@ ENGINE_CMD = [
     "--max-running-requests",
     "32",
     "--enable-metrics",
+    "--language-model-only",
 ]
 
 # Plain urllib without proxies: every engine call goes to 127.0.0.1.

@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -54,9 +55,9 @@ hf_secret = modal.Secret.from_name("huggingface-secret")
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:12.9.0-devel-ubuntu22.04; Modal provides the GPU driver.
+# Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
 image = modal.Image.from_registry(
-    "nvidia/cuda:12.9.0-devel-ubuntu22.04",
+    "nvidia/cuda:13.0.0-devel-ubuntu22.04",
     add_python="3.12",
 )
 image = image.entrypoint([])  # silence the base image's entrypoint
@@ -67,12 +68,6 @@ image = image.env(
     {
         # Hugging Face's Xet backend saturates the network when downloading weights
         "HF_XET_HIGH_PERFORMANCE": "1",
-        # exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse keeps
-        # them private)
-        "VLLM_SERVER_DEV_MODE": "1",
-        # multi-threaded inductor compile workers do not survive a memory snapshot;
-        # compile in-process
-        "TORCHINDUCTOR_COMPILE_THREADS": "1",
     },
 )
 
@@ -84,8 +79,7 @@ ENGINE_CMD = [
     "serve",
     "meta-llama/Llama-3.1-8B-Instruct",
     "--uvicorn-log-level=info",
-    "--revision",
-    "0123456789abcdef0123456789abcdef01234567",
+    "--revision=0123456789abcdef0123456789abcdef01234567",
     "--served-model-name",
     "meta-llama/Llama-3.1-8B-Instruct",
     "llm",
@@ -97,15 +91,11 @@ ENGINE_CMD = [
     "0.9",
     "--tensor-parallel-size",
     "1",
+    "--language-model-only",
     "--enforce-eager",
-    "--enable-sleep-mode",
     "--max-logprobs",
     "5",
 ]
-# Environment for the engine process, on top of the container's.
-ENGINE_ENV = {
-    "VLLM_SERVER_DEV_MODE": "1",
-}
 
 # Plain urllib without proxies: every engine call goes to 127.0.0.1.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -114,9 +104,10 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 def start_engine() -> subprocess.Popen:
     cmd = list(ENGINE_CMD)
     print(*cmd)
-    # Secrets join the command at start time, from the container's environment.
-    cmd += ["--api-key", os.environ["ROUSE_API_KEY"]]
-    return subprocess.Popen(cmd, env={**os.environ, **ENGINE_ENV})
+    # Secrets join the command at start time, from the container's environment, as
+    # --flag=value: a key that starts with '-' would otherwise be read as a flag.
+    cmd.append("--api-key=" + os.environ["ROUSE_API_KEY"])
+    return subprocess.Popen(cmd)
 
 
 def engine_call(method, path, *, query=None, body=None, ok=(200,), timeout=30):
@@ -153,38 +144,42 @@ def wait_ready(engine: subprocess.Popen, timeout: float = STARTUP_TIMEOUT) -> No
     raise TimeoutError(f"the engine was not ready within {timeout:.0f} s")
 
 
-def wait_for(method, path, field, equals, timeout):
-    """Polls `path` until its JSON `field` equals `equals`: some calls return early."""
-    deadline = time.monotonic() + timeout
-    while json.loads(engine_call(method, path)).get(field) != equals:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{path}: {field} != {equals!r} after {timeout:.0f} s")
-        time.sleep(0.5)
+PREPARE_IMPORTS = ["torch", "vllm.entrypoints.openai.api_server"]
 
 
-WARMUP_REQUEST = {
-    "model": "meta-llama/Llama-3.1-8B-Instruct",
-    "messages": [{"role": "user", "content": "Who are you?"}],
-    "max_tokens": 16,
-}
+def prepare() -> None:
+    """CPU-only snapshots: work before the snapshot that needs no GPU (Modal gives it none)."""
+    # Import the engine once in a child process: its files (torch alone is >20,000) are
+    # read and byte-compiled now, so the engine's own import after restore finds them
+    # warm. Only a speed-up: a failure is reported, not fatal.
+    code = "import " + ", ".join(PREPARE_IMPORTS)
+    try:
+        run = subprocess.run([sys.executable, "-c", code], check=False, timeout=600)
+    except subprocess.TimeoutExpired:
+        run = None
+    BOOT["prepare"] = {"imported": run is not None and run.returncode == 0}
+    # Read the weights already in the cache (volume or image) once; nothing is
+    # downloaded here.
+    try:
+        from huggingface_hub import snapshot_download
 
-
-def warmup() -> None:
-    """Requests like real traffic, so compiled kernels and CUDA graphs are in the snapshot."""
-    for _ in range(3):
-        engine_call("POST", "/v1/chat/completions", body=WARMUP_REQUEST, timeout=300)
-
-
-def sleep() -> None:
-    # While asleep, level 1: weights copied to host RAM, KV cache discarded; GPU memory
-    # freed.
-    engine_call("POST", "/sleep", query={"level": "1"}, timeout=300)
-    wait_for("GET", "/is_sleeping", "is_sleeping", True, timeout=300)
-
-
-def wake_up() -> None:
-    engine_call("POST", "/wake_up", timeout=300)
-    wait_for("GET", "/is_sleeping", "is_sleeping", False, timeout=300)
+        path = snapshot_download(
+            "meta-llama/Llama-3.1-8B-Instruct",
+            revision="0123456789abcdef0123456789abcdef01234567",
+            local_files_only=True,
+        )
+    except (ImportError, OSError, ValueError):
+        # Not cached yet (or no huggingface_hub): the engine downloads the weights
+        # itself.
+        BOOT["prepare"]["weights_read"] = 0
+        return
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as f:
+                while chunk := f.read(1 << 24):
+                    total += len(chunk)
+    BOOT["prepare"]["weights_read"] = total
 
 
 # ## Boot report
@@ -375,25 +370,19 @@ def start_guard(api_key: str | None) -> None:
 class VllmServer:
     @modal.enter(snap=True)
     def start(self):
-        boot_mark("engine_spawn")
-        self.engine = start_engine()
-        wait_ready(self.engine)
-        boot_mark("engine_ready")
-        # Warm up before the snapshot, so compiled kernels and CUDA graphs are in it.
-        warmup()
-        boot_mark("warmup_done")
-        # Sleep, so the snapshot holds the engine's state but little GPU memory.
-        sleep()
-        boot_mark("sleep_done")
-        # A restored container gets a new MODAL_TASK_ID: that is how wake_up tells.
+        # No GPU before a CPU-only snapshot: import and read what needs none; the engine
+        # starts after restore.
+        prepare()
+        boot_mark("prepare_done")
+        # A restored container gets a new MODAL_TASK_ID: that is how restore tells.
         self.snapshot_task = os.environ.get("MODAL_TASK_ID")
 
     @modal.enter(snap=False)
-    def wake_up(self):
+    def restore(self):
         boot_mark("restore")
         BOOT["restored"] = os.environ.get("MODAL_TASK_ID") != self.snapshot_task
-        wake_up()
-        boot_mark("wake_done")
+        boot_mark("engine_spawn_after_restore")
+        self.engine = start_engine()
         wait_ready(self.engine)
         boot_mark("ready_after_restore")
 

@@ -69,7 +69,8 @@ describe("generateApp", () => {
       expect(app.source).toContain("subprocess.Popen(cmd");
     }
     const app = render(withBase({ secrets: { apiKey: "my-key", apiKeyEnv: "MY_KEY" } }));
-    expect(body(app.source, "start_engine(")).toContain('cmd += ["--api-key", os.environ["MY_KEY"]]');
+    // One element, --api-key=KEY: a key that starts with '-' must not read as a flag.
+    expect(body(app.source, "start_engine(")).toContain('cmd.append("--api-key=" + os.environ["MY_KEY"])');
     expect(assigned(app.source, "API_KEY_ENV")).toBe('"MY_KEY"');
     expect(app.source).toContain("start_guard(os.environ[API_KEY_ENV])");
     expect(engineCmd(app.source)).not.toContain("--api-key");
@@ -137,6 +138,76 @@ describe("serving styles", () => {
     expect(cls).not.toContain("experimental_options");
   });
 
+  it("CPU-only snapshots touch no GPU before the snapshot: prepare only, the engine starts after restore", () => {
+    for (const kind of ["vllm", "sglang"] as const) {
+      for (const style of ["web-server", "server"] as const) {
+        const app = render(
+          withBase({ engine: { kind }, serving: { style }, snapshot: { enabled: true, gpu: false } }),
+        );
+        const before = body(app.source, "start(self");
+        expect(before, `${kind} ${style}`).toContain("prepare()");
+        expect(before).not.toMatch(/start_engine|wait_ready|warmup|sleep|canary/);
+        const after = body(app.source, "restore(self");
+        expect(after).toMatch(/self\.engine = start_engine\(\)\n\s+wait_ready\(self\.engine\)/);
+        // Never slept, so no sleep mode, no wake and no canary to replay.
+        expect(app.plan.launch.argv).not.toContain("--enable-sleep-mode");
+        expect(app.plan.launch.argv).not.toContain("--enable-memory-saver");
+        expect(app.source).not.toMatch(/def (sleep|wake_up|canary)\(/);
+        expect(assigned(app.source, "PREPARE_IMPORTS")).toContain(`"${kind}.`);
+      }
+    }
+  });
+
+  it("verified wake: the canary is recorded before the sleep and replayed after the wake, before the guard", () => {
+    for (const kind of ["vllm", "sglang"] as const) {
+      for (const style of ["web-server", "server"] as const) {
+        const app = render(withBase({ engine: { kind }, serving: { style } }));
+        const before = body(app.source, "start(self");
+        expect(before.indexOf("self.canary = canary()")).toBeGreaterThan(before.indexOf("warmup()"));
+        expect(before.indexOf("self.canary = canary()")).toBeLessThan(before.indexOf("sleep()"));
+        const after = body(app.source, "wake_up(self");
+        const verify = after.indexOf("self.engine = verify_wake(self.engine, self.canary)");
+        expect(verify, `${kind} ${style}`).toBeGreaterThan(after.indexOf("wake_up()"));
+        if (style === "server") expect(verify).toBeLessThan(after.indexOf("start_guard("));
+        expect(app.plan.lifecycle.canary?.request.json).toMatchObject({ temperature: 0, max_tokens: 16, logprobs: 1 });
+      }
+    }
+  });
+
+  it("SGLang's compile cache applies: the volume is mounted and Inductor/Triton write into it", () => {
+    const app = render(withBase({ engine: { kind: "sglang" }, caches: { compile: "sglang-cache" } }));
+    expect(app.plan.volumes.find((v) => v.role === "compile")).toMatchObject({
+      name: "sglang-cache",
+      path: "/root/.cache/sglang",
+    });
+    const env = Object.fromEntries(app.plan.image.env.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      SGLANG_CACHE_DIR: "/root/.cache/sglang",
+      TORCHINDUCTOR_CACHE_DIR: "/root/.cache/sglang/inductor",
+      TRITON_CACHE_DIR: "/root/.cache/sglang/triton",
+    });
+    expect(decorator(app.source, "app.cls")).toContain('"/root/.cache/sglang": compile_volume');
+  });
+
+  it("multimodal: false emits the engine's text-only flag; multimodal: true does not", () => {
+    for (const kind of ["vllm", "sglang"] as const) {
+      expect(engineCmd(render(withBase({ engine: { kind } })).source)).toContain("--language-model-only");
+      const mm = withBase({ engine: { kind }, model: { ...base.model, multimodal: true } });
+      expect(engineCmd(render(mm).source)).not.toContain("--language-model-only");
+    }
+  });
+
+  it("vLLM sleep level 2: wake_up reloads the weights, then resets the prefix cache", () => {
+    const wake = body(render(withBase({ snapshot: { sleepLevel: 2 } })).source, "wake_up(");
+    const order = ['"/wake_up"', '"/is_sleeping"', '"/collective_rpc"', '"/reset_prefix_cache"'].map((p) =>
+      wake.indexOf(p),
+    );
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(wake).toContain('body={"method": "reload_weights"}');
+    expect(body(render(withBase({})).source, "wake_up(")).not.toContain("/collective_rpc");
+  });
+
   it("web-server without snapshots: seed 001's @app.function + @modal.concurrent + @modal.web_server", () => {
     const src = render(withBase({ snapshot: { enabled: false, gpu: false } })).source;
     expect(src).toMatch(
@@ -178,7 +249,7 @@ describe("serving styles", () => {
     ).toContain("unauthenticated=False");
   });
 
-  it("regions: region= on @app.cls, compute_region= on @app.server", () => {
+  it("regions: region= on @app.cls, compute_region= + routing_region= on @app.server", () => {
     expect(decorator(render(withBase({ scaling: { region: "us-east" } })).source, "app.cls")).toContain(
       'region="us-east"',
     );
@@ -187,6 +258,24 @@ describe("serving styles", () => {
       "app.server",
     );
     expect(server).toContain('compute_region=["eu", "us-east"]');
+    // Requests enter through the containers' region, not Modal's default us-east.
+    expect(server).toContain('routing_region="eu"');
+    const one = decorator(
+      render(withBase({ serving: { style: "server" }, scaling: { region: "us-west" } })).source,
+      "app.server",
+    );
+    expect(one).toContain('compute_region="us-west"');
+    expect(one).toContain('routing_region="us-west"');
+    expect(decorator(render(withBase({ serving: { style: "server" } })).source, "app.server")).not.toContain(
+      "routing_region",
+    );
+    const codes = (c: DeploymentConfigV1Input) => render(c).warnings.map((w) => w.code);
+    expect(codes(withBase({ serving: { style: "server" }, scaling: { region: ["eu", "us-east"] } }))).toContain(
+      "server_routing_region",
+    );
+    expect(codes(withBase({ serving: { style: "server" }, scaling: { region: "eu" } }))).not.toContain(
+      "server_routing_region",
+    );
   });
 
   it("sets min/max/buffer containers only when the config does", () => {
@@ -258,7 +347,7 @@ describe("other plugins' shapes", () => {
       }),
     };
     expect(body(generateApp(config, optional).source, "start_engine(")).toContain(
-      'if "ROUSE_API_KEY" in os.environ:\n        cmd += ["--api-key", os.environ["ROUSE_API_KEY"]]',
+      'if "ROUSE_API_KEY" in os.environ:\n        cmd.append("--api-key=" + os.environ["ROUSE_API_KEY"])',
     );
   });
 
@@ -323,7 +412,18 @@ describe("errors and warnings", () => {
 
   it("passes on the plugin's warnings and its own", () => {
     const codes = (c: DeploymentConfigV1Input) => render(c).warnings.map((w) => `${w.source}:${w.code}`);
-    expect(codes(withBase({ snapshot: { sleepLevel: 2 } }))).toContain("plugin:sleep_level_2");
+    expect(codes(withBase({ engine: { kind: "vllm", options: { vllm: { bogus: 1 } } } }))).toContain(
+      "plugin:unknown_option",
+    );
+    // vLLM writes no DeepGEMM cache: naming one is reported, not silently ignored.
+    expect(codes(withBase({ caches: { deepgemm: "dg" } }))).toContain("codegen:cache_unused");
+    expect(codes(withBase({ engine: { kind: "sglang" }, caches: { compile: "c", deepgemm: "dg" } }))).not.toContain(
+      "codegen:cache_unused",
+    );
+    expect(codes(withBase({ snapshot: { enabled: true, gpu: false } }))).toContain("codegen:cpu_only_snapshot");
+    expect(codes(withBase({ snapshot: { enabled: true, gpu: true } }))).not.toContain(
+      "codegen:cpu_only_snapshot",
+    );
     expect(codes(withBase({ env: { HF_XET_HIGH_PERFORMANCE: "0" } }))).toContain(
       "codegen:env_overrides_engine",
     );
@@ -357,5 +457,16 @@ describe("errors and warnings", () => {
     expect(() => generateApp(config, noSleep)).toThrow(/sleeps, but the lifecycle has no sleep call/);
     const badRoutes: EnginePluginV1 = { ...vllm, lifecycle: (c) => ({ ...vllm.lifecycle(c), routes: [] }) };
     expect(() => generateApp(config, badRoutes)).toThrow(/invalid lifecycle spec: routes/);
+    const noCanary: EnginePluginV1 = { ...vllm, lifecycle: (c) => ({ ...vllm.lifecycle(c), canary: undefined }) };
+    expect(() => generateApp(config, noCanary)).toThrow(/checks the canary, but the lifecycle has no canary/);
+    // A plugin that starts its engine before a CPU-only snapshot would fail on Modal: no GPU there.
+    const cpuOnly = parseDeployment({ ...base, snapshot: { enabled: true, gpu: false } });
+    const gpuBeforeCpuSnapshot: EnginePluginV1 = {
+      ...vllm,
+      snapshotRecipe: () => ({ beforeSnapshot: ["start", "waitReady"], afterRestore: [], env: [] }),
+    };
+    expect(() => generateApp(cpuOnly, gpuBeforeCpuSnapshot)).toThrow(
+      /snapshot.gpu false the snap=True phase has no GPU, but the recipe runs start, waitReady there/,
+    );
   });
 });

@@ -47,7 +47,7 @@ export function generateApp(
   if (engine.engine !== config.engine.kind) {
     throw new Error(`engine.kind is '${config.engine.kind}', but the plugin given is for '${engine.engine}'`);
   }
-  const { plan, overriddenEnv } = planApp(config, engine);
+  const { plan, overriddenEnv, unusedCaches } = planApp(config, engine);
   const errors = sdkIssues(plan);
   if (errors.length && !options.unchecked) throw new CodegenError(errors);
 
@@ -56,7 +56,7 @@ export function generateApp(
       .filter((i) => i.severity === "warning")
       .map(warningFromIssue),
     ...engine.validate(config).map((w) => ({ ...w, source: "plugin" as const })),
-    ...codegenWarnings(plan, overriddenEnv),
+    ...codegenWarnings(plan, overriddenEnv, unusedCaches),
   ];
 
   const p = new PyPrinter();

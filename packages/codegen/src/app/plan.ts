@@ -82,16 +82,31 @@ export interface AppPlan {
     readonly warmupCount: number;
     readonly sleep: ConfirmedCall | undefined;
     readonly wake: ConfirmedCall | undefined;
+    /** Calls after the wake, before traffic (vLLM level 2: reload weights, reset prefix cache). */
+    readonly afterWake: readonly HttpCall[];
+    readonly canary: CanaryPlan | undefined;
     readonly asleepMeans: string;
     readonly routes: readonly RouteRuleV1[];
     readonly adminPaths: readonly string[];
   };
   /** Steps of the `snap=True` and `snap=False` enter methods; undefined without snapshots. */
   readonly recipe:
-    | { readonly beforeSnapshot: readonly SnapshotStepV1[]; readonly afterRestore: readonly SnapshotStepV1[] }
+    | {
+        readonly beforeSnapshot: readonly SnapshotStepV1[];
+        readonly afterRestore: readonly SnapshotStepV1[];
+        /** Modules `prepare` imports (CPU-only snapshots). */
+        readonly prepareImports: readonly string[];
+      }
     | undefined;
   readonly apiKey: { readonly secret: string; readonly env: string } | undefined;
   readonly className: string;
+}
+
+export interface CanaryPlan {
+  readonly request: HttpCall;
+  readonly tokensField: string;
+  readonly logprobsField: string;
+  readonly logprobTolerance: number;
 }
 
 export interface ConfirmedCall {
@@ -155,6 +170,8 @@ export interface PlanResult {
   readonly plan: AppPlan;
   /** Image env the config replaced (plugin values it overrode), for a warning. */
   readonly overriddenEnv: readonly EnvEntry[];
+  /** `caches.*` roles the config sets but the engine writes no such cache for. */
+  readonly unusedCaches: readonly CacheRole[];
 }
 
 export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): PlanResult {
@@ -182,6 +199,25 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
   }
   if (snapshot) {
     const steps = [...snapshot.beforeSnapshot, ...snapshot.afterRestore];
+    if (!config.snapshot.gpu) {
+      // Modal gives the snap=True phase of a CPU-only snapshot no GPU (its memory-snapshot
+      // guide): an engine started there cannot load, so only GPU-free preparation may run.
+      const needsGpu = snapshot.beforeSnapshot.filter((s) => s !== "prepare");
+      if (needsGpu.length)
+        throw new EnginePluginContractError(
+          engine,
+          "snapshot recipe",
+          `with snapshot.gpu false the snap=True phase has no GPU, but the recipe runs ${needsGpu.join(", ")} there`,
+        );
+    }
+    if (steps.includes("prepare") && !snapshot.prepare)
+      throw new EnginePluginContractError(engine, "snapshot recipe", "it prepares, but names nothing to prepare");
+    if (steps.includes("canary") && !life.canary)
+      throw new EnginePluginContractError(
+        engine,
+        "snapshot recipe",
+        "it checks the canary, but the lifecycle has no canary",
+      );
     if (steps.includes("sleep") && !life.sleep)
       throw new EnginePluginContractError(
         engine,
@@ -196,6 +232,10 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
       );
   }
 
+  // A cache the config names but the plugin never writes would be silently ignored: say so.
+  const unusedCaches = (["compile", "deepgemm"] as const).filter(
+    (role) => config.caches[role] !== undefined && !image.caches.some((c) => c.role === role),
+  );
   const volumes: VolumePlan[] = [];
   for (const cache of image.caches) {
     const name = volumeNameFor(config, cache.role);
@@ -268,15 +308,21 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
       warmupCount: life.warmupCount,
       sleep: confirmed(life.sleep),
       wake: confirmed(life.wake),
+      afterWake: life.afterWake,
+      canary: life.canary,
       asleepMeans: life.asleepMeans,
       routes: life.routes,
       adminPaths: life.adminPaths,
     },
-    recipe: snapshot && { beforeSnapshot: snapshot.beforeSnapshot, afterRestore: snapshot.afterRestore },
+    recipe: snapshot && {
+      beforeSnapshot: snapshot.beforeSnapshot,
+      afterRestore: snapshot.afterRestore,
+      prepareImports: snapshot.prepare?.imports ?? [],
+    },
     apiKey: config.secrets.apiKey
       ? { secret: config.secrets.apiKey, env: config.secrets.apiKeyEnv }
       : undefined,
     className: `${engine.charAt(0).toUpperCase()}${engine.slice(1).replace(/[^A-Za-z0-9]/g, "")}Server`,
   };
-  return { plan, overriddenEnv: overridden };
+  return { plan, overriddenEnv: overridden, unusedCaches };
 }

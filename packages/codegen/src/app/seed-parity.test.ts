@@ -13,14 +13,23 @@ interface Property {
 }
 
 const src = (app: GeneratedApp) => app.source;
+/**
+ * argv with `--flag=value` read as `--flag value`: rouse passes config values in the `=` form
+ * (a value starting with '-' stays a value), the seeds write them apart; argparse reads both alike.
+ */
+const argvOf = (app: GeneratedApp) =>
+  engineCmd(src(app)).flatMap((a) => {
+    const eq = a.indexOf("=");
+    return a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a];
+  });
 /** `flag value` adjacent in argv. */
 const pair = (app: GeneratedApp, flag: string, value: string) => {
-  const argv = engineCmd(src(app));
+  const argv = argvOf(app);
   expect(argv[argv.indexOf(flag) + 1], `${flag} ${value}`).toBe(value);
 };
 /** The flags appear in this order (not necessarily adjacent). */
 const inOrder = (app: GeneratedApp, ...flags: string[]) => {
-  const argv = engineCmd(src(app));
+  const argv = argvOf(app);
   const at = flags.map((f) => argv.indexOf(f));
   expect(
     at.every((i) => i >= 0),
@@ -156,7 +165,7 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       {
         what: "enter(snap=False): wake up, then wait until ready; exit terminates the engine",
         check: (a) => {
-          expect(enterSteps(a, "wake_up(self")).toEqual(["wake_up", "wait_ready"]);
+          expect(enterSteps(a, "wake_up(self")).toEqual(["wake_up", "wait_ready", "verify_wake"]);
           expect(body(src(a), "stop(self")).toContain("self.engine.terminate()");
         },
       },
@@ -175,6 +184,8 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       'gpu="H100" instead of f"H100:{N_GPU}" with N_GPU = 1: the same request (Modal parses both as one H100)',
       "warmup and lifecycle calls use stdlib urllib (the seed imports requests inside the image); sleep is confirmed by polling /is_sleeping",
       "the smoke test is stdlib and text-only (no aiohttp, no image URL), so it runs wherever modal does",
+      "verified wake: a greedy canary is recorded before the sleep and replayed after the wake, before traffic (a mismatch restarts the engine cold)",
+      "config values are passed as --flag=value (a value starting with '-' stays a value); argparse reads it as the seed's --flag value",
     ],
   },
 
@@ -295,7 +306,7 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
         what: "secrets: vllm-api-key (VLLM_API_KEY) and huggingface-secret; the key joins argv at start time",
         check: (a) => {
           expect(decorator(src(a), "app.cls")).toContain("secrets=[api_key_secret, hf_secret]");
-          expect(body(src(a), "start_engine(")).toContain('cmd += ["--api-key", os.environ["VLLM_API_KEY"]]');
+          expect(body(src(a), "start_engine(")).toContain('cmd.append("--api-key=" + os.environ["VLLM_API_KEY"])');
         },
       },
       {
@@ -369,7 +380,7 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
           const fn = body(src(a), "compile_deep_gemm(");
           expect(fn).toContain('os.environ.get("SGLANG_ENABLE_JIT_DEEPGEMM", "")');
           expect(fn).toMatch(
-            /"sglang\.compile_deep_gemm",\s+"--model-path",\s+"Qwen\/Qwen3-8B-FP8",\s+"--revision"/,
+            /"sglang\.compile_deep_gemm",\s+"--model-path=Qwen\/Qwen3-8B-FP8",\s+"--revision=/,
           );
           expect(
             decorator(src(a).replace("image = image.run_function(", "@run_function("), "run_function"),
@@ -429,6 +440,8 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       "SGLANG_DG_CACHE_DIR points DeepGEMM at the mounted volume (the seed's volume never received the kernels)",
       "after resume, the app waits for /health before taking traffic (the seed does not)",
       "SGLang binds 127.0.0.1 behind the guard: the seed exposes /release_memory_occupation and friends publicly",
+      "verified wake: a greedy canary is recorded before the release and replayed after the resume, before traffic",
+      "config values are passed as --flag=value (a value starting with '-' stays a value)",
     ],
   },
 };

@@ -163,6 +163,30 @@ export function runEnginePluginConformance(
       }
     });
 
+    it("a plugin that sleeps verifies the wake: a greedy canary recorded before sleep, replayed after wake", () => {
+      const config = configs.find(([n]) => n === "minimal")![1];
+      const recipe = snapshotRecipeV1Schema.parse(plugin.snapshotRecipe(config));
+      if (!recipe.beforeSnapshot.includes("sleep")) return;
+      const life = lifecycleSpecV1Schema.parse(plugin.lifecycle(config));
+      // A lifecycle with sleep has a canary, and it is greedy.
+      expect(life.canary === undefined).toBe(false);
+      expect((life.canary?.request.json as { temperature?: unknown } | undefined)?.temperature).toBe(0);
+      const before = recipe.beforeSnapshot;
+      expect(before.indexOf("canary")).toBeGreaterThan(before.indexOf("waitReady"));
+      expect(before.indexOf("canary")).toBeLessThan(before.indexOf("sleep"));
+      expect(recipe.afterRestore.indexOf("canary")).toBeGreaterThan(recipe.afterRestore.indexOf("wake"));
+    });
+
+    it("CPU-only snapshots run nothing that needs a GPU before the snapshot", () => {
+      const config = parseDeployment({
+        ...conformanceConfigs(options.configKind ?? plugin.engine).minimal,
+        snapshot: { enabled: true, gpu: false },
+      });
+      const recipe = snapshotRecipeV1Schema.parse(plugin.snapshotRecipe(config));
+      expect(recipe.beforeSnapshot.filter((s) => s !== "prepare")).toEqual([]);
+      expect(recipe.afterRestore).toContain("start");
+    });
+
     it("waitReady fails at its deadline against a closed port, naming the engine", async () => {
       const port = await closedPort();
       const client = plugin.createLifecycleClient(configs[0]![1], {

@@ -1,4 +1,4 @@
-import type { DeploymentConfigV1, EnginePluginV1 } from "@rouse/config";
+import { argFromEnvElement, type DeploymentConfigV1, type EnginePluginV1 } from "@rouse/config";
 
 export interface ResolvedLaunch {
   readonly argv: string[];
@@ -35,7 +35,7 @@ export function resolveLaunch(
         `engine '${config.name}': ${arg.flag} is read from the environment variable ${arg.env}, which is not set; export it before \`rouse serve --local\``,
       );
     }
-    argv.push(arg.flag, value);
+    argv.push(argFromEnvElement(arg, value));
     if (arg.flag === "--api-key") apiKey = value;
   }
   return {
@@ -46,7 +46,9 @@ export function resolveLaunch(
   };
 }
 
-/** argv for logs: the value after `--api-key` is hidden. */
+/** argv for logs: the value of `--api-key` (either form) is hidden. */
 export function redact(argv: readonly string[]): string[] {
-  return argv.map((a, i) => (i > 0 && argv[i - 1] === "--api-key" ? "***" : a));
+  return argv.map((a, i) =>
+    i > 0 && argv[i - 1] === "--api-key" ? "***" : a.startsWith("--api-key=") ? "--api-key=***" : a,
+  );
 }

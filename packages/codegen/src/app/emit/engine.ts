@@ -2,7 +2,7 @@ import type { SnapshotStepV1 } from "@rouse/config";
 import { atom, call, dict, entry, type Expr, kw, list, lit } from "../../python/expr.ts";
 import { pyStr, toPyValue } from "../../python/literal.ts";
 import type { PyPrinter } from "../../python/printer.ts";
-import type { AppPlan, ConfirmedCall, HttpCall } from "../plan.ts";
+import type { AppPlan, CanaryPlan, ConfirmedCall, HttpCall } from "../plan.ts";
 import { engineCallArgs, section } from "./shared.ts";
 
 /** Which lifecycle helpers the app calls, so only those are emitted (no dead code). */
@@ -50,11 +50,13 @@ export function emitEngine(p: PyPrinter, plan: AppPlan): void {
   p.definition({ header: "def start_engine() -> subprocess.Popen:" }, () => {
     p.code("cmd = list(ENGINE_CMD)", "print(*cmd)");
     if (launch.argsFromEnv.length) {
-      p.comment("Secrets join the command at start time, from the container's environment.");
+      p.comment("Secrets join the command at start time, from the container's environment, as");
+      p.comment("--flag=value: a key that starts with '-' would otherwise be read as a flag.");
       for (const a of launch.argsFromEnv) {
-        const add = list([lit(a.flag), atom(`os.environ[${pyStr(a.env)}]`)]);
-        if (a.optional) p.blockStmt("if ", lit(a.env), " in os.environ:", () => p.stmt("cmd += ", add));
-        else p.stmt("cmd += ", add);
+        const add = atom(`${pyStr(`${a.flag}=`)} + os.environ[${pyStr(a.env)}]`);
+        if (a.optional)
+          p.blockStmt("if ", lit(a.env), " in os.environ:", () => p.stmt("cmd.append(", add, ")"));
+        else p.stmt("cmd.append(", add, ")");
       }
     }
     p.code(
@@ -168,6 +170,130 @@ export function emitEngine(p: PyPrinter, plan: AppPlan): void {
           ),
         );
       }
+      if (step === "wake" && lifecycle.afterWake.length) {
+        p.comment("Awake is not yet fit to serve: these calls, in this order, come before any traffic.");
+        for (const after of lifecycle.afterWake) p.stmt("", engineCall(after));
+      }
     });
   }
+  if (steps.has("prepare")) emitPrepare(p, plan);
+  if (steps.has("canary") && lifecycle.canary) emitCanary(p, lifecycle.canary);
+}
+
+/** `answer["choices"][0]["logprobs"]["tokens"]` for the dotted path `choices.0.logprobs.tokens`. */
+function subscript(variable: string, dotted: string): string {
+  return variable + dotted.split(".").map((k) => (/^[0-9]+$/.test(k) ? `[${k}]` : `[${pyStr(k)}]`)).join("");
+}
+
+/** CPU-only snapshots: what runs before the snapshot, where there is no GPU. */
+function emitPrepare(p: PyPrinter, plan: AppPlan): void {
+  p.import("os").import("subprocess").import("sys");
+  p.blank(2);
+  p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m))));
+  p.definition({ header: "def prepare() -> None:" }, () => {
+    p.code('"""CPU-only snapshots: work before the snapshot that needs no GPU (Modal gives it none)."""');
+    p.comment(
+      "Import the engine once in a child process: its files (torch alone is >20,000) are read and byte-compiled now, so the engine's own import after restore finds them warm. Only a speed-up: a failure is reported, not fatal.",
+    );
+    p.code('code = "import " + ", ".join(PREPARE_IMPORTS)');
+    p.block("try:", () =>
+      p.code('run = subprocess.run([sys.executable, "-c", code], check=False, timeout=600)'),
+    );
+    p.block("except subprocess.TimeoutExpired:", () => p.code("run = None"));
+    p.code('BOOT["prepare"] = {"imported": run is not None and run.returncode == 0}');
+    p.comment("Read the weights already in the cache (volume or image) once; nothing is downloaded here.");
+    p.block("try:", () => {
+      p.code("from huggingface_hub import snapshot_download", "");
+      const args = [{ value: lit(plan.model.id) }, kw("local_files_only", atom("True"))];
+      if (plan.model.revision) args.splice(1, 0, kw("revision", plan.model.revision));
+      p.stmt(
+        "path = ",
+        plan.model.id.startsWith("/") ? lit(plan.model.id) : call("snapshot_download", ...args),
+      );
+    });
+    p.block("except (ImportError, OSError, ValueError):", () => {
+      p.comment("Not cached yet (or no huggingface_hub): the engine downloads the weights itself.");
+      p.code('BOOT["prepare"]["weights_read"] = 0', "return");
+    });
+    p.code("total = 0");
+    p.block("for root, _, files in os.walk(path):", () =>
+      p.block("for name in files:", () =>
+        p.block('with open(os.path.join(root, name), "rb") as f:', () =>
+          p.block("while chunk := f.read(1 << 24):", () => p.code("total += len(chunk)")),
+        ),
+      ),
+    );
+    p.code('BOOT["prepare"]["weights_read"] = total');
+  });
+}
+
+/** Verified wake: record a greedy generation before sleep, replay it after every wake. */
+function emitCanary(p: PyPrinter, canary: CanaryPlan): void {
+  p.blank(2);
+  p.comment(
+    "Verified wake: an engine can report healthy after a wake that left it serving garbage, so one fixed greedy generation is recorded before the sleep and replayed after every wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.",
+  );
+  p.stmt("CANARY_REQUEST = ", lit(toPyValue(canary.request.json ?? {}, "lifecycle.canary.request.json")));
+  p.stmt("CANARY_TOLERANCE = ", lit(canary.logprobTolerance));
+  p.comment("Refused or broken answers, HTTP errors, and answers without the expected fields.");
+  p.code(
+    "CANARY_ERRORS = (",
+    "    OSError,",
+    "    http.client.HTTPException,",
+    "    RuntimeError,",
+    "    LookupError,",
+    "    TypeError,",
+    "    ValueError,",
+    ")",
+  );
+  p.definition({ header: "def canary() -> dict:" }, () => {
+    p.code('"""One greedy generation: its tokens and their logprobs."""');
+    p.stmt("raw = ", engineCall(canary.request, atom("CANARY_REQUEST")));
+    p.code(
+      "answer = json.loads(raw)",
+      `tokens = ${subscript("answer", canary.tokensField)}`,
+      `logprobs = ${subscript("answer", canary.logprobsField)}`,
+      'return {"tokens": tokens, "logprobs": logprobs}',
+    );
+  });
+  p.definition({ header: "def canary_mismatch(recorded: dict, replayed: dict) -> str | None:" }, () => {
+    p.code('"""None when the replay matches the recording, else what differs."""');
+    p.block('if replayed["tokens"] != recorded["tokens"]:', () =>
+      p.code(`return f"tokens differ: {recorded['tokens']!r} then {replayed['tokens']!r}"`),
+    );
+    p.code("drift = 0.0");
+    p.block('for before, after in zip(recorded["logprobs"], replayed["logprobs"]):', () =>
+      p.block("if (before is None) != (after is None):", () => p.code('return "logprobs differ: one is missing"')).block(
+        "if before is not None:",
+        () => p.code("drift = max(drift, abs(before - after))"),
+      ),
+    );
+    p.block("if drift > CANARY_TOLERANCE:", () =>
+      p.code('return f"logprobs drift by {drift:.4f} (tolerance {CANARY_TOLERANCE})"'),
+    );
+    p.code("return None");
+  });
+  p.definition(
+    { header: "def verify_wake(engine: subprocess.Popen, recorded: dict) -> subprocess.Popen:" },
+    () => {
+      p.code(
+        '"""Replays the canary before traffic; on a mismatch restarts the engine cold and says so."""',
+      );
+      p.block("try:", () => p.code("problem = canary_mismatch(recorded, canary())"));
+      p.block("except CANARY_ERRORS as e:  # a woken engine that cannot answer has failed too", () =>
+        p.code('problem = f"the canary request failed: {e}"'),
+      );
+      p.code('BOOT["canary"] = {"ok": problem is None, "problem": problem, "restarted": False}');
+      p.block("if problem is None:", () => p.code("return engine"));
+      p.code('boot_mark("canary_mismatch")');
+      p.code('print("ROUSE_CANARY_MISMATCH", json.dumps(BOOT["canary"]), flush=True)');
+      p.comment("Cold restart: the woken engine cannot be trusted; a fresh one loads from disk.");
+      p.code("engine.terminate()");
+      p.block("try:", () => p.code("engine.wait(timeout=60)"));
+      p.block("except subprocess.TimeoutExpired:", () => p.code("engine.kill()", "engine.wait()"));
+      p.code("engine = start_engine()", "wait_ready(engine)");
+      p.code('BOOT["canary"]["restarted"] = True', 'boot_mark("cold_restart_done")');
+      p.code("return engine");
+    },
+  );
 }

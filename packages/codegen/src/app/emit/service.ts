@@ -12,23 +12,28 @@ import { seconds, sectionText } from "./shared.ts";
 /** Phase names in the boot report, per step and side of the snapshot. */
 const MARK: Record<"before" | "after", Record<SnapshotStepV1, string>> = {
   before: {
+    prepare: "prepare_done",
     start: "engine_spawn",
     waitReady: "engine_ready",
     warmup: "warmup_done",
+    canary: "canary_recorded",
     sleep: "sleep_done",
     wake: "wake_done",
   },
   // After restore, distinct names: a restored report keeps the snapshotted boot's phases.
   after: {
+    prepare: "prepare_after_restore",
     start: "engine_spawn_after_restore",
     waitReady: "ready_after_restore",
     warmup: "warmup_after_restore",
+    canary: "canary_checked",
     sleep: "sleep_after_restore",
     wake: "wake_done",
   },
 };
 
-const CALL: Record<Exclude<SnapshotStepV1, "start">, (engine: string) => string> = {
+const CALL: Record<Exclude<SnapshotStepV1, "start" | "canary">, (engine: string) => string> = {
+  prepare: () => "prepare()",
   waitReady: (engine) => `wait_ready(${engine})`,
   warmup: () => "warmup()",
   sleep: () => "sleep()",
@@ -36,7 +41,9 @@ const CALL: Record<Exclude<SnapshotStepV1, "start">, (engine: string) => string>
 };
 
 const STEP_COMMENT: Partial<Record<SnapshotStepV1, string>> = {
+  prepare: "No GPU before a CPU-only snapshot: import and read what needs none; the engine starts after restore.",
   warmup: "Warm up before the snapshot, so compiled kernels and CUDA graphs are in it.",
+  canary: "Record the canary while awake: every wake replays it before traffic.",
   sleep: "Sleep, so the snapshot holds the engine's state but little GPU memory.",
 };
 
@@ -55,6 +62,11 @@ function emitSteps(
     // Phase names and calls are fixed identifiers, never config data.
     if (step === "start") {
       p.code(`boot_mark("${MARK[side].start}")`, `${engineRef} = start_engine()`);
+    } else if (step === "canary") {
+      // Recorded on the instance, so it is in the snapshot and a restored container has it.
+      if (side === "before") p.code("self.canary = canary()");
+      else p.code(`${engineRef} = verify_wake(${engineRef}, self.canary)`);
+      p.code(`boot_mark("${MARK[side].canary}")`);
     } else {
       p.code(CALL[step](engineRef), `boot_mark("${MARK[side][step]}")`);
     }
@@ -220,6 +232,7 @@ function emitServerStyle(p: PyPrinter, plan: AppPlan): void {
     kw("max_concurrency", scaling.maxInputs, "above this, Modal answers 429"),
     ...containerArgs(plan),
     ...regionArg(plan, "compute_region"),
+    ...routingRegionArg(plan),
     kw(
       "unauthenticated",
       !plan.proxyAuth,
@@ -254,6 +267,23 @@ function webServer(plan: AppPlan) {
   const args: Item[] = [kw("port", atom("PORT")), kw("startup_timeout", atom("STARTUP_TIMEOUT"))];
   if (plan.proxyAuth) args.push(kw("requires_proxy_auth", true));
   return call("modal.web_server", ...args);
+}
+
+/**
+ * `@app.server` proxies requests through `routing_region` (one region, "us-east" by default:
+ * modal/app.py `server`), whatever `compute_region` says. Requests take the same region as
+ * the containers: the region itself, or the first of a list (codegen warns about the rest).
+ */
+export function routingRegionOf(plan: AppPlan): string | undefined {
+  const region = plan.scaling.region;
+  return region === undefined ? undefined : typeof region === "string" ? region : region[0];
+}
+
+function routingRegionArg(plan: AppPlan): Item[] {
+  const routing = routingRegionOf(plan);
+  return routing === undefined
+    ? []
+    : [kw("routing_region", lit(routing), "requests enter Modal in the containers' region")];
 }
 
 function regionArg(plan: AppPlan, name: "region" | "compute_region"): Item[] {

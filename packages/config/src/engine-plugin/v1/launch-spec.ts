@@ -11,7 +11,11 @@ export interface LaunchContextV1 {
   readonly executable?: readonly string[];
 }
 
-/** A flag whose value is read from an environment variable when the engine starts (secrets). */
+/**
+ * A flag whose value is read from an environment variable when the engine starts (secrets).
+ * Consumers add it as ONE element, `--flag=value` (argFromEnvElement): a key may start
+ * with `-`, and argparse reads a separate element that does as the next flag.
+ */
 export const argFromEnvV1Schema = z.strictObject({
   flag: z.string().regex(/^--[a-z0-9][a-z0-9-]*$/),
   env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
@@ -30,4 +34,9 @@ export const launchSpecV1Schema = z.strictObject({
   warnings: z.array(pluginWarningV1Schema).default([]),
 });
 export type LaunchSpecV1 = z.input<typeof launchSpecV1Schema>;
+
+/** The argv element for one `argsFromEnv` entry and its value: `--flag=value`. */
+export function argFromEnvElement(arg: { readonly flag: string }, value: string): string {
+  return `${arg.flag}=${value}`;
+}
 export type ArgFromEnvV1 = z.infer<typeof argFromEnvV1Schema>;

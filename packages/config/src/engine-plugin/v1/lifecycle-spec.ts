@@ -26,6 +26,27 @@ export const routeRuleV1Schema = z.strictObject({
   access: z.enum(["public", "key", "private"]),
 });
 
+/**
+ * Verified wake: a greedy request recorded before sleep or snapshot and replayed after
+ * every wake, resume or restore, before traffic is admitted. Engines report healthy after
+ * a wake that left them serving garbage (vLLM sleep level 2 without a weight reload
+ * answers token 0 every time), so only a generation proves the wake.
+ */
+export const canaryV1Schema = z.strictObject({
+  /** Fixed prompt, temperature 0, a few tokens, with per-token logprobs (OpenAI `/v1/completions`). */
+  request: httpCallV1Schema,
+  /** Dotted path in the JSON answer to the list of sampled tokens (compared exactly). */
+  tokensField: z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/),
+  /** Dotted path to each token's logprob, same length as the tokens. */
+  logprobsField: z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/),
+  /**
+   * Largest |replayed − recorded| logprob per token that still counts as the same engine:
+   * the same kernels on the same GPU repeat bit for bit, but a restore may move a
+   * reduction onto another path, so allow rounding noise and nothing more.
+   */
+  logprobTolerance: z.number().min(0).max(1),
+});
+
 export const lifecycleSpecV1Schema = z.strictObject({
   readiness: readinessV1Schema,
   health: httpCallV1Schema,
@@ -35,6 +56,13 @@ export const lifecycleSpecV1Schema = z.strictObject({
   /** Absent when the engine has no sleep mode for this config. */
   sleep: confirmedCallV1Schema.optional(),
   wake: confirmedCallV1Schema.optional(),
+  /**
+   * Calls after `wake` and before any traffic, in order (vLLM sleep level 2: reload the
+   * weights, then reset the prefix cache). Empty when the wake alone restores the engine.
+   */
+  afterWake: z.array(httpCallV1Schema).default([]),
+  /** The verified-wake request; absent when the engine has no sleep mode for this config. */
+  canary: canaryV1Schema.optional(),
   /** What leaves GPU memory while asleep, in words (e.g. "weights → host RAM; KV cache discarded"). */
   asleepMeans: z.string(),
   /** Requests sent while asleep hang until wake: the caller must hold traffic. */
@@ -50,3 +78,4 @@ export const lifecycleSpecV1Schema = z.strictObject({
 });
 export type LifecycleSpecV1 = z.input<typeof lifecycleSpecV1Schema>;
 export type RouteRuleV1 = z.infer<typeof routeRuleV1Schema>;
+export type CanaryV1 = z.infer<typeof canaryV1Schema>;

@@ -1,0 +1,106 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { argFromEnvElement, type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { sglang } from "./plugin.ts";
+
+// The plugin's argv, read back by SGLang's OWN parser (ServerArgs.add_cli_args, the pinned
+// sglang installed --no-deps by scripts/parser-venv.sh; nothing is started). API keys are
+// random URL-safe strings, many starting with '-', which `--api-key KEY` cannot carry.
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const venv = process.env.ROUSE_SGLANG_ARGS_VENV ?? `${root}.cache/sglang-args-venv`;
+let python = `${venv}/bin/python`;
+// Under `pnpm test:engine` (ROUSE_VLLM_CPU set: the vLLM CPU venv exists) the parser venv is made
+// on demand from the package index (~30 s once), so the real-parser test runs in CI.
+if (!existsSync(python) && process.env.ROUSE_VLLM_CPU) {
+  const made = spawnSync("bash", [fileURLToPath(new URL("../scripts/parser-venv.sh", import.meta.url))], {
+    encoding: "utf8",
+    env: { ...process.env, ROUSE_VLLM_CPU_VENV: dirname(dirname(process.env.ROUSE_VLLM_CPU)) },
+    timeout: 600_000,
+  });
+  if (made.status === 0) python = made.stdout.trim();
+  else throw new Error(`scripts/parser-venv.sh failed: ${made.stderr.slice(-2000)}`);
+}
+const script = fileURLToPath(new URL("./__fixtures__/parse_argv.py", import.meta.url));
+
+type Parsed = { ok: true; args: Record<string, unknown> } | { ok: false; error: string[] };
+
+function parseAll(argvs: string[][]): Parsed[] {
+  const run = spawnSync(python, [script], {
+    input: JSON.stringify(argvs),
+    encoding: "utf8",
+    timeout: 300_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.status !== 0) throw new Error(`parse_argv.py failed: ${run.stderr.slice(-2000)}`);
+  return JSON.parse(run.stdout) as Parsed[];
+}
+
+const urlSafeKey = fc
+  .tuple(
+    fc.constantFrom("-", "--", "-h", "", "k"),
+    fc.string({
+      unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      minLength: 1,
+      maxLength: 48,
+    }),
+  )
+  .map(([head, tail]) => head + tail);
+
+const configs: DeploymentConfigV1Input[] = [
+  { version: 1, model: { id: "org/m" }, engine: { kind: "sglang" }, secrets: { apiKey: "s" } },
+  {
+    version: 1,
+    model: {
+      id: "Qwen/Qwen3-8B",
+      revision: "0123456789abcdef0123456789abcdef01234567",
+      servedName: ["qwen"],
+      reasoningParser: "qwen3",
+      toolCallParser: "qwen25",
+      multimodal: { limits: { image: 2 } },
+    },
+    engine: { kind: "sglang", options: { sglang: { attentionBackend: "fa3" } } },
+    secrets: { apiKey: "s", apiKeyEnv: "MY_KEY" },
+  },
+];
+
+function argvWithKey(input: DeploymentConfigV1Input, key: string): string[] {
+  const spec = sglang.launch(parseDeployment(input), { target: "local", host: "127.0.0.1", port: 8001 });
+  const flags = spec.argv.slice(spec.argv.findIndex((a) => a.startsWith("--")));
+  return [...flags, ...(spec.argsFromEnv ?? []).map((a) => argFromEnvElement(a, key))];
+}
+
+describe.skipIf(!existsSync(python))("SGLang's own parser reads the plugin's argv", () => {
+  it("every key, leading '-' included, arrives as the key; every config value as itself", () => {
+    const keys = fc.sample(urlSafeKey, { numRuns: 150, seed: 17 });
+    const cases = keys.map((key, i) => ({ key, config: configs[i % configs.length]! }));
+    const oldForm = ["--model-path", "org/m", "--api-key", "-abc"];
+    const parsed = parseAll([...cases.map((c) => argvWithKey(c.config, c.key)), oldForm]);
+    expect(parsed.at(-1)!.ok, "the old --api-key KEY form fails for a key starting with '-'").toBe(false);
+    for (const [i, { key, config }] of cases.entries()) {
+      const result = parsed[i]!;
+      expect(result.ok, `key ${JSON.stringify(key)}: ${result.ok ? "" : result.error}`).toBe(true);
+      if (!result.ok) continue;
+      const args = result.args;
+      expect(args.api_key).toBe(key);
+      expect(args.model_path).toBe(config.model.id);
+      expect(args.language_model_only).toBe(!config.model.multimodal);
+      if (config.model.revision) {
+        expect(args.revision).toBe(config.model.revision);
+        expect(args.served_model_name).toBe("qwen");
+        expect(args.reasoning_parser).toBe("qwen3");
+        expect(args.tool_call_parser).toBe("qwen25");
+        expect(args.attention_backend).toBe("fa3");
+        expect(args.enable_multimodal).toBe(true);
+        expect(args.limit_mm_data_per_request).toEqual({ image: 2 });
+      }
+    }
+  }, 600_000);
+});
+
+if (!existsSync(python))
+  it.skip(`SGLang parser tests: no venv at ${venv} (bash packages/engine-sglang/scripts/parser-venv.sh)`, () => {});
