@@ -8,6 +8,12 @@ import {
 } from "@rouse/config";
 import { Pool } from "undici";
 import { EngineRequestError } from "../errors.ts";
+import { type CanaryAnswer, compareCanary, runCanary, sendJson } from "../lifecycle/canary.ts";
+import { EngineGate } from "../lifecycle/engine-gate.ts";
+import { type EngineRules, engineRules } from "../lifecycle/engine-rules.ts";
+import { detectGpu, type GpuPresence } from "../preflight/gpu.ts";
+import { describeListeners, listenersOn } from "../preflight/port.ts";
+import { preSpawnProblem } from "../preflight/pre-spawn.ts";
 import type { MemoryArbiter, MemoryTenant } from "../fleet/memory-budget.ts";
 import { unlimitedMemory } from "../fleet/memory-budget.ts";
 import { describeExit, type EngineProcess, type ExitInfo, spawnEngine } from "../process/engine-process.ts";
@@ -22,6 +28,7 @@ import {
   runCheckpoint,
 } from "../suspend/cuda-checkpoint.ts";
 import { CrashPolicy, type CrashPolicyOptions } from "./crash-policy.ts";
+import { classifyExit } from "./exit-class.ts";
 import type { QueueOutcome, SupervisorEvent } from "./events.ts";
 import { LatencyStats } from "./latency-stats.ts";
 import { EngineLease, type Lease } from "./lease.ts";
@@ -63,6 +70,14 @@ export interface SupervisorOptions {
   readonly checkpoint?: CheckpointCommand;
   readonly memory?: MemoryArbiter;
   readonly onEvent?: (event: SupervisorEvent) => void;
+  /** Whether this machine has a GPU (fixes are suggested accordingly). Default: `detectGpu()`. */
+  readonly gpu?: GpuPresence;
+  /** Verified wake: replay a canary after every wake/resume. Default true. */
+  readonly canary?: boolean;
+  /** The engine's sleep level for `sleep`/`suspend`. Default 1. */
+  readonly sleepLevel?: 1 | 2;
+  /** Replaces the plugin's canary / after-wake steps / safe calls (tests: a plugin without some). */
+  readonly rules?: Partial<EngineRules>;
 }
 
 /** One spawned engine process and what talks to it. */
@@ -77,6 +92,16 @@ interface Run {
   readonly exit: AbortController;
   /** We are stopping it: its exit is no crash. */
   expected: boolean;
+  /** Its number in the log ring: crash reasons quote only its lines. */
+  readonly logRun: number;
+  /** Every call the runtime makes to it; closed while it is asleep or checkpointed. */
+  readonly gate: EngineGate;
+  /** The canary recorded before its first scale-down (verified wake). */
+  canary: CanaryAnswer | undefined;
+  /** Why no canary could be recorded for it. */
+  canaryUnavailable: string | undefined;
+  /** Put to sleep by the suspend path (so resume wakes it). */
+  slept: boolean;
 }
 
 type Target = "ready" | "zero" | "off" | undefined;
@@ -117,6 +142,9 @@ export class EngineSupervisor implements MemoryTenant {
   readonly #startupTimeoutMs: number;
   readonly #lifecycleTimeoutMs: number;
   readonly #stopGraceMs: number;
+  readonly #gpu: GpuPresence;
+  readonly #rules: EngineRules;
+  readonly #sleepLevel: 1 | 2;
   readonly #emit: (e: SupervisorEvent) => void;
   readonly #monoStart = performance.now();
   readonly #wallStart = Date.now();
@@ -139,12 +167,15 @@ export class EngineSupervisor implements MemoryTenant {
   #queueRejected = 0;
   #lastExit: (ExitInfoJson & { at: string }) | null = null;
   #failure: EngineSnapshot["failure"] = null;
+  readonly #canary = { checks: 0, mismatches: 0, last: null as EngineSnapshot["canary"]["last"] };
   #quietWaiters: (() => void)[] = [];
+  #spawnWaiters: (() => void)[] = [];
   readonly #stats = {
     coldStart: new LatencyStats(),
     wake: new LatencyStats(),
     scaleDown: new LatencyStats(),
     queueWait: new LatencyStats(),
+    canary: new LatencyStats(),
   };
 
   constructor(options: SupervisorOptions) {
@@ -175,6 +206,10 @@ export class EngineSupervisor implements MemoryTenant {
     this.#memory = options.memory ?? unlimitedMemory;
     this.#checkpoint = options.checkpoint ?? defaultCheckpointCommand();
     this.#emit = options.onEvent ?? (() => {});
+    this.#gpu = options.gpu ?? detectGpu();
+    this.#sleepLevel = options.sleepLevel ?? 1;
+    const rules = engineRules(options.plugin, config);
+    this.#rules = { ...rules, ...(options.canary === false ? { canary: undefined } : {}), ...options.rules };
     this.#sm = new EngineStateMachine({ engine: this.name });
     this.#sm.onTransition((transition) => this.#emit({ type: "transition", engine: this.name, transition }));
   }
@@ -327,12 +362,20 @@ export class EngineSupervisor implements MemoryTenant {
     this.#reconcile();
   }
 
-  /** Starts a failed engine again, forgetting its past crashes. */
-  restart(): void {
-    if (this.#sm.state !== "failed" || this.#task) return;
+  /**
+   * Starts a failed engine again, forgetting its past crashes. Resolves once it
+   * has left `failed` (its state is then `starting`, or `failed` again at once
+   * when a pre-spawn check still fails), so the caller can answer with it.
+   */
+  async restart(): Promise<EngineState> {
+    if (this.#sm.state !== "failed" || this.#task) return this.#sm.state;
     this.#crash.reset();
     this.#failure = null;
+    // Answered once the pre-spawn checks are done: spawned (starting), or failed again.
+    const settled = new Promise<void>((resolve) => this.#spawnWaiters.push(resolve));
     this.#runTask("restart", () => this.#start("restart requested"));
+    await Promise.race([settled, this.#task]);
+    return this.#sm.state;
   }
 
   /**
@@ -470,7 +513,12 @@ export class EngineSupervisor implements MemoryTenant {
   }
 
   #fail(reason: string): void {
-    this.#failure = { reason, at: new Date().toISOString(), logTail: this.logs.tail(50) };
+    // The failing run's lines only (all of them, when it never got to spawn).
+    this.#failure = {
+      reason,
+      at: new Date().toISOString(),
+      logTail: this.logs.tail(50, { run: this.logs.run }),
+    };
     this.#want = undefined;
     this.#set("failed", reason);
   }
@@ -503,7 +551,8 @@ export class EngineSupervisor implements MemoryTenant {
     await this.#reserveMemory();
     if (this.#closing) return this.#memory.release(this);
     this.#set("starting", reason);
-    const port = this.#o.port ?? this.config.local.port ?? (await freePort(this.#host));
+    const fixedPort = this.#o.port ?? this.config.local.port;
+    const port = fixedPort ?? (await freePort(this.#host));
     let launch: ReturnType<typeof resolveLaunch>;
     try {
       launch = resolveLaunch(
@@ -515,11 +564,36 @@ export class EngineSupervisor implements MemoryTenant {
     } catch (error) {
       return this.#fail((error as Error).message);
     }
+    // The config's env: reaches the engine as on Modal; the plugin's own variables (sleep
+    // mode needs VLLM_SERVER_DEV_MODE=1) win over it, the supervisor's (tests) over both.
+    const env = { ...this.config.env, ...launch.env, ...this.#o.env };
+    for (const k of Object.keys(this.config.env))
+      if (k in launch.env && launch.env[k] !== this.config.env[k])
+        launch = { ...launch, warnings: [...launch.warnings, `env.${k}: the engine plugin sets ${k}=${launch.env[k]} itself`] };
+    const logRun = this.logs.beginRun();
+    // Known to fail before anything runs: fail now, with the fix, instead of retrying.
+    const problem = await preSpawnProblem({
+      argv: launch.argv,
+      env: { ...process.env, ...env },
+      config: this.config,
+      host: this.#host,
+      port,
+      fixedPort: fixedPort !== undefined,
+    });
+    if (this.#closing) return this.#set("stopped", "shutdown");
+    if (problem) {
+      this.logs.push("supervisor", problem);
+      this.#fail(problem);
+      for (const w of this.#spawnWaiters.splice(0)) w();
+      return;
+    }
     for (const w of launch.warnings) this.logs.push("supervisor", `warning: ${w}`);
     this.logs.push("supervisor", `$ ${redact(launch.argv).join(" ")}`);
     const baseUrl = `http://${this.#host.includes(":") ? `[${this.#host}]` : this.#host}:${port}`;
     const spawnedAt = performance.now();
-    const proc = spawnEngine({ argv: launch.argv, env: { ...launch.env, ...this.#o.env }, logs: this.logs });
+    const proc = spawnEngine({ argv: launch.argv, env, logs: this.logs });
+    for (const w of this.#spawnWaiters.splice(0)) w();
+    const gate = new EngineGate(this.name, this.#rules.safeWhile);
     const run: Run = {
       proc,
       port,
@@ -528,6 +602,7 @@ export class EngineSupervisor implements MemoryTenant {
       client: this.plugin.createLifecycleClient(this.config, {
         baseUrl,
         ...(launch.apiKey ? { apiKey: launch.apiKey } : {}),
+        fetch: gate.fetch(),
       }),
       pool: new Pool(baseUrl, {
         connections: 256,
@@ -538,6 +613,11 @@ export class EngineSupervisor implements MemoryTenant {
       }),
       exit: new AbortController(),
       expected: false,
+      logRun,
+      gate,
+      canary: undefined,
+      canaryUnavailable: undefined,
+      slept: false,
     };
     this.#run = run;
     void proc.exited.then((info) => this.#onExit(run, info));
@@ -550,6 +630,12 @@ export class EngineSupervisor implements MemoryTenant {
         signal: run.exit.signal,
       });
       healthyMs = performance.now() - spawnedAt;
+      // Something answered: make sure it is the engine we spawned, not a listener that was there.
+      const foreign = await this.#foreignListener(run);
+      if (foreign !== undefined) {
+        if (!this.#current(run)) return;
+        return this.#stopAfterFailure(run, foreign, { permanent: true });
+      }
       const count = this.#o.warmupCount ?? 1;
       if (count > 0) await run.client.warmup({ count });
     } catch (error) {
@@ -559,7 +645,11 @@ export class EngineSupervisor implements MemoryTenant {
         await run.proc.exited;
         return;
       }
-      return this.#stopAfterFailure(run, `start failed: ${messageOf(error)}`);
+      const message = messageOf(error);
+      const hint = /not ready within/.test(message)
+        ? `; the engine was still loading: raise scaling.startupTimeout (now ${Math.round(this.#startupTimeoutMs / 1000)} s) if it needs longer to boot`
+        : "";
+      return this.#stopAfterFailure(run, `start failed: ${message}${hint}`);
     }
     if (!this.#current(run)) return;
     const ms = performance.now() - spawnedAt;
@@ -569,6 +659,38 @@ export class EngineSupervisor implements MemoryTenant {
       "ready",
       `ready ${Math.round(ms)} ms after spawn (healthy at ${Math.round(healthyMs)} ms, then warmup)`,
     );
+  }
+
+  /**
+   * Why the listener that passed the readiness probe is not our engine, or
+   * undefined when it is: our process is alive, the listener on the port (where
+   * /proc shows it) is in our process group, and `/v1/models` serves our model.
+   */
+  async #foreignListener(run: Run): Promise<string | undefined> {
+    const where = `${run.baseUrl} answered the readiness probe`;
+    if (run.proc.exit) return `${where}, but the engine we started had exited (${describeExit(run.proc.exit)})`;
+    const listeners = listenersOn(run.port);
+    const pgid = run.proc.pid;
+    if (listeners.length > 0 && !listeners.some((l) => l.pgid === pgid)) {
+      return `${where}, but the process listening there is ${describeListeners(listeners)}, not the engine we started (pid ${pgid}): free the port or change local.port`;
+    }
+    const expected = this.models[0];
+    let ids: string[] = [];
+    try {
+      const body = (await sendJson(
+        run.gate.fetch(),
+        run.baseUrl,
+        { method: "GET", path: "/v1/models", timeoutSeconds: 10 },
+        run.apiKey,
+      )) as { data?: { id?: unknown }[] } | null;
+      ids = (body?.data ?? []).map((m) => String(m.id));
+    } catch (error) {
+      return `${where}, but GET /v1/models failed (${messageOf(error)}): it does not look like the engine we started`;
+    }
+    if (expected !== undefined && !ids.includes(expected)) {
+      return `${where}, but it serves ${ids.length ? ids.map((i) => `'${i}'`).join(", ") : "no model"}, not '${expected}': another server holds the port; free it or change local.port`;
+    }
+    return undefined;
   }
 
   async #scaleDown(): Promise<void> {
@@ -584,11 +706,10 @@ export class EngineSupervisor implements MemoryTenant {
     }
     if (mode === "sleep") {
       this.#set("falling-asleep", why);
+      await this.#recordCanary(run);
+      if (!this.#current(run)) return;
       try {
-        await run.client.sleep({ level: 1, timeoutMs: this.#lifecycleTimeoutMs });
-        // Some engines answer before they are asleep: the engine's own state decides.
-        if (!(await run.client.isSleeping()))
-          throw new Error("the engine says it is not sleeping after the sleep call");
+        await this.#sleepEngine(run);
       } catch (error) {
         if (!this.#current(run)) return;
         return this.#stop(
@@ -604,20 +725,69 @@ export class EngineSupervisor implements MemoryTenant {
       return;
     }
     this.#set("suspending", why);
+    await this.#recordCanary(run);
+    if (!this.#current(run)) return;
+    // Sleep first when the engine can: less moves to host, and a request that reaches a
+    // sleeping engine waits, while one that reaches a checkpointed awake vLLM kills it.
+    let slept = "";
+    if (this.#canSleep()) {
+      try {
+        await this.#sleepEngine(run);
+        run.slept = true;
+        slept = "asleep, then ";
+      } catch (error) {
+        if (!this.#current(run)) return;
+        run.gate.phase = "open";
+        this.logs.push("supervisor", `sleep before the checkpoint failed (${messageOf(error)}); checkpointing it awake`);
+      }
+    }
+    run.gate.phase = "checkpointed";
     const result = await runCheckpoint(this.#checkpoint, "suspend", {
       pid: run.proc.pid ?? 0,
-      preSuspendHttp: this.#releaseHook(run),
+      preSuspendHttp: run.slept ? [] : this.#releaseHook(run),
     });
     if (!this.#current(run)) return;
     if (result.verdict === "ok") {
-      this.#set("suspended", `GPU memory checkpointed to host in ${Math.round(result.durationMs)} ms`);
+      this.#set("suspended", `${slept}GPU memory checkpointed to host in ${Math.round(result.durationMs)} ms`);
       this.#scaledDown("suspend", started);
       return;
     }
+    // Not checkpointed: the engine runs as before (asleep, if it slept).
+    run.gate.phase = run.slept ? "asleep" : "open";
     if (result.verdict === "unavailable") this.#suspendUnavailable = result.detail;
     await this.#stop(
       `suspend ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping the engine instead`,
     );
+  }
+
+  /** Does the plugin put this engine to sleep here? (The suspend path sleeps first when it can.) */
+  #canSleep(): boolean {
+    try {
+      return this.plugin.capabilities.sleep && this.plugin.lifecycle(this.config).sleep !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The sleep call, confirmed by the engine's own state; the gate closes once the call is made. */
+  async #sleepEngine(run: Run): Promise<void> {
+    await run.client.sleep({ level: this.#sleepLevel, timeoutMs: this.#lifecycleTimeoutMs });
+    run.gate.phase = "asleep";
+    // Some engines answer before they are asleep: the engine's own state decides.
+    if (!(await run.client.isSleeping())) throw new Error("the engine says it is not sleeping after the sleep call");
+  }
+
+  /** The wake call, confirmed, then the plugin's after-wake steps for the level it slept at. */
+  async #wakeEngine(run: Run): Promise<void> {
+    await run.client.wakeUp({ timeoutMs: this.#lifecycleTimeoutMs });
+    if (await run.client.isSleeping()) throw new Error("the engine still says it is sleeping after wake_up");
+    run.gate.phase = "open";
+    run.slept = false;
+    for (const step of this.#rules.afterWake) {
+      if (!step.levels.includes(this.#sleepLevel)) continue;
+      this.logs.push("supervisor", `after wake: ${step.call.method} ${step.call.path} (${step.why})`);
+      await sendJson(run.gate.fetch(), run.baseUrl, step.call, run.apiKey);
+    }
   }
 
   #scaledDown(via: ScaleToZeroMode, started: number): void {
@@ -634,14 +804,13 @@ export class EngineSupervisor implements MemoryTenant {
     const started = performance.now();
     this.#set("waking", `${this.#wanting} request(s) waiting`);
     try {
-      await run.client.wakeUp({ timeoutMs: this.#lifecycleTimeoutMs });
-      if (await run.client.isSleeping())
-        throw new Error("the engine still says it is sleeping after wake_up");
+      await this.#wakeEngine(run);
     } catch (error) {
       if (!this.#current(run)) return;
       return this.#stop(`wake failed (${messageOf(error)}); stopping it to cold-start instead`);
     }
     if (!this.#current(run)) return;
+    if (!(await this.#verifyCanary(run, "sleep"))) return;
     this.#woke("sleep", started);
   }
 
@@ -670,13 +839,17 @@ export class EngineSupervisor implements MemoryTenant {
         `resume ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping it to cold-start instead`,
       );
     }
+    // Restored: the engine is as it was before the checkpoint, asleep or awake.
+    run.gate.phase = run.slept ? "asleep" : "open";
     try {
-      await run.client.waitReady({ timeoutMs: 60_000, process: run.proc.child, signal: run.exit.signal });
+      if (run.slept) await this.#wakeEngine(run);
+      else await run.client.waitReady({ timeoutMs: 60_000, process: run.proc.child, signal: run.exit.signal });
     } catch (error) {
       if (!this.#current(run)) return;
-      return this.#stop(`not healthy after resume (${messageOf(error)}); stopping it to cold-start instead`);
+      return this.#stop(`not serving after resume (${messageOf(error)}); stopping it to cold-start instead`);
     }
     if (!this.#current(run)) return;
+    if (!(await this.#verifyCanary(run, "suspend"))) return;
     this.#woke("suspend", started);
   }
 
@@ -685,6 +858,55 @@ export class EngineSupervisor implements MemoryTenant {
     this.#stats.wake.add(ms);
     this.#emit({ type: "wake", engine: this.name, ms, via });
     this.#set("ready", `awake after ${Math.round(ms)} ms`);
+  }
+
+  // ---- verified wake ---------------------------------------------------------------
+
+  /** Records the run's canary before its first scale-down (the engine is drained: nothing else runs). */
+  async #recordCanary(run: Run): Promise<void> {
+    const spec = this.#rules.canary;
+    if (!spec || run.canary || run.canaryUnavailable) return;
+    const started = performance.now();
+    try {
+      run.canary = await runCanary(spec, run.gate.fetch(), run.baseUrl, run.apiKey);
+      this.#stats.canary.add(performance.now() - started);
+      this.logs.push("supervisor", `canary recorded: ${run.canary.tokens.length} tokens`);
+    } catch (error) {
+      run.canaryUnavailable = messageOf(error);
+      this.logs.push("supervisor", `warning: no canary (wakes are not verified): ${run.canaryUnavailable}`);
+    }
+  }
+
+  /**
+   * Replays the canary after a wake or resume, before traffic. A different answer
+   * means the engine came back broken: it is stopped (the waiting requests then
+   * cold-start it) and the mismatch is recorded. True when it may serve.
+   */
+  async #verifyCanary(run: Run, via: "sleep" | "suspend"): Promise<boolean> {
+    const spec = this.#rules.canary;
+    if (!spec || !run.canary) return true;
+    const started = performance.now();
+    let detail: string;
+    let ok: boolean;
+    try {
+      const after = await runCanary(spec, run.gate.fetch(), run.baseUrl, run.apiKey);
+      ({ ok, detail } = compareCanary(spec, run.canary, after));
+    } catch (error) {
+      ok = false;
+      detail = `the canary request failed: ${messageOf(error)}`;
+    }
+    const ms = performance.now() - started;
+    if (!this.#current(run)) return false;
+    this.#stats.canary.add(ms);
+    this.#canary.checks++;
+    this.#emit({ type: "canary", engine: this.name, via, ok, ms, detail });
+    if (ok) return true;
+    this.#canary.mismatches++;
+    this.#canary.last = { at: new Date().toISOString(), via, detail };
+    const reason = `canary mismatch after ${via === "sleep" ? "wake" : "resume"}: ${detail}; restarting the engine cold`;
+    this.logs.push("supervisor", reason);
+    await this.#stop(reason);
+    return false;
   }
 
   /** Stops the process on purpose (scale to zero, shutdown, a failed sleep/wake). */
@@ -705,12 +927,18 @@ export class EngineSupervisor implements MemoryTenant {
     );
   }
 
-  /** The engine would not become ready: stop it and count that like a crash. */
-  async #stopAfterFailure(run: Run, reason: string): Promise<void> {
+  /** The engine would not become ready: stop it and count that like a crash (permanent: fail now). */
+  async #stopAfterFailure(run: Run, reason: string, options: { permanent?: boolean } = {}): Promise<void> {
     run.expected = true;
+    this.logs.push("supervisor", reason);
     this.#set("stopping", reason);
     const info = await run.proc.stop(this.#stopGraceMs);
     this.#dropRun(run);
+    if (options.permanent) {
+      this.#lastExit = { ...exitJson(info), at: new Date().toISOString() };
+      this.#emit({ type: "crash", engine: this.name, exit: info, action: "fail" });
+      return this.#fail(reason);
+    }
     this.#crashed(info, reason);
   }
 
@@ -718,32 +946,45 @@ export class EngineSupervisor implements MemoryTenant {
     run.exit.abort();
     if (run.expected || this.#run !== run) return;
     this.#dropRun(run);
+    // Only what this run printed: an earlier run's last words (and our own notes) say nothing about this exit.
+    const log = this.logs
+      .tail(400, { run: run.logRun })
+      .filter((l) => l.stream !== "supervisor")
+      .map((l) => l.line)
+      .join("\n");
+    const cls = classifyExit(info, log, { gpu: this.#gpu.present });
     // The plugin's reading of the log, else the engine's last words on stderr.
     const explained =
-      this.plugin.explainExit?.(this.logs.text(200)) ??
+      (cls.kind === "transient" ? undefined : cls.fix) ??
+      this.plugin.explainExit?.(log) ??
       this.logs
-        .tail(50)
+        .tail(50, { run: run.logRun })
         .filter((l) => l.stream === "stderr" && l.line.trim() !== "")
         .at(-1)
         ?.line.slice(0, 300);
-    this.#crashed(info, `exited unexpectedly (${describeExit(info)})${explained ? `: ${explained}` : ""}`);
+    const reason = `exited unexpectedly (${describeExit(info)})${explained ? `: ${explained}` : ""}`;
+    this.#crashed(info, reason, cls.kind !== "transient");
     this.#reconcile();
   }
 
   /** Crash accounting: restart with backoff, wait for the next request, or give up. */
-  #crashed(info: ExitInfo, reason: string): void {
+  #crashed(info: ExitInfo, reason: string, permanent = false): void {
     this.#lastExit = { ...exitJson(info), at: new Date().toISOString() };
     const asleep = this.#sm.state === "sleeping" || this.#sm.state === "suspended";
-    const verdict = info.spawnError
-      ? ({ action: "fail", crashesInWindow: 1 } as const)
-      : this.#crash.crashed(performance.now());
+    // A config or platform error fails the same way on every attempt: no retries.
+    const verdict =
+      info.spawnError || permanent
+        ? ({ action: "fail", crashesInWindow: 1 } as const)
+        : this.#crash.crashed(performance.now());
     const action = verdict.action === "fail" ? "fail" : asleep || this.#closing ? "wait" : "restart";
     this.#emit({ type: "crash", engine: this.name, exit: info, action });
     this.logs.push("supervisor", reason);
     if (action === "fail") {
       const why = info.spawnError
         ? `${reason}: is the engine installed? Set local.executable in the config, e.g. a venv's vllm`
-        : `${reason}; ${verdict.crashesInWindow} failures within ${this.#crash.options.windowMs / 1000} s, giving up`;
+        : permanent
+          ? `${reason} (a retry would fail the same way)`
+          : `${reason}; ${verdict.crashesInWindow} failures within ${this.#crash.options.windowMs / 1000} s, giving up`;
       this.#fail(why);
       return;
     }
@@ -833,7 +1074,17 @@ export class EngineSupervisor implements MemoryTenant {
         scaleDown: this.#stats.scaleDown.summary(),
         queueWait: this.#stats.queueWait.summary(),
         queueRejected: this.#queueRejected,
+        canary: this.#stats.canary.summary(),
       },
+      canary: {
+        enabled: this.#rules.canary !== undefined && this.mode !== "stop",
+        recorded: run?.canary !== undefined,
+        unavailable: run?.canaryUnavailable ?? null,
+        checks: this.#canary.checks,
+        mismatches: this.#canary.mismatches,
+        last: this.#canary.last,
+      },
+      gate: run ? { phase: run.gate.phase, sent: { ...run.gate.sent }, refused: run.gate.refused } : null,
       history: this.#sm.history.slice(-(options.history ?? 50)),
     };
   }

@@ -9,6 +9,9 @@
 // Env: ROUSE_CKPT_STANDIN_LOG      append each argv as a JSON line to this file
 //      ROUSE_CKPT_STANDIN_DIR      where it keeps each pid's state (default: $TMPDIR/rouse-ckpt-standin)
 //      ROUSE_CKPT_STANDIN_EXIT_<ACTION>=CODE[:N]   fail that action with CODE (3, 11, 12 …), the first N times
+//      ROUSE_CKPT_STANDIN_FREEZE=0  only mark the pid checkpointed in its state file, without SIGSTOP, so a
+//                                   stand-in engine run with --die-if-called-while-checkpointed can see (and
+//                                   report) any call that reaches it while "checkpointed"
 
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,10 +78,10 @@ function main(argv: string[]): number {
   const started = performance.now();
   if (action === "suspend") {
     if (state !== "running") return fail(10, `tree is ${state}, not running`);
-    process.kill(-pid, "SIGSTOP");
+    if (process.env.ROUSE_CKPT_STANDIN_FREEZE !== "0") process.kill(-pid, "SIGSTOP");
     state = "checkpointed";
   } else if (action === "resume") {
-    process.kill(-pid, "SIGCONT");
+    if (process.env.ROUSE_CKPT_STANDIN_FREEZE !== "0") process.kill(-pid, "SIGCONT");
     state = "running";
   }
   writeFileSync(stateFile, JSON.stringify({ state }));
