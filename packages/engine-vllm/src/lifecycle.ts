@@ -5,9 +5,14 @@ import { servedNamesOf } from "@rouse/config";
 // lifecycle client runs the same calls. Facts are cited from
 // tools/engine-args/FACTS.md and the vLLM source (paths relative to the sdist).
 
-/** Sleep mode is on when something will put the engine to sleep: the snapshot on Modal, scale-to-zero locally. */
+/**
+ * Sleep mode is on when something will put the engine to sleep: the snapshot on Modal,
+ * scale-to-zero locally — `suspend` included, which sleeps the engine before the CUDA
+ * checkpoint (less to move, and a request that reaches a checkpointed engine that is
+ * not asleep kills it).
+ */
 export function vllmSleepMode(config: DeploymentConfigV1, target: "modal" | "local"): boolean {
-  return target === "local" ? config.local.scaleToZero === "sleep" : config.snapshot.enabled;
+  return target === "local" ? config.local.scaleToZero !== "stop" : config.snapshot.enabled;
 }
 
 /** Whether any launch of this config gets sleep mode (the lifecycle spec is the same for both targets). */

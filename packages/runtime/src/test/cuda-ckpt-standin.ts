@@ -12,6 +12,7 @@
 //      ROUSE_CKPT_STANDIN_FREEZE=0  only mark the pid checkpointed in its state file, without SIGSTOP, so a
 //                                   stand-in engine run with --die-if-called-while-checkpointed can see (and
 //                                   report) any call that reaches it while "checkpointed"
+//      ROUSE_CKPT_STANDIN_DELAY_MS=N    take N ms per suspend/resume (a real checkpoint moves GBs)
 
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,11 +77,19 @@ function main(argv: string[]): number {
     return fail(4, `no such process: ${pid}`);
   }
   const started = performance.now();
+  // The engine counts as checkpointed from the start of a suspend to the end of a resume.
+  const delay = Number(process.env.ROUSE_CKPT_STANDIN_DELAY_MS ?? 0);
+  const pause = () => {
+    if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
+  };
   if (action === "suspend") {
     if (state !== "running") return fail(10, `tree is ${state}, not running`);
     if (process.env.ROUSE_CKPT_STANDIN_FREEZE !== "0") process.kill(-pid, "SIGSTOP");
     state = "checkpointed";
+    writeFileSync(stateFile, JSON.stringify({ state }));
+    pause();
   } else if (action === "resume") {
+    pause();
     if (process.env.ROUSE_CKPT_STANDIN_FREEZE !== "0") process.kill(-pid, "SIGCONT");
     state = "running";
   }
