@@ -183,7 +183,12 @@ function hash(text: string): number {
  * compare before and after a wake. Lost weights answer token 0 every time (what
  * vLLM level 2 does before reload_weights); a drifted engine answers shifted ones.
  */
-function greedy(prompt: string, n: number, state: State, o: Options): { tokens: string[]; logprobs: number[] } {
+function greedy(
+  prompt: string,
+  n: number,
+  state: State,
+  o: Options,
+): { tokens: string[]; logprobs: number[] } {
   const broken = state.weightsLost || state.poisoned.has(prompt);
   if (state.weightsLost) state.poisoned.add(prompt);
   const seed = hash(prompt) + (o.driftAfterWake ? state.wakes : 0);
@@ -415,7 +420,10 @@ function sglangRoutes(o: Options, state: State) {
     // SGLang's key guards every route but health, readiness and metrics (sglang/srt/utils/auth.py).
     if (o.dieIfCalledWhileReleased && state.sleeping && path !== "/resume_memory_occupation") {
       // What the real scheduler does: /health runs a generation on released memory and dies.
-      log(o, `scheduler died: ${req.method} ${path} while GPU memory is released (write_req_to_token_pool_triton: cpu tensor)`);
+      log(
+        o,
+        `scheduler died: ${req.method} ${path} while GPU memory is released (write_req_to_token_pool_triton: cpu tensor)`,
+      );
       res.destroy();
       process.exit(1);
     }
@@ -488,7 +496,10 @@ function log(o: Options, message: string): void {
 function checkpointed(): boolean {
   const dir = process.env.ROUSE_CKPT_STANDIN_DIR ?? join(tmpdir(), "rouse-ckpt-standin");
   try {
-    return (JSON.parse(readFileSync(join(dir, `${process.pid}.json`), "utf8")) as { state: string }).state === "checkpointed";
+    return (
+      (JSON.parse(readFileSync(join(dir, `${process.pid}.json`), "utf8")) as { state: string }).state ===
+      "checkpointed"
+    );
   } catch {
     return false;
   }
@@ -507,7 +518,10 @@ export function main(argv: readonly string[]): void {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://standin");
     if (o.dieIfCalledWhileCheckpointed && checkpointed()) {
-      log(o, `request while checkpointed: ${req.method} ${url.pathname}${state.sleeping ? " (asleep: it waits)" : ""}`);
+      log(
+        o,
+        `request while checkpointed: ${req.method} ${url.pathname}${state.sleeping ? " (asleep: it waits)" : ""}`,
+      );
       if (!state.sleeping) {
         // A CUDA-checkpointed vLLM that is not asleep segfaults on a request (shared/gpu/README.md).
         log(o, "EngineCore segfault: request reached a checkpointed engine that was not asleep");

@@ -44,7 +44,11 @@ export class EngineRequestError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.engine = engine;
     this.code = code;
-    this.status = options.status ?? (code === "engine_crashed" || code === "engine_unreachable" || code === "upstream_disconnected" ? 502 : 503);
+    this.status =
+      options.status ??
+      (code === "engine_crashed" || code === "engine_unreachable" || code === "upstream_disconnected"
+        ? 502
+        : 503);
     this.type = this.status === 502 ? "upstream_error" : "service_unavailable";
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.exitCode = options.exitCode;

@@ -18,9 +18,11 @@ export function registerEngineMetrics(registry: Registry, engines: () => LocalEn
     "Time the local engine has spent in each state.",
     ["engine", "state"],
   );
-  const inFlight = registry.gauge("rouse_engine_requests_in_flight", "Requests the local engine is serving.", [
-    "engine",
-  ]);
+  const inFlight = registry.gauge(
+    "rouse_engine_requests_in_flight",
+    "Requests the local engine is serving.",
+    ["engine"],
+  );
   const waiting = registry.gauge(
     "rouse_engine_requests_waiting",
     "Requests waiting for the local engine to start or wake.",

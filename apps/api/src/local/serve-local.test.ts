@@ -138,7 +138,11 @@ describe("serveLocal", () => {
     const started = performance.now();
     const results = await Promise.allSettled(
       Array.from({ length: 5 }, () =>
-        openai.chat.completions.create({ model: "a", messages: [{ role: "user", content: "hi" }], max_tokens: 2 }),
+        openai.chat.completions.create({
+          model: "a",
+          messages: [{ role: "user", content: "hi" }],
+          max_tokens: 2,
+        }),
       ),
     );
     const elapsed = performance.now() - started;
@@ -201,7 +205,11 @@ describe("serveLocal", () => {
     const a = local.engines.byName("a")!;
     while (a.state !== "sleeping") await new Promise((r) => setTimeout(r, 20));
     const openai = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: "k", maxRetries: 0 });
-    await openai.chat.completions.create({ model: "a", messages: [{ role: "user", content: "hi" }], max_tokens: 2 });
+    await openai.chat.completions.create({
+      model: "a",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 2,
+    });
     const metrics = await (await fetch(`${local.url}/metrics`)).text();
     expect(metrics).toContain('rouse_engine_canary_checks_total{engine="a",via="sleep",result="mismatch"} 1');
     expect(metrics).toMatch(/rouse_engine_canary_seconds_count\{engine="a"\} 1/);

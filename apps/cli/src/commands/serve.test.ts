@@ -121,7 +121,10 @@ describe("rouse serve --local", () => {
     const port = (blocker.address() as AddressInfo).port;
     writeFileSync(
       join(dir, "rouse.yaml"),
-      readFileSync(join(dir, "rouse.yaml"), "utf8").replace("scaleToZero: sleep", `scaleToZero: stop\n  port: ${port}`),
+      readFileSync(join(dir, "rouse.yaml"), "utf8").replace(
+        "scaleToZero: sleep",
+        `scaleToZero: stop\n  port: ${port}`,
+      ),
     );
     const env = cleanEnv();
     const child = spawnRouse(["serve", "--local", "--port", "0"], { cwd: dir, env });

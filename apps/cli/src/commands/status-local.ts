@@ -91,14 +91,19 @@ export async function statusLocal(io: Io, options: { json?: boolean }): Promise<
     if (c?.enabled) {
       const verdict =
         c.mismatches > 0
-          ? s.red(`${c.mismatches} mismatch(es), restarted cold; last ${c.last?.at ?? ""}: ${c.last?.detail ?? ""}`)
+          ? s.red(
+              `${c.mismatches} mismatch(es), restarted cold; last ${c.last?.at ?? ""}: ${c.last?.detail ?? ""}`,
+            )
           : `${c.checks} wake(s) verified, all identical`;
       row(
         "canary",
-        c.unavailable ? s.yellow(`not recorded, wakes unverified: ${c.unavailable}`) : `${verdict} ${s.dim(`(p50 ${ms(st.canary?.p50Ms)})`)}`,
+        c.unavailable
+          ? s.yellow(`not recorded, wakes unverified: ${c.unavailable}`)
+          : `${verdict} ${s.dim(`(p50 ${ms(st.canary?.p50Ms)})`)}`,
       );
     }
-    if (e.gate && e.gate.phase !== "open") row("engine", s.dim(`${e.gate.phase}: the runtime sends it nothing unsafe`));
+    if (e.gate && e.gate.phase !== "open")
+      row("engine", s.dim(`${e.gate.phase}: the runtime sends it nothing unsafe`));
     row("time", timeShares(e));
     if (e.lastExit)
       row(

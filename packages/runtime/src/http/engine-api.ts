@@ -71,7 +71,10 @@ export async function engineApi(
       };
     }
     const state = await engine.restart();
-    return { status: 202, body: { engine: engine.name, state, failure: engine.snapshot({ history: 0 }).failure } };
+    return {
+      status: 202,
+      body: { engine: engine.name, state, failure: engine.snapshot({ history: 0 }).failure },
+    };
   }
   return undefined;
 }

@@ -25,7 +25,12 @@ describe("engine rules", () => {
       [[2], "/collective_rpc"],
       [[2], "/reset_prefix_cache"],
     ]);
-    expect(rules.canary!.request.json).toMatchObject({ model: "m", temperature: 0, max_tokens: 16, logprobs: 1 });
+    expect(rules.canary!.request.json).toMatchObject({
+      model: "m",
+      temperature: 0,
+      max_tokens: 16,
+      logprobs: 1,
+    });
   });
 
   it("SGLang: only the resume call while released (its /health runs a generation)", () => {
@@ -76,26 +81,33 @@ describe("EngineGate", () => {
 
 describe("canary", () => {
   const spec = completionsCanary(config("vllm"));
-  const answer = fc.record({
-    tokens: fc.array(fc.string(), { minLength: 1, maxLength: 20 }),
-    logprobs: fc.array(fc.double({ min: -30, max: 0, noNaN: true }), { minLength: 20, maxLength: 20 }),
-  }).map((a) => ({ tokens: a.tokens, logprobs: a.logprobs.slice(0, a.tokens.length) }));
+  const answer = fc
+    .record({
+      tokens: fc.array(fc.string(), { minLength: 1, maxLength: 20 }),
+      logprobs: fc.array(fc.double({ min: -30, max: 0, noNaN: true }), { minLength: 20, maxLength: 20 }),
+    })
+    .map((a) => ({ tokens: a.tokens, logprobs: a.logprobs.slice(0, a.tokens.length) }));
 
   it("an answer matches itself; any changed token or a logprob moved past the tolerance does not", () => {
     fc.assert(
-      fc.property(answer, fc.nat(), fc.double({ min: 0.021, max: 10, noNaN: true }), (a: CanaryAnswer, at, shift) => {
-        expect(compareCanary(spec, a, a).ok).toBe(true);
-        const i = at % a.tokens.length;
-        const tokens = [...a.tokens];
-        tokens[i] = `${tokens[i]}x`;
-        expect(compareCanary(spec, a, { ...a, tokens }).ok).toBe(false);
-        const logprobs = [...a.logprobs];
-        logprobs[i] = logprobs[i]! - shift;
-        expect(compareCanary(spec, a, { ...a, logprobs }).ok).toBe(false);
-        expect(compareCanary(spec, a, { tokens: a.tokens.slice(0, -1), logprobs: a.logprobs.slice(0, -1) }).ok).toBe(
-          a.tokens.length === 0,
-        );
-      }),
+      fc.property(
+        answer,
+        fc.nat(),
+        fc.double({ min: 0.021, max: 10, noNaN: true }),
+        (a: CanaryAnswer, at, shift) => {
+          expect(compareCanary(spec, a, a).ok).toBe(true);
+          const i = at % a.tokens.length;
+          const tokens = [...a.tokens];
+          tokens[i] = `${tokens[i]}x`;
+          expect(compareCanary(spec, a, { ...a, tokens }).ok).toBe(false);
+          const logprobs = [...a.logprobs];
+          logprobs[i] = logprobs[i]! - shift;
+          expect(compareCanary(spec, a, { ...a, logprobs }).ok).toBe(false);
+          expect(
+            compareCanary(spec, a, { tokens: a.tokens.slice(0, -1), logprobs: a.logprobs.slice(0, -1) }).ok,
+          ).toBe(a.tokens.length === 0);
+        },
+      ),
     );
   });
 
@@ -105,8 +117,8 @@ describe("canary", () => {
     expect(() => readCanary(spec, { choices: [{ text: "ab" }] })).toThrow(
       "the canary answer has no tokens at choices.0.logprobs.tokens",
     );
-    expect(() => readCanary(spec, { choices: [{ logprobs: { tokens: ["a"], token_logprobs: [] } }] })).toThrow(
-      /no logprob per token/,
-    );
+    expect(() =>
+      readCanary(spec, { choices: [{ logprobs: { tokens: ["a"], token_logprobs: [] } }] }),
+    ).toThrow(/no logprob per token/);
   });
 });

@@ -1,9 +1,4 @@
-import {
-  type DeploymentConfigV1,
-  type EnginePluginV1,
-  type HttpCallV1,
-  servedNamesOf,
-} from "@rouse/config";
+import { type DeploymentConfigV1, type EnginePluginV1, type HttpCallV1, servedNamesOf } from "@rouse/config";
 
 // What the runtime needs from an engine plugin's lifecycle spec beyond sleep and
 // wake: the canary (verified wake), the steps after a wake (vLLM level 2:
@@ -77,7 +72,12 @@ function defaultRules(engine: string, config: DeploymentConfigV1): EngineRules {
       afterWake: [
         {
           levels: [2],
-          call: { method: "POST", path: "/collective_rpc", json: { method: "reload_weights" }, timeoutSeconds: 300 },
+          call: {
+            method: "POST",
+            path: "/collective_rpc",
+            json: { method: "reload_weights" },
+            timeoutSeconds: 300,
+          },
           why: "level 2 discarded the weights",
         },
         {

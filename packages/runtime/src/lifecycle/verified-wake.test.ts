@@ -28,8 +28,11 @@ const sleepy = (name: string) => standinConfig(name, { local: { scaleToZero: "sl
 
 describe("verified wake", () => {
   it("records a canary before the engine sleeps and replays it after the wake, before traffic", async () => {
-    h = await startHarness([{ config: sleepy("a") }], () =>
-      quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 300 }), { preload: true });
+    h = await startHarness(
+      [{ config: sleepy("a") }],
+      () => quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 300 }),
+      { preload: true },
+    );
     const a = h.engine("a");
     await until(a, "sleeping");
     expect(a.snapshot().canary).toMatchObject({ enabled: true, recorded: true, checks: 0 });
@@ -45,9 +48,15 @@ describe("verified wake", () => {
   });
 
   it("a wake that leaves the engine answering differently restarts it cold, and says so", async () => {
-    h = await startHarness([{ config: sleepy("a") }], () =>
-      quick({ executable: standinExecutableFor("vllm", { flags: ["--drift-after-wake"] }), scaleDownAfterMs: 300 }),
-      { preload: true });
+    h = await startHarness(
+      [{ config: sleepy("a") }],
+      () =>
+        quick({
+          executable: standinExecutableFor("vllm", { flags: ["--drift-after-wake"] }),
+          scaleDownAfterMs: 300,
+        }),
+      { preload: true },
+    );
     const a = h.engine("a");
     await until(a, "sleeping");
     const pid = a.pid;
@@ -57,7 +66,10 @@ describe("verified wake", () => {
     expect(count(a, "starting")).toBe(2);
     const snap = a.snapshot();
     expect(snap.canary.mismatches).toBe(1);
-    expect(snap.canary.last).toMatchObject({ via: "sleep", detail: expect.stringMatching(/^token 0 differs/) });
+    expect(snap.canary.last).toMatchObject({
+      via: "sleep",
+      detail: expect.stringMatching(/^token 0 differs/),
+    });
     expect(a.history.find((t) => t.to === "stopping")!.reason).toMatch(
       /^canary mismatch after wake: token 0 differs.*; restarting the engine cold$/,
     );
@@ -66,27 +78,37 @@ describe("verified wake", () => {
   });
 
   it("level 2: the plugin's after-wake steps (reload_weights, reset_prefix_cache) run before the canary", async () => {
-    h = await startHarness([{ config: sleepy("a") }], () =>
-      quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 300, sleepLevel: 2 }), { preload: true });
+    h = await startHarness(
+      [{ config: sleepy("a") }],
+      () => quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 300, sleepLevel: 2 }),
+      { preload: true },
+    );
     const a = h.engine("a");
     await until(a, "sleeping");
     const pid = a.pid;
     await chat(h.openai, "a");
     expect(a.pid).toBe(pid);
     expect(a.snapshot().canary).toMatchObject({ checks: 1, mismatches: 0 });
-    const notes = a.logs.tail().filter((l) => l.stream === "supervisor").map((l) => l.line);
+    const notes = a.logs
+      .tail()
+      .filter((l) => l.stream === "supervisor")
+      .map((l) => l.line);
     expect(notes).toContain("after wake: POST /collective_rpc (level 2 discarded the weights)");
     expect(notes.some((l) => l.startsWith("after wake: POST /reset_prefix_cache"))).toBe(true);
   });
 
   it("level 2 without those steps would serve garbage: the canary catches it", async () => {
-    h = await startHarness([{ config: sleepy("a") }], () =>
-      quick({
-        executable: standinExecutableFor("vllm"),
-        scaleDownAfterMs: 300,
-        sleepLevel: 2,
-        rules: { afterWake: [] }, // a plugin spec that forgot them
-      }), { preload: true });
+    h = await startHarness(
+      [{ config: sleepy("a") }],
+      () =>
+        quick({
+          executable: standinExecutableFor("vllm"),
+          scaleDownAfterMs: 300,
+          sleepLevel: 2,
+          rules: { afterWake: [] }, // a plugin spec that forgot them
+        }),
+      { preload: true },
+    );
     const a = h.engine("a");
     await until(a, "sleeping");
     await chat(h.openai, "a");
@@ -113,8 +135,15 @@ describe("nothing reaches an engine that is released or checkpointed", () => {
     const s = h.engine("s");
     await until(s, "sleeping");
     const pid = s.pid;
-    const polls = Array.from({ length: 5 }, () => fetch(`${h!.server.url}/api/v1/engines/s`).then((r) => r.json()));
-    const answers = await Promise.all([chat(h.openai, "s"), chat(h.openai, "s"), chat(h.openai, "s"), ...polls]);
+    const polls = Array.from({ length: 5 }, () =>
+      fetch(`${h!.server.url}/api/v1/engines/s`).then((r) => r.json()),
+    );
+    const answers = await Promise.all([
+      chat(h.openai, "s"),
+      chat(h.openai, "s"),
+      chat(h.openai, "s"),
+      ...polls,
+    ]);
     expect(answers).toHaveLength(8);
     expect(s.pid).toBe(pid); // the same process: nothing killed it
     expect(h.events.some((e) => e.type === "crash")).toBe(false);
@@ -128,7 +157,11 @@ describe("nothing reaches an engine that is released or checkpointed", () => {
   it("the SGLang stand-in does die when probed while released (so the test above can fail)", async () => {
     h = await startHarness(
       [{ config: standinConfig("s", { engine: { kind: "sglang" }, local: { scaleToZero: "sleep" } }) }],
-      () => quick({ executable: standinExecutableFor("sglang", { flags: ["--die-if-called-while-released"] }), scaleDownAfterMs: 300 }),
+      () =>
+        quick({
+          executable: standinExecutableFor("sglang", { flags: ["--die-if-called-while-released"] }),
+          scaleDownAfterMs: 300,
+        }),
       { preload: true },
     );
     const s = h.engine("s");

@@ -11,7 +11,10 @@ export interface GpuPresence {
  * (`present` | `absent`) overrides the detection, e.g. for a GPU inside a
  * container that hides its device nodes, or for the stand-in engine in tests.
  */
-export function detectGpu(env: Readonly<Record<string, string | undefined>> = process.env, dev = "/dev"): GpuPresence {
+export function detectGpu(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  dev = "/dev",
+): GpuPresence {
   const forced = env.ROUSE_LOCAL_GPU?.trim().toLowerCase();
   if (forced === "present" || forced === "absent")
     return { present: forced === "present", how: `ROUSE_LOCAL_GPU=${forced}` };

@@ -87,7 +87,11 @@ function describe(pid: number, procRoot: string): PortListener {
     pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
   } catch {}
   try {
-    command = readFileSync(`${procRoot}/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ").slice(0, 200);
+    command = readFileSync(`${procRoot}/${pid}/cmdline`, "utf8")
+      .split("\0")
+      .filter(Boolean)
+      .join(" ")
+      .slice(0, 200);
   } catch {}
   return { pid, pgid, command };
 }

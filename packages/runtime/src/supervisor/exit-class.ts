@@ -37,12 +37,14 @@ const KNOWN: readonly Known[] = [
   {
     kind: "platform",
     pattern: /No CUDA GPUs are available|Found no NVIDIA driver|libcuda\.so[^\n]*(cannot open|not found)/,
-    fix: () => "the engine needs a GPU this machine does not have: use a CPU build of the engine (local.executable)",
+    fix: () =>
+      "the engine needs a GPU this machine does not have: use a CPU build of the engine (local.executable)",
   },
   {
     kind: "config",
     pattern: /(\[Errno 98\] )?[Aa]ddress already in use/,
-    fix: () => "another process holds the engine's port: free local.port, or remove it (a free port is then picked)",
+    fix: () =>
+      "another process holds the engine's port: free local.port, or remove it (a free port is then picked)",
   },
   {
     kind: "config",
@@ -60,7 +62,8 @@ const KNOWN: readonly Known[] = [
     kind: "config",
     // argparse: `vllm serve: error: unrecognized arguments: --x` / `argument --y: invalid …`.
     pattern: /: error: (unrecognized arguments: .*|argument [^\n]*)/,
-    fix: (m) => `the engine refused its arguments (${m[1]}): check engine.extraArgs against the installed version`,
+    fix: (m) =>
+      `the engine refused its arguments (${m[1]}): check engine.extraArgs against the installed version`,
   },
   {
     kind: "config",

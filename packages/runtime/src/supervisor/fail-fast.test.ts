@@ -84,7 +84,10 @@ describe("a busy local.port", () => {
     expect(asked).toBeInstanceOf(APIError); // never the decoy's "DECOY"
     await until(a, "failed");
     // one attempt: either the readiness check saw the foreign listener, or the engine died on the port
-    expect([["starting", "stopping", "failed"], ["starting", "failed"]]).toContainEqual(path(a));
+    expect([
+      ["starting", "stopping", "failed"],
+      ["starting", "failed"],
+    ]).toContainEqual(path(a));
     expect(a.snapshot().failure!.reason).toMatch(
       /not the engine we started|serves 'someone-else', not 'a'|another process holds the engine's port/,
     );
@@ -131,7 +134,10 @@ describe("failures no retry can fix fail within one attempt", () => {
   ])("%s: failed after one start, waiting requests answered with the reason", async (_, line, reason) => {
     h = await startHarness([{ config: standinConfig("a") }], () =>
       quick({
-        executable: standinExecutableFor("vllm", { flags: ["--fail-startup", line], values: { "load-ms": 200 } }),
+        executable: standinExecutableFor("vllm", {
+          flags: ["--fail-startup", line],
+          values: { "load-ms": 200 },
+        }),
         // a retry policy that would take seconds: a permanent failure must not use it
         crash: { initialDelayMs: 2_000, maxDelayMs: 2_000, maxCrashes: 5, windowMs: 60_000 },
       }),
@@ -158,7 +164,9 @@ describe("failures no retry can fix fail within one attempt", () => {
       }),
     );
     const error = await refusal(chat(h.openai, "a"));
-    expect(error.message).toContain("this machine has no GPU, so the engine cannot sleep: set local.scaleToZero: stop");
+    expect(error.message).toContain(
+      "this machine has no GPU, so the engine cannot sleep: set local.scaleToZero: stop",
+    );
     expect(error.message).not.toContain("suspend");
     expect(path(h.engine("a"))).toEqual(["starting", "failed"]);
   });
@@ -202,8 +210,13 @@ describe("failures no retry can fix fail within one attempt", () => {
 
 describe("truthful reports", () => {
   it("a crash reason quotes only the run that crashed, never an earlier one", async () => {
-    h = await startHarness([{ config: standinConfig("a") }], () =>
-      quick({ executable: standinExecutableFor("vllm", { values: { "load-ms": 800 } }), scaleDownAfterMs: 300 }),
+    h = await startHarness(
+      [{ config: standinConfig("a") }],
+      () =>
+        quick({
+          executable: standinExecutableFor("vllm", { values: { "load-ms": 800 } }),
+          scaleDownAfterMs: 300,
+        }),
       { preload: true },
     );
     const a = h.engine("a");
@@ -238,14 +251,19 @@ describe("truthful reports", () => {
 
   it("POST /restart answers with the state it moved to", async () => {
     const model = join(work, "model-later");
-    h = await startHarness([{ config: standinConfig("a", { model: { id: model, servedName: ["a"] } }) }], () =>
-      quick({ executable: standinExecutableFor("vllm") }),
+    h = await startHarness(
+      [{ config: standinConfig("a", { model: { id: model, servedName: ["a"] } }) }],
+      () => quick({ executable: standinExecutableFor("vllm") }),
     );
     const a = h.engine("a");
     a.start();
     await until(a, "failed");
     const again = await fetch(`${h.server.url}/api/v1/engines/a/restart`, { method: "POST" });
-    expect(await again.json()).toMatchObject({ engine: "a", state: "failed", failure: { reason: expect.stringContaining("does not exist") } });
+    expect(await again.json()).toMatchObject({
+      engine: "a",
+      state: "failed",
+      failure: { reason: expect.stringContaining("does not exist") },
+    });
     mkdirSync(model, { recursive: true });
     writeFileSync(join(model, "config.json"), "{}");
     const restart = await fetch(`${h.server.url}/api/v1/engines/a/restart`, { method: "POST" });

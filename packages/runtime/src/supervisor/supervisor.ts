@@ -569,7 +569,10 @@ export class EngineSupervisor implements MemoryTenant {
     const env = { ...this.config.env, ...launch.env, ...this.#o.env };
     for (const k of Object.keys(this.config.env))
       if (k in launch.env && launch.env[k] !== this.config.env[k])
-        launch = { ...launch, warnings: [...launch.warnings, `env.${k}: the engine plugin sets ${k}=${launch.env[k]} itself`] };
+        launch = {
+          ...launch,
+          warnings: [...launch.warnings, `env.${k}: the engine plugin sets ${k}=${launch.env[k]} itself`],
+        };
     const logRun = this.logs.beginRun();
     // Known to fail before anything runs: fail now, with the fix, instead of retrying.
     const problem = await preSpawnProblem({
@@ -668,7 +671,8 @@ export class EngineSupervisor implements MemoryTenant {
    */
   async #foreignListener(run: Run): Promise<string | undefined> {
     const where = `${run.baseUrl} answered the readiness probe`;
-    if (run.proc.exit) return `${where}, but the engine we started had exited (${describeExit(run.proc.exit)})`;
+    if (run.proc.exit)
+      return `${where}, but the engine we started had exited (${describeExit(run.proc.exit)})`;
     const listeners = listenersOn(run.port);
     const pgid = run.proc.pid;
     if (listeners.length > 0 && !listeners.some((l) => l.pgid === pgid)) {
@@ -738,7 +742,10 @@ export class EngineSupervisor implements MemoryTenant {
       } catch (error) {
         if (!this.#current(run)) return;
         run.gate.phase = "open";
-        this.logs.push("supervisor", `sleep before the checkpoint failed (${messageOf(error)}); checkpointing it awake`);
+        this.logs.push(
+          "supervisor",
+          `sleep before the checkpoint failed (${messageOf(error)}); checkpointing it awake`,
+        );
       }
     }
     run.gate.phase = "checkpointed";
@@ -748,7 +755,10 @@ export class EngineSupervisor implements MemoryTenant {
     });
     if (!this.#current(run)) return;
     if (result.verdict === "ok") {
-      this.#set("suspended", `${slept}GPU memory checkpointed to host in ${Math.round(result.durationMs)} ms`);
+      this.#set(
+        "suspended",
+        `${slept}GPU memory checkpointed to host in ${Math.round(result.durationMs)} ms`,
+      );
       this.#scaledDown("suspend", started);
       return;
     }
@@ -774,7 +784,8 @@ export class EngineSupervisor implements MemoryTenant {
     await run.client.sleep({ level: this.#sleepLevel, timeoutMs: this.#lifecycleTimeoutMs });
     run.gate.phase = "asleep";
     // Some engines answer before they are asleep: the engine's own state decides.
-    if (!(await run.client.isSleeping())) throw new Error("the engine says it is not sleeping after the sleep call");
+    if (!(await run.client.isSleeping()))
+      throw new Error("the engine says it is not sleeping after the sleep call");
   }
 
   /** The wake call, confirmed, then the plugin's after-wake steps for the level it slept at. */
@@ -843,7 +854,8 @@ export class EngineSupervisor implements MemoryTenant {
     run.gate.phase = run.slept ? "asleep" : "open";
     try {
       if (run.slept) await this.#wakeEngine(run);
-      else await run.client.waitReady({ timeoutMs: 60_000, process: run.proc.child, signal: run.exit.signal });
+      else
+        await run.client.waitReady({ timeoutMs: 60_000, process: run.proc.child, signal: run.exit.signal });
     } catch (error) {
       if (!this.#current(run)) return;
       return this.#stop(`not serving after resume (${messageOf(error)}); stopping it to cold-start instead`);

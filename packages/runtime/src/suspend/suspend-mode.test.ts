@@ -188,7 +188,10 @@ describe("suspend mode", () => {
         fetch(`${h.server.url}/api/v1/engines/a`).then((r) => r.json()),
       ];
       await until(a, "suspended");
-      during.push(chat(h.openai, "a"), fetch(`${h.server.url}/api/v1/engines/a`).then((r) => r.json()));
+      during.push(
+        chat(h.openai, "a"),
+        fetch(`${h.server.url}/api/v1/engines/a`).then((r) => r.json()),
+      );
       const answers = await Promise.all(during);
       expect(answers).toHaveLength(5);
       expect(a.pid).toBe(pid);
@@ -212,7 +215,15 @@ describe("suspend mode", () => {
       );
       const a = await trafficDuringSuspend(h);
       // (later it idles again: only the first cycle is checked)
-      expect(path(a).slice(0, 7)).toEqual(["starting", "ready", "draining", "suspending", "suspended", "resuming", "ready"]);
+      expect(path(a).slice(0, 7)).toEqual([
+        "starting",
+        "ready",
+        "draining",
+        "suspending",
+        "suspended",
+        "resuming",
+        "ready",
+      ]);
       expect(a.history[4]!.reason).toMatch(/^asleep, then GPU memory checkpointed to host/);
       expect(a.snapshot().canary).toMatchObject({ mismatches: 0 });
       expect(a.snapshot().canary.checks).toBeGreaterThanOrEqual(1);
