@@ -1,22 +1,17 @@
 import {
   type DeploymentConfigV1,
   EngineExitedError,
-  type EngineLifecycleClientV1,
   type EnginePluginV1,
   lifecycleSpecV1Schema,
   servedNamesOf,
 } from "@rouse/config";
-import { Pool } from "undici";
 import { EngineRequestError } from "../errors.ts";
-import { type CanaryAnswer, compareCanary, runCanary, sendJson } from "../lifecycle/canary.ts";
-import { EngineGate } from "../lifecycle/engine-gate.ts";
 import { type EngineRules, engineRules } from "../lifecycle/engine-rules.ts";
 import { detectGpu, type GpuPresence } from "../preflight/gpu.ts";
-import { describeListeners, listenersOn } from "../preflight/port.ts";
 import { preSpawnProblem } from "../preflight/pre-spawn.ts";
 import type { MemoryArbiter, MemoryTenant } from "../fleet/memory-budget.ts";
 import { unlimitedMemory } from "../fleet/memory-budget.ts";
-import { describeExit, type EngineProcess, type ExitInfo, spawnEngine } from "../process/engine-process.ts";
+import { describeExit, type ExitInfo } from "../process/engine-process.ts";
 import { redact, resolveLaunch } from "../process/launch.ts";
 import { LogRing } from "../process/log-ring.ts";
 import { freePort } from "../process/port.ts";
@@ -28,6 +23,7 @@ import {
   runCheckpoint,
 } from "../suspend/cuda-checkpoint.ts";
 import { CrashPolicy, type CrashPolicyOptions } from "./crash-policy.ts";
+import { EngineRun, messageOf } from "./engine-run.ts";
 import { classifyExit } from "./exit-class.ts";
 import type { QueueOutcome, SupervisorEvent } from "./events.ts";
 import { LatencyStats } from "./latency-stats.ts";
@@ -80,30 +76,6 @@ export interface SupervisorOptions {
   readonly rules?: Partial<EngineRules>;
 }
 
-/** One spawned engine process and what talks to it. */
-interface Run {
-  readonly proc: EngineProcess;
-  readonly port: number;
-  readonly baseUrl: string;
-  readonly apiKey: string | undefined;
-  readonly client: EngineLifecycleClientV1;
-  readonly pool: Pool;
-  /** Aborted when the process exits: ends waits on it at once. */
-  readonly exit: AbortController;
-  /** We are stopping it: its exit is no crash. */
-  expected: boolean;
-  /** Its number in the log ring: crash reasons quote only its lines. */
-  readonly logRun: number;
-  /** Every call the runtime makes to it; closed while it is asleep or checkpointed. */
-  readonly gate: EngineGate;
-  /** The canary recorded before its first scale-down (verified wake). */
-  canary: CanaryAnswer | undefined;
-  /** Why no canary could be recorded for it. */
-  canaryUnavailable: string | undefined;
-  /** Put to sleep by the suspend path (so resume wakes it). */
-  slept: boolean;
-}
-
 type Target = "ready" | "zero" | "off" | undefined;
 
 const ZERO_STATES: ReadonlySet<EngineState> = new Set(["stopped", "sleeping", "suspended", "failed"]);
@@ -149,7 +121,7 @@ export class EngineSupervisor implements MemoryTenant {
   readonly #monoStart = performance.now();
   readonly #wallStart = Date.now();
 
-  #run: Run | undefined;
+  #run: EngineRun | undefined;
   #task: Promise<void> | undefined;
   #want: Target;
   #wanting = 0;
@@ -573,7 +545,7 @@ export class EngineSupervisor implements MemoryTenant {
           ...launch,
           warnings: [...launch.warnings, `env.${k}: the engine plugin sets ${k}=${launch.env[k]} itself`],
         };
-    const logRun = this.logs.beginRun();
+    this.logs.beginRun();
     // Known to fail before anything runs: fail now, with the fix, instead of retrying.
     const problem = await preSpawnProblem({
       argv: launch.argv,
@@ -592,36 +564,21 @@ export class EngineSupervisor implements MemoryTenant {
     }
     for (const w of launch.warnings) this.logs.push("supervisor", `warning: ${w}`);
     this.logs.push("supervisor", `$ ${redact(launch.argv).join(" ")}`);
-    const baseUrl = `http://${this.#host.includes(":") ? `[${this.#host}]` : this.#host}:${port}`;
     const spawnedAt = performance.now();
-    const proc = spawnEngine({ argv: launch.argv, env, logs: this.logs });
-    for (const w of this.#spawnWaiters.splice(0)) w();
-    const gate = new EngineGate(this.name, this.#rules.safeWhile);
-    const run: Run = {
-      proc,
+    const run = new EngineRun({
+      plugin: this.plugin,
+      config: this.config,
+      name: this.name,
+      argv: launch.argv,
+      env,
+      host: this.#host,
       port,
-      baseUrl,
       apiKey: launch.apiKey,
-      client: this.plugin.createLifecycleClient(this.config, {
-        baseUrl,
-        ...(launch.apiKey ? { apiKey: launch.apiKey } : {}),
-        fetch: gate.fetch(),
-      }),
-      pool: new Pool(baseUrl, {
-        connections: 256,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        headersTimeout: 10 * 60_000,
-        bodyTimeout: 5 * 60_000,
-      }),
-      exit: new AbortController(),
-      expected: false,
-      logRun,
-      gate,
-      canary: undefined,
-      canaryUnavailable: undefined,
-      slept: false,
-    };
+      logs: this.logs,
+      rules: this.#rules,
+    });
+    const proc = run.proc;
+    for (const w of this.#spawnWaiters.splice(0)) w();
     this.#run = run;
     void proc.exited.then((info) => this.#onExit(run, info));
     let healthyMs = 0;
@@ -634,7 +591,7 @@ export class EngineSupervisor implements MemoryTenant {
       });
       healthyMs = performance.now() - spawnedAt;
       // Something answered: make sure it is the engine we spawned, not a listener that was there.
-      const foreign = await this.#foreignListener(run);
+      const foreign = await run.foreignListener(this.models[0]);
       if (foreign !== undefined) {
         if (!this.#current(run)) return;
         return this.#stopAfterFailure(run, foreign, { permanent: true });
@@ -664,39 +621,6 @@ export class EngineSupervisor implements MemoryTenant {
     );
   }
 
-  /**
-   * Why the listener that passed the readiness probe is not our engine, or
-   * undefined when it is: our process is alive, the listener on the port (where
-   * /proc shows it) is in our process group, and `/v1/models` serves our model.
-   */
-  async #foreignListener(run: Run): Promise<string | undefined> {
-    const where = `${run.baseUrl} answered the readiness probe`;
-    if (run.proc.exit)
-      return `${where}, but the engine we started had exited (${describeExit(run.proc.exit)})`;
-    const listeners = listenersOn(run.port);
-    const pgid = run.proc.pid;
-    if (listeners.length > 0 && !listeners.some((l) => l.pgid === pgid)) {
-      return `${where}, but the process listening there is ${describeListeners(listeners)}, not the engine we started (pid ${pgid}): free the port or change local.port`;
-    }
-    const expected = this.models[0];
-    let ids: string[] = [];
-    try {
-      const body = (await sendJson(
-        run.gate.fetch(),
-        run.baseUrl,
-        { method: "GET", path: "/v1/models", timeoutSeconds: 10 },
-        run.apiKey,
-      )) as { data?: { id?: unknown }[] } | null;
-      ids = (body?.data ?? []).map((m) => String(m.id));
-    } catch (error) {
-      return `${where}, but GET /v1/models failed (${messageOf(error)}): it does not look like the engine we started`;
-    }
-    if (expected !== undefined && !ids.includes(expected)) {
-      return `${where}, but it serves ${ids.length ? ids.map((i) => `'${i}'`).join(", ") : "no model"}, not '${expected}': another server holds the port; free it or change local.port`;
-    }
-    return undefined;
-  }
-
   async #scaleDown(): Promise<void> {
     const run = this.#run;
     if (!run) return this.#set("stopped", "no process");
@@ -713,7 +637,7 @@ export class EngineSupervisor implements MemoryTenant {
       await this.#recordCanary(run);
       if (!this.#current(run)) return;
       try {
-        await this.#sleepEngine(run);
+        await run.sleep(this.#sleepLevel, this.#lifecycleTimeoutMs);
       } catch (error) {
         if (!this.#current(run)) return;
         return this.#stop(
@@ -736,12 +660,12 @@ export class EngineSupervisor implements MemoryTenant {
     let slept = "";
     if (this.#canSleep()) {
       try {
-        await this.#sleepEngine(run);
-        run.slept = true;
+        await run.sleep(this.#sleepLevel, this.#lifecycleTimeoutMs);
         slept = "asleep, then ";
       } catch (error) {
         if (!this.#current(run)) return;
         run.gate.phase = "open";
+        run.slept = false;
         this.logs.push(
           "supervisor",
           `sleep before the checkpoint failed (${messageOf(error)}); checkpointing it awake`,
@@ -751,7 +675,7 @@ export class EngineSupervisor implements MemoryTenant {
     run.gate.phase = "checkpointed";
     const result = await runCheckpoint(this.#checkpoint, "suspend", {
       pid: run.proc.pid ?? 0,
-      preSuspendHttp: run.slept ? [] : this.#releaseHook(run),
+      preSuspendHttp: run.slept ? [] : run.releaseHook(this.plugin),
     });
     if (!this.#current(run)) return;
     if (result.verdict === "ok") {
@@ -779,28 +703,6 @@ export class EngineSupervisor implements MemoryTenant {
     }
   }
 
-  /** The sleep call, confirmed by the engine's own state; the gate closes once the call is made. */
-  async #sleepEngine(run: Run): Promise<void> {
-    await run.client.sleep({ level: this.#sleepLevel, timeoutMs: this.#lifecycleTimeoutMs });
-    run.gate.phase = "asleep";
-    // Some engines answer before they are asleep: the engine's own state decides.
-    if (!(await run.client.isSleeping()))
-      throw new Error("the engine says it is not sleeping after the sleep call");
-  }
-
-  /** The wake call, confirmed, then the plugin's after-wake steps for the level it slept at. */
-  async #wakeEngine(run: Run): Promise<void> {
-    await run.client.wakeUp({ timeoutMs: this.#lifecycleTimeoutMs });
-    if (await run.client.isSleeping()) throw new Error("the engine still says it is sleeping after wake_up");
-    run.gate.phase = "open";
-    run.slept = false;
-    for (const step of this.#rules.afterWake) {
-      if (!step.levels.includes(this.#sleepLevel)) continue;
-      this.logs.push("supervisor", `after wake: ${step.call.method} ${step.call.path} (${step.why})`);
-      await sendJson(run.gate.fetch(), run.baseUrl, step.call, run.apiKey);
-    }
-  }
-
   #scaledDown(via: ScaleToZeroMode, started: number): void {
     const ms = performance.now() - started;
     this.#stats.scaleDown.add(ms);
@@ -815,7 +717,7 @@ export class EngineSupervisor implements MemoryTenant {
     const started = performance.now();
     this.#set("waking", `${this.#wanting} request(s) waiting`);
     try {
-      await this.#wakeEngine(run);
+      await run.wake(this.#sleepLevel, this.#lifecycleTimeoutMs);
     } catch (error) {
       if (!this.#current(run)) return;
       return this.#stop(`wake failed (${messageOf(error)}); stopping it to cold-start instead`);
@@ -853,7 +755,7 @@ export class EngineSupervisor implements MemoryTenant {
     // Restored: the engine is as it was before the checkpoint, asleep or awake.
     run.gate.phase = run.slept ? "asleep" : "open";
     try {
-      if (run.slept) await this.#wakeEngine(run);
+      if (run.slept) await run.wake(this.#sleepLevel, this.#lifecycleTimeoutMs);
       else
         await run.client.waitReady({ timeoutMs: 60_000, process: run.proc.child, signal: run.exit.signal });
     } catch (error) {
@@ -874,19 +776,10 @@ export class EngineSupervisor implements MemoryTenant {
 
   // ---- verified wake ---------------------------------------------------------------
 
-  /** Records the run's canary before its first scale-down (the engine is drained: nothing else runs). */
-  async #recordCanary(run: Run): Promise<void> {
-    const spec = this.#rules.canary;
-    if (!spec || run.canary || run.canaryUnavailable) return;
-    const started = performance.now();
-    try {
-      run.canary = await runCanary(spec, run.gate.fetch(), run.baseUrl, run.apiKey);
-      this.#stats.canary.add(performance.now() - started);
-      this.logs.push("supervisor", `canary recorded: ${run.canary.tokens.length} tokens`);
-    } catch (error) {
-      run.canaryUnavailable = messageOf(error);
-      this.logs.push("supervisor", `warning: no canary (wakes are not verified): ${run.canaryUnavailable}`);
-    }
+  /** Records the run's canary before its first scale-down (see EngineRun.recordCanary). */
+  async #recordCanary(run: EngineRun): Promise<void> {
+    const ms = await run.recordCanary();
+    if (ms !== undefined && run.canary) this.#stats.canary.add(ms);
   }
 
   /**
@@ -894,21 +787,11 @@ export class EngineSupervisor implements MemoryTenant {
    * means the engine came back broken: it is stopped (the waiting requests then
    * cold-start it) and the mismatch is recorded. True when it may serve.
    */
-  async #verifyCanary(run: Run, via: "sleep" | "suspend"): Promise<boolean> {
-    const spec = this.#rules.canary;
-    if (!spec || !run.canary) return true;
-    const started = performance.now();
-    let detail: string;
-    let ok: boolean;
-    try {
-      const after = await runCanary(spec, run.gate.fetch(), run.baseUrl, run.apiKey);
-      ({ ok, detail } = compareCanary(spec, run.canary, after));
-    } catch (error) {
-      ok = false;
-      detail = `the canary request failed: ${messageOf(error)}`;
-    }
-    const ms = performance.now() - started;
+  async #verifyCanary(run: EngineRun, via: "sleep" | "suspend"): Promise<boolean> {
+    const verdict = await run.replayCanary();
+    if (!verdict) return true;
     if (!this.#current(run)) return false;
+    const { ok, detail, ms } = verdict;
     this.#stats.canary.add(ms);
     this.#canary.checks++;
     this.#emit({ type: "canary", engine: this.name, via, ok, ms, detail });
@@ -940,7 +823,11 @@ export class EngineSupervisor implements MemoryTenant {
   }
 
   /** The engine would not become ready: stop it and count that like a crash (permanent: fail now). */
-  async #stopAfterFailure(run: Run, reason: string, options: { permanent?: boolean } = {}): Promise<void> {
+  async #stopAfterFailure(
+    run: EngineRun,
+    reason: string,
+    options: { permanent?: boolean } = {},
+  ): Promise<void> {
     run.expected = true;
     this.logs.push("supervisor", reason);
     this.#set("stopping", reason);
@@ -954,7 +841,7 @@ export class EngineSupervisor implements MemoryTenant {
     this.#crashed(info, reason);
   }
 
-  #onExit(run: Run, info: ExitInfo): void {
+  #onExit(run: EngineRun, info: ExitInfo): void {
     run.exit.abort();
     if (run.expected || this.#run !== run) return;
     this.#dropRun(run);
@@ -1019,13 +906,13 @@ export class EngineSupervisor implements MemoryTenant {
   }
 
   /** Still this supervisor's live process, and not being stopped on purpose? (Checked after every await.) */
-  #current(run: Run): boolean {
+  #current(run: EngineRun): boolean {
     return this.#run === run && !run.expected;
   }
 
-  #dropRun(run: Run): void {
+  #dropRun(run: EngineRun): void {
     if (this.#run === run) this.#run = undefined;
-    void run.pool.destroy().catch(() => {});
+    run.close();
   }
 
   async #reserveMemory(): Promise<void> {
@@ -1034,12 +921,6 @@ export class EngineSupervisor implements MemoryTenant {
     await this.#memory.reserve(this, closed.signal).catch((error: unknown) => {
       if (!this.#closing) throw error;
     });
-  }
-
-  #releaseHook(run: Run): string[] {
-    const release = this.plugin.capabilities.releaseBeforeCheckpoint;
-    if (!release) return [];
-    return [release.startsWith("/") ? `POST ${run.baseUrl}${release}` : release];
   }
 
   #asleepMeans(): string {
@@ -1100,8 +981,4 @@ export class EngineSupervisor implements MemoryTenant {
       history: this.#sm.history.slice(-(options.history ?? 50)),
     };
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
