@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
 import { vllm } from "@rouse/engine-vllm";
 import { afterEach, describe, expect, it } from "vitest";
+import { compareCanary, runCanary } from "./lifecycle/canary.ts";
+import { completionsCanary } from "./lifecycle/engine-rules.ts";
 import { freePort } from "./process/port.ts";
 import { EngineSupervisor } from "./supervisor/supervisor.ts";
 import { quick } from "./test/harness.ts";
@@ -116,7 +118,7 @@ describe.skipIf(!VLLM || !MODEL)(
       );
     }, 300_000);
 
-    it("env: reaches the engine; a crash right after a respawn quotes that run, not the clean stop before", async () => {
+    it("env: reaches the engine; the canary works on it; a crash right after a respawn quotes that run, not the clean stop before", async () => {
       supervisor = new EngineSupervisor({
         config: config({ env: { ROUSE_TEST_MARK: "from-config" } }),
         plugin: vllm,
@@ -128,6 +130,18 @@ describe.skipIf(!VLLM || !MODEL)(
       await until(supervisor, "ready");
       const environ = readFileSync(`/proc/${supervisor.pid}/environ`, "utf8").split("\0");
       expect(environ).toContain("ROUSE_TEST_MARK=from-config");
+      // the canary the runtime replays after a wake, against the real engine: 16 greedy tokens with
+      // logprobs, the same answer twice (CPU engines cannot sleep, so this is as far as it goes here)
+      const spec = completionsCanary(supervisor.config);
+      const first = await runCanary(
+        spec,
+        fetch,
+        `http://127.0.0.1:${new URL(supervisor.baseUrl!).port}`,
+        undefined,
+      );
+      const again = await runCanary(spec, fetch, supervisor.baseUrl!, undefined);
+      expect(first.tokens).toHaveLength(16);
+      expect(compareCanary(spec, first, again)).toEqual({ ok: true, detail: "identical (16 tokens)" });
       supervisor.scaleToZero();
       await until(supervisor, "stopped");
       const firstRun = supervisor.logs.tail().filter((l) => l.run === 1 && l.stream !== "supervisor");

@@ -50,6 +50,18 @@ describe("engine rules", () => {
     };
     const rules = engineRules(plugin, config("vllm"));
     expect(rules.canary).toBeUndefined();
+    const plain = { method: "POST" as const, path: "/collective_rpc", json: { method: "reload_weights" } };
+    const withCalls = {
+      ...plugin,
+      lifecycle: (c: Parameters<typeof vllm.lifecycle>[0]) => ({
+        ...plugin.lifecycle(c),
+        afterWake: [plain],
+      }),
+    };
+    // plain calls (the spec's own form): the plugin chose them for the config's level
+    expect(engineRules(withCalls, config("vllm")).afterWake).toEqual([
+      { levels: [1, 2], call: plain, why: "the engine plugin's after-wake step" },
+    ]);
     expect(rules.afterWake).toEqual([]);
     // the wake call and its confirmation stay allowed: waking needs them
     expect(rules.safeWhile.asleep).toEqual(["/is_sleeping", "/wake_up"]);

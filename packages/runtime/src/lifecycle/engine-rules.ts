@@ -111,7 +111,8 @@ function defaultRules(engine: string, config: DeploymentConfigV1): EngineRules {
 export function engineRules(plugin: EnginePluginV1, config: DeploymentConfigV1): EngineRules {
   const spec = plugin.lifecycle(config) as ReturnType<EnginePluginV1["lifecycle"]> & {
     canary?: CanarySpec | null;
-    afterWake?: readonly AfterWakeStep[];
+    /** Plain calls (the plugin already chose them for the config's sleep level), or steps with levels. */
+    afterWake?: readonly (AfterWakeStep | HttpCallV1)[];
     safeWhile?: Partial<SafeCalls>;
   };
   const fallback = defaultRules(plugin.engine, config);
@@ -121,7 +122,12 @@ export function engineRules(plugin: EnginePluginV1, config: DeploymentConfigV1):
   );
   return {
     canary: spec.canary === null ? undefined : (spec.canary ?? fallback.canary),
-    afterWake: spec.afterWake ?? fallback.afterWake,
+    afterWake:
+      spec.afterWake?.map((step) =>
+        "call" in step
+          ? step
+          : { levels: [1, 2] as const, call: step, why: "the engine plugin's after-wake step" },
+      ) ?? fallback.afterWake,
     safeWhile: {
       asleep: [...new Set([...(safe.asleep ?? []), ...wakePaths])],
       checkpointed: [...(safe.checkpointed ?? [])],

@@ -77,10 +77,10 @@ describe("verified wake", () => {
     expect(h.events).toContainEqual(expect.objectContaining({ type: "canary", ok: false }));
   });
 
-  it("level 2: the plugin's after-wake steps (reload_weights, reset_prefix_cache) run before the canary", async () => {
+  it("level 2 (snapshot.sleepLevel): the plugin's after-wake steps (reload_weights, reset_prefix_cache) run before the canary", async () => {
     h = await startHarness(
-      [{ config: sleepy("a") }],
-      () => quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 300, sleepLevel: 2 }),
+      [{ config: standinConfig("a", { local: { scaleToZero: "sleep" }, snapshot: { sleepLevel: 2 } }) }],
+      () => quick({ executable: standinExecutableFor("vllm"), scaleDownAfterMs: 300 }),
       { preload: true },
     );
     const a = h.engine("a");

@@ -70,7 +70,7 @@ export interface SupervisorOptions {
   readonly gpu?: GpuPresence;
   /** Verified wake: replay a canary after every wake/resume. Default true. */
   readonly canary?: boolean;
-  /** The engine's sleep level for `sleep`/`suspend`. Default 1. */
+  /** The engine's sleep level for `sleep`/`suspend`. Default `snapshot.sleepLevel` (1). */
   readonly sleepLevel?: 1 | 2;
   /** Replaces the plugin's canary / after-wake steps / safe calls (tests: a plugin without some). */
   readonly rules?: Partial<EngineRules>;
@@ -179,7 +179,8 @@ export class EngineSupervisor implements MemoryTenant {
     this.#checkpoint = options.checkpoint ?? defaultCheckpointCommand();
     this.#emit = options.onEvent ?? (() => {});
     this.#gpu = options.gpu ?? detectGpu();
-    this.#sleepLevel = options.sleepLevel ?? 1;
+    // One sleep level per config, as on Modal (the plugin's after-wake steps are chosen for it).
+    this.#sleepLevel = options.sleepLevel ?? config.snapshot.sleepLevel;
     const rules = engineRules(options.plugin, config);
     this.#rules = { ...rules, ...(options.canary === false ? { canary: undefined } : {}), ...options.rules };
     this.#sm = new EngineStateMachine({ engine: this.name });
