@@ -133,12 +133,7 @@ describe.skipIf(!VLLM || !MODEL)(
       // the canary the runtime replays after a wake, against the real engine: 16 greedy tokens with
       // logprobs, the same answer twice (CPU engines cannot sleep, so this is as far as it goes here)
       const spec = completionsCanary(supervisor.config);
-      const first = await runCanary(
-        spec,
-        fetch,
-        `http://127.0.0.1:${new URL(supervisor.baseUrl!).port}`,
-        undefined,
-      );
+      const first = await runCanary(spec, fetch, supervisor.baseUrl!, undefined);
       const again = await runCanary(spec, fetch, supervisor.baseUrl!, undefined);
       expect(first.tokens).toHaveLength(16);
       expect(compareCanary(spec, first, again)).toEqual({ ok: true, detail: "identical (16 tokens)" });
