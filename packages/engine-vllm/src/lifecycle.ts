@@ -107,6 +107,10 @@ export function vllmLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
     // Sleep pauses the scheduler: new requests are queued until wake; requests in
     // flight when /sleep arrives are aborted (FACTS.md V3), so sleep only when idle.
     holdsRequestsWhileAsleep: true,
+    // Asleep, /health and /is_sleeping answer (measured on the H200, shared/gpu/README.md);
+    // checkpointed, nothing may reach it: a request to a checkpointed vLLM that is not
+    // asleep segfaults the engine core.
+    safeWhile: { asleep: ["/health", "/is_sleeping"], checkpointed: [] },
     metricsPath: "/metrics",
     routes: [
       // Admin routes that live under /v1 come first: first match wins.

@@ -1,4 +1,4 @@
-import { parseDeployment } from "@rouse/config";
+import { type EnginePluginV1, parseDeployment } from "@rouse/config";
 import { sglang } from "@rouse/engine-sglang";
 import { vllm } from "@rouse/engine-vllm";
 import fc from "fast-check";
@@ -39,24 +39,21 @@ describe("engine rules", () => {
   });
 
   it("a plugin spec that states its own rules wins over the defaults", () => {
-    const plugin = {
+    // fields a newer spec carries (canary, afterWake) ride along untyped
+    const plugin: EnginePluginV1 = {
       ...vllm,
-      lifecycle: (c: Parameters<typeof vllm.lifecycle>[0]) => ({
+      lifecycle: (c) => ({
         ...vllm.lifecycle(c),
-        canary: null,
-        afterWake: [],
-        safeWhile: { asleep: ["/is_sleeping"] },
+        ...({ canary: null, afterWake: [] } as object),
+        safeWhile: { asleep: ["/is_sleeping"], checkpointed: [] },
       }),
     };
     const rules = engineRules(plugin, config("vllm"));
     expect(rules.canary).toBeUndefined();
     const plain = { method: "POST" as const, path: "/collective_rpc", json: { method: "reload_weights" } };
-    const withCalls = {
+    const withCalls: EnginePluginV1 = {
       ...plugin,
-      lifecycle: (c: Parameters<typeof vllm.lifecycle>[0]) => ({
-        ...plugin.lifecycle(c),
-        afterWake: [plain],
-      }),
+      lifecycle: (c) => ({ ...plugin.lifecycle(c), ...({ afterWake: [plain] } as object) }),
     };
     // plain calls (the spec's own form): the plugin chose them for the config's level
     expect(engineRules(withCalls, config("vllm")).afterWake).toEqual([

@@ -5,7 +5,9 @@ import { type DeploymentConfigV1, type EnginePluginV1, type HttpCallV1, servedNa
 // reload_weights, then reset_prefix_cache) and which calls are safe while the
 // engine is asleep or checkpointed. These are engine facts, so they belong in
 // the plugin's LifecycleSpecV1 (`canary`, `afterWake`, `safeWhile`); until every
-// plugin's spec carries them, the defaults below stand in for them, per engine.
+// plugin's spec carries the canary and the after-wake steps, the defaults below
+// stand in for them, per engine. Calls while asleep or checkpointed: only what the
+// spec's `safeWhile` lists, plus the wake call and its confirmation.
 
 /** A fixed greedy request whose tokens and logprobs identify the engine's weights. */
 export interface CanarySpec {
@@ -86,20 +88,17 @@ function defaultRules(engine: string, config: DeploymentConfigV1): EngineRules {
           why: "the prefix cache may hold answers computed before the reload",
         },
       ],
-      // /health and /is_sleeping answer while asleep; a checkpointed engine gets nothing
-      // (a request to a checkpointed engine that is not asleep segfaults it).
-      safeWhile: { asleep: ["/health", "/is_sleeping", "/wake_up"], checkpointed: [] },
+      safeWhile: { asleep: [], checkpointed: [] },
     };
   }
   if (engine === "sglang") {
     return {
       canary: completionsCanary(config),
       afterWake: [],
-      // SGLang's /health runs a generation: anything but the resume call kills a released engine.
-      safeWhile: { asleep: ["/resume_memory_occupation"], checkpointed: [] },
+      safeWhile: { asleep: [], checkpointed: [] },
     };
   }
-  // Unknown engines: no canary, and only the wake call itself while asleep.
+  // Unknown engines: no canary.
   return { canary: undefined, afterWake: [], safeWhile: { asleep: [], checkpointed: [] } };
 }
 
