@@ -63,6 +63,8 @@ describe("rouse serve --local", () => {
     expect(status.stdout).toContain("tiny  sleeping");
     expect(status.stdout).toMatch(/mode {7}sleep after 2 s idle/);
     expect(status.stdout).toMatch(/cold start 1× p50 \d+ ms/);
+    expect(status.stdout).toMatch(/engine {5}asleep: the runtime sends it nothing unsafe/);
+    expect(status.stdout).toMatch(/canary {5}0 wake\(s\) verified/);
     const json = JSON.parse((await rouse(["status", "--local", "--json"], { cwd: dir, env })).stdout) as {
       engines: { name: string; state: string }[];
     };
@@ -75,6 +77,9 @@ describe("rouse serve --local", () => {
     });
     expect(again.status).toBe(200);
     expect(out).toMatch(/sleeping → waking/);
+    // the wake was verified by the canary before the request was let through
+    const after = await rouse(["status", "--local"], { cwd: dir, env });
+    expect(after.stdout).toMatch(/canary {5}1 wake\(s\) verified, all identical/);
 
     child.kill("SIGINT");
     const exited = await done;
