@@ -14,7 +14,8 @@ export interface ExitClass {
 }
 
 interface Known {
-  readonly kind: Exclude<ExitKind, "transient">;
+  /** A function when it depends on the context (a port collision is permanent only on a fixed port). */
+  readonly kind: ExitKind | ((context: ExitContext) => ExitKind);
   readonly pattern: RegExp;
   readonly fix: (m: RegExpExecArray, context: ExitContext) => string;
 }
@@ -22,6 +23,8 @@ interface Known {
 export interface ExitContext {
   /** Whether this machine has a GPU (fixes that need one are not suggested without). */
   readonly gpu: boolean;
+  /** The engine's port is fixed (`local.port`); a free port is picked again at each start otherwise. */
+  readonly fixedPort: boolean;
 }
 
 const KNOWN: readonly Known[] = [
@@ -41,8 +44,10 @@ const KNOWN: readonly Known[] = [
       "the engine needs a GPU this machine does not have: use a CPU build of the engine (local.executable)",
   },
   {
-    kind: "config",
-    pattern: /(\[Errno 98\] )?[Aa]ddress already in use/,
+    // The engine's own HTTP port (not a ZMQ socket between its processes, which is retried).
+    // On a fixed port the next attempt collides again; a picked port is picked anew.
+    kind: (c) => (c.fixedPort ? "config" : "transient"),
+    pattern: /^(?!.*ZMQ).*[Aa]ddress already in use/m,
     fix: () =>
       "another process holds the engine's port: free local.port, or remove it (a free port is then picked)",
   },
@@ -67,8 +72,8 @@ const KNOWN: readonly Known[] = [
   },
   {
     kind: "config",
-    pattern:
-      /larger than the maximum number of tokens that can be stored in KV cache|No available memory for the cache blocks/,
+    // (not "No available memory for the cache blocks": that depends on what else holds the GPU now)
+    pattern: /larger than the maximum number of tokens that can be stored in KV cache/,
     fix: () => "the KV cache does not fit: lower model.maxModelLen, or raise engine.gpuMemoryUtilization",
   },
 ];
@@ -78,7 +83,9 @@ export function classifyExit(info: ExitInfo, runLog: string, context: ExitContex
   if (info.spawnError) return { kind: "config", fix: "the engine executable could not be run" };
   for (const k of KNOWN) {
     const m = k.pattern.exec(runLog);
-    if (m) return { kind: k.kind, fix: k.fix(m, context) };
+    if (!m) continue;
+    const kind = typeof k.kind === "function" ? k.kind(context) : k.kind;
+    return kind === "transient" ? { kind } : { kind, fix: k.fix(m, context) };
   }
   return { kind: "transient" };
 }

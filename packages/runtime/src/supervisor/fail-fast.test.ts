@@ -136,7 +136,9 @@ describe("failures no retry can fix fail within one attempt", () => {
       /refused its arguments \(unrecognized arguments: --no-such-flag\): check engine.extraArgs/,
     ],
   ])("%s: failed after one start, waiting requests answered with the reason", async (_, line, reason) => {
-    h = await startHarness([{ config: standinConfig("a") }], () =>
+    // a fixed local.port: a port collision on it is permanent (a picked port is picked anew)
+    const port = await freePort();
+    h = await startHarness([{ config: standinConfig("a", { local: { scaleToZero: "stop", port } }) }], () =>
       quick({
         executable: standinExecutableFor("vllm", {
           flags: ["--fail-startup", line],

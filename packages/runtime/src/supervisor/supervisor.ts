@@ -810,7 +810,8 @@ export class EngineSupervisor implements MemoryTenant {
       .filter((l) => l.stream !== "supervisor")
       .map((l) => l.line)
       .join("\n");
-    const cls = classifyExit(info, log, { gpu: this.#gpu.present });
+    const fixedPort = (this.#o.port ?? this.config.local.port) !== undefined;
+    const cls = classifyExit(info, log, { gpu: this.#gpu.present, fixedPort });
     // The plugin's reading of the log, else the engine's last words on stderr.
     const explained =
       (cls.kind === "transient" ? undefined : cls.fix) ??
