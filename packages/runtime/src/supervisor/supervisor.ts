@@ -20,10 +20,12 @@ import { type EngineState, HOLDS_GPU } from "../state/states.ts";
 import {
   type CheckpointCommand,
   defaultCheckpointCommand,
-  runCheckpoint,
 } from "../suspend/cuda-checkpoint.ts";
 import { CrashPolicy } from "./crash-policy.ts";
 import { EngineRun, messageOf } from "./engine-run.ts";
+import type { ModeHost } from "./modes/host.ts";
+import { sleepScaleDown, sleepWake } from "./modes/sleep.ts";
+import { suspendResume, suspendScaleDown } from "./modes/suspend.ts";
 import { classifyExit } from "./exit-class.ts";
 import type { QueueOutcome, SupervisorEvent } from "./events.ts";
 import { LatencyStats } from "./latency-stats.ts";
@@ -76,6 +78,7 @@ export class EngineSupervisor implements MemoryTenant {
   readonly #rules: EngineRules;
   readonly #sleepLevel: 1 | 2;
   readonly #emit: (e: SupervisorEvent) => void;
+  readonly #modes: ModeHost;
   readonly #monoStart = performance.now();
   readonly #wallStart = Date.now();
 
@@ -143,6 +146,31 @@ export class EngineSupervisor implements MemoryTenant {
     this.#rules = { ...rules, ...(options.canary === false ? { canary: undefined } : {}), ...options.rules };
     this.#sm = new EngineStateMachine({ engine: this.name });
     this.#sm.onTransition((transition) => this.#emit({ type: "transition", engine: this.name, transition }));
+    // What the scale-to-zero modes (./modes/) may do to this supervisor.
+    this.#modes = {
+      sleepLevel: this.#sleepLevel,
+      lifecycleTimeoutMs: this.#lifecycleTimeoutMs,
+      checkpoint: this.#checkpoint,
+      canSleep: () => this.#canSleep(),
+      asleepMeans: () => this.#asleepMeans(),
+      set: (to, reason) => this.#set(to, reason),
+      stop: (reason) => this.#stop(reason),
+      current: (run) => this.#current(run),
+      note: (line) => this.logs.push("supervisor", line),
+      recordCanary: (run) => this.#recordCanary(run),
+      verifyCanary: (run, via) => this.#verifyCanary(run, via),
+      scaledDown: (via, started) => this.#scaledDown(via, started),
+      woke: (via, started) => this.#woke(via, started),
+      suspendUnavailable: (detail) => {
+        this.#suspendUnavailable = detail;
+      },
+      retryIn: (ms) => {
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = undefined;
+          this.#reconcile();
+        }, ms);
+      },
+    };
   }
 
   get state(): EngineState {
@@ -586,71 +614,10 @@ export class EngineSupervisor implements MemoryTenant {
     const why = this.#evicting ? `evicted: ${this.#evicting}` : "idle";
     const started = performance.now();
     const mode = this.mode === "suspend" && this.#suspendUnavailable ? "stop" : this.mode;
-    if (mode === "stop") {
-      await this.#stop(`${why}: scaleToZero stop`);
-      if (this.#sm.state === "stopped") this.#scaledDown("stop", started);
-      return;
-    }
-    if (mode === "sleep") {
-      this.#set("falling-asleep", why);
-      await this.#recordCanary(run);
-      if (!this.#current(run)) return;
-      try {
-        await run.sleep(this.#sleepLevel, this.#lifecycleTimeoutMs);
-      } catch (error) {
-        if (!this.#current(run)) return;
-        return this.#stop(
-          `sleep failed (${messageOf(error)}); stopping the engine instead to free its memory`,
-        );
-      }
-      if (!this.#current(run)) return;
-      this.#set(
-        "sleeping",
-        `asleep after ${Math.round(performance.now() - started)} ms (${this.#asleepMeans()})`,
-      );
-      this.#scaledDown("sleep", started);
-      return;
-    }
-    this.#set("suspending", why);
-    await this.#recordCanary(run);
-    if (!this.#current(run)) return;
-    // Sleep first when the engine can: less moves to host, and a request that reaches a
-    // sleeping engine waits, while one that reaches a checkpointed awake vLLM kills it.
-    let slept = "";
-    if (this.#canSleep()) {
-      try {
-        await run.sleep(this.#sleepLevel, this.#lifecycleTimeoutMs);
-        slept = "asleep, then ";
-      } catch (error) {
-        if (!this.#current(run)) return;
-        run.gate.phase = "open";
-        run.slept = false;
-        this.logs.push(
-          "supervisor",
-          `sleep before the checkpoint failed (${messageOf(error)}); checkpointing it awake`,
-        );
-      }
-    }
-    run.gate.phase = "checkpointed";
-    const result = await runCheckpoint(this.#checkpoint, "suspend", {
-      pid: run.proc.pid ?? 0,
-      preSuspendHttp: run.slept ? [] : run.releaseHook(this.plugin),
-    });
-    if (!this.#current(run)) return;
-    if (result.verdict === "ok") {
-      this.#set(
-        "suspended",
-        `${slept}GPU memory checkpointed to host in ${Math.round(result.durationMs)} ms`,
-      );
-      this.#scaledDown("suspend", started);
-      return;
-    }
-    // Not checkpointed: the engine runs as before (asleep, if it slept).
-    run.gate.phase = run.slept ? "asleep" : "open";
-    if (result.verdict === "unavailable") this.#suspendUnavailable = result.detail;
-    await this.#stop(
-      `suspend ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping the engine instead`,
-    );
+    if (mode === "sleep") return sleepScaleDown(this.#modes, run, why, started);
+    if (mode === "suspend") return suspendScaleDown(this.#modes, run, this.plugin, why, started);
+    await this.#stop(`${why}: scaleToZero stop`);
+    if (this.#sm.state === "stopped") this.#scaledDown("stop", started);
   }
 
   /** Does the plugin put this engine to sleep here? (The suspend path sleeps first when it can.) */
@@ -673,17 +640,7 @@ export class EngineSupervisor implements MemoryTenant {
     if (!run) return this.#set("stopped", "no engine process to wake");
     await this.#reserveMemory();
     if (!this.#current(run) || this.#sm.state !== "sleeping") return this.#memory.release(this);
-    const started = performance.now();
-    this.#set("waking", `${this.#wanting} request(s) waiting`);
-    try {
-      await run.wake(this.#sleepLevel, this.#lifecycleTimeoutMs);
-    } catch (error) {
-      if (!this.#current(run)) return;
-      return this.#stop(`wake failed (${messageOf(error)}); stopping it to cold-start instead`);
-    }
-    if (!this.#current(run)) return;
-    if (!(await this.#verifyCanary(run, "sleep"))) return;
-    this.#woke("sleep", started);
+    return sleepWake(this.#modes, run, this.#wanting);
   }
 
   async #resume(): Promise<void> {
@@ -691,40 +648,10 @@ export class EngineSupervisor implements MemoryTenant {
     if (!run) return;
     await this.#reserveMemory();
     if (!this.#current(run) || this.#sm.state !== "suspended") return this.#memory.release(this);
-    const started = performance.now();
-    this.#set("resuming", `${this.#wanting} request(s) waiting`);
-    const result = await runCheckpoint(this.#checkpoint, "resume", { pid: run.proc.pid ?? 0 });
-    if (!this.#current(run)) return;
-    if (result.verdict === "no-room") {
-      this.#set(
-        "suspended",
-        `the restore would not fit in free GPU memory yet (${result.detail}); retrying in 2 s`,
-      );
-      this.#retryTimer = setTimeout(() => {
-        this.#retryTimer = undefined;
-        this.#reconcile();
-      }, 2_000);
-      return;
-    }
-    if (result.verdict !== "ok") {
-      return this.#stop(
-        `resume ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping it to cold-start instead`,
-      );
-    }
-    // Restored: the engine is as it was before the checkpoint, asleep or awake.
-    run.gate.phase = run.slept ? "asleep" : "open";
-    try {
-      if (run.slept) await run.wake(this.#sleepLevel, this.#lifecycleTimeoutMs);
-      else
-        await run.client.waitReady({ timeoutMs: 60_000, process: run.proc.child, signal: run.exit.signal });
-    } catch (error) {
-      if (!this.#current(run)) return;
-      return this.#stop(`not serving after resume (${messageOf(error)}); stopping it to cold-start instead`);
-    }
-    if (!this.#current(run)) return;
-    if (!(await this.#verifyCanary(run, "suspend"))) return;
-    this.#woke("suspend", started);
+    return suspendResume(this.#modes, run, this.#wanting);
   }
+
+
 
   #woke(via: "sleep" | "suspend", started: number): void {
     const ms = performance.now() - started;
