@@ -1,4 +1,14 @@
+import { Agent, fetch as undiciFetch } from "undici";
 import type { SafeCalls } from "./engine-rules.ts";
+
+// The callers' deadlines are the only ones (as in @rouse/engine-kit): undici's own 300 s
+// headers timeout would cut a first warmup request that compiles for longer.
+const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, connect: { timeout: 10_000 } });
+const engineFetch: typeof globalThis.fetch = (input, init) =>
+  undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+    ...(init as object),
+    dispatcher,
+  }) as unknown as Promise<Response>;
 
 // Every call the runtime makes to an engine process (readiness and health
 // probes, lifecycle calls, canaries, after-wake steps) goes through one gate.
@@ -54,7 +64,7 @@ export class EngineGate {
   }
 
   /** A fetch that asks the gate first (given to the plugin's lifecycle client). */
-  fetch(inner: typeof globalThis.fetch = globalThis.fetch): typeof globalThis.fetch {
+  fetch(inner: typeof globalThis.fetch = engineFetch): typeof globalThis.fetch {
     return (input, init) => {
       const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
       try {
