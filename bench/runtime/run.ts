@@ -43,6 +43,9 @@ interface Pool {
 const { Pool } = require("undici") as { Pool: new (url: string, options?: Record<string, unknown>) => Pool };
 
 /** Waits until the supervisor is in `state`. */
+/** The stand-in engine imitates a GPU engine's sleep mode on this CPU machine. */
+const STANDIN_GPU = { present: true, how: "stand-in engine (bench)" };
+
 async function reach(sup: EngineSupervisor, state: EngineSupervisor["state"]): Promise<void> {
   while (sup.state !== state) await new Promise((r) => setTimeout(r, 5));
 }
@@ -199,6 +202,7 @@ interface ReadyResult {
 async function ready(): Promise<ReadyResult> {
   const name = "bench";
   const engines = await LocalEngines.create([{ config: standinConfig(name, "sleep") }], {
+    gpu: STANDIN_GPU,
     supervisor: () => ({
       executable: [...standinExecutable("vllm"), "--token-ms=0", "--load-ms=100"],
       scaleDownAfterMs: 3_600_000,
@@ -350,6 +354,7 @@ async function wake(): Promise<WakeResult> {
   const name = "sleepy";
   const events: { t: number; e: SupervisorEvent }[] = [];
   const engines = await LocalEngines.create([{ config: standinConfig(name, "sleep") }], {
+    gpu: STANDIN_GPU,
     supervisor: () => ({
       executable: [
         ...standinExecutable("vllm"),

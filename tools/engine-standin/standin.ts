@@ -6,18 +6,23 @@
 //
 //   node tools/engine-standin/standin.ts --engine vllm --port 8000 [--load-ms 500] [--token-ms 20]
 //        [--sleep-delay-ms 300] [--wake-delay-ms 100] [--api-key KEY] [--crash-after MS]
-//        [--fail-startup [MESSAGE]] [--dev-mode] [--sleep-returns-early] [--garbage-after-wake]
+//        [--fail-startup [MESSAGE]] [--dev-mode] [--sleep-returns-early]
+//        [--garbage-after-wake]
+//        [--die-if-called-while-released] [--die-if-called-while-checkpointed] [--drift-after-wake]
 //
-// `/v1/completions` with `logprobs: N` answers `choices[0].logprobs` (tokens, token_logprobs)
-// with fixed values, so a canary can be recorded and replayed. `--garbage-after-wake`
-// imitates vLLM sleep level 2 woken without a weight reload: after a wake every token is "!"
+// `/v1/completions` with `logprobs: N` answers `choices[0].logprobs` (tokens, token_logprobs),
+// greedy and fixed by the prompt, so a canary can be recorded and replayed. `--garbage-after-wake`
+// imitates vLLM sleep level 2 woken without a weight reload: after any wake every token is "!"
 // until `POST /collective_rpc {"method": "reload_weights"}`.
 //
 // It also accepts a real engine's argv (`serve MODEL --served-model-name a b --host … --port …`
 // or `--model-path M …`) and ignores flags it does not know, so a plugin's launch argv
 // runs against it with the executable swapped. See README.md for the quirks imitated.
 
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 type Engine = "vllm" | "sglang";
 
@@ -38,10 +43,13 @@ interface Options {
   sleepReturnsEarly: boolean;
   garbageAfterWake: boolean;
   maxModelLen: number;
+  /** SGLang: any call while memory is released (but the resume) kills the server (FACTS.md S3, shared/gpu). */
+  dieIfCalledWhileReleased: boolean;
+  /** Any call while the CUDA-checkpoint stand-in marks this pid checkpointed is logged; awake, it kills the engine. */
+  dieIfCalledWhileCheckpointed: boolean;
+  /** Every wake leaves the weights wrong (a broken wake that /health does not see). */
+  driftAfterWake: boolean;
 }
-
-/** Set by a wake; with --garbage-after-wake the stand-in then answers garbage. */
-let woken = false;
 
 const NUMBER_OPTIONS = new Set([
   "--port",
@@ -113,6 +121,9 @@ export function parseStandinArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     sleepReturnsEarly: flags.has("--sleep-returns-early"),
     garbageAfterWake: flags.has("--garbage-after-wake"),
     maxModelLen: num("--max-model-len", num("--context-length", 4096)),
+    dieIfCalledWhileReleased: flags.has("--die-if-called-while-released"),
+    dieIfCalledWhileCheckpointed: flags.has("--die-if-called-while-checkpointed"),
+    driftAfterWake: flags.has("--drift-after-wake"),
   };
 }
 
@@ -121,6 +132,12 @@ export function parseStandinArgs(argv: readonly string[], env: NodeJS.ProcessEnv
 class State {
   ready = false;
   sleeping = false;
+  /** Level 2 dropped the weights: answers are garbage until reload_weights (vLLM). */
+  weightsLost = false;
+  /** Wakes so far (--drift-after-wake). */
+  wakes = 0;
+  /** Prompts answered while the weights were lost: the prefix cache keeps them wrong until a reset. */
+  readonly poisoned = new Set<string>();
   running = 0;
   waiting = 0;
   private wakeWaiters: Array<() => void> = [];
@@ -162,6 +179,35 @@ function authorized(req: IncomingMessage, key: string): boolean {
 }
 
 const WORDS = ["rouse", "stand-in", "engine", "says", "hello", "from", "a", "fake", "model"];
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
+/**
+ * Greedy "generation": tokens and logprobs fixed by the prompt, so a canary can
+ * compare before and after a wake. Lost weights answer token 0 every time (what
+ * vLLM level 2 does before reload_weights); a drifted engine answers shifted ones.
+ */
+function greedy(
+  prompt: string,
+  n: number,
+  state: State,
+  o: Options,
+): { tokens: string[]; logprobs: number[] } {
+  const broken = state.weightsLost || state.poisoned.has(prompt);
+  if (state.weightsLost) state.poisoned.add(prompt);
+  const seed = hash(prompt) + (o.driftAfterWake ? state.wakes : 0);
+  const tokens: string[] = [];
+  const logprobs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    tokens.push(broken ? "!" : WORDS[(seed + i) % WORDS.length]!);
+    logprobs.push(broken ? -0.0001 : -(((seed >>> 3) + i * 7) % 97) / 40);
+  }
+  return { tokens, logprobs };
+}
 
 // ---- OpenAI-compatible generation -----------------------------------------------
 
@@ -206,15 +252,18 @@ async function chatCompletion(
     if (!stream) {
       await sleep(o.tokenMs * maxTokens);
       state.ttft.push((Date.now() - started) / 1000);
-      const garbage = o.garbageAfterWake && woken;
-      const words = Array.from({ length: maxTokens }, (_, i) => (garbage ? "!" : WORDS[i % WORDS.length]!));
-      const text = words.join(" ");
-      const logprobs =
-        typeof body.logprobs === "number"
-          ? { tokens: words, token_logprobs: words.map((_, i) => -0.25 - i / 64), top_logprobs: null }
-          : null;
+      const text = Array.from({ length: maxTokens }, (_, i) => WORDS[i % WORDS.length]).join(" ");
+      const prompt = typeof body.prompt === "string" ? body.prompt : JSON.stringify(body.prompt ?? "");
+      const g = completions && body.logprobs !== undefined ? greedy(prompt, maxTokens, state, o) : undefined;
       const choice = completions
-        ? { index: 0, text, logprobs, finish_reason: "length" }
+        ? g
+          ? {
+              index: 0,
+              text: g.tokens.join(""),
+              logprobs: { tokens: g.tokens, token_logprobs: g.logprobs, top_logprobs: null, text_offset: [] },
+              finish_reason: "length",
+            }
+          : { index: 0, text, finish_reason: "length" }
         : { index: 0, message: { role: "assistant", content: text }, finish_reason: "length" };
       return send(res, 200, {
         id,
@@ -349,23 +398,27 @@ function vllmRoutes(o: Options, state: State) {
           await sleep(o.sleepDelayMs);
           state.setSleeping(true);
         }
+        if (level === 2) state.weightsLost = true;
         return send(res, 200, { status: "sleeping", level });
       }
       if (route === "POST /wake_up") {
         clearTimeout(sleepTimer);
         await sleep(o.wakeDelayMs);
+        if (state.sleeping) state.wakes++;
         state.setSleeping(false);
-        woken = true;
+        if (o.garbageAfterWake) state.weightsLost = true;
         return send(res, 200, { status: "awake", tags: null });
       }
       if (route === "GET /is_sleeping") return send(res, 200, { is_sleeping: state.sleeping });
-      if (route === "POST /collective_rpc") {
-        // reload_weights is what a level-2 wake needs: it ends --garbage-after-wake.
-        const rpc = (await readJson(req).catch(() => ({}))) as { method?: unknown };
-        if (rpc.method === "reload_weights") woken = false;
+      if (route === "POST /reset_prefix_cache") {
+        state.poisoned.clear();
         return send(res, 200, {});
       }
-      if (route === "POST /reset_prefix_cache") return send(res, 200, {});
+      if (route === "POST /collective_rpc") {
+        const rpc = (await readJson(req)) as { method?: string };
+        if (rpc.method === "reload_weights") state.weightsLost = false;
+        return send(res, 200, {});
+      }
     }
     return send(res, 404, { detail: "Not Found" });
   };
@@ -374,6 +427,15 @@ function vllmRoutes(o: Options, state: State) {
 function sglangRoutes(o: Options, state: State) {
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     // SGLang's key guards every route but health, readiness and metrics (sglang/srt/utils/auth.py).
+    if (o.dieIfCalledWhileReleased && state.sleeping && path !== "/resume_memory_occupation") {
+      // What the real scheduler does: /health runs a generation on released memory and dies.
+      log(
+        o,
+        `scheduler died: ${req.method} ${path} while GPU memory is released (write_req_to_token_pool_triton: cpu tensor)`,
+      );
+      res.destroy();
+      process.exit(1);
+    }
     const open = path.startsWith("/health") || path.startsWith("/ready") || path.startsWith("/metrics");
     if (o.apiKey && !open && !authorized(req, o.apiKey)) return send(res, 401, { error: "Unauthorized" });
     const route = `${req.method} ${path}`;
@@ -425,8 +487,9 @@ function sglangRoutes(o: Options, state: State) {
     }
     if (path === "/resume_memory_occupation" && (req.method === "POST" || req.method === "GET")) {
       await sleep(o.wakeDelayMs);
+      if (state.sleeping) state.wakes++;
       state.setSleeping(false);
-      woken = true;
+      if (o.garbageAfterWake) state.weightsLost = true;
       return send(res, 200, "null");
     }
     return send(res, 404, { detail: "Not Found" });
@@ -437,6 +500,19 @@ function sglangRoutes(o: Options, state: State) {
 
 function log(o: Options, message: string): void {
   process.stderr.write(`standin(${o.engine}): ${message}\n`);
+}
+
+/** Does the CUDA-checkpoint stand-in (packages/runtime/src/test/cuda-ckpt-standin.ts) mark this process checkpointed? */
+function checkpointed(): boolean {
+  const dir = process.env.ROUSE_CKPT_STANDIN_DIR ?? join(tmpdir(), "rouse-ckpt-standin");
+  try {
+    return (
+      (JSON.parse(readFileSync(join(dir, `${process.pid}.json`), "utf8")) as { state: string }).state ===
+      "checkpointed"
+    );
+  } catch {
+    return false;
+  }
 }
 
 export function main(argv: readonly string[]): void {
@@ -451,6 +527,18 @@ export function main(argv: readonly string[]): void {
   const handle = o.engine === "vllm" ? vllmRoutes(o, state) : sglangRoutes(o, state);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://standin");
+    if (o.dieIfCalledWhileCheckpointed && checkpointed()) {
+      log(
+        o,
+        `request while checkpointed: ${req.method} ${url.pathname}${state.sleeping ? " (asleep: it waits)" : ""}`,
+      );
+      if (!state.sleeping) {
+        // A CUDA-checkpointed vLLM that is not asleep segfaults on a request (shared/gpu/README.md).
+        log(o, "EngineCore segfault: request reached a checkpointed engine that was not asleep");
+        res.destroy();
+        process.exit(139);
+      }
+    }
     handle(req, res, url.pathname, url).catch((error) => {
       if (!res.headersSent) send(res, 500, { error: { message: String(error) } });
       else res.destroy();
@@ -491,6 +579,7 @@ export function main(argv: readonly string[]): void {
     }, o.loadMs);
   }
   const stop = () => {
+    log(o, "Application shutdown complete."); // vLLM's last line on a clean stop
     server.close();
     server.closeAllConnections();
     process.exit(0);

@@ -133,6 +133,9 @@ export function sglangLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
     // SGLang does not gate requests while released (FACTS.md S3): the caller must not
     // send any, and must release only when idle — a busy release kills the scheduler.
     holdsRequestsWhileAsleep: false,
+    // Released, nothing but the resume call: /health runs a generation on released memory
+    // and the scheduler dies of it (measured on the H200, shared/gpu/README.md).
+    safeWhile: { asleep: [], checkpointed: [] },
     metricsPath: "/metrics",
     routes: [
       { path: "/health", access: "public" },

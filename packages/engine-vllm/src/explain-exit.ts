@@ -12,7 +12,7 @@ const KNOWN: readonly KnownExit[] = [
     pattern: /Sleep mode is not supported on current platform/,
     explain:
       "vLLM rejected --enable-sleep-mode: sleep mode needs a CUDA or ROCm GPU. " +
-      "Locally set local.scaleToZero to 'stop' (or 'suspend'); on Modal use a GPU.",
+      "Locally set local.scaleToZero to 'stop'; on Modal use a GPU.",
   },
   {
     pattern: /CUDA out of memory|torch\.OutOfMemoryError/,

@@ -5,11 +5,17 @@ import { servedNamesOf } from "@rouse/config";
 // lifecycle client runs the same calls. Facts are cited from
 // tools/engine-args/FACTS.md and the vLLM source (paths relative to the sdist).
 
-/** Sleep mode is on when something will put the engine to sleep: the snapshot on Modal, scale-to-zero locally. */
+/**
+ * Sleep mode is on when something will put the engine to sleep: the snapshot on Modal,
+ * scale-to-zero locally — `suspend` included, which sleeps the engine before the CUDA
+ * checkpoint (less to move, and a request that reaches a checkpointed engine that is
+ * not asleep kills it).
+ */
 export function vllmSleepMode(config: DeploymentConfigV1, target: "modal" | "local"): boolean {
-  // CPU-only snapshots start the engine after restore and never sleep it.
+  // Locally sleep and suspend both sleep the engine; on Modal only GPU snapshots do
+  // (CPU-only snapshots start the engine after restore and never sleep it).
   return target === "local"
-    ? config.local.scaleToZero === "sleep"
+    ? config.local.scaleToZero !== "stop"
     : config.snapshot.enabled && config.snapshot.gpu;
 }
 
@@ -151,6 +157,10 @@ export function vllmLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
     // Sleep pauses the scheduler: new requests are queued until wake; requests in
     // flight when /sleep arrives are aborted (FACTS.md V3), so sleep only when idle.
     holdsRequestsWhileAsleep: true,
+    // Asleep, /health and /is_sleeping answer (measured on the H200, shared/gpu/README.md);
+    // checkpointed, nothing may reach it: a request to a checkpointed vLLM that is not
+    // asleep segfaults the engine core.
+    safeWhile: { asleep: ["/health", "/is_sleeping"], checkpointed: [] },
     metricsPath: "/metrics",
     routes: [
       // Admin routes that live under /v1 come first: first match wins.

@@ -16,6 +16,8 @@ export type EngineRequestErrorCode =
   | "engine_start_timeout"
   | "engine_failed"
   | "engine_crashed"
+  /** The engine died or the connection broke after the response had begun (the gateway's code for any upstream). */
+  | "upstream_disconnected"
   | "engine_shutting_down"
   | "engine_unreachable";
 
@@ -42,7 +44,11 @@ export class EngineRequestError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.engine = engine;
     this.code = code;
-    this.status = options.status ?? (code === "engine_crashed" || code === "engine_unreachable" ? 502 : 503);
+    this.status =
+      options.status ??
+      (code === "engine_crashed" || code === "engine_unreachable" || code === "upstream_disconnected"
+        ? 502
+        : 503);
     this.type = this.status === 502 ? "upstream_error" : "service_unavailable";
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.exitCode = options.exitCode;

@@ -18,9 +18,11 @@ export function registerEngineMetrics(registry: Registry, engines: () => LocalEn
     "Time the local engine has spent in each state.",
     ["engine", "state"],
   );
-  const inFlight = registry.gauge("rouse_engine_requests_in_flight", "Requests the local engine is serving.", [
-    "engine",
-  ]);
+  const inFlight = registry.gauge(
+    "rouse_engine_requests_in_flight",
+    "Requests the local engine is serving.",
+    ["engine"],
+  );
   const waiting = registry.gauge(
     "rouse_engine_requests_waiting",
     "Requests waiting for the local engine to start or wake.",
@@ -55,6 +57,17 @@ export function registerEngineMetrics(registry: Registry, engines: () => LocalEn
     "Unexpected local engine exits, by what followed.",
     ["engine", "action"],
   );
+  const canary = registry.counter(
+    "rouse_engine_canary_checks_total",
+    "Canaries replayed after a wake or resume (verified wake), by result; a mismatch restarts the engine cold.",
+    ["engine", "via", "result"],
+  );
+  const canarySeconds = registry.histogram(
+    "rouse_engine_canary_seconds",
+    "Time a canary replay took (added to the wake).",
+    ["engine"],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  );
   const seen = new Map<string, number>();
 
   registry.onCollect(() => {
@@ -80,5 +93,9 @@ export function registerEngineMetrics(registry: Registry, engines: () => LocalEn
     else if (e.type === "scale-down") scaleDown.observe([e.engine, e.via], e.ms / 1000);
     else if (e.type === "queue-wait") queueWait.observe([e.engine, e.outcome], e.ms / 1000);
     else if (e.type === "crash") crashes.inc([e.engine, e.action]);
+    else if (e.type === "canary") {
+      canary.inc([e.engine, e.via, e.ok ? "match" : "mismatch"]);
+      canarySeconds.observe([e.engine], e.ms / 1000);
+    }
   };
 }

@@ -9,9 +9,9 @@ import type { GatewayEnv } from "../gateway.ts";
  */
 export function engineRoutes(engines: LocalEngines): Hono<GatewayEnv> {
   const api = new Hono<GatewayEnv>();
-  api.all("/*", (c, next) => {
+  api.all("/*", async (c, next) => {
     const url = new URL(c.req.url);
-    const answer = engineApi(
+    const answer = await engineApi(
       engines,
       c.req.method,
       url.pathname.replace(/^.*?\/api\/v1\/engines/, ""),

@@ -19,13 +19,16 @@ const config = (name: string, over: Record<string, unknown> = {}) =>
     ...over,
   });
 // Valued options in --k=v form so the stand-in cannot take the plugin's `serve MODEL` as their values.
-const standin = (loadMs = 100) => [
+const standin = (loadMs = 100, flags: string[] = []) => [
   ...standinExecutable("vllm"),
+  ...flags,
   `--load-ms=${loadMs}`,
   "--token-ms=5",
   "--sleep-delay-ms=30",
 ];
 
+// The stand-in imitates GPU engines on this CPU machine.
+const gpu = { present: true, how: "stand-in engine (tests)" };
 // The SDK always sends a key, and the gateway refuses unknown ones even on loopback.
 const gateway = { auth: { keys: [{ name: "test", sha256: sha256Hex("k") }], allowNoAuthOnLoopback: true } };
 
@@ -48,6 +51,7 @@ describe("serveLocal", () => {
         log: () => {},
         deps: { log: () => {} },
         engines: {
+          gpu,
           supervisor: () => ({ executable: standin(), scaleDownAfterMs: 60_000, startupTimeoutMs: 15_000 }),
         },
       },
@@ -101,6 +105,7 @@ describe("serveLocal", () => {
       log: () => {},
       deps: { log: () => {} },
       engines: {
+        gpu,
         supervisor: () => ({ executable: standin(800), queue: { maxWaiting: 1, retryAfterSeconds: 9 } }),
       },
     });
@@ -118,5 +123,100 @@ describe("serveLocal", () => {
     expect(error.code).toBe("engine_queue_full");
     expect(error.headers?.get("retry-after")).toBe("9");
     expect(error.message).toContain("engine 'a'");
+  });
+
+  it("the gateway's queue settings bound the local engine's queue: the one queue in the path", async () => {
+    local = await serveLocal([{ config: config("a") }], {
+      port: 0,
+      gateway: { ...gateway, queue: { maxWaiting: 2, maxWaitMs: 600 } },
+      preload: false,
+      log: () => {},
+      deps: { log: () => {} },
+      engines: { gpu, supervisor: () => ({ executable: standin(5_000) }) },
+    });
+    const openai = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: "k", maxRetries: 0 });
+    const started = performance.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () =>
+        openai.chat.completions.create({
+          model: "a",
+          messages: [{ role: "user", content: "hi" }],
+          max_tokens: 2,
+        }),
+      ),
+    );
+    const elapsed = performance.now() - started;
+    const codes = results.map((r) => ((r as PromiseRejectedResult).reason as APIError).code).sort();
+    expect(codes).toEqual([
+      "engine_queue_full",
+      "engine_queue_full",
+      "engine_queue_full",
+      "engine_start_timeout",
+      "engine_start_timeout",
+    ]);
+    // maxWaitMs 600, not the engine's 5 s boot (nor startupTimeout's 10 minutes)
+    expect(elapsed).toBeLessThan(4_000);
+    const a = local.engines.byName("a")!.snapshot();
+    expect(a.stats.queueRejected).toBe(5);
+  });
+
+  it("a stream the engine breaks ends with the one mid-stream code, naming the engine and its exit", async () => {
+    local = await serveLocal([{ config: config("a", { local: { scaleToZero: "stop" } }) }], {
+      port: 0,
+      gateway,
+      log: () => {},
+      deps: { log: () => {} },
+      engines: {
+        gpu,
+        supervisor: () => ({
+          executable: [...standin(50), "--token-ms=40", "--crash-after=1500"],
+          crash: { initialDelayMs: 30_000 },
+        }),
+      },
+    });
+    const openai = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: "k", maxRetries: 0 });
+    const stream = await openai.chat.completions.create({
+      model: "a",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 200,
+      stream: true,
+    });
+    const error = await (async () => {
+      for await (const _ of stream);
+    })().then(
+      () => undefined,
+      (e: unknown) => e as APIError,
+    );
+    expect(error?.code).toBe("upstream_disconnected");
+    expect(error?.message).toContain("engine 'a' exited (code 1) mid-stream");
+  });
+
+  it("a canary mismatch after a wake shows in /metrics and the engine's status", async () => {
+    local = await serveLocal([{ config: config("a") }], {
+      port: 0,
+      gateway,
+      log: () => {},
+      deps: { log: () => {} },
+      engines: {
+        gpu,
+        supervisor: () => ({ executable: standin(100, ["--drift-after-wake"]), scaleDownAfterMs: 300 }),
+      },
+    });
+    const a = local.engines.byName("a")!;
+    while (a.state !== "sleeping") await new Promise((r) => setTimeout(r, 20));
+    const openai = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: "k", maxRetries: 0 });
+    await openai.chat.completions.create({
+      model: "a",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 2,
+    });
+    const metrics = await (await fetch(`${local.url}/metrics`)).text();
+    expect(metrics).toContain('rouse_engine_canary_checks_total{engine="a",via="sleep",result="mismatch"} 1');
+    expect(metrics).toMatch(/rouse_engine_canary_seconds_count\{engine="a"\} 1/);
+    const status = (await (await fetch(`${local.url}/api/v1/engines/a`)).json()) as {
+      canary: { mismatches: number; last: { detail: string } };
+    };
+    expect(status.canary.mismatches).toBe(1);
+    expect(status.canary.last.detail).toMatch(/^token 0 differs/);
   });
 });

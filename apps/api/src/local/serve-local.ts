@@ -66,6 +66,10 @@ export async function createLocalGateway(
   let record: ((e: SupervisorEvent) => void) | undefined;
   const engines = await LocalEngines.create(entries, {
     ...options.engines,
+    supervisor: (entry) => ({
+      queue: engineQueue(options.gateway?.queue, options.deps?.retryAfterSeconds),
+      ...options.engines?.supervisor?.(entry),
+    }),
     onEvent: (e) => {
       record?.(e);
       options.onEvent?.(e);
@@ -89,6 +93,25 @@ export async function createLocalGateway(
       await gateway.close();
       await engines.close();
     },
+  };
+}
+
+/**
+ * The gateway's `queue` settings, for the engines' own queues. A local engine is
+ * never queued for by the router (it always looks usable: its supervisor holds
+ * the requests through a start or wake, one wake for all), so the supervisor's
+ * queue is the one queue in the path and takes the one set of settings:
+ * `maxWaiting` per engine, and `maxWaitMs` when given (else the engine's
+ * `scaling.startupTimeout`, long enough for a cold start).
+ */
+export function engineQueue(
+  queue: Omit<GatewayConfigV1Input, "version">["queue"],
+  retryAfterSeconds: number | undefined,
+): { maxWaiting?: number; maxWaitMs?: number; retryAfterSeconds: number } {
+  return {
+    ...(queue?.maxWaiting !== undefined ? { maxWaiting: queue.maxWaiting } : {}),
+    ...(queue?.maxWaitMs !== undefined ? { maxWaitMs: queue.maxWaitMs } : {}),
+    retryAfterSeconds: retryAfterSeconds ?? 5,
   };
 }
 

@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { STANDIN_PATH } from "../../../../tools/engine-standin/spawn.ts";
@@ -35,7 +36,8 @@ function project(): string {
 describe("rouse serve --local", () => {
   it("serves the config's engine, scales it to zero when idle, wakes it, and `rouse status --local` shows it", async () => {
     const dir = project();
-    const env = cleanEnv();
+    // the stand-in imitates a GPU engine on this CPU machine
+    const env = cleanEnv({ ROUSE_LOCAL_GPU: "present" });
     const child = spawnRouse(["serve", "--local", "--port", "0"], { cwd: dir, env });
     const done = collect(child, 60_000);
     stops.push(async () => {
@@ -70,6 +72,8 @@ describe("rouse serve --local", () => {
     expect(status.stdout).toContain("tiny  sleeping");
     expect(status.stdout).toMatch(/mode {7}sleep after 2 s idle/);
     expect(status.stdout).toMatch(/cold start 1× p50 \d+ ms/);
+    expect(status.stdout).toMatch(/engine {5}asleep: the runtime sends it nothing unsafe/);
+    expect(status.stdout).toMatch(/canary {5}0 wake\(s\) verified/);
     const json = JSON.parse((await rouse(["status", "--local", "--json"], { cwd: dir, env })).stdout) as {
       engines: { name: string; state: string }[];
     };
@@ -82,6 +86,9 @@ describe("rouse serve --local", () => {
     });
     expect(again.status).toBe(200);
     expect(out).toMatch(/sleeping → waking/);
+    // the wake was verified by the canary before the request was let through
+    const after = await rouse(["status", "--local"], { cwd: dir, env });
+    expect(after.stdout).toMatch(/canary {5}1 wake\(s\) verified, all identical/);
 
     child.kill("SIGINT");
     const exited = await done;
@@ -106,5 +113,49 @@ describe("rouse serve --local", () => {
     expect(clash.stderr).toContain(
       "b.yaml: local.scaleToZero is 'suspend', but SGLang is not known to survive",
     );
+  }, 60_000);
+
+  it("refuses sleep mode on a machine without a GPU, offering the fix that works here", async () => {
+    const dir = project();
+    const refused = await rouse(["serve", "--local", "--port", "0"], {
+      cwd: dir,
+      env: cleanEnv({ ROUSE_LOCAL_GPU: "absent" }),
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("rouse.yaml: local.scaleToZero is 'sleep', but this machine has no GPU");
+    expect(refused.stderr).toContain("set local.scaleToZero: stop");
+    expect(refused.stderr).not.toMatch(/suspend/);
+  }, 60_000);
+
+  it("`rouse status --local` shows a failed engine's reason: here, a port another process holds", async () => {
+    const dir = project();
+    const blocker = createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => blocker.once("listening", r));
+    stops.push(() => new Promise((r) => blocker.close(r)));
+    const port = (blocker.address() as AddressInfo).port;
+    writeFileSync(
+      join(dir, "rouse.yaml"),
+      readFileSync(join(dir, "rouse.yaml"), "utf8").replace(
+        "scaleToZero: sleep",
+        `scaleToZero: stop\n  port: ${port}`,
+      ),
+    );
+    const env = cleanEnv();
+    const child = spawnRouse(["serve", "--local", "--port", "0"], { cwd: dir, env });
+    const done = collect(child, 60_000);
+    stops.push(async () => {
+      child.kill("SIGTERM");
+      await done.catch(() => {});
+    });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    await until(() => out, /tiny {2}starting → failed/);
+    const status = await rouse(["status", "--local"], { cwd: dir, env });
+    expect(status.stdout).toContain("tiny  failed");
+    expect(status.stdout).toContain(`port 127.0.0.1:${port} is taken by pid ${process.pid}`);
+    const json = JSON.parse((await rouse(["status", "--local", "--json"], { cwd: dir, env })).stdout) as {
+      engines: { state: string; failure: { reason: string } }[];
+    };
+    expect(json.engines[0]!.failure.reason).toContain("change local.port");
   }, 60_000);
 });

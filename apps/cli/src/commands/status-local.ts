@@ -87,6 +87,23 @@ export async function statusLocal(io: Io, options: { json?: boolean }): Promise<
     row("cold start", `${st.coldStart.count}× p50 ${ms(st.coldStart.p50Ms)} max ${ms(st.coldStart.maxMs)}`);
     row("wake", `${st.wake.count}× p50 ${ms(st.wake.p50Ms)} max ${ms(st.wake.maxMs)}`);
     row("queue wait", `${st.queueWait.count}× p50 ${ms(st.queueWait.p50Ms)} p95 ${ms(st.queueWait.p95Ms)}`);
+    const c = e.canary;
+    if (c?.enabled) {
+      const verdict =
+        c.mismatches > 0
+          ? s.red(
+              `${c.mismatches} mismatch(es), restarted cold; last ${c.last?.at ?? ""}: ${c.last?.detail ?? ""}`,
+            )
+          : `${c.checks} wake(s) verified, all identical`;
+      row(
+        "canary",
+        c.unavailable
+          ? s.yellow(`not recorded, wakes unverified: ${c.unavailable}`)
+          : `${verdict} ${s.dim(`(p50 ${ms(st.canary?.p50Ms)})`)}`,
+      );
+    }
+    if (e.gate && e.gate.phase !== "open")
+      row("engine", s.dim(`${e.gate.phase}: the runtime sends it nothing unsafe`));
     row("time", timeShares(e));
     if (e.lastExit)
       row(
@@ -95,6 +112,8 @@ export async function statusLocal(io: Io, options: { json?: boolean }): Promise<
       );
     if (e.failure) {
       row("failed", s.red(e.failure.reason));
+      const last = e.failure.logTail.filter((l) => l.stream !== "supervisor").at(-1);
+      if (last) row("", s.dim(`last engine line: ${last.line.slice(0, 200)}`));
       row("", s.dim(`logs: rouse status --local --json, or GET ${url}/api/v1/engines/${e.name}/logs`));
     }
     const last = e.history.at(-1);

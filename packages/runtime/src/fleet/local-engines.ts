@@ -1,5 +1,6 @@
 import { type EnginePluginV1, findEnginePlugin } from "@rouse/config";
 import { installedEngines } from "../installed-engines.ts";
+import { detectGpu, type GpuPresence } from "../preflight/gpu.ts";
 import type { SupervisorEvent } from "../supervisor/events.ts";
 import type { EngineSnapshot } from "../supervisor/snapshot.ts";
 import { EngineSupervisor, type SupervisorOptions } from "../supervisor/supervisor.ts";
@@ -25,6 +26,8 @@ export interface LocalEnginesOptions {
   readonly onEvent?: (event: SupervisorEvent) => void;
   /** Used by suspend mode; checked before anything starts. */
   readonly checkpoint?: CheckpointCommand;
+  /** Whether this machine has a GPU (sleep and suspend need one). Default: `detectGpu()`. */
+  readonly gpu?: GpuPresence;
 }
 
 export interface FleetSnapshot {
@@ -65,9 +68,23 @@ export class LocalEngines {
     const plugins = options.plugins ?? installedEngines;
     if (entries.length === 0) throw new Error("no engine configs given");
     const issues = validateEngineSet(entries, plugins);
+    const gpu = options.gpu ?? detectGpu();
+    // Sleep mode and CUDA checkpoints need a GPU: refuse now instead of after a boot.
+    const needGpu = entries.filter((e) => e.config.local.scaleToZero !== "stop");
+    if (!gpu.present && needGpu.length > 0) {
+      for (const mode of ["sleep", "suspend"] as const) {
+        const these = needGpu.filter((e) => e.config.local.scaleToZero === mode);
+        if (these.length === 0) continue;
+        issues.push({
+          configs: these.map((e) => e.source ?? e.config.name),
+          message: `local.scaleToZero is '${mode}', but this machine has no GPU (${gpu.how}); ${mode === "sleep" ? "engine sleep mode frees GPU memory" : "a CUDA checkpoint moves GPU memory"}, so there is nothing to ${mode}`,
+          fix: "set local.scaleToZero: stop (the engine exits when idle and cold-starts on the next request)",
+        });
+      }
+    }
     const suspending = entries.filter((e) => e.config.local.scaleToZero === "suspend");
     const checkpoint = options.checkpoint ?? defaultCheckpointCommand();
-    if (suspending.length > 0 && issues.length === 0) {
+    if (suspending.length > 0 && issues.length === 0 && gpu.present) {
       const why = await suspendUnsupported(checkpoint);
       if (why) {
         issues.push({
@@ -87,6 +104,7 @@ export class LocalEngines {
           ...(entry.source ? { source: entry.source } : {}),
           memory: budget,
           checkpoint,
+          gpu,
           ...(options.onEvent ? { onEvent: options.onEvent } : {}),
           ...options.supervisor?.(entry),
         }),

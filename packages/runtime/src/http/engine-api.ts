@@ -18,14 +18,15 @@ const notFound = (message: string, code: string): EngineApiResponse => ({
  * - `GET /` — every engine: state, history, stats, memory plan
  * - `GET /<name>` — one engine
  * - `GET /<name>/logs?lines=N` — the last N lines it printed (default 200)
- * - `POST /<name>/start` · `/<name>/scale-to-zero` · `/<name>/restart` (failed engines) — 202
+ * - `POST /<name>/start` · `/<name>/scale-to-zero` — 202 with the state now
+ * - `POST /<name>/restart` (failed engines) — 202 once it has left `failed`, with its new state
  */
-export function engineApi(
+export async function engineApi(
   engines: LocalEngines,
   method: string,
   path: string,
   query: URLSearchParams,
-): EngineApiResponse | undefined {
+): Promise<EngineApiResponse | undefined> {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   const history = Number(query.get("history") ?? 50);
   const historyOpt = { history: Number.isFinite(history) ? Math.max(0, history) : 50 };
@@ -69,8 +70,11 @@ export function engineApi(
         },
       };
     }
-    engine.restart();
-    return { status: 202, body: { engine: engine.name, state: engine.state } };
+    const state = await engine.restart();
+    return {
+      status: 202,
+      body: { engine: engine.name, state, failure: engine.snapshot({ history: 0 }).failure },
+    };
   }
   return undefined;
 }

@@ -110,7 +110,7 @@ async function proxy(
   answer.body.once("error", (error: Error) => {
     // A stream that broke ends with an OpenAI-style error event naming the engine.
     if (sse && !res.destroyed) {
-      const code = error instanceof EngineRequestError ? error.code : "engine_unreachable";
+      const code = error instanceof EngineRequestError ? error.code : "upstream_disconnected";
       const event =
         error instanceof EngineRequestError
           ? error.toBody()
@@ -138,7 +138,7 @@ export async function startLocalServer(
       }
       if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
       if (path === "/api/v1/engines" || path.startsWith("/api/v1/engines/")) {
-        const answer = engineApi(
+        const answer = await engineApi(
           engines,
           req.method ?? "GET",
           path.slice("/api/v1/engines".length),

@@ -24,3 +24,21 @@ describe("LogRing", () => {
     expect(ring.tail().map((l) => l.line)).toEqual(["abcde…", "01234…"]);
   });
 });
+
+describe("LogRing runs", () => {
+  it("keeps each line's run, so one run's lines never describe another", () => {
+    const ring = new LogRing(10);
+    ring.beginRun();
+    ring.write("stderr", "Application shutdown complete.\nhalf a li");
+    expect(ring.beginRun()).toBe(2);
+    ring.write("stderr", "ne? no: run 2\n");
+    expect(ring.tail(10, { run: 1 }).map((l) => l.line)).toEqual([
+      "Application shutdown complete.",
+      "half a li",
+    ]);
+    expect(ring.text(10, { run: 2 })).toBe("ne? no: run 2");
+    expect(ring.tail(1, { run: 1 })[0]!.line).toBe("half a li");
+    expect(ring.tail(10, { run: 3 })).toEqual([]);
+    expect(ring.tail().map((l) => l.run)).toEqual([1, 1, 2]);
+  });
+});

@@ -3,6 +3,8 @@ export interface LogLine {
   readonly at: string;
   readonly stream: "stdout" | "stderr" | "supervisor";
   readonly line: string;
+  /** Which engine run printed it (1 = the first spawn); 0 before any. */
+  readonly run: number;
 }
 
 /**
@@ -15,6 +17,7 @@ export class LogRing {
   readonly #lines: (LogLine | undefined)[];
   #next = 0;
   #size = 0;
+  #run = 0;
   readonly #partial = { stdout: "", stderr: "" };
   readonly #maxLineChars: number;
   readonly #wall: () => number;
@@ -24,6 +27,21 @@ export class LogRing {
     this.#lines = new Array<LogLine | undefined>(capacity);
     this.#maxLineChars = options.maxLineChars ?? 2_000;
     this.#wall = options.wallClock ?? Date.now;
+  }
+
+  /** The run new lines belong to. */
+  get run(): number {
+    return this.#run;
+  }
+
+  /**
+   * A new engine process starts: later lines belong to it. Partial lines of the
+   * previous one are flushed first, so nothing it printed is credited to the new run.
+   */
+  beginRun(): number {
+    this.flush();
+    this.#run++;
+    return this.#run;
   }
 
   /** Feeds a chunk of process output; complete lines are stored. */
@@ -42,7 +60,12 @@ export class LogRing {
   /** Stores one line as is (the supervisor's own notes use this). */
   push(stream: LogLine["stream"], line: string): void {
     const cut = line.length > this.#maxLineChars ? `${line.slice(0, this.#maxLineChars)}…` : line;
-    this.#lines[this.#next] = { at: new Date(this.#wall()).toISOString(), stream, line: cut };
+    this.#lines[this.#next] = {
+      at: new Date(this.#wall()).toISOString(),
+      stream,
+      line: cut,
+      run: this.#run,
+    };
     this.#next = (this.#next + 1) % this.capacity;
     this.#size = Math.min(this.#size + 1, this.capacity);
   }
@@ -55,20 +78,20 @@ export class LogRing {
     }
   }
 
-  /** The last `n` lines (default all), oldest first. */
-  tail(n = this.capacity): LogLine[] {
-    const count = Math.min(n, this.#size);
+  /** The last `n` lines (default all), oldest first; with `run`, only that run's lines. */
+  tail(n = this.capacity, options: { run?: number } = {}): LogLine[] {
     const out: LogLine[] = [];
-    for (let i = this.#size - count; i < this.#size; i++) {
-      const index = (this.#next - this.#size + i + this.capacity) % this.capacity;
-      out.push(this.#lines[index]!);
+    // Newest first, so a run filter stops as soon as it has n lines.
+    for (let i = this.#size - 1; i >= 0 && out.length < n; i--) {
+      const line = this.#lines[(this.#next - this.#size + i + this.capacity) % this.capacity]!;
+      if (options.run === undefined || line.run === options.run) out.push(line);
     }
-    return out;
+    return out.reverse();
   }
 
-  /** The last `n` lines as text, one per line. */
-  text(n = this.capacity): string {
-    return this.tail(n)
+  /** The last `n` lines as text, one per line (with `run`: only that run's). */
+  text(n = this.capacity, options: { run?: number } = {}): string {
+    return this.tail(n, options)
       .map((l) => l.line)
       .join("\n");
   }

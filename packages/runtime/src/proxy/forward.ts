@@ -71,10 +71,12 @@ export async function forward(supervisor: Acquirable, req: ForwardRequest): Prom
 /** The error for a request that failed because of its engine: crashed (with exit code) or unreachable. */
 export async function engineFailure(lease: Lease, cause: unknown, when: string): Promise<EngineRequestError> {
   const exit = await exitWithin(lease, EXIT_GRACE_MS);
+  // One code for a stream that breaks, whoever serves it: the gateway's `upstream_disconnected`.
+  const midStream = when === "mid-stream";
   if (exit) {
     return new EngineRequestError(
       lease.engine,
-      "engine_crashed",
+      midStream ? "upstream_disconnected" : "engine_crashed",
       `engine '${lease.engine}' exited (${describeExit(exit)}) ${when}; it is being restarted`,
       { exitCode: exit.code, cause },
     );
@@ -82,7 +84,7 @@ export async function engineFailure(lease: Lease, cause: unknown, when: string):
   const why = cause instanceof Error ? cause.message : String(cause);
   return new EngineRequestError(
     lease.engine,
-    "engine_unreachable",
+    midStream ? "upstream_disconnected" : "engine_unreachable",
     `engine '${lease.engine}' failed ${when}: ${why}`,
     {
       cause,

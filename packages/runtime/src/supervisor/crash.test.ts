@@ -48,8 +48,10 @@ describe("crash handling", () => {
     expect(plainError.message).toContain("engine 'a' exited (code 1) before answering");
     expect((plainError.error as { exit_code?: number }).exit_code).toBe(1);
     // the stream had begun: it ends with an error event, which the SDK raises
-    const streamError = (stream as PromiseRejectedResult).reason as Error;
+    const streamError = (stream as PromiseRejectedResult).reason as APIError;
     expect(streamError.message).toContain("engine 'a' exited (code 1) mid-stream");
+    // the one mid-stream code, the same as the gateway's for any upstream (README "Crashes")
+    expect((streamError.error as { code?: string }).code).toBe("upstream_disconnected");
     await untilEntered(a, "stopped");
     expect(a.history.at(-1)!.reason).toMatch(
       /^exited unexpectedly \(code 1\): standin\(vllm\): crashing as asked.*; restart 1\/4 in 5000 ms$/,
@@ -110,6 +112,8 @@ describe("crash handling", () => {
     );
     const error = (await chat(h.openai, "a").catch((e: unknown) => e)) as APIError;
     expect(error.code).toBe("engine_failed");
-    expect(error.message).toMatch(/could not start \(ENOENT\).*local\.executable/);
+    expect(error.message).toContain("the engine executable cannot run: /nonexistent/vllm does not exist");
+    expect(error.message).toContain("set local.executable");
+    expect(path(h.engine("a"))).toEqual(["starting", "failed"]);
   });
 });

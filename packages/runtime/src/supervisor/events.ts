@@ -23,6 +23,15 @@ export type SupervisorEvent =
       readonly ms: number;
       readonly outcome: QueueOutcome;
     }
+  /** A canary replayed after a wake/resume; `ok: false` restarts the engine cold. */
+  | {
+      readonly type: "canary";
+      readonly engine: string;
+      readonly via: "sleep" | "suspend";
+      readonly ok: boolean;
+      readonly ms: number;
+      readonly detail: string;
+    }
   | {
       readonly type: "crash";
       readonly engine: string;

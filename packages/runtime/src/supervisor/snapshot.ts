@@ -48,7 +48,27 @@ export interface EngineSnapshot {
     readonly scaleDown: LatencySummary;
     readonly queueWait: LatencySummary;
     readonly queueRejected: number;
+    /** What each canary request cost (recording and replays). */
+    readonly canary: LatencySummary;
   };
+  /** Verified wake: the canary replayed after every wake/resume. */
+  readonly canary: {
+    readonly enabled: boolean;
+    /** The current process has a recorded canary. */
+    readonly recorded: boolean;
+    /** Why none could be recorded for the current process (wakes then go unverified). */
+    readonly unavailable: string | null;
+    readonly checks: number;
+    readonly mismatches: number;
+    /** The last mismatch (the engine was restarted cold). */
+    readonly last: { readonly at: string; readonly via: "sleep" | "suspend"; readonly detail: string } | null;
+  };
+  /** The calls the runtime made to the current process, by engine phase, and those it refused to make. */
+  readonly gate: {
+    readonly phase: "open" | "asleep" | "checkpointed";
+    readonly sent: Readonly<Record<"open" | "asleep" | "checkpointed", number>>;
+    readonly refused: number;
+  } | null;
   readonly history: readonly Transition[];
 }
 

@@ -1,16 +1,17 @@
 import {
   type DeploymentConfigV1,
   EngineExitedError,
-  type EngineLifecycleClientV1,
   type EnginePluginV1,
   lifecycleSpecV1Schema,
   servedNamesOf,
 } from "@rouse/config";
-import { Pool } from "undici";
 import { EngineRequestError } from "../errors.ts";
+import { type EngineRules, engineRules } from "../lifecycle/engine-rules.ts";
+import { detectGpu, type GpuPresence } from "../preflight/gpu.ts";
+import { preSpawnProblem } from "../preflight/pre-spawn.ts";
 import type { MemoryArbiter, MemoryTenant } from "../fleet/memory-budget.ts";
 import { unlimitedMemory } from "../fleet/memory-budget.ts";
-import { describeExit, type EngineProcess, type ExitInfo, spawnEngine } from "../process/engine-process.ts";
+import { describeExit, type ExitInfo } from "../process/engine-process.ts";
 import { redact, resolveLaunch } from "../process/launch.ts";
 import { LogRing } from "../process/log-ring.ts";
 import { freePort } from "../process/port.ts";
@@ -19,65 +20,21 @@ import { type EngineState, HOLDS_GPU } from "../state/states.ts";
 import {
   type CheckpointCommand,
   defaultCheckpointCommand,
-  runCheckpoint,
 } from "../suspend/cuda-checkpoint.ts";
-import { CrashPolicy, type CrashPolicyOptions } from "./crash-policy.ts";
+import { CrashPolicy } from "./crash-policy.ts";
+import { EngineRun, messageOf } from "./engine-run.ts";
+import type { ModeHost } from "./modes/host.ts";
+import { sleepScaleDown, sleepWake } from "./modes/sleep.ts";
+import { suspendResume, suspendScaleDown } from "./modes/suspend.ts";
+import { classifyExit } from "./exit-class.ts";
 import type { QueueOutcome, SupervisorEvent } from "./events.ts";
 import { LatencyStats } from "./latency-stats.ts";
 import { EngineLease, type Lease } from "./lease.ts";
 import { type EngineSnapshot, type ExitInfoJson, exitJson, type ScaleToZeroMode } from "./snapshot.ts";
+import type { SupervisorOptions } from "./options.ts";
 import { WaitQueue } from "./wait-queue.ts";
 
-export interface SupervisorOptions {
-  readonly config: DeploymentConfigV1;
-  readonly plugin: EnginePluginV1;
-  /** Default: `config.name`. */
-  readonly name?: string;
-  /** Where the config came from (a file), for messages. */
-  readonly source?: string;
-  /** Default 127.0.0.1. */
-  readonly host?: string;
-  /** A fixed engine port. Default: `local.port`, else a free port at each start. */
-  readonly port?: number;
-  /** Replaces the plugin's executable (tests: the stand-in engine). */
-  readonly executable?: readonly string[];
-  /** Extra engine environment, after the plugin's. */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Where flags read from the environment (`--api-key`) come from. Default process.env. */
-  readonly secrets?: Readonly<Record<string, string | undefined>>;
-  /** Idle time before scaling to zero. Default `scaling.scaledownWindow`. */
-  readonly scaleDownAfterMs?: number;
-  /** Spawn → healthy deadline. Default `scaling.startupTimeout`. */
-  readonly startupTimeoutMs?: number;
-  /** Warmup requests after each start. Default 1. */
-  readonly warmupCount?: number;
-  readonly queue?: { maxWaiting?: number; maxWaitMs?: number; retryAfterSeconds?: number };
-  readonly crash?: Partial<CrashPolicyOptions>;
-  /** SIGTERM → SIGKILL grace. Default 15 s. */
-  readonly stopGraceMs?: number;
-  /** Sleep/wake/suspend call deadline. Default 5 minutes. */
-  readonly lifecycleTimeoutMs?: number;
-  /** Engine output lines kept. Default 500. */
-  readonly logLines?: number;
-  /** The CUDA checkpoint command (suspend mode). Default `defaultCheckpointCommand()`. */
-  readonly checkpoint?: CheckpointCommand;
-  readonly memory?: MemoryArbiter;
-  readonly onEvent?: (event: SupervisorEvent) => void;
-}
-
-/** One spawned engine process and what talks to it. */
-interface Run {
-  readonly proc: EngineProcess;
-  readonly port: number;
-  readonly baseUrl: string;
-  readonly apiKey: string | undefined;
-  readonly client: EngineLifecycleClientV1;
-  readonly pool: Pool;
-  /** Aborted when the process exits: ends waits on it at once. */
-  readonly exit: AbortController;
-  /** We are stopping it: its exit is no crash. */
-  expected: boolean;
-}
+export type { SupervisorOptions } from "./options.ts";
 
 type Target = "ready" | "zero" | "off" | undefined;
 
@@ -117,11 +74,15 @@ export class EngineSupervisor implements MemoryTenant {
   readonly #startupTimeoutMs: number;
   readonly #lifecycleTimeoutMs: number;
   readonly #stopGraceMs: number;
+  readonly #gpu: GpuPresence;
+  readonly #rules: EngineRules;
+  readonly #sleepLevel: 1 | 2;
   readonly #emit: (e: SupervisorEvent) => void;
+  readonly #modes: ModeHost;
   readonly #monoStart = performance.now();
   readonly #wallStart = Date.now();
 
-  #run: Run | undefined;
+  #run: EngineRun | undefined;
   #task: Promise<void> | undefined;
   #want: Target;
   #wanting = 0;
@@ -139,12 +100,15 @@ export class EngineSupervisor implements MemoryTenant {
   #queueRejected = 0;
   #lastExit: (ExitInfoJson & { at: string }) | null = null;
   #failure: EngineSnapshot["failure"] = null;
+  readonly #canary = { checks: 0, mismatches: 0, last: null as EngineSnapshot["canary"]["last"] };
   #quietWaiters: (() => void)[] = [];
+  #spawnWaiters: (() => void)[] = [];
   readonly #stats = {
     coldStart: new LatencyStats(),
     wake: new LatencyStats(),
     scaleDown: new LatencyStats(),
     queueWait: new LatencyStats(),
+    canary: new LatencyStats(),
   };
 
   constructor(options: SupervisorOptions) {
@@ -175,8 +139,38 @@ export class EngineSupervisor implements MemoryTenant {
     this.#memory = options.memory ?? unlimitedMemory;
     this.#checkpoint = options.checkpoint ?? defaultCheckpointCommand();
     this.#emit = options.onEvent ?? (() => {});
+    this.#gpu = options.gpu ?? detectGpu();
+    // One sleep level per config, as on Modal (the plugin's after-wake steps are chosen for it).
+    this.#sleepLevel = options.sleepLevel ?? config.snapshot.sleepLevel;
+    const rules = engineRules(options.plugin, config);
+    this.#rules = { ...rules, ...(options.canary === false ? { canary: undefined } : {}), ...options.rules };
     this.#sm = new EngineStateMachine({ engine: this.name });
     this.#sm.onTransition((transition) => this.#emit({ type: "transition", engine: this.name, transition }));
+    // What the scale-to-zero modes (./modes/) may do to this supervisor.
+    this.#modes = {
+      sleepLevel: this.#sleepLevel,
+      lifecycleTimeoutMs: this.#lifecycleTimeoutMs,
+      checkpoint: this.#checkpoint,
+      canSleep: () => this.#canSleep(),
+      asleepMeans: () => this.#asleepMeans(),
+      set: (to, reason) => this.#set(to, reason),
+      stop: (reason) => this.#stop(reason),
+      current: (run) => this.#current(run),
+      note: (line) => this.logs.push("supervisor", line),
+      recordCanary: (run) => this.#recordCanary(run),
+      verifyCanary: (run, via) => this.#verifyCanary(run, via),
+      scaledDown: (via, started) => this.#scaledDown(via, started),
+      woke: (via, started) => this.#woke(via, started),
+      suspendUnavailable: (detail) => {
+        this.#suspendUnavailable = detail;
+      },
+      retryIn: (ms) => {
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = undefined;
+          this.#reconcile();
+        }, ms);
+      },
+    };
   }
 
   get state(): EngineState {
@@ -327,12 +321,20 @@ export class EngineSupervisor implements MemoryTenant {
     this.#reconcile();
   }
 
-  /** Starts a failed engine again, forgetting its past crashes. */
-  restart(): void {
-    if (this.#sm.state !== "failed" || this.#task) return;
+  /**
+   * Starts a failed engine again, forgetting its past crashes. Resolves once it
+   * has left `failed` (its state is then `starting`, or `failed` again at once
+   * when a pre-spawn check still fails), so the caller can answer with it.
+   */
+  async restart(): Promise<EngineState> {
+    if (this.#sm.state !== "failed" || this.#task) return this.#sm.state;
     this.#crash.reset();
     this.#failure = null;
+    // Answered once the pre-spawn checks are done: spawned (starting), or failed again.
+    const settled = new Promise<void>((resolve) => this.#spawnWaiters.push(resolve));
     this.#runTask("restart", () => this.#start("restart requested"));
+    await Promise.race([settled, this.#task]);
+    return this.#sm.state;
   }
 
   /**
@@ -470,7 +472,12 @@ export class EngineSupervisor implements MemoryTenant {
   }
 
   #fail(reason: string): void {
-    this.#failure = { reason, at: new Date().toISOString(), logTail: this.logs.tail(50) };
+    // The failing run's lines only (all of them, when it never got to spawn).
+    this.#failure = {
+      reason,
+      at: new Date().toISOString(),
+      logTail: this.logs.tail(50, { run: this.logs.run }),
+    };
     this.#want = undefined;
     this.#set("failed", reason);
   }
@@ -503,7 +510,8 @@ export class EngineSupervisor implements MemoryTenant {
     await this.#reserveMemory();
     if (this.#closing) return this.#memory.release(this);
     this.#set("starting", reason);
-    const port = this.#o.port ?? this.config.local.port ?? (await freePort(this.#host));
+    const fixedPort = this.#o.port ?? this.config.local.port;
+    const port = fixedPort ?? (await freePort(this.#host));
     let launch: ReturnType<typeof resolveLaunch>;
     try {
       launch = resolveLaunch(
@@ -515,30 +523,49 @@ export class EngineSupervisor implements MemoryTenant {
     } catch (error) {
       return this.#fail((error as Error).message);
     }
+    // The config's env: reaches the engine as on Modal; the plugin's own variables (sleep
+    // mode needs VLLM_SERVER_DEV_MODE=1) win over it, the supervisor's (tests) over both.
+    const env = { ...this.config.env, ...launch.env, ...this.#o.env };
+    for (const k of Object.keys(this.config.env))
+      if (k in launch.env && launch.env[k] !== this.config.env[k])
+        launch = {
+          ...launch,
+          warnings: [...launch.warnings, `env.${k}: the engine plugin sets ${k}=${launch.env[k]} itself`],
+        };
+    this.logs.beginRun();
+    // Known to fail before anything runs: fail now, with the fix, instead of retrying.
+    const problem = await preSpawnProblem({
+      argv: launch.argv,
+      env: { ...process.env, ...env },
+      config: this.config,
+      host: this.#host,
+      port,
+      fixedPort: fixedPort !== undefined,
+    });
+    if (this.#closing) return this.#set("stopped", "shutdown");
+    if (problem) {
+      this.logs.push("supervisor", problem);
+      this.#fail(problem);
+      for (const w of this.#spawnWaiters.splice(0)) w();
+      return;
+    }
     for (const w of launch.warnings) this.logs.push("supervisor", `warning: ${w}`);
     this.logs.push("supervisor", `$ ${redact(launch.argv).join(" ")}`);
-    const baseUrl = `http://${this.#host.includes(":") ? `[${this.#host}]` : this.#host}:${port}`;
     const spawnedAt = performance.now();
-    const proc = spawnEngine({ argv: launch.argv, env: { ...launch.env, ...this.#o.env }, logs: this.logs });
-    const run: Run = {
-      proc,
+    const run = new EngineRun({
+      plugin: this.plugin,
+      config: this.config,
+      name: this.name,
+      argv: launch.argv,
+      env,
+      host: this.#host,
       port,
-      baseUrl,
       apiKey: launch.apiKey,
-      client: this.plugin.createLifecycleClient(this.config, {
-        baseUrl,
-        ...(launch.apiKey ? { apiKey: launch.apiKey } : {}),
-      }),
-      pool: new Pool(baseUrl, {
-        connections: 256,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        headersTimeout: 10 * 60_000,
-        bodyTimeout: 5 * 60_000,
-      }),
-      exit: new AbortController(),
-      expected: false,
-    };
+      logs: this.logs,
+      rules: this.#rules,
+    });
+    const proc = run.proc;
+    for (const w of this.#spawnWaiters.splice(0)) w();
     this.#run = run;
     void proc.exited.then((info) => this.#onExit(run, info));
     let healthyMs = 0;
@@ -550,6 +577,12 @@ export class EngineSupervisor implements MemoryTenant {
         signal: run.exit.signal,
       });
       healthyMs = performance.now() - spawnedAt;
+      // Something answered: make sure it is the engine we spawned, not a listener that was there.
+      const foreign = await run.foreignListener(this.models[0]);
+      if (foreign !== undefined) {
+        if (!this.#current(run)) return;
+        return this.#stopAfterFailure(run, foreign, { permanent: true });
+      }
       const count = this.#o.warmupCount ?? 1;
       if (count > 0) await run.client.warmup({ count });
     } catch (error) {
@@ -559,7 +592,11 @@ export class EngineSupervisor implements MemoryTenant {
         await run.proc.exited;
         return;
       }
-      return this.#stopAfterFailure(run, `start failed: ${messageOf(error)}`);
+      const message = messageOf(error);
+      const hint = /not ready within/.test(message)
+        ? `; the engine was still loading: raise scaling.startupTimeout (now ${Math.round(this.#startupTimeoutMs / 1000)} s) if it needs longer to boot`
+        : "";
+      return this.#stopAfterFailure(run, `start failed: ${message}${hint}`);
     }
     if (!this.#current(run)) return;
     const ms = performance.now() - spawnedAt;
@@ -577,47 +614,19 @@ export class EngineSupervisor implements MemoryTenant {
     const why = this.#evicting ? `evicted: ${this.#evicting}` : "idle";
     const started = performance.now();
     const mode = this.mode === "suspend" && this.#suspendUnavailable ? "stop" : this.mode;
-    if (mode === "stop") {
-      await this.#stop(`${why}: scaleToZero stop`);
-      if (this.#sm.state === "stopped") this.#scaledDown("stop", started);
-      return;
+    if (mode === "sleep") return sleepScaleDown(this.#modes, run, why, started);
+    if (mode === "suspend") return suspendScaleDown(this.#modes, run, this.plugin, why, started);
+    await this.#stop(`${why}: scaleToZero stop`);
+    if (this.#sm.state === "stopped") this.#scaledDown("stop", started);
+  }
+
+  /** Does the plugin put this engine to sleep here? (The suspend path sleeps first when it can.) */
+  #canSleep(): boolean {
+    try {
+      return this.plugin.capabilities.sleep && this.plugin.lifecycle(this.config).sleep !== undefined;
+    } catch {
+      return false;
     }
-    if (mode === "sleep") {
-      this.#set("falling-asleep", why);
-      try {
-        await run.client.sleep({ level: 1, timeoutMs: this.#lifecycleTimeoutMs });
-        // Some engines answer before they are asleep: the engine's own state decides.
-        if (!(await run.client.isSleeping()))
-          throw new Error("the engine says it is not sleeping after the sleep call");
-      } catch (error) {
-        if (!this.#current(run)) return;
-        return this.#stop(
-          `sleep failed (${messageOf(error)}); stopping the engine instead to free its memory`,
-        );
-      }
-      if (!this.#current(run)) return;
-      this.#set(
-        "sleeping",
-        `asleep after ${Math.round(performance.now() - started)} ms (${this.#asleepMeans()})`,
-      );
-      this.#scaledDown("sleep", started);
-      return;
-    }
-    this.#set("suspending", why);
-    const result = await runCheckpoint(this.#checkpoint, "suspend", {
-      pid: run.proc.pid ?? 0,
-      preSuspendHttp: this.#releaseHook(run),
-    });
-    if (!this.#current(run)) return;
-    if (result.verdict === "ok") {
-      this.#set("suspended", `GPU memory checkpointed to host in ${Math.round(result.durationMs)} ms`);
-      this.#scaledDown("suspend", started);
-      return;
-    }
-    if (result.verdict === "unavailable") this.#suspendUnavailable = result.detail;
-    await this.#stop(
-      `suspend ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping the engine instead`,
-    );
   }
 
   #scaledDown(via: ScaleToZeroMode, started: number): void {
@@ -631,18 +640,7 @@ export class EngineSupervisor implements MemoryTenant {
     if (!run) return this.#set("stopped", "no engine process to wake");
     await this.#reserveMemory();
     if (!this.#current(run) || this.#sm.state !== "sleeping") return this.#memory.release(this);
-    const started = performance.now();
-    this.#set("waking", `${this.#wanting} request(s) waiting`);
-    try {
-      await run.client.wakeUp({ timeoutMs: this.#lifecycleTimeoutMs });
-      if (await run.client.isSleeping())
-        throw new Error("the engine still says it is sleeping after wake_up");
-    } catch (error) {
-      if (!this.#current(run)) return;
-      return this.#stop(`wake failed (${messageOf(error)}); stopping it to cold-start instead`);
-    }
-    if (!this.#current(run)) return;
-    this.#woke("sleep", started);
+    return sleepWake(this.#modes, run, this.#wanting);
   }
 
   async #resume(): Promise<void> {
@@ -650,41 +648,46 @@ export class EngineSupervisor implements MemoryTenant {
     if (!run) return;
     await this.#reserveMemory();
     if (!this.#current(run) || this.#sm.state !== "suspended") return this.#memory.release(this);
-    const started = performance.now();
-    this.#set("resuming", `${this.#wanting} request(s) waiting`);
-    const result = await runCheckpoint(this.#checkpoint, "resume", { pid: run.proc.pid ?? 0 });
-    if (!this.#current(run)) return;
-    if (result.verdict === "no-room") {
-      this.#set(
-        "suspended",
-        `the restore would not fit in free GPU memory yet (${result.detail}); retrying in 2 s`,
-      );
-      this.#retryTimer = setTimeout(() => {
-        this.#retryTimer = undefined;
-        this.#reconcile();
-      }, 2_000);
-      return;
-    }
-    if (result.verdict !== "ok") {
-      return this.#stop(
-        `resume ${result.verdict} (exit ${result.exitCode}: ${result.detail}); stopping it to cold-start instead`,
-      );
-    }
-    try {
-      await run.client.waitReady({ timeoutMs: 60_000, process: run.proc.child, signal: run.exit.signal });
-    } catch (error) {
-      if (!this.#current(run)) return;
-      return this.#stop(`not healthy after resume (${messageOf(error)}); stopping it to cold-start instead`);
-    }
-    if (!this.#current(run)) return;
-    this.#woke("suspend", started);
+    return suspendResume(this.#modes, run, this.#wanting);
   }
+
+
 
   #woke(via: "sleep" | "suspend", started: number): void {
     const ms = performance.now() - started;
     this.#stats.wake.add(ms);
     this.#emit({ type: "wake", engine: this.name, ms, via });
     this.#set("ready", `awake after ${Math.round(ms)} ms`);
+  }
+
+  // ---- verified wake ---------------------------------------------------------------
+
+  /** Records the run's canary before its first scale-down (see EngineRun.recordCanary). */
+  async #recordCanary(run: EngineRun): Promise<void> {
+    const ms = await run.recordCanary();
+    if (ms !== undefined && run.canary) this.#stats.canary.add(ms);
+  }
+
+  /**
+   * Replays the canary after a wake or resume, before traffic. A different answer
+   * means the engine came back broken: it is stopped (the waiting requests then
+   * cold-start it) and the mismatch is recorded. True when it may serve.
+   */
+  async #verifyCanary(run: EngineRun, via: "sleep" | "suspend"): Promise<boolean> {
+    const verdict = await run.replayCanary();
+    if (!verdict) return true;
+    if (!this.#current(run)) return false;
+    const { ok, detail, ms } = verdict;
+    this.#stats.canary.add(ms);
+    this.#canary.checks++;
+    this.#emit({ type: "canary", engine: this.name, via, ok, ms, detail });
+    if (ok) return true;
+    this.#canary.mismatches++;
+    this.#canary.last = { at: new Date().toISOString(), via, detail };
+    const reason = `canary mismatch after ${via === "sleep" ? "wake" : "resume"}: ${detail}; restarting the engine cold`;
+    this.logs.push("supervisor", reason);
+    await this.#stop(reason);
+    return false;
   }
 
   /** Stops the process on purpose (scale to zero, shutdown, a failed sleep/wake). */
@@ -705,45 +708,69 @@ export class EngineSupervisor implements MemoryTenant {
     );
   }
 
-  /** The engine would not become ready: stop it and count that like a crash. */
-  async #stopAfterFailure(run: Run, reason: string): Promise<void> {
+  /** The engine would not become ready: stop it and count that like a crash (permanent: fail now). */
+  async #stopAfterFailure(
+    run: EngineRun,
+    reason: string,
+    options: { permanent?: boolean } = {},
+  ): Promise<void> {
     run.expected = true;
+    this.logs.push("supervisor", reason);
     this.#set("stopping", reason);
     const info = await run.proc.stop(this.#stopGraceMs);
     this.#dropRun(run);
+    if (options.permanent) {
+      this.#lastExit = { ...exitJson(info), at: new Date().toISOString() };
+      this.#emit({ type: "crash", engine: this.name, exit: info, action: "fail" });
+      return this.#fail(reason);
+    }
     this.#crashed(info, reason);
   }
 
-  #onExit(run: Run, info: ExitInfo): void {
+  #onExit(run: EngineRun, info: ExitInfo): void {
     run.exit.abort();
     if (run.expected || this.#run !== run) return;
     this.#dropRun(run);
+    // Only what this run printed: an earlier run's last words (and our own notes) say nothing about this exit.
+    const log = this.logs
+      .tail(400, { run: run.logRun })
+      .filter((l) => l.stream !== "supervisor")
+      .map((l) => l.line)
+      .join("\n");
+    const fixedPort = (this.#o.port ?? this.config.local.port) !== undefined;
+    const cls = classifyExit(info, log, { gpu: this.#gpu.present, fixedPort });
     // The plugin's reading of the log, else the engine's last words on stderr.
     const explained =
-      this.plugin.explainExit?.(this.logs.text(200)) ??
+      (cls.kind === "transient" ? undefined : cls.fix) ??
+      this.plugin.explainExit?.(log) ??
       this.logs
-        .tail(50)
+        .tail(50, { run: run.logRun })
         .filter((l) => l.stream === "stderr" && l.line.trim() !== "")
         .at(-1)
         ?.line.slice(0, 300);
-    this.#crashed(info, `exited unexpectedly (${describeExit(info)})${explained ? `: ${explained}` : ""}`);
+    const reason = `exited unexpectedly (${describeExit(info)})${explained ? `: ${explained}` : ""}`;
+    this.#crashed(info, reason, cls.kind !== "transient");
     this.#reconcile();
   }
 
   /** Crash accounting: restart with backoff, wait for the next request, or give up. */
-  #crashed(info: ExitInfo, reason: string): void {
+  #crashed(info: ExitInfo, reason: string, permanent = false): void {
     this.#lastExit = { ...exitJson(info), at: new Date().toISOString() };
     const asleep = this.#sm.state === "sleeping" || this.#sm.state === "suspended";
-    const verdict = info.spawnError
-      ? ({ action: "fail", crashesInWindow: 1 } as const)
-      : this.#crash.crashed(performance.now());
+    // A config or platform error fails the same way on every attempt: no retries.
+    const verdict =
+      info.spawnError || permanent
+        ? ({ action: "fail", crashesInWindow: 1 } as const)
+        : this.#crash.crashed(performance.now());
     const action = verdict.action === "fail" ? "fail" : asleep || this.#closing ? "wait" : "restart";
     this.#emit({ type: "crash", engine: this.name, exit: info, action });
     this.logs.push("supervisor", reason);
     if (action === "fail") {
       const why = info.spawnError
         ? `${reason}: is the engine installed? Set local.executable in the config, e.g. a venv's vllm`
-        : `${reason}; ${verdict.crashesInWindow} failures within ${this.#crash.options.windowMs / 1000} s, giving up`;
+        : permanent
+          ? `${reason} (a retry would fail the same way)`
+          : `${reason}; ${verdict.crashesInWindow} failures within ${this.#crash.options.windowMs / 1000} s, giving up`;
       this.#fail(why);
       return;
     }
@@ -766,13 +793,13 @@ export class EngineSupervisor implements MemoryTenant {
   }
 
   /** Still this supervisor's live process, and not being stopped on purpose? (Checked after every await.) */
-  #current(run: Run): boolean {
+  #current(run: EngineRun): boolean {
     return this.#run === run && !run.expected;
   }
 
-  #dropRun(run: Run): void {
+  #dropRun(run: EngineRun): void {
     if (this.#run === run) this.#run = undefined;
-    void run.pool.destroy().catch(() => {});
+    run.close();
   }
 
   async #reserveMemory(): Promise<void> {
@@ -781,12 +808,6 @@ export class EngineSupervisor implements MemoryTenant {
     await this.#memory.reserve(this, closed.signal).catch((error: unknown) => {
       if (!this.#closing) throw error;
     });
-  }
-
-  #releaseHook(run: Run): string[] {
-    const release = this.plugin.capabilities.releaseBeforeCheckpoint;
-    if (!release) return [];
-    return [release.startsWith("/") ? `POST ${run.baseUrl}${release}` : release];
   }
 
   #asleepMeans(): string {
@@ -833,12 +854,18 @@ export class EngineSupervisor implements MemoryTenant {
         scaleDown: this.#stats.scaleDown.summary(),
         queueWait: this.#stats.queueWait.summary(),
         queueRejected: this.#queueRejected,
+        canary: this.#stats.canary.summary(),
       },
+      canary: {
+        enabled: this.#rules.canary !== undefined && this.mode !== "stop",
+        recorded: run?.canary !== undefined,
+        unavailable: run?.canaryUnavailable ?? null,
+        checks: this.#canary.checks,
+        mismatches: this.#canary.mismatches,
+        last: this.#canary.last,
+      },
+      gate: run ? { phase: run.gate.phase, sent: { ...run.gate.sent }, refused: run.gate.refused } : null,
       history: this.#sm.history.slice(-(options.history ?? 50)),
     };
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

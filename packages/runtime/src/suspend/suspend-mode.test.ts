@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { spawnStandin } from "../../../../tools/engine-standin/spawn.ts";
 import { EngineSetError } from "../fleet/engine-set.ts";
 import { LocalEngines } from "../fleet/local-engines.ts";
 import {
@@ -149,7 +149,8 @@ describe("suspend mode", () => {
       };
       const error = await LocalEngines.create(
         [{ config: standinConfig("a", { local: { scaleToZero: "suspend" } }), source: "a.yaml" }],
-        { checkpoint: command },
+        // as if there were a GPU, so the checkpoint command itself is asked
+        { checkpoint: command, gpu: { present: true, how: "test" } },
       ).catch((e: unknown) => e);
       // This machine has no NVIDIA driver; on the GPU machine the set is accepted.
       if (!(error instanceof EngineSetError)) {
@@ -168,4 +169,103 @@ describe("suspend mode", () => {
       );
     },
   );
+
+  describe("nothing reaches a suspended engine", () => {
+    // The engine stand-in runs with --die-if-called-while-checkpointed and the checkpoint
+    // stand-in only marks it checkpointed (no SIGSTOP), so any call that reached it between
+    // the start of the suspend and the end of the resume would be logged, and would kill an
+    // engine that is not asleep (as a request kills a checkpointed vLLM on the H200).
+    const watched = (extra: Record<string, string> = {}) =>
+      standinCommand({ ROUSE_CKPT_STANDIN_FREEZE: "0", ROUSE_CKPT_STANDIN_DELAY_MS: "400", ...extra });
+
+    async function trafficDuringSuspend(h: Harness) {
+      const a = h.engine("a");
+      await until(a, "suspending");
+      const pid = a.pid;
+      const during = [
+        chat(h.openai, "a"),
+        chat(h.openai, "a"),
+        fetch(`${h.server.url}/api/v1/engines/a`).then((r) => r.json()),
+      ];
+      await until(a, "suspended");
+      during.push(
+        chat(h.openai, "a"),
+        fetch(`${h.server.url}/api/v1/engines/a`).then((r) => r.json()),
+      );
+      const answers = await Promise.all(during);
+      expect(answers).toHaveLength(5);
+      expect(a.pid).toBe(pid);
+      expect(a.logs.text()).not.toContain("request while checkpointed");
+      expect(h.events.some((e) => e.type === "crash")).toBe(false);
+      expect(a.snapshot().gate!.refused).toBe(0);
+      return a;
+    }
+
+    it("suspend sleeps the engine first when its plugin can; resume wakes it and checks the canary", async () => {
+      const ckpt = watched();
+      h = await startHarness(
+        [{ config: standinConfig("a", { local: { scaleToZero: "suspend" } }) }],
+        () =>
+          quick({
+            executable: standinExecutableFor("vllm", { flags: ["--die-if-called-while-checkpointed"] }),
+            env: { ROUSE_CKPT_STANDIN_DIR: join(work, "state") },
+            scaleDownAfterMs: 200,
+          }),
+        { preload: true, checkpoint: ckpt.command },
+      );
+      const a = await trafficDuringSuspend(h);
+      // (later it idles again: only the first cycle is checked)
+      expect(path(a).slice(0, 7)).toEqual([
+        "starting",
+        "ready",
+        "draining",
+        "suspending",
+        "suspended",
+        "resuming",
+        "ready",
+      ]);
+      expect(a.history[4]!.reason).toMatch(/^asleep, then GPU memory checkpointed to host/);
+      expect(a.snapshot().canary).toMatchObject({ mismatches: 0 });
+      expect(a.snapshot().canary.checks).toBeGreaterThanOrEqual(1);
+      expect(h.events).toContainEqual(expect.objectContaining({ type: "canary", via: "suspend", ok: true }));
+    });
+
+    it("an engine that cannot sleep is checkpointed awake, and still nothing reaches it", async () => {
+      const ckpt = watched();
+      h = await startHarness(
+        [{ config: standinConfig("a", { local: { scaleToZero: "suspend" } }) }],
+        () =>
+          quick({
+            executable: standinExecutableFor("vllm", { flags: ["--die-if-called-while-checkpointed"] }),
+            // without dev mode vLLM has no /sleep (404): the plain checkpoint is the fallback
+            env: { ROUSE_CKPT_STANDIN_DIR: join(work, "state"), VLLM_SERVER_DEV_MODE: "0" },
+            scaleDownAfterMs: 200,
+          }),
+        { preload: true, checkpoint: ckpt.command },
+      );
+      const a = await trafficDuringSuspend(h);
+      expect(a.logs.text()).toContain("sleep before the checkpoint failed");
+      expect(a.history[4]!.reason).toMatch(/^GPU memory checkpointed to host/);
+      expect(path(a).slice(4, 7)).toEqual(["suspended", "resuming", "ready"]);
+    });
+
+    it("the engine stand-in does die from a request while checkpointed awake (so the tests above can fail)", async () => {
+      const dir = join(work, "sanity");
+      mkdirSync(dir, { recursive: true });
+      const engine = await spawnStandin({
+        engine: "vllm",
+        args: ["--die-if-called-while-checkpointed", "--load-ms=50"],
+        env: { ROUSE_CKPT_STANDIN_DIR: dir },
+      });
+      try {
+        while (!engine.output().includes("listening")) await new Promise((r) => setTimeout(r, 20));
+        writeFileSync(join(dir, `${engine.child.pid}.json`), JSON.stringify({ state: "checkpointed" }));
+        await fetch(`${engine.baseUrl}/health`).catch(() => undefined);
+        expect(await engine.exited).toBe(139);
+        expect(engine.output()).toContain("request while checkpointed: GET /health");
+      } finally {
+        await engine.stop();
+      }
+    });
+  });
 });

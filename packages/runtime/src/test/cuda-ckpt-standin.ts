@@ -9,6 +9,10 @@
 // Env: ROUSE_CKPT_STANDIN_LOG      append each argv as a JSON line to this file
 //      ROUSE_CKPT_STANDIN_DIR      where it keeps each pid's state (default: $TMPDIR/rouse-ckpt-standin)
 //      ROUSE_CKPT_STANDIN_EXIT_<ACTION>=CODE[:N]   fail that action with CODE (3, 11, 12 …), the first N times
+//      ROUSE_CKPT_STANDIN_FREEZE=0  only mark the pid checkpointed in its state file, without SIGSTOP, so a
+//                                   stand-in engine run with --die-if-called-while-checkpointed can see (and
+//                                   report) any call that reaches it while "checkpointed"
+//      ROUSE_CKPT_STANDIN_DELAY_MS=N    take N ms per suspend/resume (a real checkpoint moves GBs)
 
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -73,12 +77,20 @@ function main(argv: string[]): number {
     return fail(4, `no such process: ${pid}`);
   }
   const started = performance.now();
+  // The engine counts as checkpointed from the start of a suspend to the end of a resume.
+  const delay = Number(process.env.ROUSE_CKPT_STANDIN_DELAY_MS ?? 0);
+  const pause = () => {
+    if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
+  };
   if (action === "suspend") {
     if (state !== "running") return fail(10, `tree is ${state}, not running`);
-    process.kill(-pid, "SIGSTOP");
+    if (process.env.ROUSE_CKPT_STANDIN_FREEZE !== "0") process.kill(-pid, "SIGSTOP");
     state = "checkpointed";
+    writeFileSync(stateFile, JSON.stringify({ state }));
+    pause();
   } else if (action === "resume") {
-    process.kill(-pid, "SIGCONT");
+    pause();
+    if (process.env.ROUSE_CKPT_STANDIN_FREEZE !== "0") process.kill(-pid, "SIGCONT");
     state = "running";
   }
   writeFileSync(stateFile, JSON.stringify({ state }));

@@ -59,6 +59,7 @@ export function quick(over: Partial<SupervisorOptions> = {}): Partial<Supervisor
     startupTimeoutMs: 15_000,
     stopGraceMs: 3_000,
     crash: { initialDelayMs: 100, maxDelayMs: 400, maxCrashes: 4, windowMs: 60_000 },
+    gpu: { present: true, how: "stand-in engine (tests)" },
     ...over,
   };
 }
@@ -79,6 +80,8 @@ export async function startHarness(
 ): Promise<Harness> {
   const events: SupervisorEvent[] = [];
   const engines = await LocalEngines.create(entries, {
+    // The stand-in engine imitates GPU engines on this CPU machine.
+    gpu: { present: true, how: "stand-in engine (tests)" },
     ...options,
     supervisor,
     onEvent: (e) => events.push(e),

@@ -75,6 +75,18 @@ export const lifecycleSpecV1Schema = z.strictObject({
   routes: z.array(routeRuleV1Schema).min(1),
   /** Admin endpoints the engine exposes, which the guard must keep private (tests probe each). */
   adminPaths: z.array(z.string()),
+  /**
+   * The only paths a caller may send while the engine is asleep, and while its process tree is
+   * CUDA-checkpointed; anything else may kill it (SGLang's `/health` runs a generation on released
+   * memory; a request to a checkpointed vLLM that is not asleep segfaults it). The wake call and
+   * its confirmation are always allowed while asleep. Absent: nothing but those.
+   */
+  safeWhile: z
+    .strictObject({
+      asleep: z.array(z.string().regex(/^\/[A-Za-z0-9._~/-]*$/)),
+      checkpointed: z.array(z.string().regex(/^\/[A-Za-z0-9._~/-]*$/)),
+    })
+    .optional(),
 });
 export type LifecycleSpecV1 = z.input<typeof lifecycleSpecV1Schema>;
 export type RouteRuleV1 = z.infer<typeof routeRuleV1Schema>;
