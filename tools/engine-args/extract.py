@@ -2299,7 +2299,7 @@ def build_facts(i: Interp, engine: str, recorder: ParserRecorder) -> dict:
         elif isinstance(action, External) and action.dotted.endswith("BooleanOptionalAction"):
             takes_value = False
             nargs = 0
-            if recorder.kind == "flexible":
+            if recorder.kind == "flexible" and _has_enable_disable_action(i):
                 action_name = "EnableDisableAction"
                 for o in opts:
                     if o.startswith("--"):
@@ -2374,6 +2374,14 @@ def build_facts(i: Interp, engine: str, recorder: ParserRecorder) -> dict:
 # ----------------------------------------------------------------------------------------
 
 
+def _has_enable_disable_action(i: Interp) -> bool:
+    """vLLM maps BooleanOptionalAction to EnableDisableAction (adding `--disable-x` for
+    `--enable-x`) only in releases whose argparse_utils defines it (not 0.32.0)."""
+    mod = i.module("vllm.utils.argparse_utils")
+    return mod is not None and any(
+        isinstance(n, ast.ClassDef) and n.name == "EnableDisableAction" for n in ast.walk(mod.tree))
+
+
 def check_fingerprints(i: Interp, targets: list[tuple[str, str, str | None]]) -> dict:
     out = {}
     for key, modname, attr in targets:
@@ -2433,7 +2441,8 @@ def extract_vllm(tree: SourceTree) -> tuple[dict, Interp]:
         ("vllm.engine.arg_utils._compute_kwargs", "vllm.engine.arg_utils", None),
         ("vllm.engine.arg_utils.literal_to_kwargs", "vllm.engine.arg_utils", None),
         ("vllm.engine.arg_utils.collection_to_kwargs", "vllm.engine.arg_utils", None),
-        ("vllm.utils.argparse_utils.EnableDisableAction", "vllm.utils.argparse_utils", None),
+        *([("vllm.utils.argparse_utils.EnableDisableAction", "vllm.utils.argparse_utils", None)]
+          if _has_enable_disable_action(i) else []),
         ("vllm.utils.argparse_utils.FlexibleArgumentParser.parse_args", "vllm.utils.argparse_utils", None),
     ])
     facts["parser"] = {

@@ -5,3 +5,4 @@ export * from "./wait-ready.ts";
 export * from "./version.ts";
 export * from "./options.ts";
 export * from "./facts-check.ts";
+export * from "./extra-args.ts";
