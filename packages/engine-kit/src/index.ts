@@ -6,3 +6,4 @@ export * from "./version.ts";
 export * from "./options.ts";
 export * from "./facts-check.ts";
 export * from "./extra-args.ts";
+export * from "./engine-check.ts";
