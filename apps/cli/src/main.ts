@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError } from "@rouse/config";
+import { ConfigError, printable, printableLines } from "@rouse/config";
 import { commands } from "./commands/index.ts";
 import { CliError, EXIT, type Io, processIo, styles, UsageError } from "./ui/output.ts";
 
@@ -32,7 +32,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   const command = commands.find((c) => c.name === name);
   const s = styles(io);
   if (!command) {
-    io.stderr.write(`${s.red(`rouse: unknown command '${name}'`)}\n${s.dim("run 'rouse --help' for the list")}\n`);
+    io.stderr.write(`${s.red(`rouse: unknown command '${printable(name, 100)}'`)}\n${s.dim("run 'rouse --help' for the list")}\n`);
     return EXIT.usage;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -43,19 +43,19 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`${s.red(`rouse ${name}: ${error.message}`)}\n${s.dim(`run 'rouse ${name} --help'`)}\n`);
+      io.stderr.write(`${s.red(`rouse ${name}: ${printableLines(error.message)}`)}\n${s.dim(`run 'rouse ${name} --help'`)}\n`);
       return EXIT.usage;
     }
     if (error instanceof CliError) {
-      io.stderr.write(`${s.red(`rouse ${name}: ${error.message}`)}\n`);
-      if (error.hint) io.stderr.write(`${s.dim(`hint: ${error.hint}`)}\n`);
+      io.stderr.write(`${s.red(`rouse ${name}: ${printableLines(error.message)}`)}\n`);
+      if (error.hint) io.stderr.write(`${s.dim(`hint: ${printableLines(error.hint)}`)}\n`);
       return EXIT.failure;
     }
     if (error instanceof ConfigError) {
-      io.stderr.write(`${s.red(error.message)}\n`);
+      io.stderr.write(`${s.red(printableLines(error.message))}\n`);
       return EXIT.failure;
     }
-    io.stderr.write(`${s.red(`rouse ${name}: ${(error as Error).message ?? String(error)}`)}\n`);
+    io.stderr.write(`${s.red(`rouse ${name}: ${printableLines((error as Error).message ?? String(error))}`)}\n`);
     if (io.env.ROUSE_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
     return EXIT.failure;
   }

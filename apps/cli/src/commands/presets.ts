@@ -1,11 +1,12 @@
 import { presets, validateDeployment } from "@rouse/config";
+import { enginePlugins } from "../app/generate-app.ts";
 import { parse } from "../ui/args.ts";
 import { EXIT, styles, writeJson } from "../ui/output.ts";
 import type { Command } from "./command.ts";
 
 export function presetSummaries() {
   return presets.map((p) => {
-    const r = validateDeployment(p.config);
+    const r = validateDeployment(p.config, { plugins: enginePlugins });
     const c = r.ok ? r.config : undefined;
     return {
       name: p.name,

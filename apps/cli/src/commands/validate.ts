@@ -1,6 +1,7 @@
 import { loadDeploymentFile } from "@rouse/config";
 import { resolve } from "node:path";
 import { existsSync } from "node:fs";
+import { enginePlugins } from "../app/generate-app.ts";
 import { parse } from "../ui/args.ts";
 import { CliError, EXIT, printIssues, styles, writeJson } from "../ui/output.ts";
 import type { Command } from "./command.ts";
@@ -10,8 +11,10 @@ export const validateCommand: Command = {
   summary: "check a rouse.yaml and print the resolved deployment",
   help: `Usage: rouse validate [file] [--json] [--quiet]
 
-Checks a deployment config (default ./rouse.yaml) against schema v1 and the
-cross-field rules, and prints the resolved config with every default filled in.
+Checks a deployment config (default ./rouse.yaml) against schema v1, the
+cross-field rules and the engine plugin's rules (engine.extraArgs resolved as the
+pinned engine's parser would, parser names, FP8 per GPU), and prints the resolved
+config with every default filled in. It refuses exactly what \`rouse generate\` refuses.
 
 Options:
   --json     print {"ok", "issues", "config"} as JSON
@@ -22,7 +25,8 @@ Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.`,
     const file = positionals[0] ?? "rouse.yaml";
     const path = resolve(io.cwd, file);
     if (!existsSync(path)) throw new CliError(`${file} not found`, "create one with `rouse init`");
-    const result = await loadDeploymentFile(path);
+    // The engine plugins' rules too, so validate refuses exactly what generate refuses.
+    const result = await loadDeploymentFile(path, { plugins: enginePlugins });
     if (values.json) {
       writeJson(io, result.ok ? { ok: true, issues: result.warnings, config: result.config } : { ok: false, issues: result.issues });
       return result.ok ? EXIT.ok : EXIT.failure;
