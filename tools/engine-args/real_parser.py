@@ -6,6 +6,7 @@
 
 stdin : {"cases": [["--ho", "0.0.0.0"], ...]}  (each case is appended after a minimal valid argv)
 stdout: {"engine", "version", "python", "options": {option string: [dest, nargs]},
+         "samples": {option string: a value its type and choices accept},
          "results": [{"ok": bool, "dests": [dest, ...], "error": str | null}, ...]}
 
 `dests` are the argparse dests the case's elements assigned (recorded on the namespace, so a
@@ -18,6 +19,7 @@ packages/engine-sglang/README.md).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 
@@ -28,12 +30,20 @@ class ParseError(Exception):
     pass
 
 
-class Recording(argparse.Namespace):
-    """Records every dest assigned after construction."""
+ACCUMULATING = (argparse._AppendAction, argparse._AppendConstAction, argparse._CountAction)
 
-    def __init__(self, dests):
-        for d in dests:
-            object.__setattr__(self, d, UNSET)
+
+class Recording(argparse.Namespace):
+    """Records every dest assigned after construction.
+
+    Every dest is pre-set, so argparse's own default-setting writes nothing; to a sentinel,
+    except for actions that read the old value (append, count): to a copy of the default.
+    """
+
+    def __init__(self, actions):
+        for a in actions:
+            value = copy.copy(a.default) if isinstance(a, ACCUMULATING) and not isinstance(a.default, str) else UNSET
+            object.__setattr__(self, a.dest, value)
         object.__setattr__(self, "_assigned", [])
 
     def __setattr__(self, name, value):
@@ -48,6 +58,8 @@ def no_exit(parser: argparse.ArgumentParser) -> None:
     for p in [parser, *[a for act in parser._actions if isinstance(act, argparse._SubParsersAction)
                         for a in act.choices.values()]]:
         p.error = error
+        # --help / usage text must not mix into the JSON on stdout.
+        p._print_message = lambda message, file=None: sys.stderr.write(message or "")
         p.exit = lambda status=0, message=None: (_ for _ in ()).throw(ParseError(f"exit {status}: {message}"))
 
 
@@ -81,11 +93,25 @@ def nargs_of(action: argparse.Action):
     return action.nargs
 
 
+def sample_value(action: argparse.Action):
+    """A value the action's type and choices accept, or None."""
+    candidates = [str(c) for c in (action.choices or [])][:3] + ["1", "0.5", "auto", "{}", "x", "true"]
+    for raw in candidates:
+        try:
+            value = action.type(raw) if callable(action.type) else raw
+        except Exception:  # noqa: BLE001 - any refusal means "not this one"
+            continue
+        if action.choices is not None and value not in action.choices and raw not in action.choices:
+            continue
+        return raw
+    return None
+
+
 def main() -> int:
     engine = sys.argv[1]
     version, parser, base = vllm_parser() if engine == "vllm" else sglang_parser()
     cases = json.load(sys.stdin)["cases"]
-    dests = [a.dest for a in parser._actions if a.dest is not argparse.SUPPRESS]
+    dests = [a for a in parser._actions if a.dest is not argparse.SUPPRESS]
     base_ns = Recording(dests)
     parser.parse_args(base, namespace=base_ns)
     base_assigned = set(base_ns._assigned)
@@ -100,8 +126,12 @@ def main() -> int:
         except (ParseError, argparse.ArgumentError, ValueError, IndexError, TypeError) as e:
             results.append({"ok": False, "dests": list(dict.fromkeys(ns._assigned)), "error": f"{type(e).__name__}: {e}"})
     options = {s: [a.dest, nargs_of(a)] for s, a in parser._option_string_actions.items()}
+    samples = {}
+    for s, a in parser._option_string_actions.items():
+        if nargs_of(a) != 0 and (v := sample_value(a)) is not None:
+            samples[s] = v
     json.dump({"engine": engine, "version": version, "python": sys.version.split()[0], "options": options,
-               "results": results}, sys.stdout)
+               "samples": samples, "results": results}, sys.stdout)
     return 0
 
 
