@@ -166,18 +166,16 @@ export function resolveExtraArgs(table: EngineOptionTable, args: readonly string
       return;
     }
     const space = arg.search(/\s/);
-    if (arg.startsWith("-") && space > 0 && !arg.slice(0, space).includes("=")) {
+    if (arg.startsWith("-") && space > 0 && !arg.slice(0, space).includes("=") && /^--?[A-Za-z_][\w.+-]*$/.test(arg.slice(0, space))) {
       const head = classifyOption(table, arg.slice(0, space));
-      if ("match" in head) {
-        put({
-          kind: "error",
-          index,
-          problem: `'${arg}' holds a flag and its value in one element; the engine reads it as one word, not as ${head.match.option}`,
-          fix: `split it into two elements: ["${arg.slice(0, space)}", "${arg.slice(space + 1).trim()}"]`,
-          option: head.match.option,
-          dest: head.match.dest,
-        });
-      }
+      const named = "match" in head ? head.match.option : arg.slice(0, space);
+      put({
+        kind: "error",
+        index,
+        problem: `'${arg}' holds a flag and its value in one element; the engine reads it as one word, not as ${named}`,
+        fix: `split it into two elements: ["${arg.slice(0, space)}", "${arg.slice(space + 1).trim()}"]`,
+        ...("match" in head ? { option: head.match.option, dest: head.match.dest } : {}),
+      });
     }
   });
   const rewritten = rewrite(table, args);
@@ -301,9 +299,13 @@ export function checkExtraArgs(
 ): ExtraArgIssue[] {
   const issues: ExtraArgIssue[] = [];
   const strictUnknown = options.strictUnknown ?? true;
+  const reported = new Set<number>();
   for (const r of resolveExtraArgs(table, args)) {
     const shown = JSON.stringify(args[r.index]);
     if (r.kind === "error") {
+      // The first problem of an element is the one to fix; later ones follow from it.
+      if (reported.has(r.index)) continue;
+      reported.add(r.index);
       const soft = !strictUnknown && r.problem.startsWith("unknown flag");
       issues.push({ index: r.index, severity: soft ? "warning" : "error", code: "extra_arg", message: r.problem, fix: r.fix });
       if (r.dest && Object.hasOwn(owned, r.dest)) {
