@@ -137,7 +137,7 @@ function dataIssues(input: unknown): ConfigIssue[] {
         },
       ];
     }
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
+    if (Array.isArray(value)) for (const [i, v] of value.entries()) stack.push({ value: v, path: [...path, i] });
     else for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, k] });
   }
   return [];
