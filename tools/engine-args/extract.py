@@ -2299,7 +2299,7 @@ def build_facts(i: Interp, engine: str, recorder: ParserRecorder) -> dict:
         elif isinstance(action, External) and action.dotted.endswith("BooleanOptionalAction"):
             takes_value = False
             nargs = 0
-            if recorder.kind == "flexible":
+            if recorder.kind == "flexible" and _has_enable_disable_action(i):
                 action_name = "EnableDisableAction"
                 for o in opts:
                     if o.startswith("--"):
@@ -2374,6 +2374,14 @@ def build_facts(i: Interp, engine: str, recorder: ParserRecorder) -> dict:
 # ----------------------------------------------------------------------------------------
 
 
+def _has_enable_disable_action(i: Interp) -> bool:
+    """vLLM maps BooleanOptionalAction to EnableDisableAction (adding `--disable-x` for
+    `--enable-x`) only in releases whose argparse_utils defines it (not 0.32.0)."""
+    mod = i.module("vllm.utils.argparse_utils")
+    return mod is not None and any(
+        isinstance(n, ast.ClassDef) and n.name == "EnableDisableAction" for n in ast.walk(mod.tree))
+
+
 def check_fingerprints(i: Interp, targets: list[tuple[str, str, str | None]]) -> dict:
     out = {}
     for key, modname, attr in targets:
@@ -2433,7 +2441,8 @@ def extract_vllm(tree: SourceTree) -> tuple[dict, Interp]:
         ("vllm.engine.arg_utils._compute_kwargs", "vllm.engine.arg_utils", None),
         ("vllm.engine.arg_utils.literal_to_kwargs", "vllm.engine.arg_utils", None),
         ("vllm.engine.arg_utils.collection_to_kwargs", "vllm.engine.arg_utils", None),
-        ("vllm.utils.argparse_utils.EnableDisableAction", "vllm.utils.argparse_utils", None),
+        *([("vllm.utils.argparse_utils.EnableDisableAction", "vllm.utils.argparse_utils", None)]
+          if _has_enable_disable_action(i) else []),
         ("vllm.utils.argparse_utils.FlexibleArgumentParser.parse_args", "vllm.utils.argparse_utils", None),
     ])
     facts["parser"] = {
@@ -2534,12 +2543,56 @@ def interpret_main_parser(i: Interp, mod: Module) -> ParserRecorder | None:
     return None
 
 
+
+# ----------------------------------------------------------------------------------------
+# FP8: where the engine loads FP8 checkpoints (Fp8Config.get_min_capability)
+# ----------------------------------------------------------------------------------------
+
+FP8_MODULES = {
+    "vllm": "vllm.model_executor.layers.quantization.fp8",
+    "sglang": "sglang.srt.layers.quantization.fp8",
+}
+# FP8 tensor cores exist from compute capability 8.9 (Ada, Hopper, Blackwell); below it the
+# engines run FP8 checkpoints weight-only (vLLM: MarlinFP8ScaledMMLinearKernel, "for GPUs
+# that lack FP8 hardware support"). A hardware fact, not read from the engine source.
+FP8_FULL_SPEED_CAPABILITY = 89
+
+
+def fp8_facts(tree: SourceTree, engine: str, warn) -> dict | None:
+    """{"minCapability", "fullSpeedCapability", "source": "file:line"} from Fp8Config.get_min_capability.
+
+    The last `return` of the method is the CUDA answer (earlier ones are NPU/MUSA/ROCm
+    branches); `return 100 if self.use_mxfp8 else 80` is read as the plain-FP8 branch, 80.
+    """
+    mod = tree.load(FP8_MODULES[engine])
+    if mod is None:
+        warn(f"fp8: {FP8_MODULES[engine]} not found")
+        return None
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.ClassDef) and node.name == "Fp8Config":
+            for fn in node.body:
+                if isinstance(fn, ast.FunctionDef) and fn.name == "get_min_capability":
+                    returns = [n for n in ast.walk(fn) if isinstance(n, ast.Return) and n.value is not None]
+                    last = max(returns, key=lambda r: r.lineno) if returns else None
+                    value = last.value if last else None
+                    if isinstance(value, ast.IfExp):
+                        value = value.orelse
+                    if isinstance(value, ast.Constant) and isinstance(value.value, int):
+                        return {"minCapability": value.value, "fullSpeedCapability": FP8_FULL_SPEED_CAPABILITY,
+                                "source": f"{mod.relpath}:{last.lineno}"}
+    warn(f"fp8: Fp8Config.get_min_capability not understood in {mod.relpath}")
+    return None
+
+
 def extract(engine: str, version: str, cache: Path, timings: dict | None = None) -> dict:
     timings = {} if timings is None else timings
     src_dir = ensure_source(engine, version, cache, timings)
     t0 = time.monotonic()
     tree = SourceTree(src_dir, ENGINES[engine]["package"])
     facts, interp = (extract_vllm if engine == "vllm" else extract_sglang)(tree)
+    fp8 = fp8_facts(tree, engine, interp.warn)
+    if fp8:
+        facts["fp8"] = fp8
     timings["analyze_s"] = round(time.monotonic() - t0, 2)
     meta = json.loads((src_dir / ".complete.json").read_text())
     out = {

@@ -316,6 +316,11 @@ FAKE_VLLM = {
     """,
     "vllm/utils/__init__.py": "",
     "vllm/utils/argparse_utils.py": """
+        import argparse
+
+        class EnableDisableAction(argparse.BooleanOptionalAction):
+            pass  # present since vLLM 0.33: --enable-x also takes --disable-x
+
         def human_readable_int(value):
             return int(value)
 

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type ConfigIssue, type DeploymentConfigV1, findPreset, loadDeploymentFile, presets, validateDeployment } from "@rouse/config";
+import { enginePlugins } from "./app/generate-app.ts";
 import { CliError, type Io, printIssues } from "./ui/output.ts";
 
 export interface LoadedConfig {
@@ -21,7 +22,7 @@ export async function loadConfig(io: Io, file: string | undefined, preset: strin
     if (!found) {
       throw new CliError(`no preset named '${preset}'`, `presets: ${presets.map((p) => p.name).join(", ")}`);
     }
-    const result = validateDeployment(found.config);
+    const result = validateDeployment(found.config, { plugins: enginePlugins });
     if (!result.ok) throw new CliError(`preset '${preset}' is invalid — a bug in rouse`);
     if (!quiet) printIssues(io, result.warnings, `preset:${preset}`);
     return { config: result.config, warnings: result.warnings, source: `preset:${preset}` };
@@ -30,7 +31,7 @@ export async function loadConfig(io: Io, file: string | undefined, preset: strin
   if (!existsSync(path)) {
     throw new CliError(`${file ?? "rouse.yaml"} not found`, "create one with `rouse init`, or use --preset default");
   }
-  const result = await loadDeploymentFile(path);
+  const result = await loadDeploymentFile(path, { plugins: enginePlugins });
   const shown = file ?? "rouse.yaml";
   if (!result.ok) {
     printIssues(io, result.issues, shown);

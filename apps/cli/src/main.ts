@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError } from "@rouse/config";
+import { ConfigError, printable, printableLines } from "@rouse/config";
 import { type Command, isGroup, type LeafCommand } from "./commands/command.ts";
 import { commands } from "./commands/index.ts";
 import { parseCommandArgs } from "./ui/args.ts";
@@ -23,7 +23,7 @@ function find(argv: readonly string[], asked: boolean): Found {
   if (!command)
     return {
       kind: "error",
-      message: `unknown command '${name}'${didYouMean(name, commands.map((c) => c.name), (s) => `'${s}'`)}`,
+      message: `unknown command '${printable(name, 100)}'${didYouMean(name, commands.map((c) => c.name), (s) => `'${s}'`)}`,
       hint: "run 'rouse --help' for the list",
     };
   if (!isGroup(command)) return { kind: "leaf", path: name, command, rest };
@@ -40,7 +40,7 @@ function find(argv: readonly string[], asked: boolean): Found {
   if (!sub)
     return {
       kind: "error",
-      message: `rouse ${name}: unknown subcommand '${subName}'${didYouMean(subName, command.subcommands.map((s) => s.name), (s) => `'${s}'`)}`,
+      message: `rouse ${name}: unknown subcommand '${printable(subName, 100)}'${didYouMean(subName, command.subcommands.map((s) => s.name), (s) => `'${s}'`)}`,
       hint: `run 'rouse ${name} --help' for the list`,
     };
   return { kind: "leaf", path: `${name} ${subName}`, command: sub, rest: subRest };
@@ -78,19 +78,19 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return await command.run(parsed.parsed, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`${s.red(`rouse ${path}: ${error.message}`)}\n${s.dim(`run 'rouse ${path} --help'`)}\n`);
+      io.stderr.write(`${s.red(`rouse ${path}: ${printableLines(error.message)}`)}\n${s.dim(`run 'rouse ${path} --help'`)}\n`);
       return EXIT.usage;
     }
     if (error instanceof CliError) {
-      io.stderr.write(`${s.red(`rouse ${path}: ${error.message}`)}\n`);
-      if (error.hint) io.stderr.write(`${s.dim(`hint: ${error.hint}`)}\n`);
+      io.stderr.write(`${s.red(`rouse ${path}: ${printableLines(error.message)}`)}\n`);
+      if (error.hint) io.stderr.write(`${s.dim(`hint: ${printableLines(error.hint)}`)}\n`);
       return EXIT.failure;
     }
     if (error instanceof ConfigError) {
-      io.stderr.write(`${s.red(error.message)}\n`);
+      io.stderr.write(`${s.red(printableLines(error.message))}\n`);
       return EXIT.failure;
     }
-    io.stderr.write(`${s.red(`rouse ${path}: ${(error as Error).message ?? String(error)}`)}\n`);
+    io.stderr.write(`${s.red(`rouse ${path}: ${printableLines((error as Error).message ?? String(error))}`)}\n`);
     if (io.env.ROUSE_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
     return EXIT.failure;
   }

@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type DeploymentConfigV1Input, presets, validateDeployment } from "@rouse/config";
+import { ConfigError, type DeploymentConfigV1Input, presets, validateDeployment } from "@rouse/config";
 import { installedEngines } from "@rouse/runtime";
 import fc from "fast-check";
 import { configArbitrary } from "../src/__fixtures__/configs.ts";
@@ -37,7 +37,7 @@ function write(group: string, name: string, files: Record<string, string>): void
 
 function emit(group: string, name: string, config: DeploymentConfigV1Input): void {
   const app = renderApp({ config, plugins });
-  const validated = validateDeployment(config);
+  const validated = validateDeployment(config, { plugins });
   if (!validated.ok) throw new Error(`${name}: invalid config`);
   const full = validated.config;
   write(group, name, {
@@ -61,7 +61,7 @@ const samples = fc.sample(configArbitrary(), {
 let kept = 0;
 for (const config of samples) {
   if (kept >= Number(values.random)) break;
-  if (!validateDeployment(config).ok) continue;
+  if (!validateDeployment(config, { plugins }).ok) continue;
   try {
     emit("random", `r${String(kept).padStart(3, "0")}`, config);
     kept++;
@@ -75,7 +75,7 @@ for (const c of rejectedCases) {
   try {
     renderApp({ config: c.config, plugins });
   } catch (e) {
-    if (!(e instanceof CodegenError)) throw e;
+    if (!(e instanceof CodegenError || e instanceof ConfigError)) throw e;
     error = { name: e.name, issues: e.issues };
   }
   const unchecked = renderApp({ config: c.config, plugins, options: { unchecked: true } });

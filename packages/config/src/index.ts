@@ -1,6 +1,7 @@
 export * from "./api/v1/schema.ts";
 export { didYouMean } from "./common/did-you-mean.ts";
 export * as names from "./common/names.ts";
+export { printable, printableJson, printableLines } from "./common/printable.ts";
 export * from "./deployment/issues.ts";
 export * from "./deployment/json-schema.ts";
 export * from "./deployment/load.ts";

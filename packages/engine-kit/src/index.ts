@@ -8,3 +8,5 @@ export * from "./facts-check.ts";
 export * from "./argv.ts";
 export * from "./cuda.ts";
 export * from "./cuda-pick.ts";
+export * from "./extra-args.ts";
+export * from "./engine-check.ts";

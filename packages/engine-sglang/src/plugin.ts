@@ -1,6 +1,6 @@
 import type { DeploymentConfigV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/config";
-import { multimodalLimitsOf } from "@rouse/config";
-import { versionAtLeast } from "@rouse/engine-kit";
+import { fp8Issues, multimodalLimitsOf } from "@rouse/config";
+import { checkEngineConfig, optionTable, versionAtLeast } from "@rouse/engine-kit";
 import {
   LANGUAGE_MODEL_ONLY_SINCE,
   MM_LIMITS_SINCE,
@@ -12,7 +12,71 @@ import { createSglangLifecycleClient } from "./client.ts";
 import { explainSglangExit } from "./explain-exit.ts";
 import { sglangImage } from "./image.ts";
 import { sglangLifecycle, sglangSleepMode, sglangSnapshotRecipe } from "./lifecycle.ts";
+import { SGLANG_OPTION_TABLES } from "./option-tables.generated.ts";
 import { readSglangOptions } from "./options.ts";
+
+/**
+ * argparse dests of `sglang.launch_server` that rouse sets (or must keep unset), whatever
+ * the config: extraArgs may not reach them under any spelling. Each maps to the field to use.
+ */
+export const SGLANG_OWNED_DESTS: Readonly<Record<string, string>> = {
+  model_path: "model.id",
+  tokenizer_path: "model.id",
+  revision: "model.revision",
+  served_model_name: "model.servedName",
+  host: "serving.port (rouse binds the engine behind its own guard)",
+  port: "serving.port (rouse binds the engine behind its own guard)",
+  api_key: "secrets.apiKey",
+  admin_api_key: "secrets.apiKey",
+  config: "the rouse.yaml fields (a flags file rouse could not check)",
+  help: "nothing: --help prints help and exits",
+  tp_size: "resources.count",
+  mem_fraction_static: "engine.gpuMemoryUtilization",
+  max_running_requests: "engine.maxNumSeqs",
+  context_length: "model.maxModelLen",
+  chunked_prefill_size: "engine.maxBatchedTokens",
+  disable_cuda_graph: "engine.fastBoot",
+  enable_memory_saver: "snapshot.enabled / local.scaleToZero",
+  enable_weights_cpu_backup: "snapshot.enabled / local.scaleToZero",
+  tool_call_parser: "model.toolCallParser",
+  reasoning_parser: "model.reasoningParser",
+  tokenizer_mode: "model.tokenizerMode",
+  load_format: "model.loadFormat",
+  quantization: "model.quantization",
+  trust_remote_code: "model.trustRemoteCode",
+  enable_multimodal: "model.multimodal",
+  limit_mm_data_per_request: "model.multimodal",
+  language_model_only: "model.multimodal",
+  enable_metrics: "nothing: rouse turns metrics on for the gateway",
+};
+
+/** SGLang's Fp8Config.get_min_capability() (FACTS.md §FP8). */
+const SGLANG_FP8 = { minCapability: 80, fullSpeedCapability: 89, source: "sglang/srt/layers/quantization/fp8.py" };
+
+function checkSglang(config: DeploymentConfigV1, version: string) {
+  const { options } = readSglangOptions(config.engine.options.sglang);
+  const ownArgv = sglangServerArgs(
+    { ...config, engine: { ...config.engine, extraArgs: [] } },
+    { host: "0.0.0.0", port: config.serving.port, sleepMode: true, version, options },
+  );
+  const { model } = config;
+  const issues = checkEngineConfig(config.engine.extraArgs, {
+    engine: "SGLang",
+    version,
+    tables: SGLANG_OPTION_TABLES,
+    owned: SGLANG_OWNED_DESTS,
+    ownArgv,
+    values: [
+      { path: ["model", "toolCallParser"], value: model.toolCallParser, option: "--tool-call-parser" },
+      { path: ["model", "reasoningParser"], value: model.reasoningParser, option: "--reasoning-parser" },
+      { path: ["model", "loadFormat"], value: model.loadFormat, option: "--load-format" },
+      { path: ["model", "quantization"], value: model.quantization, option: "--quantization" },
+    ],
+  });
+  const fp8 = optionTable({ tables: SGLANG_OPTION_TABLES, version })?.table.fp8 ?? SGLANG_FP8;
+  issues.push(...fp8Issues(config, { fullSpeedCapability: 89, ...fp8 }, `SGLang ${version}`));
+  return issues;
+}
 
 /** The SGLang release this plugin's flags and lifecycle were checked against (tools/engine-args/facts). */
 export const SGLANG_DEFAULT_VERSION = "0.5.23";
@@ -81,6 +145,7 @@ export function createSglangEngine(settings: SglangEngineSettings = {}): EngineP
     capabilities: { sleep: true, cudaCheckpoint: false },
 
     validate: (config) => validateSglang(config, versionOf(config)),
+    check: (config) => checkSglang(config, versionOf(config)),
 
     launch(config, context): LaunchSpecV1 {
       const version = versionOf(config);

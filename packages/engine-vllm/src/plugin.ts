@@ -1,17 +1,89 @@
 import {
   type DeploymentConfigV1,
   type EnginePluginV1,
+  fp8Issues,
   type LaunchSpecV1,
   multimodalLimitsOf,
   type PluginWarningV1,
 } from "@rouse/config";
-import { cudaMajorOfImage, versionAtLeast } from "@rouse/engine-kit";
+import { checkEngineConfig, cudaMajorOfImage, optionTable, versionAtLeast } from "@rouse/engine-kit";
 import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
 import { createVllmLifecycleClient } from "./client.ts";
 import { explainVllmExit } from "./explain-exit.ts";
 import { vllmCuda, vllmImage } from "./image.ts";
 import { vllmLifecycle, vllmSleepMode, vllmSnapshotRecipe } from "./lifecycle.ts";
+import { VLLM_OPTION_TABLES } from "./option-tables.generated.ts";
 import { readVllmOptions } from "./options.ts";
+
+/**
+ * argparse dests of `vllm serve` that rouse sets (or must keep unset), whatever the
+ * config: extraArgs may not reach them under any spelling. Each maps to the field to use.
+ */
+export const VLLM_OWNED_DESTS: Readonly<Record<string, string>> = {
+  model_tag: "model.id",
+  model: "model.id",
+  revision: "model.revision",
+  served_model_name: "model.servedName",
+  host: "serving.port (rouse binds the engine behind its own guard)",
+  port: "serving.port (rouse binds the engine behind its own guard)",
+  uds: "serving.port (rouse binds the engine behind its own guard)",
+  api_key: "secrets.apiKey",
+  config: "the rouse.yaml fields (a flags file rouse could not check)",
+  help: "nothing: --help prints help and exits",
+  tensor_parallel_size: "resources.count",
+  gpu_memory_utilization: "engine.gpuMemoryUtilization",
+  max_num_seqs: "engine.maxNumSeqs",
+  max_model_len: "model.maxModelLen",
+  max_num_batched_tokens: "engine.maxBatchedTokens",
+  enforce_eager: "engine.fastBoot",
+  enable_sleep_mode: "snapshot.enabled / local.scaleToZero",
+  speculative_config: "engine.speculative",
+  tool_call_parser: "model.toolCallParser",
+  enable_auto_tool_choice: "model.toolCallParser (rouse enables auto tool choice with it)",
+  reasoning_parser: "model.reasoningParser",
+  tokenizer_mode: "model.tokenizerMode",
+  config_format: "model.configFormat",
+  load_format: "model.loadFormat",
+  quantization: "model.quantization",
+  trust_remote_code: "model.trustRemoteCode",
+  limit_mm_per_prompt: "model.multimodal",
+  language_model_only: "model.multimodal",
+  uvicorn_log_level: "engine.options.vllm.uvicornLogLevel",
+  enable_prefix_caching: "engine.options.vllm.enablePrefixCaching",
+  kv_cache_dtype: "engine.options.vllm.kvCacheDtype",
+  max_cudagraph_capture_size: "engine.options.vllm.maxCudagraphCaptureSize",
+};
+
+/** vLLM's Fp8Config.get_min_capability() and the Marlin fallback below FP8 tensor cores (FACTS.md §FP8). */
+const VLLM_FP8 = { minCapability: 75, fullSpeedCapability: 89, source: "vllm/model_executor/layers/quantization/fp8.py" };
+
+function checkVllm(config: DeploymentConfigV1, version: string) {
+  const { options } = readVllmOptions(config.engine.options.vllm);
+  const ownArgv = vllmServeArgs(
+    { ...config, engine: { ...config.engine, extraArgs: [] } },
+    { host: "0.0.0.0", port: config.serving.port, sleepMode: true, options, version },
+  );
+  const { model } = config;
+  const issues = checkEngineConfig(config.engine.extraArgs, {
+    engine: "vLLM",
+    version,
+    tables: VLLM_OPTION_TABLES,
+    owned: VLLM_OWNED_DESTS,
+    ownArgv,
+    values: [
+      { path: ["model", "toolCallParser"], value: model.toolCallParser, option: "--tool-call-parser", pluginFlag: "--tool-parser-plugin" },
+      { path: ["model", "reasoningParser"], value: model.reasoningParser, option: "--reasoning-parser", pluginFlag: "--reasoning-parser-plugin" },
+      { path: ["model", "tokenizerMode"], value: model.tokenizerMode, option: "--tokenizer-mode" },
+      { path: ["model", "configFormat"], value: model.configFormat, option: "--config-format" },
+      { path: ["model", "loadFormat"], value: model.loadFormat, option: "--load-format" },
+      { path: ["model", "quantization"], value: model.quantization, option: "--quantization" },
+      { path: ["engine", "options", "vllm", "kvCacheDtype"], value: options.kvCacheDtype, option: "--kv-cache-dtype" },
+    ],
+  });
+  const fp8 = optionTable({ tables: VLLM_OPTION_TABLES, version })?.table.fp8 ?? VLLM_FP8;
+  issues.push(...fp8Issues(config, { fullSpeedCapability: 89, ...fp8 }, `vLLM ${version}`));
+  return issues;
+}
 
 /** The vLLM release this plugin's flags and lifecycle were checked against (tools/engine-args/facts). */
 export const VLLM_DEFAULT_VERSION = "0.33.0";
@@ -68,6 +140,7 @@ export function createVllmEngine(settings: VllmEngineSettings = {}): EnginePlugi
     capabilities: { sleep: true, cudaCheckpoint: true },
 
     validate: (config) => validateVllm(config, versionOf(config)),
+    check: (config) => checkVllm(config, versionOf(config)),
 
     launch(config, context): LaunchSpecV1 {
       const { options } = readVllmOptions(config.engine.options.vllm);

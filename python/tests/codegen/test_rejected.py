@@ -17,10 +17,10 @@ def test_rejected_config(rejected_case):
     case = load_case(rejected_case)
     code, path, when = EXPECTED[case["name"]]
 
-    # rouse's side: a CodegenError whose issue names the field and says how to fix it.
+    # rouse's side: a ConfigError (validate refuses it too) whose issue names the field and the fix.
     error = case["error"]
-    assert error is not None and error["name"] == "CodegenError"
-    (issue,) = error["issues"]
+    assert error is not None and error["name"] == "ConfigError"  # a config rule since issue #13
+    (issue,) = [i for i in error["issues"] if i["severity"] == "error"]
     assert issue["severity"] == "error" and issue["code"] == code and issue["path"] == path
     assert issue["fix"]
 

@@ -1,6 +1,6 @@
 import { relative, resolve } from "node:path";
 import { CodegenError, type GeneratedApp, generateApp } from "@rouse/codegen";
-import { findEnginePlugin } from "@rouse/config";
+import { findEnginePlugin, printable } from "@rouse/config";
 import { installedEngines } from "@rouse/runtime";
 import type { LoadedConfig } from "../config-source.ts";
 import { CliError, type Io, printIssues, styles } from "../ui/output.ts";
@@ -37,9 +37,10 @@ export function generateFor(io: Io, loaded: LoadedConfig, quiet = false): Genera
   if (!quiet) {
     // Config-rule warnings were already printed by loadConfig; show the plugin's and codegen's.
     const s = styles(io);
-    for (const w of app.warnings.filter((w) => w.source !== "config")) {
-      io.stderr.write(`${s.yellow(`${loaded.source} warning ${w.field}: ${w.message}`)}\n`);
-      if (w.fix) io.stderr.write(`${s.dim(`    fix: ${w.fix}`)}\n`);
+    // Config-rule and plugin-check warnings were printed by loadConfig (validation runs the plugin's check).
+    for (const w of app.warnings.filter((w) => w.source !== "config" && !loaded.warnings.some((c) => c.code === w.code))) {
+      io.stderr.write(`${s.yellow(`${printable(loaded.source)} warning ${printable(w.field)}: ${printable(w.message)}`)}\n`);
+      if (w.fix) io.stderr.write(`${s.dim(`    fix: ${printable(w.fix)}`)}\n`);
     }
   }
   return app;

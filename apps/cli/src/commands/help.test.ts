@@ -72,6 +72,7 @@ describe("help", () => {
   it("the flow's commands are all there", () => {
     expect(commands.map((c) => c.name)).toEqual([
       "init",
+      "import",
       "validate",
       "schema",
       "presets",

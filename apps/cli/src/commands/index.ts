@@ -3,6 +3,7 @@ import { chatCommand } from "./chat.ts";
 import type { Command } from "./command.ts";
 import { deployCommand } from "./deploy.ts";
 import { generateCommand } from "./generate.ts";
+import { importCommand } from "./import.ts";
 import { initCommand } from "./init.ts";
 import { logsCommand } from "./logs.ts";
 import { presetsCommand } from "./presets.ts";
@@ -18,6 +19,7 @@ import { validateCommand } from "./validate.ts";
 /** Every `rouse` command, in the order `rouse --help` lists them (the order of the flow). */
 export const commands: readonly Command[] = [
   initCommand,
+  importCommand,
   validateCommand,
   schemaCommand,
   presetsCommand,

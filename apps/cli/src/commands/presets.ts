@@ -1,11 +1,12 @@
 import { presets, validateDeployment } from "@rouse/config";
+import { installedEngines } from "@rouse/runtime";
 import { EXIT, styles, writeJson } from "../ui/output.ts";
 import { defineCommand } from "./command.ts";
 import * as shared from "./options.ts";
 
 export function presetSummaries() {
   return presets.map((p) => {
-    const r = validateDeployment(p.config);
+    const r = validateDeployment(p.config, { plugins: installedEngines });
     const c = r.ok ? r.config : undefined;
     return {
       name: p.name,

@@ -1,6 +1,7 @@
 import { loadDeploymentFile } from "@rouse/config";
 import { resolve } from "node:path";
 import { existsSync } from "node:fs";
+import { installedEngines } from "@rouse/runtime";
 import { CliError, EXIT, printIssues, styles, writeJson } from "../ui/output.ts";
 import { defineCommand } from "./command.ts";
 import * as shared from "./options.ts";
@@ -9,8 +10,10 @@ export const validateCommand = defineCommand({
   name: "validate",
   summary: "check a rouse.yaml and print the resolved deployment",
   args: "[file]",
-  description: `Checks a deployment config (default ./rouse.yaml) against schema v1 and the
-cross-field rules, and prints the resolved config with every default filled in.`,
+  description: `Checks a deployment config (default ./rouse.yaml) against schema v1, the
+cross-field rules and the engine plugin's rules (engine.extraArgs resolved as the
+pinned engine's parser would, parser names, FP8 per GPU), and prints the resolved
+config with every default filled in. It refuses exactly what \`rouse generate\` refuses.`,
   options: {
     json: shared.json('print {"ok", "issues", "config"} as JSON'),
     quiet: { type: "boolean", description: "print nothing on success" },
@@ -20,7 +23,8 @@ cross-field rules, and prints the resolved config with every default filled in.`
     const file = positionals[0] ?? "rouse.yaml";
     const path = resolve(io.cwd, file);
     if (!existsSync(path)) throw new CliError(`${file} not found`, "create one with `rouse init`");
-    const result = await loadDeploymentFile(path);
+    // The engine plugins' rules too, so validate refuses exactly what generate refuses.
+    const result = await loadDeploymentFile(path, { plugins: installedEngines });
     if (values.json) {
       writeJson(io, result.ok ? { ok: true, issues: result.warnings, config: result.config } : { ok: false, issues: result.issues });
       return result.ok ? EXIT.ok : EXIT.failure;

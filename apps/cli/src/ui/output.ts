@@ -1,4 +1,4 @@
-import { formatIssue, type ConfigIssue } from "@rouse/config";
+import { formatIssue, type ConfigIssue, printableJson } from "@rouse/config";
 
 /** Exit codes every command follows: 0 success, 1 failure (invalid config, failed operation), 2 usage error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -46,5 +46,5 @@ export function printIssues(io: Io, issues: readonly ConfigIssue[], file?: strin
 }
 
 export function writeJson(io: Io, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout.write(`${printableJson(JSON.stringify(value, null, 2))}\n`);
 }

@@ -1,44 +1,9 @@
-import type { ConfigIssue } from "@rouse/config";
 import type { AppPlan, CacheRole, EnvEntry } from "./plan.ts";
 import type { CodegenWarning } from "./errors.ts";
 
-// Combinations the Modal SDK (modal==1.6.4) would refuse, caught by rouse first with
-// the config field to change. python/tests/codegen proves each one both ways: rouse's
-// error here, and the SDK's own error for the app emitted with `unchecked: true`.
-
-export function sdkIssues(plan: AppPlan): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  // modal/_utils/mount_utils.py validate_volumes: "The same Volume cannot be mounted in
-  // multiple locations for the same function".
-  const seen = new Map<string, string>();
-  for (const v of plan.volumes) {
-    const first = seen.get(v.name);
-    if (first) {
-      issues.push({
-        severity: "error",
-        code: "volume_mounted_twice",
-        path: ["caches", v.role],
-        message: `caches.${first} and caches.${v.role} both name the Volume '${v.name}', and Modal mounts a Volume at one path per function`,
-        fix: `give caches.${v.role} a Volume name of its own`,
-      });
-    } else seen.set(v.name, v.role);
-  }
-  // Image.env writes one Dockerfile `ENV KEY=<shlex-quoted value>` line per variable
-  // (modal/_image.py, _Image.env): a line break inside a value ends the instruction,
-  // and the image build fails. The SDK does not check this; rouse does.
-  for (const e of plan.image.env) {
-    if (/[\r\n]/.test(e.value)) {
-      issues.push({
-        severity: "error",
-        code: "env_line_break",
-        path: ["env", e.name],
-        message: `env.${e.name} contains a line break, which Modal's image builder cannot carry (one Dockerfile ENV line per variable)`,
-        fix: `put env.${e.name} on one line, or pass multi-line values through a Modal secret`,
-      });
-    }
-  }
-  return issues;
-}
+// Warnings about the emitted app. Combinations the Modal SDK would refuse are config
+// rules now (@rouse/config crossFieldIssues: volume_mounted_twice, env_line_break), so
+// `rouse validate` refuses them too.
 
 export function codegenWarnings(
   plan: AppPlan,

@@ -11,7 +11,7 @@ import { vllm } from "@rouse/engine-vllm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configArbitrary } from "../__fixtures__/configs.ts";
-import { assigned, body, decorator, engineCmd, render } from "../__fixtures__/render.ts";
+import { assigned, body, decorator, engineCmd, plugins, render } from "../__fixtures__/render.ts";
 import { scenarios } from "../__fixtures__/scenarios.ts";
 import { CodegenError, EnginePluginContractError } from "./errors.ts";
 import { generateApp } from "./generate.ts";
@@ -30,7 +30,7 @@ function manyApps(n = 120) {
   const configs: unknown[] = [...presets.map((p) => p.config), ...Object.values(scenarios)];
   for (const c of fc.sample(configArbitrary(), { numRuns: n * 3, seed: 99 })) {
     if (configs.length >= n + 10) break;
-    if (validateDeployment(c).ok) configs.push(c);
+    if (validateDeployment(c, { plugins }).ok) configs.push(c);
   }
   return configs.flatMap((c) => {
     try {
@@ -382,11 +382,12 @@ describe("other plugins' shapes", () => {
 describe("errors and warnings", () => {
   it("refuses a Volume mounted twice (the SDK refuses it at deploy), naming the field and the fix", () => {
     const config = withBase({ caches: { weights: "one", compile: "one" } });
-    expect(() => render(config)).toThrow(CodegenError);
+    // A config rule since issue #13: `rouse validate` refuses it too.
+    expect(() => render(config)).toThrow(ConfigError);
     try {
       render(config);
     } catch (e) {
-      const issue = (e as CodegenError).issues[0]!;
+      const issue = (e as ConfigError).issues[0]!;
       expect(issue).toMatchObject({ code: "volume_mounted_twice", path: ["caches", "compile"] });
       expect(issue.fix).toMatch(/caches\.compile/);
       expect((e as Error).message).toContain("caches.compile");

@@ -2,10 +2,11 @@ import {
   crossFieldIssues,
   type DeploymentConfigV1,
   type EnginePluginV1,
+  engineIssues,
   resolveEnginePlugin,
 } from "@rouse/config";
 import { PyPrinter } from "../python/printer.ts";
-import { codegenWarnings, sdkIssues } from "./checks.ts";
+import { codegenWarnings } from "./checks.ts";
 import { emitBoot } from "./emit/boot.ts";
 import { emitClient } from "./emit/client.ts";
 import { emitEngine } from "./emit/engine.ts";
@@ -19,8 +20,8 @@ import { type AppPlan, planApp } from "./plan.ts";
 
 export interface GenerateOptions {
   /**
-   * Tests only: emit even what rouse refuses, so a test can show the Modal SDK refuses
-   * it too. Never use it to ship an app.
+   * Tests only: emit even what rouse's rules refuse, so a test can show the Modal SDK
+   * refuses it too. Never use it to ship an app.
    */
   readonly unchecked?: boolean;
 }
@@ -47,15 +48,20 @@ export function generateApp(
   if (engine.engine !== config.engine.kind) {
     throw new Error(`engine.kind is '${config.engine.kind}', but the plugin given is for '${engine.engine}'`);
   }
-  const { plan, overriddenEnv, unusedCaches } = planApp(config, engine);
-  const errors = sdkIssues(plan);
+  // The rules live in validation (@rouse/config + the plugin's check), run by
+  // validateDeployment; this guard runs the same rules for callers that skipped it.
+  const errors = [...crossFieldIssues(config), ...engineIssues(config, [engine])].filter((i) => i.severity === "error");
   if (errors.length && !options.unchecked) throw new CodegenError(errors);
+  const { plan, overriddenEnv, unusedCaches } = planApp(config, engine);
 
   const warnings: CodegenWarning[] = [
     ...crossFieldIssues(config)
       .filter((i) => i.severity === "warning")
       .map(warningFromIssue),
     ...engine.validate(config).map((w) => ({ ...w, source: "plugin" as const })),
+    ...(engine.check?.(config) ?? [])
+      .filter((i) => i.severity === "warning")
+      .map((i) => ({ ...warningFromIssue(i), source: "plugin" as const })),
     ...codegenWarnings(plan, overriddenEnv, unusedCaches),
   ];
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { hostileArg, hostileText } from "../__fixtures__/configs.ts";
 import { NO_VENV, python, ruff, ruffProblems, runPython, writeTemp } from "../__fixtures__/python.ts";
 import { render } from "../__fixtures__/render.ts";
-import { CodegenError } from "./errors.ts";
+import { ConfigError } from "@rouse/config";
 
 // Hostile input in every free-text field that reaches app.py: env values, extraArgs,
 // speculative string values, engine.options. Every emitted file must still parse, be
@@ -18,7 +18,8 @@ const envName = fc
 const hostileConfig = fc.record({
   kind: fc.constantFrom("vllm" as const, "sglang" as const),
   env: fc.dictionary(envName, hostileText, { maxKeys: 4 }),
-  extraArgs: fc.array(hostileArg, { maxLength: 4 }),
+  // As the value of a string flag: the plugins refuse stray words the engine would refuse.
+  extraArgs: fc.array(hostileArg.map((a) => `--chat-template=${a}`), { maxLength: 4 }),
   speculative: fc.option(
     fc.dictionary(fc.stringMatching(/^[a-z_]{1,10}$/), fc.oneof(hostileText, fc.integer(), fc.boolean()), {
       minKeys: 1,
@@ -73,13 +74,17 @@ for (const [i, h] of samples.entries()) {
 }
 
 describe("hostile config text", () => {
-  it("generates an app for every hostile config except env values with line breaks (refused with the field named)", () => {
+  it("generates an app for every hostile config except env values with line breaks and unknown engine values (refused with the field named)", () => {
     expect(cases.length).toBeGreaterThan(100);
     for (const { env, error } of refused) {
-      expect(error).toBeInstanceOf(CodegenError);
-      const codes = (error as CodegenError).issues.map((i) => i.code);
-      expect(codes.every((c) => c === "env_line_break")).toBe(true);
-      expect(Object.values(env).some((v) => /[\r\n]/.test(v))).toBe(true);
+      // Config rules since issue #13 (validate refuses them too).
+      expect(error).toBeInstanceOf(ConfigError);
+      const errors = (error as ConfigError).issues.filter((i) => i.severity === "error");
+      for (const issue of errors) {
+        if (issue.code === "env_line_break") expect(/[\r\n]/.test(env[issue.path[1] as string]!)).toBe(true);
+        else expect(issue).toMatchObject({ code: "unknown_engine_value", path: ["engine", "options", "vllm", "kvCacheDtype"] });
+      }
+      expect(errors.length).toBeGreaterThan(0);
     }
   });
 

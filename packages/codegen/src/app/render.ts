@@ -1,4 +1,10 @@
-import { ConfigError, type EnginePluginV1, findEnginePlugin, validateDeployment } from "@rouse/config";
+import {
+  ConfigError,
+  deploymentConfigV1Schema,
+  type EnginePluginV1,
+  findEnginePlugin,
+  validateDeployment,
+} from "@rouse/config";
 import { type GeneratedApp, type GenerateOptions, generateApp } from "./generate.ts";
 
 export interface RenderInput {
@@ -13,8 +19,14 @@ export interface RenderInput {
 
 /** Validate the config, pick its engine plugin, generate. Throws ConfigError/CodegenError listing every problem. */
 export function renderApp(input: RenderInput): GeneratedApp {
-  const result = validateDeployment(input.config);
-  if (!result.ok) throw new ConfigError(result.issues, input.file);
+  const result = validateDeployment(input.config, { plugins: input.plugins });
+  if (!result.ok) {
+    // Tests only (`unchecked`): a config the schema accepts but the rules refuse, emitted
+    // anyway so a test can show that Modal refuses the app too.
+    const parsed = input.options?.unchecked ? deploymentConfigV1Schema.safeParse(input.config) : undefined;
+    if (!parsed?.success) throw new ConfigError(result.issues, input.file);
+    return generateApp(parsed.data, findEnginePlugin(input.plugins, parsed.data.engine.kind), input.options);
+  }
   const plugin = findEnginePlugin(input.plugins, result.config.engine.kind);
   return generateApp(result.config, plugin, input.options);
 }

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configArbitrary } from "../__fixtures__/configs.ts";
 import { NO_VENV, ruff, ruffProblems, writeTemp } from "../__fixtures__/python.ts";
-import { render } from "../__fixtures__/render.ts";
+import { plugins, render } from "../__fixtures__/render.ts";
 import { scenarios } from "../__fixtures__/scenarios.ts";
 import { CodegenError } from "./errors.ts";
 
@@ -18,7 +18,7 @@ describe.skipIf(!ruff)("ruff", () => {
       files[`${name.replaceAll("-", "_")}.py`] = render(config).source;
     let n = 0;
     for (const config of fc.sample(configArbitrary(), { numRuns: 400, seed: 5 })) {
-      if (n >= 80 || !validateDeployment(config).ok) continue;
+      if (n >= 80 || !validateDeployment(config, { plugins }).ok) continue;
       try {
         files[`random_${n}.py`] = render(config).source;
         n++;

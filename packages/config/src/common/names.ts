@@ -42,8 +42,23 @@ export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, {
   error: "environment variable names must match [A-Za-z_][A-Za-z0-9_]*",
 });
 
-/** Environment values: any text but NUL, which no environment can carry. */
-export const envValue = z.string().refine((s) => !s.includes("\0"), { error: "environment values cannot contain NUL" });
+/**
+ * Longest environment value or argv element, in UTF-8 bytes. Linux refuses a single
+ * argument or environment string over 128 KiB (MAX_ARG_STRLEN) at exec; rouse stops
+ * well before, at validate time.
+ */
+export const MAX_ARG_BYTES = 32 * 1024;
+const withinArgBytes = (what: string) =>
+  [
+    (s: string) => s.length <= MAX_ARG_BYTES && Buffer.byteLength(s, "utf8") <= MAX_ARG_BYTES,
+    { error: `${what} can be at most 32 KiB (${MAX_ARG_BYTES} bytes of UTF-8); put larger data in a file in the image or a Modal secret` },
+  ] as const;
+
+/** Environment values: any text but NUL, which no environment can carry; at most 32 KiB. */
+export const envValue = z
+  .string()
+  .refine((s) => !s.includes("\0"), { error: "environment values cannot contain NUL" })
+  .refine(...withinArgBytes("an environment value"));
 
 /** A PEP 440-ish version, e.g. `0.13.0` or `0.5.6.post2`. */
 export const packageVersion = z.string().regex(/^[0-9][0-9A-Za-z.+-]{0,39}$/, {
@@ -71,4 +86,5 @@ export const httpsUrl = z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/
 export const argvToken = z
   .string()
   .min(1, { error: "arguments cannot be empty" })
-  .refine((s) => !/[\0\r\n]/.test(s), { error: "arguments cannot contain NUL or line breaks" });
+  .refine((s) => !/[\0\r\n]/.test(s), { error: "arguments cannot contain NUL or line breaks" })
+  .refine(...withinArgBytes("an argument"));

@@ -1,3 +1,5 @@
+import { printable } from "../common/printable.ts";
+
 /** One problem found in a config, pointing at the field and saying how to fix it. */
 export interface ConfigIssue {
   readonly severity: "error" | "warning";
@@ -15,14 +17,18 @@ export interface ConfigIssue {
 /** `scaling.maxInputs`, `engine.extraArgs[2]`; `(root)` for the whole document. */
 export function formatPath(path: readonly (string | number)[]): string {
   if (path.length === 0) return "(root)";
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+  return printable(path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join(""), 200);
 }
 
-/** `rouse.yaml:12:5 error scaling.maxInputs: … (fix: …)` */
+/**
+ * `rouse.yaml:12:5 error scaling.maxInputs: … (fix: …)`. Every part is made printable
+ * (config values may hold terminal escape sequences) and shortened.
+ */
 export function formatIssue(issue: ConfigIssue, file?: string): string {
-  const where = issue.line ? `${file ?? "config"}:${issue.line}:${issue.column ?? 1}` : (file ?? "config");
-  const fix = issue.fix ? `\n    fix: ${issue.fix}` : "";
-  return `${where} ${issue.severity} ${formatPath(issue.path)}: ${issue.message}${fix}`;
+  const name = printable(file ?? "config", 300);
+  const where = issue.line ? `${name}:${issue.line}:${issue.column ?? 1}` : name;
+  const fix = issue.fix ? `\n    fix: ${printable(issue.fix)}` : "";
+  return `${where} ${issue.severity} ${formatPath(issue.path)}: ${printable(issue.message)}${fix}`;
 }
 
 /** Thrown where a caller asked for a valid config and did not get one. */

@@ -73,12 +73,16 @@ function fixFor(issue: z.core.$ZodIssue): string | undefined {
 
 export function fromZodIssues(schema: AnySchema, issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
   const out: ConfigIssue[] = [];
+  // Enough to fix a config; a hostile one with 50 000 unknown keys stays cheap to report.
+  const limit = 51;
   for (const issue of issues) {
+    if (out.length >= limit) break;
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, path);
-      for (const key of issue.keys) {
-        const suggestion = didYouMean(key, known);
+      for (const key of issue.keys.slice(0, limit)) {
+        // Long keys are no typos of a known key (and would make the edit distance slow).
+        const suggestion = key.length <= 64 ? didYouMean(key, known) : undefined;
         out.push({
           severity: "error",
           code: "unknown_key",

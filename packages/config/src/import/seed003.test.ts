@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseDeployment } from "../deployment/validate.ts";
-import { importSeed003Config } from "./seed003.ts";
+import { importSeed003Config, looksLikeSeed003 } from "./seed003.ts";
 
 const fixture = parse(readFileSync(join(import.meta.dirname, "__fixtures__/seed003-config.yaml"), "utf8"));
 
@@ -26,6 +26,23 @@ describe("seed-003 config.yaml import", () => {
     expect(report.mapped).toContainEqual({ from: "service.scaledown_window", to: "scaling.scaledownWindow", note: "minutes → seconds" });
     expect(report.mapped.find((m) => m.from === "service.env.VLLM_SERVER_DEV_MODE")?.to).toBe("snapshot.enabled");
     expect(report.unmapped).toEqual([{ from: "service.autoscaler_magic", reason: "no rouse equivalent" }]);
+  });
+
+  it("maps service.region and speculative keys instead of reporting them as having no equivalent", () => {
+    const r = importSeed003Config({
+      model: { name: "org/m", speculative_config: { method: "eagle3", model: "org/draft" }, num_speculative_tokens: 3 },
+      service: { gpu: "H100", region: "us-east", speculative_method: "ngram" },
+    });
+    const c = parseDeployment(r.config);
+    expect(c.scaling.region).toBe("us-east");
+    expect(c.engine.speculative).toEqual({ method: "ngram", model: "org/draft", num_speculative_tokens: 3 });
+    expect(r.unmapped).toEqual([]);
+    expect(r.mapped).toContainEqual({ from: "service.region", to: "scaling.region", note: "Modal runs the containers there" });
+  });
+
+  it("detects the format", () => {
+    expect(looksLikeSeed003(fixture)).toBe(true);
+    expect(looksLikeSeed003({ version: 1, model: { id: "a/b" }, engine: { kind: "vllm" } })).toBe(false);
   });
 
   it("refuses a document that is not a mapping", () => {

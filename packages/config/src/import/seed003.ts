@@ -19,6 +19,11 @@ const SNAPSHOT_ENV = new Set(["VLLM_SERVER_DEV_MODE", "TORCHINDUCTOR_COMPILE_THR
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** Whether parsed YAML looks like a seed-003 config.yaml (`model.name` plus a `service` mapping). */
+export function looksLikeSeed003(data: unknown): boolean {
+  return isRecord(data) && isRecord(data.model) && typeof data.model.name === "string" && isRecord(data.service) && !("version" in data);
+}
+
 export function importSeed003Config(data: unknown): ImportReport {
   if (!isRecord(data)) throw new Error("seed config.yaml must be a mapping with `model` and `service` sections");
   const mapped: ImportMapping[] = [];
@@ -33,6 +38,24 @@ export function importSeed003Config(data: unknown): ImportReport {
   const map = (from: string, to: string, note?: string): true => {
     mapped.push(note ? { from, to, note } : { from, to });
     return true;
+  };
+  const speculative: Record<string, unknown> = {};
+  /** `speculative` / `speculative_config` (a mapping), `num_speculative_tokens`, `speculative_<key>`. */
+  const speculativeKey = (section: string, key: string, value: unknown): boolean => {
+    if ((key === "speculative" || key === "speculative_config") && isRecord(value)) {
+      Object.assign(speculative, value);
+      return map(`${section}.${key}`, "engine.speculative", "passed to vLLM as --speculative-config JSON");
+    }
+    if (key === "num_speculative_tokens") {
+      speculative.num_speculative_tokens = value;
+      return map(`${section}.${key}`, "engine.speculative.num_speculative_tokens");
+    }
+    const m = /^speculative_([a-z_]+)$/.exec(key);
+    if (m && m[1] !== "config") {
+      speculative[m[1]!] = value;
+      return map(`${section}.${key}`, `engine.speculative.${m[1]}`);
+    }
+    return false;
   };
 
   const sections: Record<string, (key: string, value: unknown) => boolean> = {
@@ -57,7 +80,7 @@ export function importSeed003Config(data: unknown): ImportReport {
           model.revision = value;
           return map("model.revision", "model.revision");
         default:
-          return false;
+          return speculativeKey("model", key, value);
       }
     },
     service: (key, value) => {
@@ -84,6 +107,10 @@ export function importSeed003Config(data: unknown): ImportReport {
         case "max_concurrent_requests":
           scaling.maxInputs = value;
           return map("service.max_concurrent_requests", "scaling.maxInputs");
+        case "region":
+        case "regions":
+          scaling.region = value;
+          return map(`service.${key}`, "scaling.region", "Modal runs the containers there");
         case "env":
           if (!isRecord(value)) return false;
           for (const [name, v] of Object.entries(value)) {
@@ -112,12 +139,13 @@ export function importSeed003Config(data: unknown): ImportReport {
           }
           return true;
         default:
-          return false;
+          return speculativeKey("service", key, value);
       }
     },
   };
 
   for (const [section, body] of Object.entries(data)) {
+    if (speculativeKey("(root)", section, body)) continue;
     const handle = sections[section];
     if (!handle || !isRecord(body)) {
       unmapped.push({ from: section, reason: handle ? "expected a mapping" : "no rouse equivalent" });
@@ -136,5 +164,6 @@ export function importSeed003Config(data: unknown): ImportReport {
   if (Object.keys(scaling).length) config.scaling = scaling;
   if (Object.keys(secrets).length) config.secrets = secrets;
   if (Object.keys(env).length) config.env = env;
+  if (Object.keys(speculative).length) engine.speculative = speculative;
   return { config: config as DeploymentConfigV1Input, mapped, unmapped };
 }

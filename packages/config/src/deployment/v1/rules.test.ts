@@ -15,15 +15,23 @@ describe("cross-field rules", () => {
     expect(codes({ ...base, snapshot: { enabled: false, gpu: false } })).toEqual([]);
   });
 
-  it("FP8 models need FP8 tensor cores (by quantization or by name)", () => {
-    expect(codes({ ...base, model: { id: "org/m-FP8", revision: "a" }, resources: { gpu: "A100" } })).toContain("error:fp8_gpu");
-    expect(codes({ ...base, model: { id: "org/m", revision: "a", quantization: "fp8" }, resources: { gpu: "T4" } })).toContain(
-      "error:fp8_gpu",
-    );
-    expect(codes({ ...base, model: { id: "org/m-FP8", revision: "a" }, resources: { gpu: "H100!" } })).toEqual([]);
-    expect(codes({ ...base, model: { id: "org/m-fp8-dynamic", revision: "a" }, resources: { gpu: "L40S" } })).toEqual([]);
+  it("FP8 checkpoints: refused below the engine's minimum, weight-only warning below 8.9 (fallback facts, no plugin)", () => {
+    const fp8 = (kind: string, gpu: string, model: object = { id: "org/m-FP8", revision: "a" }) =>
+      codes({ ...base, model, engine: { kind }, resources: { gpu } });
+    // vLLM: from 7.5 (T4), Marlin weight-only below 8.9.
+    expect(fp8("vllm", "T4")).toEqual(["warning:fp8_weight_only"]);
+    expect(fp8("vllm", "A100")).toEqual(["warning:fp8_weight_only"]);
+    expect(fp8("vllm", "A10", { id: "org/m", revision: "a", quantization: "fp8" })).toEqual(["warning:fp8_weight_only"]);
+    // SGLang: from 8.0.
+    expect(fp8("sglang", "T4")).toContain("error:fp8_gpu");
+    expect(fp8("sglang", "A100")).toEqual(["warning:fp8_weight_only"]);
+    for (const kind of ["vllm", "sglang"]) {
+      expect(fp8(kind, "H100!")).toEqual([]);
+      expect(fp8(kind, "L40S", { id: "org/m-fp8-dynamic", revision: "a" })).toEqual([]);
+      expect(fp8(kind, "L4")).toEqual([]);
+    }
     // "fp8" inside a word is not a quantization marker
-    expect(codes({ ...base, model: { id: "org/notfp8x", revision: "a" }, resources: { gpu: "A10" } })).toEqual([]);
+    expect(fp8("sglang", "T4", { id: "org/notfp8x", revision: "a" })).toEqual([]);
   });
 
   it("GPU count respects each type's maximum", () => {
@@ -37,7 +45,8 @@ describe("cross-field rules", () => {
   });
 
   it("flags rouse owns cannot be smuggled through extraArgs, in any spelling", () => {
-    for (const flag of ["--port", "--tp=2", "--served_model_name", "--api-key", "--enable-sleep-mode"]) {
+    // Without a plugin, a static guard refuses every prefix of an owned flag (plugins resolve exactly).
+    for (const flag of ["--port", "--tp=2", "--served_model_name", "--api-key", "--enable-sleep-mode", "--ho", "--por=1", "-tp", "-q", "--config"]) {
       expect(codes({ ...base, engine: { kind: "vllm", extraArgs: [flag] } })).toContain("error:owned_flag");
     }
     expect(codes({ ...base, engine: { kind: "vllm", extraArgs: ["--disable-log-requests"] } })).toEqual([]);

@@ -94,7 +94,13 @@ export const engineSchema = z.strictObject({
   maxNumSeqs: positiveInt("engine.maxNumSeqs", 65_536).optional(),
   maxBatchedTokens: positiveInt("engine.maxBatchedTokens", 10_000_000).optional(),
   /** Speculative decoding settings, passed to the engine as JSON. */
-  speculative: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  speculative: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: "speculative keys are identifiers of up to 64 characters" }),
+      z.union([z.string().max(4096, { error: "speculative values are at most 4096 characters" }), z.number(), z.boolean()]),
+    )
+    .refine((r) => Object.keys(r).length <= 32, { error: "engine.speculative takes at most 32 settings" })
+    .optional(),
   /** Extra engine arguments, one argv element each (never a shell string). */
   extraArgs: z.array(argvToken).max(64).default([]),
   /** Engine-specific options, validated by the engine's plugin: `{ vllm: {...} }`. */
@@ -196,7 +202,10 @@ export const deploymentConfigV1Schema = z.strictObject({
   secrets: secretsSchema.prefault({}),
   local: localSchema.prefault({}),
   /** Extra environment for the container (values are strings, as Modal requires). */
-  env: z.record(envName, envValue).default({}),
+  env: z
+    .record(envName, envValue)
+    .refine((r) => Object.keys(r).length <= 256, { error: "env takes at most 256 variables" })
+    .default({}),
 });
 
 /** What a user writes (defaults optional). */

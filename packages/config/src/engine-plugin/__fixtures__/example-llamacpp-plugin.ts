@@ -153,11 +153,18 @@ export const llamacpp: EnginePluginV1 = {
     ],
     adminPaths: ["/slots"],
   }),
-  snapshotRecipe: () => ({
-    beforeSnapshot: ["start", "waitReady", "warmup"],
-    afterRestore: ["waitReady"],
-    env: [],
-  }),
+  // llama.cpp has no sleep mode: with GPU snapshots the warm engine is captured; with
+  // CPU-only snapshots the phase has no GPU: it only imports (so the files are read into
+  // the snapshot), and the engine starts after restore.
+  snapshotRecipe: (config) =>
+    config.snapshot.gpu
+      ? { beforeSnapshot: ["start", "waitReady", "warmup"], afterRestore: ["waitReady"], env: [] }
+      : {
+          beforeSnapshot: ["prepare"],
+          afterRestore: ["start", "waitReady", "warmup"],
+          prepare: { imports: ["json", "urllib.request"] },
+          env: [],
+        },
   createLifecycleClient: (config, options) =>
     client(config, options.baseUrl, options.apiKey, options.timeoutMs),
 };

@@ -1,3 +1,4 @@
+import type { ConfigIssue } from "../../deployment/issues.ts";
 import type { DeploymentConfigV1 } from "../../deployment/v1/schema.ts";
 import type { ImageRecipeV1 } from "./image-recipe.ts";
 import type { LaunchContextV1, LaunchSpecV1 } from "./launch-spec.ts";
@@ -31,6 +32,14 @@ export interface EnginePluginV1 {
   readonly capabilities: EngineCapabilitiesV1;
   /** Checks the plugin's own slice of the config (`engine.options[engine]` and unsupported fields). */
   validate(config: DeploymentConfigV1): PluginWarningV1[];
+  /**
+   * Optional: the engine's rules for a config, errors and warnings with the field to
+   * change — e.g. every `engine.extraArgs` element resolved as the engine's parser would,
+   * parser names and FP8 against the pinned version's facts. `validateDeployment` (given
+   * the plugins) and codegen run it, so `validate` refuses exactly what `generate` refuses.
+   * Without it, rouse applies a static guard for owned flags.
+   */
+  check?(config: DeploymentConfigV1): ConfigIssue[];
   launch(config: DeploymentConfigV1, context: LaunchContextV1): LaunchSpecV1;
   image(config: DeploymentConfigV1): ImageRecipeV1;
   lifecycle(config: DeploymentConfigV1): LifecycleSpecV1;

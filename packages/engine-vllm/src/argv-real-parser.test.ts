@@ -80,8 +80,8 @@ describe.skipIf(!existsSync(python))("vLLM's own parser reads the plugin's argv"
       const args = result.args;
       expect([args.api_key].flat()).toEqual([key]);
       expect(args.model_tag).toBe(config.model.id);
-      // multimodal: false (the default here) → text only.
-      expect(args.language_model_only).toBe(true);
+      // multimodal off (the default) → text only; with multimodal limits, no text-only flag.
+      expect(args.language_model_only).toBe(config.model.multimodal === undefined);
       if (config.model.revision) {
         expect(args.revision).toBe(config.model.revision);
         expect(args.served_model_name).toEqual(["qwen", "llm"]);

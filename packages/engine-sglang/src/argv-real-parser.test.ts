@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { argFromEnvElement, type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
@@ -7,23 +7,26 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sglang } from "./plugin.ts";
 
-// The plugin's argv, read back by SGLang's OWN parser (ServerArgs.add_cli_args, the pinned
-// sglang installed --no-deps by scripts/parser-venv.sh; nothing is started). API keys are
-// random URL-safe strings, many starting with '-', which `--api-key KEY` cannot carry.
+// The plugin's argv, read back by SGLang's OWN parser (ServerArgs.add_cli_args of the pinned
+// sglang, installed --no-deps by tools/engine-args/sglang-parser.sh next to the vLLM CPU venv's
+// torch; nothing is started). API keys are random URL-safe strings, many starting with '-',
+// which `--api-key KEY` cannot carry. Runs when ROUSE_VLLM_CPU (as `pnpm test:engine` sets)
+// or ROUSE_VLLM_CPU_VENV is set.
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const venv = process.env.ROUSE_SGLANG_ARGS_VENV ?? `${root}.cache/sglang-args-venv`;
-let python = `${venv}/bin/python`;
-// Under `pnpm test:engine` (ROUSE_VLLM_CPU set: the vLLM CPU venv exists) the parser venv is made
-// on demand from the package index (~30 s once), so the real-parser test runs in CI.
-if (!existsSync(python) && process.env.ROUSE_VLLM_CPU) {
-  const made = spawnSync("bash", [fileURLToPath(new URL("../scripts/parser-venv.sh", import.meta.url))], {
+const venv = process.env.ROUSE_VLLM_CPU
+  ? dirname(dirname(process.env.ROUSE_VLLM_CPU))
+  : process.env.ROUSE_VLLM_CPU_VENV;
+const python = venv ? `${venv}/bin/python` : "";
+const pinned = (JSON.parse(readFileSync(`${root}tools/engine-args/pins.json`, "utf8")) as { sglang: string }).sglang;
+function parserPath(): string {
+  const run = spawnSync("bash", [`${root}tools/engine-args/sglang-parser.sh`, pinned], {
     encoding: "utf8",
-    env: { ...process.env, ROUSE_VLLM_CPU_VENV: dirname(dirname(process.env.ROUSE_VLLM_CPU)) },
+    env: { ...process.env, ROUSE_VLLM_CPU_VENV: venv },
     timeout: 600_000,
   });
-  if (made.status === 0) python = made.stdout.trim();
-  else throw new Error(`scripts/parser-venv.sh failed: ${made.stderr.slice(-2000)}`);
+  if (run.status !== 0) throw new Error(`sglang-parser.sh ${pinned}: ${run.stderr.slice(-2000)}`);
+  return run.stdout.trim();
 }
 const script = fileURLToPath(new URL("./__fixtures__/parse_argv.py", import.meta.url));
 
@@ -33,6 +36,7 @@ function parseAll(argvs: string[][]): Parsed[] {
   const run = spawnSync(python, [script], {
     input: JSON.stringify(argvs),
     encoding: "utf8",
+    env: { ...process.env, PYTHONPATH: parserPath() },
     timeout: 300_000,
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -74,7 +78,7 @@ function argvWithKey(input: DeploymentConfigV1Input, key: string): string[] {
   return [...flags, ...(spec.argsFromEnv ?? []).map((a) => argFromEnvElement(a, key))];
 }
 
-describe.skipIf(!existsSync(python))("SGLang's own parser reads the plugin's argv", () => {
+describe.skipIf(!venv)("SGLang's own parser reads the plugin's argv", () => {
   it("every key, leading '-' included, arrives as the key; every config value as itself", () => {
     const keys = fc.sample(urlSafeKey, { numRuns: 150, seed: 17 });
     const cases = keys.map((key, i) => ({ key, config: configs[i % configs.length]! }));
@@ -102,5 +106,5 @@ describe.skipIf(!existsSync(python))("SGLang's own parser reads the plugin's arg
   }, 600_000);
 });
 
-if (!existsSync(python))
-  it.skip(`SGLang parser tests: no venv at ${venv} (bash packages/engine-sglang/scripts/parser-venv.sh)`, () => {});
+if (!venv)
+  it.skip("SGLang parser tests: set ROUSE_VLLM_CPU_VENV (the vLLM CPU venv of tools/engine-cpu) or run pnpm test:engine", () => {});

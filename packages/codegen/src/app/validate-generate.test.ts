@@ -1,0 +1,59 @@
+import { validateDeployment } from "@rouse/config";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { configArbitrary, hostileArg } from "../__fixtures__/configs.ts";
+import { plugins, render } from "../__fixtures__/render.ts";
+
+// Issue #13 item 8: one set of rules. For property-generated configs (including env
+// values with line breaks, shared Volume names, extraArgs in any spelling and parser
+// names of either engine), `validate` accepts exactly the configs `generate` accepts.
+
+const extraArgs = fc.oneof(
+  { weight: 2, arbitrary: fc.constant([]) },
+  fc.array(
+  fc.oneof(
+    fc.constantFrom("--ho", "--por=1", "-tp", "2", "--max-num-seqs 8", "--tp", "--disable-log-requests", "--enable-metrics", "-q", "--chat-template=x"),
+    hostileArg,
+  ),
+  { maxLength: 3 },
+  ),
+);
+const config = fc.tuple(
+  configArbitrary(fc.constantFrom("1", "a\nb", "x")),
+  extraArgs,
+  fc.constantFrom(undefined, "hermes", "qwen25", "deepseek-r1", "qwen3"),
+  fc.constantFrom(undefined, "cache-a", "huggingface-cache"),
+).map(([c, args, parser, compile]) => {
+  const base = c as { engine: Record<string, unknown>; model: Record<string, unknown>; caches?: Record<string, unknown> };
+  return {
+    ...base,
+    engine: { ...base.engine, extraArgs: args },
+    model: { ...base.model, ...(parser ? { toolCallParser: parser } : {}) },
+    caches: { ...base.caches, ...(compile ? { compile } : {}) },
+  };
+});
+
+describe("validate ⇔ generate", () => {
+  it("property: validate ok exactly when generate succeeds", () => {
+    let accepted = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(config, (c) => {
+        const valid = validateDeployment(c, { plugins }).ok;
+        let generated = true;
+        try {
+          render(c);
+        } catch {
+          generated = false;
+        }
+        expect(generated).toBe(valid);
+        if (valid) accepted++;
+        else refused++;
+      }),
+      { numRuns: 300, seed: 8 },
+    );
+    // Both sides of the equivalence are exercised.
+    expect(accepted).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(20);
+  });
+});
