@@ -17,5 +17,11 @@ export ROUSE_GPU_SUITE=$ROOT/node/rouse/bin/gpu-suite.mjs ROUSE_GPU_CLI=$ROOT/no
 PATH="$PWD/python/.venv/bin:$PATH"   # has aiohttp (the guard) and the real modal SDK, like the device
 # No CUDA checkpoint here: serve --local refuses suspend mode, so only sleep mode runs.
 export ROUSE_GPU_SERVE_MODES=sleep
+# No GPU device here: tell serve --local to take the stand-in as one (its sleep mode needs a GPU).
+export ROUSE_LOCAL_GPU=present
+# The stand-in needs no weights; a model directory (config.json) passes serve --local's pre-spawn check
+# where mk-llama8b.py cannot run (no `tokenizers` here).
+export ROUSE_GPU_MODEL=$ROOT/m8b
+mkdir -p "$ROUSE_GPU_MODEL" && echo '{"architectures": ["LlamaForCausalLM"]}' >"$ROUSE_GPU_MODEL/config.json"
 export ROUSE_GPU_ENGINE_EXECUTABLE=$ROOT/standin ROUSE_GPU_MODAL_SITE=$ROOT/node/modal-site
 bash "tools/gpu/run-$ENGINE.sh" "${2:-400}"

@@ -35,7 +35,7 @@ gpu_init() {
   export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$REPO/python/src"
   export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 VLLM_NO_USAGE_STATS=1 PYTHONUNBUFFERED=1 ROUSE_REPO=$REPO
   export ROUSE_CLI="$NODE $CLI"
-  export ENGINE OUT RESULTS WORK LOGS REPO NODE SUITE CLI SHIM M=/root/m8b
+  export ENGINE OUT RESULTS WORK LOGS REPO NODE SUITE CLI SHIM M=${ROUSE_GPU_MODEL:-/root/m8b}
   # Engines an earlier call of this session left on the GPU (its time limit hit mid-step, and steps run in
   # their own sessions, which outlive a call): ours, so end them, by pid, before measuring anything.
   local stale
