@@ -12,7 +12,7 @@ export interface WaitReadyOptions {
   readonly process?: WatchedProcessV1;
   /** Pause between probes. Default 250 ms. */
   readonly intervalMs?: number;
-  /** Longest one probe may take. Default: the interval × 4, at least 1 s, at most the remaining time. */
+  /** Longest one probe may take. Default: the probe's own `timeoutSeconds`, else the interval × 4 (at least 1 s); never past the deadline. */
   readonly probeTimeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -80,7 +80,13 @@ export async function waitUntilReady(
           `not ready within ${options.timeoutMs} ms; last probe: ${last}`,
         );
       }
-      const probeTimeout = Math.min(options.probeTimeoutMs ?? Math.max(1_000, interval * 4), remaining);
+      // The probe's own timeout (SGLang's /health runs a generation and polls for its answer once a
+      // second, so it takes over 1 s by design: a shorter client timeout never sees it succeed).
+      const ownTimeout = probe.timeoutSeconds !== undefined ? probe.timeoutSeconds * 1000 : undefined;
+      const probeTimeout = Math.min(
+        options.probeTimeoutMs ?? ownTimeout ?? Math.max(1_000, interval * 4),
+        remaining,
+      );
       try {
         const response = await sendEngineCall(engine, probe, {
           ...http,
