@@ -304,6 +304,8 @@ const md = [
   "Notes:",
   "- Added = the guard's percentile minus direct's in the same scenario. Inter-token p50 of 0 ms means tokens arrived batched (several SSE events in one read): the reader fell behind.",
   "- Guard cores = the guard process's CPU time (user + system) over the measured window, divided by its length.",
+  "- In a container the guard is a thread of Modal's container process, on cores the engine's own API server also uses; here it is a process of its own, so its CPU can be read.",
+  "- Not measured (next steps if the single guard process binds a replica): several guard processes on one port (SO_REUSEPORT), which needs quiet cores to show anything and a check in a real Modal container; vLLM's --middleware, which removes the hop for vLLM only (SGLang has no equivalent) at the price of a second security path.",
 ];
 writeFileSync(join(RESULTS, "guard.md"), `${md.join("\n")}\n`);
 console.log(md.slice(-12).join("\n"));
