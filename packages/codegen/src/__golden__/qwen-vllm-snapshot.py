@@ -356,7 +356,9 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
-def start_guard(api_key: str | None, host: str = "0.0.0.0", port: int = PORT) -> None:
+def start_guard(
+    api_key: str | None, host: str = "0.0.0.0", port: int | None = None
+) -> None:
     """Serves the guard on host:port (by default 0.0.0.0:PORT, the port Modal proxies)
     from a daemon thread, in front of the engine on 127.0.0.1:ENGINE_PORT."""
     from aiohttp import web
@@ -370,7 +372,8 @@ def start_guard(api_key: str | None, host: str = "0.0.0.0", port: int = PORT) ->
         # A long accept queue (the kernel caps it at net.core.somaxconn): with aiohttp's
         # 128, a burst of new connections overflows it and each dropped one waits a
         # second for its SYN to be sent again.
-        await web.TCPSite(runner, host, port, backlog=4096).start()
+        site = web.TCPSite(runner, host, PORT if port is None else port, backlog=4096)
+        await site.start()
 
     asyncio.run_coroutine_threadsafe(listen(), loop).result()
 
