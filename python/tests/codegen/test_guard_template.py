@@ -6,6 +6,7 @@ preset's real route table and admin paths."""
 import importlib.util
 import itertools
 import posixpath
+import sys
 import urllib.parse
 from pathlib import Path
 
@@ -104,3 +105,20 @@ def test_template_defaults_are_safe():
     for path in ("/v1/../sleep", "//sleep", "/v1\\..\\sleep", "/sleep;x", "/v1/%2e", "/v1/x%00", "/v1/%"):
         assert guard.is_ambiguous(path), path
     assert not guard.is_ambiguous("/v1/models/Qwen/Qwen3-8B")
+
+
+def test_event_loop_uvloop_when_present(monkeypatch):
+    """uvloop's loop where the image has it; asyncio's where it does not (no crash)."""
+    import asyncio
+    import types
+
+    guard = load_template()
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # not installed
+    loop = guard.new_event_loop()
+    assert type(loop).__module__.startswith("asyncio")
+    loop.close()
+    made = []
+    fake = types.SimpleNamespace(new_event_loop=lambda: made.append(asyncio.new_event_loop()) or made[-1])
+    monkeypatch.setitem(sys.modules, "uvloop", fake)
+    assert guard.new_event_loop() is made[0]
+    made[0].close()
