@@ -9,6 +9,7 @@
 // Writes bench/results/guard.json and bench/results/guard.md.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -91,6 +92,17 @@ function start(cmd: string, argv: string[], ready: RegExp): Promise<{ child: Chi
   });
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime
@@ -170,7 +182,7 @@ const rows: Row[] = [];
 async function engineAndGuard(pace: string) {
   const engine = await start(join(CACHE, "standin"), ["-port=0", `-pace=${pace}`], /^listening \d+/);
   const enginePort = Number(engine.line.split(" ")[1]);
-  const guardPort = enginePort + 1000 > 65000 ? enginePort - 1000 : enginePort + 1000;
+  const guardPort = await freePort();
   const guard = await start(
     python,
     [
