@@ -274,3 +274,38 @@ def test_guard_has_no_connection_cap(emitted):
     """300 concurrent streams all reach the engine at once: none waits inside the guard."""
     module = import_app(emitted / "presets" / "default")
     assert asyncio.run(concurrent_streams(module, 300)) == 300
+
+
+async def sized_answers(module):
+    """Answers with a Content-Length: small ones whole, large ones streamed, HEAD untouched."""
+    big = bytes(range(256)) * 1024  # 256 KiB, larger than WHOLE_ANSWER
+    small = b'{"ok": true}'
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = big if request.path.endswith("big") else small
+        return web.Response(body=body, content_type="application/json", headers={"X-Engine": "1"})
+
+    upstream = web.Application()
+    upstream.router.add_route("*", "/{tail:.*}", handle)
+    up_runner, up_url = await start_site(upstream)
+    guard_runner, guard = await start_site(module.make_guard(up_url, None))
+    try:
+        async with aiohttp.ClientSession(auto_decompress=False) as s:
+            for path, want in (("/v1/files/big", big), ("/v1/models", small)):
+                async with s.get(guard + path) as r:
+                    assert r.status == 200 and await r.read() == want
+                    assert r.headers["Content-Length"] == str(len(want))
+                    assert r.headers["X-Engine"] == "1" and r.headers["x-rouse-boot"] == "cold"
+                    assert r.headers["Content-Type"] == "application/json"
+                async with s.head(guard + path) as r:
+                    assert r.status == 200 and r.headers["Content-Length"] == str(len(want))
+                    assert await r.read() == b""
+    finally:
+        await guard_runner.cleanup()
+        await up_runner.cleanup()
+
+
+def test_guard_passes_sized_answers(emitted):
+    module = import_app(emitted / "presets" / "default")
+    assert len(bytes(range(256)) * 1024) > module.WHOLE_ANSWER
+    asyncio.run(sized_answers(module))

@@ -170,6 +170,9 @@ ROUTES = {
     "/metrics": "key",
 }
 BOOT_PATH = "/rouse/boot"
+# Answers up to this size with a Content-Length are read whole and sent in one write;
+# streams (no Content-Length) and larger bodies pass through chunk by chunk.
+WHOLE_ANSWER = 64 * 1024  # bytes
 WWW_AUTHENTICATE = {"WWW-Authenticate": "Bearer"}
 # Headers about one hop, not the request: never forwarded.
 HOP = {
@@ -255,6 +258,19 @@ def make_guard(upstream: str, api_key: str | None):
         except aiohttp.ClientError:
             return refuse(502, "the engine is not answering")
         async with answer:
+            size = answer.content_length
+            if size is not None and size <= WHOLE_ANSWER and request.method != "HEAD":
+                # A complete answer (a completion without streaming): sent in one write,
+                # headers and body together, instead of two.
+                body = await answer.read()
+                response = web.Response(
+                    status=answer.status, reason=answer.reason, body=body
+                )
+                for k, v in answer.headers.items():
+                    if k.lower() not in HOP and k.lower() != "content-length":
+                        response.headers.add(k, v)
+                response.headers.update(boot_header())
+                return response
             response = web.StreamResponse(status=answer.status, reason=answer.reason)
             for k, v in answer.headers.items():
                 if k.lower() not in HOP:
