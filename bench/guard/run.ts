@@ -288,8 +288,8 @@ const md = [
   "",
   `Guard: the ${env.app} app's own guard, unchanged, on ${env.guard_loop} (aiohttp ${env.aiohttp}, ${python.replace(ROOT, ".")}). Engine: a stand-in (bench/guard/standin, Go) streaming ${STREAM_TOKENS} tokens at one per ${PACE} per stream (paced) or ${UNPACED_TOKENS} as fast as it can (unpaced). Load: bench/guard/loadgen (Go), closed loop, one keep-alive connection per worker, ${WARMUP} warm-up + ${DURATION_S} s measured. Engine, guard and load generator share the machine's cores.`,
   "",
-  "| scenario | target | req/s | tok/s | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms | latency p50 ms | latency p99 ms | guard cores | errors |",
-  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| scenario | target | req/s | tok/s | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms | latency p50 ms | latency p99 ms | guard cores | errors | load avg before |",
+  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...rows.flatMap(({ scenario, direct, guard }) =>
     (
       [
@@ -298,7 +298,7 @@ const md = [
       ] as const
     ).map(
       ([name, x]) =>
-        `| ${scenario} | ${name} | ${fmt(x.req_per_s)} | ${x.stream ? fmt(x.tok_per_s) : "–"} | ${x.stream ? fmt(x.ttft_p50_ms) : "–"} | ${x.stream ? fmt(x.ttft_p99_ms) : "–"} | ${x.stream ? fmt(x.itl_p50_ms) : "–"} | ${x.stream ? fmt(x.itl_p99_ms) : "–"} | ${x.stream ? "–" : fmt(x.latency_p50_ms)} | ${x.stream ? "–" : fmt(x.latency_p99_ms)} | ${fmt(x.guard_cores)} | ${x.errors} |`,
+        `| ${scenario} | ${name} | ${fmt(x.req_per_s)} | ${x.stream ? fmt(x.tok_per_s) : "–"} | ${x.stream ? fmt(x.ttft_p50_ms) : "–"} | ${x.stream ? fmt(x.ttft_p99_ms) : "–"} | ${x.stream ? fmt(x.itl_p50_ms) : "–"} | ${x.stream ? fmt(x.itl_p99_ms) : "–"} | ${x.stream ? "–" : fmt(x.latency_p50_ms)} | ${x.stream ? "–" : fmt(x.latency_p99_ms)} | ${fmt(x.guard_cores)} | ${x.errors} | ${x.load_before[0]} |`,
     ),
   ),
   "",
