@@ -122,3 +122,23 @@ def test_event_loop_uvloop_when_present(monkeypatch):
     monkeypatch.setitem(sys.modules, "uvloop", fake)
     assert guard.new_event_loop() is made[0]
     made[0].close()
+
+
+def test_key_compared_in_constant_time_only():
+    """Timing cannot be asserted here, so the structure is: the expected key is compared with
+    hmac.compare_digest and with nothing else (no ==, !=, `in`, startswith)."""
+    import ast
+
+    tree = ast.parse(TEMPLATE.read_text())
+    uses = []
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Name) and child.id == "expected" and isinstance(child.ctx, ast.Load):
+                uses.append(node)
+    assert uses, "the template no longer has an `expected` key"
+    for node in uses:
+        if isinstance(node, ast.Compare):
+            assert all(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops), ast.unparse(node)
+            assert all(isinstance(c, ast.Constant) and c.value is None for c in node.comparators)
+        else:
+            assert isinstance(node, ast.Call) and ast.unparse(node.func) == "hmac.compare_digest", ast.unparse(node)
