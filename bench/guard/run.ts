@@ -286,7 +286,7 @@ const md = [
   "",
   `${env.date} · ${env.cores} cores (${env.cpu}) · load average at start ${env.load_at_start.join(" ")}, at end ${loadAtEnd.join(" ")} · machine ${quiet ? "quiet" : "NOT quiet (shared with other work: numbers are noisy)"}`,
   "",
-  `Guard: the ${env.app} app's own guard, unchanged, on ${env.guard_loop} (aiohttp ${env.aiohttp}, ${python.replace(ROOT, ".")}). Engine: a stand-in (bench/guard/standin, Go) streaming ${STREAM_TOKENS} tokens at one per ${PACE} per stream (paced) or ${UNPACED_TOKENS} as fast as it can (unpaced). Load: bench/guard/loadgen (Go), closed loop, one keep-alive connection per worker, ${WARMUP} warm-up + ${DURATION_S} s measured. Engine, guard and load generator share the machine's cores.`,
+  `Guard: the generated app's own guard (${env.app}), unchanged, on ${env.guard_loop} (aiohttp ${env.aiohttp}, ${python.replace(ROOT, ".")}). Engine: a stand-in (bench/guard/standin, Go) streaming ${STREAM_TOKENS} tokens at one per ${PACE} per stream (paced) or ${UNPACED_TOKENS} as fast as it can (unpaced). Load: bench/guard/loadgen (Go), closed loop, one keep-alive connection per worker, ${WARMUP} warm-up + ${DURATION_S} s measured. Engine, guard and load generator share the machine's cores.`,
   "",
   "| scenario | target | req/s | tok/s | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms | latency p50 ms | latency p99 ms | guard cores | errors | load avg before |",
   "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -325,6 +325,7 @@ const md = [
     .join(
       ", ",
     )}). Where direct falls short, the load generator and the stand-in ran out of CPU themselves, and the guard's ratio says more about the shared cores than about the guard.`,
+  `- The guard process used at most ${r2(Math.max(...rows.map((r) => r.guard.guard_cores ?? 0)))} cores in any run: where it fell behind while using less than one core, it was waiting for a share of the machine's cores, not spending a whole one.`,
   "- Added = the guard's percentile minus direct's in the same scenario. Inter-token p50 of 0 ms means tokens arrived batched (several SSE events in one read): the reader fell behind.",
   "- Guard cores = the guard process's CPU time (user + system) over the measured window, divided by its length.",
   "- In a container the guard is a thread of Modal's container process, on cores the engine's own API server also uses; here it is a process of its own, so its CPU can be read.",
