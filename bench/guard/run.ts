@@ -316,7 +316,7 @@ const md = [
   ...targets.map(([t, ok]) => `- ${ok ? "met" : "NOT met"}: ${t}`),
   "",
   "Notes:",
-  `- Paced streams can at most reach concurrency × ${1000 / Number.parseInt(PACE, 10)} tok/s (${rows
+  `- Paced streams give about concurrency × ${1000 / Number.parseInt(PACE, 10)} tok/s (${rows
     .filter((r) => r.scenario.startsWith("paced"))
     .map(
       (r) =>

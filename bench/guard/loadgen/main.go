@@ -123,10 +123,14 @@ func main() {
 						continue
 					}
 					now := time.Now()
-					if measured && now.Before(stopAt) {
+					// Tokens and gaps count by arrival inside the window (also those of a
+					// stream sent before it); time to first token only for requests sent inside.
+					if now.After(measureFrom) && now.Before(stopAt) {
 						ms := float64(now.Sub(last).Microseconds()) / 1000
 						if n == 0 {
-							w.ttft = append(w.ttft, ms)
+							if measured {
+								w.ttft = append(w.ttft, ms)
+							}
 						} else {
 							w.gaps = append(w.gaps, ms)
 						}
