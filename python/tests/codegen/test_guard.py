@@ -162,3 +162,150 @@ def test_routes_keep_admin_private(preset_case):
         assert module.route_access(path) == "private", path
     assert module.route_access("/health") == "public"
     assert module.route_access("/v1/chat/completions") == "key"
+
+
+def raw_request_variants(path: str):
+    """Request targets a client can send that aiohttp's client would rewrite: absolute form,
+    dot segments under a public prefix, encoded slashes and dots in every case, path
+    parameters, NUL and trailing spaces."""
+    bare = path.lstrip("/")
+    yield f"http://127.0.0.1{path}"  # absolute form
+    yield f"http://127.0.0.1/v1/..{path}"
+    yield f"/v1/models/../..{path}"
+    yield f"/health/%2E%2E{path}"
+    yield f"/v1%2F%2E%2E%2F{bare}"
+    yield f"/v1%5c..%5c{bare}"  # backslashes
+    yield f"{path};v=1"
+    yield f"{path}%00"
+    yield f"{path}%20"
+    yield f"{path}%2f"
+    yield f"/./{bare}"
+    yield f"/v1/./../{bare}"
+
+
+async def raw_status(port: int, method: str, target: str, auth: str | None) -> int:
+    """Sends one request line exactly as given (no client normalises it); the status code."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n"
+    if auth:
+        head += f"Authorization: {auth}\r\n"
+    writer.write((head + "\r\n").encode())
+    await writer.drain()
+    line = await asyncio.wait_for(reader.readline(), 10)
+    writer.close()
+    return int(line.split()[1])
+
+
+async def exercise_raw_targets(module, case, api_key):
+    seen: list = []
+    up_runner, upstream = await start_site(recording_upstream(seen))
+    guard_runner, _ = await start_site(module.make_guard(upstream, api_key))
+    port = guard_runner.addresses[0][1]
+    auth = f"Bearer {api_key}" if api_key else None
+    try:
+        for path in case["plan"]["lifecycle"]["adminPaths"]:
+            for target in raw_request_variants(path):
+                for method in ("GET", "POST"):
+                    status = await raw_status(port, method, target, auth)
+                    assert status in (400, 404), (target, method, status)
+        assert seen == [], f"admin requests reached the engine: {seen}"
+        # The same framing reaches the engine for an allowed route: the test can fail.
+        assert await raw_status(port, "GET", "/v1/models", auth) == 200
+        assert len(seen) == 1
+    finally:
+        await guard_runner.cleanup()
+        await up_runner.cleanup()
+
+
+def test_guard_refuses_raw_admin_targets(preset_case):
+    case = load_case(preset_case)
+    api_key = KEY if case["config"]["secrets"].get("apiKey") else None
+    asyncio.run(exercise_raw_targets(import_app(preset_case), case, api_key))
+
+
+async def concurrent_streams(module, n: int) -> int:
+    """n streams at once through the guard to an upstream that holds every stream open until
+    all n have reached it. A guard that caps its connections to the engine below n (aiohttp's
+    default is 100) holds the rest back, and the upstream never sees all n."""
+    arrived = 0
+    everyone = asyncio.Event()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        nonlocal arrived
+        await request.read()
+        arrived += 1
+        if arrived == n:
+            everyone.set()
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(b'data: {"i": 0}\n\n')
+        await everyone.wait()
+        await response.write(b"data: [DONE]\n\n")
+        return response
+
+    upstream = web.Application()
+    upstream.router.add_post("/v1/chat/completions", handle)
+    up_runner, up_url = await start_site(upstream)
+    guard_runner, guard = await start_site(module.make_guard(up_url, None))
+    try:
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as s:
+
+            async def one() -> bytes:
+                async with s.post(guard + "/v1/chat/completions", json={"stream": True}) as r:
+                    return await r.read()
+
+            streams = asyncio.gather(*(one() for _ in range(n)))
+            try:
+                await asyncio.wait_for(everyone.wait(), 20)
+            except TimeoutError:
+                pass
+            reached = arrived
+            everyone.set()  # let every held stream finish, capped or not
+            bodies = await asyncio.wait_for(streams, 60)
+            assert all(b.endswith(b"data: [DONE]\n\n") for b in bodies)
+            return reached
+    finally:
+        await guard_runner.cleanup()
+        await up_runner.cleanup()
+
+
+def test_guard_has_no_connection_cap(emitted):
+    """300 concurrent streams all reach the engine at once: none waits inside the guard."""
+    module = import_app(emitted / "presets" / "default")
+    assert asyncio.run(concurrent_streams(module, 300)) == 300
+
+
+async def sized_answers(module):
+    """Answers with a Content-Length: small ones whole, large ones streamed, HEAD untouched."""
+    big = bytes(range(256)) * 1024  # 256 KiB, larger than WHOLE_ANSWER
+    small = b'{"ok": true}'
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = big if request.path.endswith("big") else small
+        return web.Response(body=body, content_type="application/json", headers={"X-Engine": "1"})
+
+    upstream = web.Application()
+    upstream.router.add_route("*", "/{tail:.*}", handle)
+    up_runner, up_url = await start_site(upstream)
+    guard_runner, guard = await start_site(module.make_guard(up_url, None))
+    try:
+        async with aiohttp.ClientSession(auto_decompress=False) as s:
+            for path, want in (("/v1/files/big", big), ("/v1/models", small)):
+                async with s.get(guard + path) as r:
+                    assert r.status == 200 and await r.read() == want
+                    assert r.headers["Content-Length"] == str(len(want))
+                    assert r.headers["X-Engine"] == "1" and r.headers["x-rouse-boot"] == "cold"
+                    assert r.headers["Content-Type"] == "application/json"
+                async with s.head(guard + path) as r:
+                    assert r.status == 200 and r.headers["Content-Length"] == str(len(want))
+                    assert await r.read() == b""
+    finally:
+        await guard_runner.cleanup()
+        await up_runner.cleanup()
+
+
+def test_guard_passes_sized_answers(emitted):
+    module = import_app(emitted / "presets" / "default")
+    assert len(bytes(range(256)) * 1024) > module.WHOLE_ANSWER
+    asyncio.run(sized_answers(module))

@@ -1,0 +1,3 @@
+module rouse.dev/bench/guard
+
+go 1.26
