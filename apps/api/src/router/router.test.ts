@@ -12,13 +12,26 @@ const timing: HealthTiming = {
 };
 const req = { method: "POST", path: "/v1/chat/completions", headers: {}, body: Buffer.from("{}") };
 
-function router(ups: FakeUpstream[], options: Partial<RouterOptions> = {}, t: Partial<HealthTiming> = {}) {
-  const managed = ups.map((u) => new ManagedUpstream(u, { ...timing, ...t }));
+function router(
+  ups: FakeUpstream[],
+  options: Partial<RouterOptions> & { maxWaiting?: number; maxConcurrency?: number; maxQueuedBytes?: number } = {},
+  t: Partial<HealthTiming> = {},
+) {
+  const managed = ups.map(
+    (u) =>
+      new ManagedUpstream(u, { ...timing, ...t }, Date.now, {
+        maxConcurrency: options.maxConcurrency ?? 100,
+        maxWaiting: options.maxWaiting ?? 10,
+        maxQueuedBytes: options.maxQueuedBytes ?? 1 << 20,
+        retryAfterSeconds: 7,
+      }),
+  );
   return {
     managed,
     router: new Router(managed, {
-      maxWaiting: 10,
       maxWaitMs: 5_000,
+      refusingGraceMs: 200,
+      maxRetries: 2,
       fallbackWhileWarming: true,
       retryInPlaceMs: 50,
       retryAfterSeconds: 7,
@@ -157,13 +170,13 @@ describe("Router", () => {
       { ...timing, coldStartWindowMs: 1_000, downProbeIntervalMs: 10 },
       () => now,
     );
-    m.onFailure("not-ready", "ECONNREFUSED");
+    m.onFailure("refused", "ECONNREFUSED");
     expect(m.state).toBe("warming");
     now = 500;
-    m.onFailure("not-ready", "ECONNREFUSED");
+    m.onFailure("refused", "ECONNREFUSED");
     expect(m.state).toBe("warming");
     now = 1_500;
-    m.onFailure("not-ready", "ECONNREFUSED");
+    m.onFailure("refused", "ECONNREFUSED");
     expect(m.state).toBe("down");
     await new Promise((res) => setTimeout(res, 60));
     expect(m.state).toBe("ready");

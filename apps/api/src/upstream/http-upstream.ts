@@ -22,8 +22,10 @@ export interface HttpUpstreamOptions {
   readonly apiKey?: string;
   /** Modal proxy auth (`Modal-Key` / `Modal-Secret`). */
   readonly modalProxyAuth?: { readonly key: string; readonly secret: string };
-  /** Keep-alive connections per upstream. Default 256. */
+  /** Keep-alive connections per upstream (the gateway sets its maxConcurrency). Default 256. */
   readonly connections?: number;
+  /** TCP/TLS connect timeout. Default 10 s. */
+  readonly connectTimeoutMs?: number;
   /** Longest wait for a response head (a Modal cold start holds it). Default 10 minutes. */
   readonly headersTimeoutMs?: number;
   /** Longest silence between body chunks. Default 5 minutes. */
@@ -82,7 +84,7 @@ export class HttpUpstream implements Upstream {
       keepAliveTimeout: 30_000,
       headersTimeout: options.headersTimeoutMs ?? 10 * 60_000,
       bodyTimeout: options.bodyTimeoutMs ?? 5 * 60_000,
-      connect: { timeout: 10_000 },
+      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
     });
   }
 
@@ -181,7 +183,8 @@ export class HttpUpstream implements Upstream {
     } catch (err) {
       const latencyMs = performance.now() - started;
       const code = errorCode(err) ?? (timeout.aborted ? "timeout" : "error");
-      return { ready: false, latencyMs, reason: code, hard: classifySendError(err) === "hard" };
+      const kind = timeout.aborted ? "not-ready" : classifySendError(err);
+      return { ready: false, latencyMs, reason: code, hard: kind === "hard", kind };
     }
   }
 
