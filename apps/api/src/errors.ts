@@ -23,13 +23,11 @@ export class GatewayError extends Error {
   readonly param: string | null;
   /** Seconds, sent as `Retry-After`. */
   readonly retryAfter: number | undefined;
-  /** Answer with `Connection: close` (the request body was left unread). */
-  readonly closeConnection: boolean;
   constructor(
     status: number,
     type: OpenAIErrorType,
     message: string,
-    options: { code?: string; param?: string; retryAfter?: number; cause?: unknown; closeConnection?: boolean } = {},
+    options: { code?: string; param?: string; retryAfter?: number; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.status = status;
@@ -37,7 +35,6 @@ export class GatewayError extends Error {
     this.code = options.code ?? null;
     this.param = options.param ?? null;
     this.retryAfter = options.retryAfter;
-    this.closeConnection = options.closeConnection ?? false;
   }
 
   toBody(): ErrorBody {
@@ -53,7 +50,6 @@ export function errorBody(type: OpenAIErrorType, message: string, code: string |
 export function errorResponse(err: GatewayError, headers: Record<string, string> = {}): Response {
   const h: Record<string, string> = { "content-type": "application/json", ...headers };
   if (err.retryAfter !== undefined) h["retry-after"] = String(err.retryAfter);
-  if (err.closeConnection) h.connection = "close";
   return new Response(JSON.stringify(err.toBody()), { status: err.status, headers: h });
 }
 

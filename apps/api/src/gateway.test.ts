@@ -141,7 +141,8 @@ describe("gateway routes (app.request)", () => {
       'rouse_requests_total{route="/v1/chat/completions",status="200",outcome="ok",upstream="a",model="m1"} 1',
     );
     expect(metrics).toContain("rouse_ttft_seconds_bucket");
-    expect(metrics).toContain("rouse_queue_depth 0");
+    expect(metrics).toContain('rouse_queue_depth{upstream="a"} 0');
+    expect(metrics).toContain("process_resident_memory_bytes");
     expect(metrics).toContain('rouse_upstream_state{upstream="a",state="ready"} 1');
     const doc = (await (await gw.app.request("/openapi.json")).json()) as {
       openapi: string;

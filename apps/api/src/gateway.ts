@@ -18,7 +18,7 @@ import { errorResponse, GatewayError } from "./errors.ts";
 import { jsonLines, type LogSink, requestLogEntry } from "./log/logger.ts";
 import { createGatewayMetrics, type GatewayMetrics, type Outcome } from "./metrics/gateway-metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./metrics/registry.ts";
-import { accessLog, RequestRecord } from "./middleware/access-log/index.ts";
+import { accessLog, type RequestRecord } from "./middleware/access-log/index.ts";
 import { apiKeyAuth, type Principal } from "./middleware/auth/index.ts";
 import { BodyBudget, bufferedBody } from "./middleware/body-limit/index.ts";
 import { rateLimit } from "./middleware/rate-limit/index.ts";

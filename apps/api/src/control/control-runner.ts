@@ -15,6 +15,7 @@ export interface ControlRunnerOptions {
 interface Job {
   readonly op: ControlOp;
   readonly text: string;
+  readonly timeoutMs: number;
   resolve(a: ControlAnswer): void;
   reject(e: unknown): void;
 }
@@ -43,7 +44,8 @@ export class ControlRunner {
     this.#o = options;
   }
 
-  run(op: ControlOp, text: string): Promise<ControlAnswer> {
+  /** Runs one job; `timeoutMs` overrides the budget for this job. */
+  run(op: ControlOp, text: string, timeoutMs = this.#o.timeoutMs): Promise<ControlAnswer> {
     if (this.#queue.length >= (this.#o.maxQueued ?? 16)) {
       return Promise.reject(
         new GatewayError(503, "service_unavailable", "The control API is busy; retry later", {
@@ -53,7 +55,7 @@ export class ControlRunner {
       );
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ op, text, resolve, reject });
+      this.#queue.push({ op, text, timeoutMs, resolve, reject });
       this.#pump();
     });
   }
@@ -106,11 +108,11 @@ export class ControlRunner {
           new GatewayError(
             503,
             "service_unavailable",
-            `The ${job.op} took longer than its ${this.#o.timeoutMs} ms budget and was stopped; send a smaller input`,
+            `The ${job.op} took longer than its ${job.timeoutMs} ms budget and was stopped; send a smaller input`,
             { code: "control_timeout", retryAfter: this.#o.retryAfterSeconds ?? 5 },
           ),
         );
-      }, this.#o.timeoutMs);
+      }, job.timeoutMs);
       worker.on("message", onMessage);
       worker.once("error", onError);
       worker.postMessage({ id, op: job.op, text: job.text });

@@ -126,10 +126,11 @@ export function pipeToNode(
   };
   untrack = o.track?.(() => {
     if (finished) return;
-    body.cancel();
+    // Finished first: cancelling the body reports an error we must not turn into a second event.
+    finish("server_shutdown", "shutdown");
     if (sse) out.end(SHUTDOWN_EVENT);
     else out.destroy();
-    finish("server_shutdown", "shutdown");
+    body.cancel();
   });
   out.writeHead(status, headers);
   out.on("drain", onDrain);
@@ -185,12 +186,12 @@ export function toWebResponse(
       start(controller) {
         untrack = o.track?.(() => {
           if (finished) return;
-          body.cancel();
+          finish("server_shutdown", "shutdown");
           if (sse) {
             controller.enqueue(Buffer.from(SHUTDOWN_EVENT));
             controller.close();
           } else controller.error(new Error("server shutdown"));
-          finish("server_shutdown", "shutdown");
+          body.cancel();
         });
         body.start({
           onData(chunk) {

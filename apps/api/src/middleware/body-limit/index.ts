@@ -36,7 +36,6 @@ export class BodyBudget {
 function tooLarge(max: number): GatewayError {
   return new GatewayError(413, "invalid_request_error", `Request body is larger than the limit of ${max} bytes`, {
     code: "request_too_large",
-    closeConnection: true,
   });
 }
 
@@ -45,7 +44,7 @@ function overloaded(budget: BodyBudget, retryAfter: number): GatewayError {
     503,
     "service_unavailable",
     `The gateway holds ${budget.used} bytes of queued request bodies (limit ${budget.max}); retry later`,
-    { code: "overloaded", retryAfter, closeConnection: true },
+    { code: "overloaded", retryAfter },
   );
 }
 
@@ -135,8 +134,8 @@ function nodeIncoming(c: Context): IncomingMessage | undefined {
 /**
  * Reads the whole request body into `c.var.body` within `maxBytes` (413 beyond,
  * from Content-Length before reading when there is one) and within the shared
- * `budget` (503 `overloaded` before reading, with `Connection: close` so the unread
- * body is not drained). `c.var.releaseBody()` gives the bytes back; the gateway
+ * `budget` (503 `overloaded` before reading; Node then discards the unread body
+ * without buffering it, so the client still gets the answer). `c.var.releaseBody()` gives the bytes back; the gateway
  * calls it once the upstream has the body. hono's own `body-limit` cannot reserve
  * bytes before reading, and reads through a Web stream; this reads the socket.
  *
