@@ -183,4 +183,33 @@ describe("Router", () => {
     expect(m.latencyMs).toBe(2);
     await m.close();
   });
+
+  it("tells a refusing upstream that was up from a cold start, and marks it down after refusingDownMs", async () => {
+    let now = 0;
+    const u = new FakeUpstream("u", ["m"]);
+    u.probeResult = () => ({ ready: false, latencyMs: 1, reason: "ECONNREFUSED", kind: "refused" });
+    const m = new ManagedUpstream(u, { ...timing, refusingDownMs: 1_000, probeIntervalMs: 60_000 }, () => now);
+    m.onFailure("refused", "ECONNREFUSED");
+    expect(m.state).toBe("warming"); // never seen up: a cold start
+    m.onSuccess();
+    m.onFailure("refused", "ECONNREFUSED");
+    expect(m.state).toBe("refusing"); // was up: a crash
+    now = 1_500;
+    m.onFailure("refused", "ECONNREFUSED");
+    expect(m.state).toBe("down");
+    await m.close();
+  });
+
+  it("a 503 with a healthy probe leaves the upstream ready and passes the 503 on after maxRetries", async () => {
+    const u = new FakeUpstream("u", ["m"], () => ok({ busy: true }, 503));
+    const retries: string[] = [];
+    const { router: r, managed } = router([u], { maxRetries: 1, onRetry: (n) => retries.push(n) });
+    const d = await r.dispatch("m", req, signal());
+    expect(d.response.status).toBe(503);
+    expect(d.attempts).toBe(2);
+    expect(d.coldStart).toBe(false);
+    expect(retries).toEqual(["u"]);
+    expect(managed[0]!.state).toBe("ready");
+    await managed[0]!.close();
+  });
 });
