@@ -124,6 +124,9 @@ describe("1. one request path", () => {
       expect(res.headers.get("content-type")).toBe("application/json");
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("missing_api_key");
     }
+    // The same header set, whichever route refused (the old fast path added its own).
+    const names = (res: Response) => [...res.headers.keys()].filter((k) => k !== "date").sort();
+    expect(names(post)).toEqual(names(get));
   });
 });
 
