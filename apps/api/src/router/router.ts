@@ -175,6 +175,13 @@ export class Router {
           }
           if (response.status === 503) {
             o.onUpstreamError?.(pick.name, "status_503");
+            if (pick.state === "warming") {
+              // Its health check says it is loading: a cold start, bounded by maxWaitMs, not by the retry budget.
+              discard(response);
+              q.release();
+              stats.coldStart = true;
+              continue;
+            }
             if (retries >= o.maxRetries) {
               // The retry budget is spent: pass this 503 on as it is.
               return this.#answer(pick, response, stats);
