@@ -190,9 +190,12 @@ describe("4. one visible bounded queue per upstream", () => {
         (e: unknown) => e,
       ),
     );
-    for (let i = 0; i < 100 && up.held.length < 2; i++) await sleep(20);
-    await sleep(100);
-    const text = await metrics();
+    let text = "";
+    for (let i = 0; i < 250; i++) {
+      text = await metrics();
+      if (up.held.length === 2 && text.includes('rouse_queue_depth{upstream="fault"} 3')) break;
+      await sleep(20);
+    }
     expect(text).toContain('rouse_queue_depth{upstream="fault"} 3');
     expect(text).toContain('rouse_upstream_requests_active{upstream="fault"} 2');
     expect(up.held).toHaveLength(2);
@@ -397,7 +400,7 @@ describe("9. shutdown, slowloris, aborted queued requests", () => {
     const { client, metrics } = await setup({ queue: { maxWaitMs: 60_000 } }, { up });
     const ac = new AbortController();
     const p = client.chat.completions.create(chat, { signal: ac.signal }).catch(() => undefined);
-    await sleep(200);
+    for (let i = 0; i < 250 && !(await metrics()).includes('rouse_queue_depth{upstream="fault"} 1'); i++) await sleep(20);
     ac.abort();
     await p;
     await sleep(100);
