@@ -464,8 +464,10 @@ for (const stream of [false, true]) {
   const mode = stream ? "stream" : "plain";
   const a = added[`rouse/${stream ? "stream" : "plain"}`] as Record<string, number | null> | undefined;
   const at1000 = a?.rate === TARGET_RATE;
-  result.targetsMet[`added ttft p50 <= 0.5 ms (${mode})`] = a?.ttftP50Ms == null || !at1000 ? null : a.ttftP50Ms <= 0.5;
-  result.targetsMet[`added ttft p99 <= 2 ms (${mode})`] = a?.ttftP99Ms == null || !at1000 ? null : a.ttftP99Ms <= 2;
+  result.targetsMet[`added ttft p50 <= 0.5 ms (${mode})`] =
+    a?.ttftP50Ms == null || !at1000 ? null : a.ttftP50Ms <= 0.5;
+  result.targetsMet[`added ttft p99 <= 2 ms (${mode})`] =
+    a?.ttftP99Ms == null || !at1000 ? null : a.ttftP99Ms <= 2;
   const pk = ratios[`rouse/portkey ${mode}`];
   const ll = ratios[`rouse/litellm ${mode}`];
   result.targetsMet[`>= 2x portkey (${mode})`] = pk == null ? null : pk >= 2;
@@ -510,7 +512,9 @@ const lines = [
   "",
   "Targets (reported against, not asserted): rouse added TTFT p50 ≤ 0.5 ms and p99 ≤ 2 ms at 1000 req/s; throughput ≥ 2× Portkey, ≥ 10× LiteLLM.",
   "",
-  ...Object.entries(result.targetsMet).map(([k, v]) => `- ${k}: ${v === null ? "not measured" : v ? "met" : "NOT met"}`),
+  ...Object.entries(result.targetsMet).map(
+    ([k, v]) => `- ${k}: ${v === null ? "not measured" : v ? "met" : "NOT met"}`,
+  ),
   "",
   "Notes:",
   "- The machine is shared (2 cores, other work running): p99 differences of a few ms, and negative differences, are scheduling noise, not the gateways. Compare rouse with the `floor` row (the least any Node proxy pays here) rather than with zero.",

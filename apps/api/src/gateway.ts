@@ -25,7 +25,12 @@ import { rateLimit } from "./middleware/rate-limit/index.ts";
 import { createProxy, gatewayHeaders, SENT } from "./proxy/handler.ts";
 import { Router } from "./router/router.ts";
 import { HttpUpstream } from "./upstream/http-upstream.ts";
-import { defaultHealthTiming, type HealthTiming, ManagedUpstream, UPSTREAM_STATES } from "./upstream/managed.ts";
+import {
+  defaultHealthTiming,
+  type HealthTiming,
+  ManagedUpstream,
+  UPSTREAM_STATES,
+} from "./upstream/managed.ts";
 import type { Upstream } from "./upstream/types.ts";
 
 export type GatewayEnv = {

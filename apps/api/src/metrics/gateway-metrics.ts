@@ -67,9 +67,11 @@ export function createGatewayMetrics(registry = new Registry()): GatewayMetrics 
       "Requests waiting in the upstream's queue now (for a free slot or a cold start).",
       ["upstream"],
     ),
-    queuedBytes: registry.gauge("rouse_queue_bytes", "Request body bytes waiting in the upstream's queue now.", [
-      "upstream",
-    ]),
+    queuedBytes: registry.gauge(
+      "rouse_queue_bytes",
+      "Request body bytes waiting in the upstream's queue now.",
+      ["upstream"],
+    ),
     upstreamActive: registry.gauge(
       "rouse_upstream_requests_active",
       "Requests sent to the upstream and not finished (bounded by its maxConcurrency).",

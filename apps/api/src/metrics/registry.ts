@@ -23,7 +23,9 @@ abstract class Labelled<C> {
     let c = this.#children.get(key);
     if (!c) {
       if (values.length !== this.labelNames.length) {
-        throw new Error(`${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`);
+        throw new Error(
+          `${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`,
+        );
       }
       c = this.child([...values]);
       this.#children.set(key, c);
@@ -76,7 +78,13 @@ export class Histogram extends Labelled<prom.Histogram.Internal<string>> {
     buckets: readonly number[],
   ) {
     super(name, labelNames);
-    this.metric = new prom.Histogram({ name, help, labelNames, buckets: [...buckets], registers: [registry] });
+    this.metric = new prom.Histogram({
+      name,
+      help,
+      labelNames,
+      buckets: [...buckets],
+      registers: [registry],
+    });
   }
   protected child(values: string[]) {
     return this.metric.labels(...values);
@@ -100,7 +108,12 @@ export class Registry {
   gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
     return new Gauge(this.prom, name, help, labelNames);
   }
-  histogram(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]): Histogram {
+  histogram(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    buckets: readonly number[],
+  ): Histogram {
     return new Histogram(this.prom, name, help, labelNames, buckets);
   }
   /** Runs before each scrape, to refresh gauges sampled from elsewhere. */

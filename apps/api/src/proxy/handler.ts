@@ -159,4 +159,3 @@ export function createProxy({ router, captureBytes, track }: ProxyDeps) {
     return toWebResponse(res.status, outHeaders, res.body, sse, pipeOptions);
   };
 }
-

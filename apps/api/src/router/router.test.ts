@@ -14,7 +14,11 @@ const req = { method: "POST", path: "/v1/chat/completions", headers: {}, body: B
 
 function router(
   ups: FakeUpstream[],
-  options: Partial<RouterOptions> & { maxWaiting?: number; maxConcurrency?: number; maxQueuedBytes?: number } = {},
+  options: Partial<RouterOptions> & {
+    maxWaiting?: number;
+    maxConcurrency?: number;
+    maxQueuedBytes?: number;
+  } = {},
   t: Partial<HealthTiming> = {},
 ) {
   const managed = ups.map(
@@ -188,7 +192,11 @@ describe("Router", () => {
     let now = 0;
     const u = new FakeUpstream("u", ["m"]);
     u.probeResult = () => ({ ready: false, latencyMs: 1, reason: "ECONNREFUSED", kind: "refused" });
-    const m = new ManagedUpstream(u, { ...timing, refusingDownMs: 1_000, probeIntervalMs: 60_000 }, () => now);
+    const m = new ManagedUpstream(
+      u,
+      { ...timing, refusingDownMs: 1_000, probeIntervalMs: 60_000 },
+      () => now,
+    );
     m.onFailure("refused", "ECONNREFUSED");
     expect(m.state).toBe("warming"); // never seen up: a cold start
     m.onSuccess();

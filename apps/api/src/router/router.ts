@@ -161,9 +161,14 @@ export class Router {
             const code = errorCode(err);
             if (code !== undefined && TIMEOUT_CODES.has(code)) {
               pick.suspect();
-              throw new GatewayError(504, "upstream_error", `Upstream '${pick.name}' did not answer in time (${code})`, {
-                code: "upstream_timeout",
-              });
+              throw new GatewayError(
+                504,
+                "upstream_error",
+                `Upstream '${pick.name}' did not answer in time (${code})`,
+                {
+                  code: "upstream_timeout",
+                },
+              );
             }
             pick.onFailure(classifySendError(err), code ?? String(err));
             if (pick.state === "refusing") {

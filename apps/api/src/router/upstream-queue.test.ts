@@ -51,7 +51,9 @@ describe("UpstreamQueue", () => {
   it("never exceeds its bounds, whatever the sequence (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(fc.constant("release" as const), fc.integer({ min: 0, max: 80 })), { maxLength: 60 }),
+        fc.array(fc.oneof(fc.constant("release" as const), fc.integer({ min: 0, max: 80 })), {
+          maxLength: 60,
+        }),
         async (ops) => {
           const q = new UpstreamQueue("u", limits);
           let held = 0;

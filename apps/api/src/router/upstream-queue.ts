@@ -80,7 +80,8 @@ export class UpstreamQueue {
   /** Gives a slot back; the longest waiter gets it. */
   release(): void {
     const next = this.#waiters[0];
-    if (next) next.resolve(); // the slot passes on: `active` stays
+    if (next)
+      next.resolve(); // the slot passes on: `active` stays
     else this.active--;
   }
 

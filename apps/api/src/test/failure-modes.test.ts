@@ -49,7 +49,12 @@ async function setup(
       upstreams: [{ name: "fault", url: `${up.url}/v1`, models: ["m"], ...upstream }],
       ...rest,
     },
-    { log: () => {}, health: { probeIntervalMs: 25, maxProbeIntervalMs: 100 }, retryInPlaceMs: 100, ...options.deps },
+    {
+      log: () => {},
+      health: { probeIntervalMs: 25, maxProbeIntervalMs: 100 },
+      retryInPlaceMs: 100,
+      ...options.deps,
+    },
   );
   const srv = await startServer(gw, {
     host: "127.0.0.1",
@@ -75,7 +80,11 @@ const errorCode = (e: APIError) => (e.error as { code?: string } | undefined)?.c
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends raw bytes on a new connection; resolves with what the server sent when it closes (or after `waitMs`). */
-function rawExchange(port: number, bytes: string, waitMs: number): Promise<{ text: string; closed: boolean }> {
+function rawExchange(
+  port: number,
+  bytes: string,
+  waitMs: number,
+): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
     const s = connect(port, "127.0.0.1");
     let text = "";
@@ -159,7 +168,8 @@ describe("2. metrics cardinality", () => {
 describe("3. warming vs failing, per response", () => {
   it("a 503 from a healthy upstream is retried a bounded number of times, then passed on; other requests are not cold starts", async () => {
     const up = await startFaultUpstream();
-    up.behave = (req, res, body) => (body.includes("poison") ? unavailable(req, res, body) : answer(req, res, body));
+    up.behave = (req, res, body) =>
+      body.includes("poison") ? unavailable(req, res, body) : answer(req, res, body);
     const { client, metrics, gw } = await setup({ queue: { maxRetries: 2 } }, { up });
     const poisoned = apiError(
       client.chat.completions.create({ ...chat, messages: [{ role: "user", content: "poison" }] }),
@@ -183,7 +193,10 @@ describe("4. one visible bounded queue per upstream", () => {
   it("caps concurrency and waiting per upstream: 503 + Retry-After beyond, visible in /metrics", async () => {
     const up = await startFaultUpstream();
     up.behave = hang(up);
-    const { client, metrics } = await setup({ queue: { maxWaiting: 3 }, upstream: { maxConcurrency: 2 } }, { up });
+    const { client, metrics } = await setup(
+      { queue: { maxWaiting: 3 }, upstream: { maxConcurrency: 2 } },
+      { up },
+    );
     const all = Array.from({ length: 10 }, () =>
       client.chat.completions.create(chat).then(
         () => "ok",
@@ -256,17 +269,21 @@ describe("6. queued bytes are bounded; a full queue refuses before reading", () 
   it("answers 503 overloaded from Content-Length alone, without waiting for the body", async () => {
     const up = await startFaultUpstream();
     await up.stop(); // cold: requests wait, holding their bodies
-    const { srv, metrics } = await setup({
-      queue: { maxWaitMs: 60_000 },
-      limits: { maxBodyBytes: 4 << 20, maxBufferedBytes: 1 << 20 },
-    }, { up });
+    const { srv, metrics } = await setup(
+      {
+        queue: { maxWaitMs: 60_000 },
+        limits: { maxBodyBytes: 4 << 20, maxBufferedBytes: 1 << 20 },
+      },
+      { up },
+    );
     const big = JSON.stringify({ ...chat, pad: "x".repeat(900 * 1024) });
     const waiting = fetch(`${srv.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
       body: big,
     }).catch(() => undefined);
-    for (let i = 0; i < 100 && !(await metrics()).includes('rouse_queue_depth{upstream="fault"} 1'); i++) await sleep(20);
+    for (let i = 0; i < 100 && !(await metrics()).includes('rouse_queue_depth{upstream="fault"} 1'); i++)
+      await sleep(20);
     const port = Number(new URL(srv.url).port);
     // Headers only: the body is never sent. A gateway that reads it first would hang here.
     const { text } = await rawExchange(
@@ -400,11 +417,11 @@ describe("9. shutdown, slowloris, aborted queued requests", () => {
     const { client, metrics } = await setup({ queue: { maxWaitMs: 60_000 } }, { up });
     const ac = new AbortController();
     const p = client.chat.completions.create(chat, { signal: ac.signal }).catch(() => undefined);
-    for (let i = 0; i < 250 && !(await metrics()).includes('rouse_queue_depth{upstream="fault"} 1'); i++) await sleep(20);
+    for (let i = 0; i < 250 && !(await metrics()).includes('rouse_queue_depth{upstream="fault"} 1'); i++)
+      await sleep(20);
     ac.abort();
     await p;
     await sleep(100);
     expect(await metrics()).toContain('status="499",outcome="client_closed",upstream="fault",model="m"} 1');
   });
 });
-

@@ -45,7 +45,9 @@ export const answer: Behaviour = (_req, res) => {
 
 export const unavailable: Behaviour = (_req, res) => {
   res.writeHead(503, { "content-type": "application/json" });
-  res.end(JSON.stringify({ error: { message: "overloaded", type: "server_error", code: null, param: null } }));
+  res.end(
+    JSON.stringify({ error: { message: "overloaded", type: "server_error", code: null, param: null } }),
+  );
 };
 
 /** Streams `n` SSE chunks, one every `everyMs`. */

@@ -132,7 +132,8 @@ export class ManagedUpstream {
       .catch(() => {})
       .finally(() => {
         this.#probing = false;
-        if (this.state === "warming" || this.state === "refusing" || this.state === "down") this.#scheduleProbe();
+        if (this.state === "warming" || this.state === "refusing" || this.state === "down")
+          this.#scheduleProbe();
       });
   }
 

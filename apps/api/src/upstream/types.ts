@@ -171,7 +171,12 @@ export function classifySendError(err: unknown): FailureKind {
   return code !== undefined && HARD_CODES.has(code) ? "hard" : "refused";
 }
 
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT"]);
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ETIMEDOUT",
+]);
 
 /** The `kind` label of rouse_upstream_errors_total for a send/stream error. */
 export function upstreamErrorKind(err: unknown): "refused" | "reset" | "timeout" | "hard" | "other" {

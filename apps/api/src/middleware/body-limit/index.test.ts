@@ -43,7 +43,11 @@ describe("bufferedBody", () => {
   });
 
   it("counts streamed bodies without Content-Length", async () => {
-    const res = await app(10).request("/", { method: "POST", body: stream(5, 4), duplex: "half" } as RequestInit);
+    const res = await app(10).request("/", {
+      method: "POST",
+      body: stream(5, 4),
+      duplex: "half",
+    } as RequestInit);
     expect(res.status).toBe(413);
   });
 

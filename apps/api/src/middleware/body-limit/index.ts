@@ -34,9 +34,14 @@ export class BodyBudget {
 }
 
 function tooLarge(max: number): GatewayError {
-  return new GatewayError(413, "invalid_request_error", `Request body is larger than the limit of ${max} bytes`, {
-    code: "request_too_large",
-  });
+  return new GatewayError(
+    413,
+    "invalid_request_error",
+    `Request body is larger than the limit of ${max} bytes`,
+    {
+      code: "request_too_large",
+    },
+  );
 }
 
 function overloaded(budget: BodyBudget, retryAfter: number): GatewayError {
