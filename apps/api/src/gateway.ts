@@ -376,7 +376,19 @@ export function createGateway(
   });
 
   const proxy = createProxy({ router, captureBytes, track });
-  const body = bufferedBody({ maxBytes: config.limits.maxBodyBytes, budget, retryAfterSeconds });
+  const body = bufferedBody({
+    maxBytes: config.limits.maxBodyBytes,
+    budget,
+    retryAfterSeconds,
+    // Every upstream's queue is full: no body could be queued anywhere, so do not read it.
+    refuseEarly: (bytes) =>
+      router.everyQueueFull(bytes)
+        ? new GatewayError(503, "service_unavailable", "Every upstream's queue is full; retry later", {
+            code: "queue_full",
+            retryAfter: retryAfterSeconds,
+          })
+        : undefined,
+  });
   const proxyRoute = (route: string) => async (c: Context<GatewayEnv>) => {
     const url = c.req.url;
     const q = url.indexOf("?");

@@ -98,6 +98,16 @@ export class Router {
     for (const u of this.#upstreams) n += u.queue.waiting;
     return n;
   }
+  /** True when no upstream could take or queue a request of `bytes` now (refuse it before reading its body). */
+  everyQueueFull(bytes: number): boolean {
+    let live = 0;
+    for (const u of this.#upstreams) {
+      if (u.state === "down") continue; // answered by the router (upstreams_down), not here
+      live++;
+      if (u.queue.canAdmit(bytes, u.usable)) return false;
+    }
+    return live > 0;
+  }
   models(): string[] {
     return [...this.#byModel.keys()];
   }

@@ -77,6 +77,16 @@ export class UpstreamQueue {
     });
   }
 
+  /**
+   * Could a request of `bytes` get in now — a free slot (when the upstream takes requests)
+   * or room to wait? Lets the gateway refuse before reading a body no queue could hold.
+   */
+  canAdmit(bytes: number, usable: boolean): boolean {
+    const l = this.limits;
+    if (usable && this.active < l.maxConcurrency && this.#waiters.length === 0) return true;
+    return this.waiting < l.maxWaiting && this.waitingBytes + bytes <= l.maxQueuedBytes;
+  }
+
   /** Gives a slot back; the longest waiter gets it. */
   release(): void {
     const next = this.#waiters[0];

@@ -301,6 +301,31 @@ describe("6. queued bytes are bounded; a full queue refuses before reading", () 
   });
 });
 
+describe("6b. a full upstream queue refuses before reading", () => {
+  it("answers 503 queue_full from the headers when no upstream could queue the request", async () => {
+    const up = await startFaultUpstream();
+    await up.stop(); // cold: requests wait in its queue
+    const { srv, metrics } = await setup({ queue: { maxWaitMs: 60_000, maxWaiting: 1 } }, { up });
+    const waiting = fetch(`${srv.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify(chat),
+    }).catch(() => undefined);
+    for (let i = 0; i < 250 && !(await metrics()).includes('rouse_queue_depth{upstream="fault"} 1'); i++)
+      await sleep(20);
+    const { text } = await rawExchange(
+      Number(new URL(srv.url).port),
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${KEY}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${1 << 20}\r\n\r\n`,
+      1_500,
+    );
+    expect(text).toMatch(/^HTTP\/1\.1 503/);
+    expect(text).toContain('"code":"queue_full"');
+    await srv.close();
+    await waiting;
+  });
+});
+
 describe("7. outcomes and upstream error counters", () => {
   it("counts a client abort as client_closed and a stream cut by the upstream as upstream_error", async () => {
     const up = await startFaultUpstream();

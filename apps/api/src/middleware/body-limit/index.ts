@@ -9,6 +9,8 @@ export interface BufferedBodyOptions {
   /** Shared by every request: bytes of bodies held in memory (being read or queued). */
   readonly budget: BodyBudget;
   readonly retryAfterSeconds?: number;
+  /** Checked before reading, with the declared length: an error refuses the request unread. */
+  readonly refuseEarly?: (declaredBytes: number) => GatewayError | undefined;
 }
 
 /**
@@ -154,6 +156,8 @@ export function bufferedBody(options: BufferedBodyOptions) {
     const declaredText = c.req.header("content-length");
     const declared = declaredText === undefined ? 0 : Number(declaredText);
     if (declared > max) throw tooLarge(max);
+    const early = options.refuseEarly?.(declared);
+    if (early) throw early;
     const reserved = { bytes: 0 };
     if (declared > 0) {
       if (!budget.reserve(declared)) {
