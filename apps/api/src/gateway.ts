@@ -24,6 +24,8 @@ import { BodyBudget, bufferedBody } from "./middleware/body-limit/index.ts";
 import { rateLimit } from "./middleware/rate-limit/index.ts";
 import { createProxy, gatewayHeaders, SENT } from "./proxy/handler.ts";
 import { Router } from "./router/router.ts";
+import { type ContainerStatsSource, Fleet } from "./ui/fleet.ts";
+import { playgroundRoutes } from "./ui/routes.ts";
 import { HttpUpstream } from "./upstream/http-upstream.ts";
 import {
   defaultHealthTiming,
@@ -69,6 +71,8 @@ export interface GatewayDeps {
   /** `Retry-After` on 503s. Default 5 s. */
   readonly retryAfterSeconds?: number;
   readonly random?: () => number;
+  /** Modal's running containers per upstream, for the playground's fleet view (`rouse serve` passes one). */
+  readonly containerStats?: ContainerStatsSource;
 }
 
 export interface Gateway {
@@ -428,6 +432,10 @@ export function createGateway(
       ...(deps.renderer ? { renderer: deps.renderer } : {}),
     }),
   );
+
+  // --- playground: the page at / (public) and its fleet feed under /api/v1 (auth above applies) ---
+  const fleet = new Fleet({ router, inFlight: () => inFlight, containers: deps.containerStats });
+  app.route("/", playgroundRoutes({ fleet, draining: () => draining }));
 
   const gateway: Gateway = {
     app,

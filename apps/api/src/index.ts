@@ -30,6 +30,13 @@ export {
   type StartServerOptions,
   startServer,
 } from "./server.ts";
+// The playground's fleet view (`FleetSnapshot` is already the local engines' type).
+export type {
+  ContainerStats,
+  ContainerStatsSource,
+  FleetEntry as FleetViewEntry,
+  FleetSnapshot as FleetView,
+} from "./ui/fleet.ts";
 export { HttpUpstream, type HttpUpstreamOptions, splitBaseUrl } from "./upstream/http-upstream.ts";
 export {
   defaultHealthTiming,

@@ -47,6 +47,15 @@ describe("rouse serve --local", () => {
     await until(() => out, /rouse serve --local on http:\/\/127\.0\.0\.1:\d+/);
     const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
     await until(() => out, /tiny {2}starting → ready/);
+    // The playground's URL, and the page and its fleet feed behind it.
+    expect(out).toContain(`playground  ${url}/`);
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>rouse playground</title>");
+    const fleet = (await (await fetch(`${url}/api/v1/fleet`)).json()) as {
+      upstreams: { name: string; kind: string; state: string }[];
+    };
+    expect(fleet.upstreams).toMatchObject([{ name: "tiny", kind: "local", state: "ready" }]);
 
     const chat = await fetch(`${url}/v1/chat/completions`, {
       method: "POST",

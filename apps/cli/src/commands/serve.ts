@@ -11,6 +11,7 @@ import {
   sha256Hex,
 } from "@rouse/api";
 import { writeFileAtomic } from "../fs-atomic.ts";
+import { type ContainerStatsHandle, modalContainerStats } from "../modal/container-stats.ts";
 import { stateDir } from "../state.ts";
 import { parse } from "../ui/args.ts";
 import { CliError, EXIT, type Io, styles, UsageError } from "../ui/output.ts";
@@ -75,6 +76,9 @@ least recently used sleeps first.
   /v1/*                      OpenAI-compatible, routed by \`model\` (model.servedName)
   /api/v1/engines[/NAME[/logs]]  state, history, stats, logs
   /metrics                   Prometheus, rouse_engine_* included
+  /                          playground: chat with a model, watch every engine's state live
+                             (gateway upstreams that are deployments recorded by \`rouse deploy\`
+                             also show their running Modal containers when a token is configured)
 
 Options:
   --local              required: serve on this machine (Modal: rouse deploy)
@@ -127,6 +131,13 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
     }
 
     const s = styles(io, "stdout");
+    // Modal deployments among the gateway's upstreams: their containers on the fleet view.
+    let modal: ContainerStatsHandle | undefined;
+    try {
+      modal = await modalContainerStats(io, (gateway.upstreams ?? []) as { name: string; url: string }[]);
+    } catch (error) {
+      io.stderr.write(`${s.yellow(`Modal containers will not be shown: ${(error as Error).message}`)}\n`);
+    }
     const requestLog = values["log-requests"]
       ? (e: Record<string, unknown>) => io.stdout.write(`${JSON.stringify(e)}\n`)
       : () => {};
@@ -137,7 +148,7 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
         port,
         gateway: gateway as ServeLocalOptions["gateway"],
         preload: !values["no-preload"],
-        deps: { log: requestLog },
+        deps: { log: requestLog, ...(modal ? { containerStats: modal.source } : {}) },
         log: () => {},
         onEvent: (e) => {
           const line = transitionLine(io, e);
@@ -145,6 +156,7 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
         },
       });
     } catch (error) {
+      modal?.close();
       throw new CliError((error as Error).message);
     }
     const record: LocalServerRecord = {
@@ -157,6 +169,13 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
     io.stdout.write(
       `${s.bold("rouse serve --local")} on ${s.cyan(local.url)}  ${s.dim(`(pid ${process.pid})`)}\n`,
     );
+    io.stdout.write(
+      `  playground  ${s.cyan(`${local.url}/`)}  ${s.dim("chat and live fleet; API reference at /docs")}\n`,
+    );
+    for (const [upstream, app] of modal?.apps ?? [])
+      io.stdout.write(
+        `  ${s.bold(upstream)}  Modal app ${app}: containers from Modal's API on the fleet view\n`,
+      );
     for (const e of local.engines.supervisors) {
       io.stdout.write(
         `  ${s.bold(e.name)}  ${e.plugin.displayName}, model ${e.models.join(", ")}, scale to zero: ${e.mode} after ${e.scaleDownAfterMs / 1000} s\n`,
@@ -182,6 +201,7 @@ Stop with Ctrl-C: requests in flight finish, then every engine is stopped.
       process.once("SIGTERM", stop);
     });
     await local.close();
+    modal?.close();
     await rm(localServerPath(io.cwd), { force: true });
     return EXIT.ok;
   },
