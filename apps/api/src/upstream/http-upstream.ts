@@ -79,7 +79,8 @@ export class HttpUpstream implements Upstream {
     }
     this.#auth = auth;
     this.#pool = new Pool(origin, {
-      connections: options.connections ?? 256,
+      // One more than the router ever sends at once, so a health probe never waits behind requests.
+      connections: (options.connections ?? 256) + 1,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       headersTimeout: options.headersTimeoutMs ?? 10 * 60_000,
