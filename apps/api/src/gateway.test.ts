@@ -138,10 +138,11 @@ describe("gateway routes (app.request)", () => {
     await (await gw.app.request("/v1/chat/completions", post({ model: "m1" }))).text();
     const metrics = await (await gw.app.request("/metrics")).text();
     expect(metrics).toContain(
-      'rouse_requests_total{route="/v1/chat/completions",status="200",upstream="a",model="m1"} 1',
+      'rouse_requests_total{route="/v1/chat/completions",status="200",outcome="ok",upstream="a",model="m1"} 1',
     );
     expect(metrics).toContain("rouse_ttft_seconds_bucket");
-    expect(metrics).toContain("rouse_queue_depth 0");
+    expect(metrics).toContain('rouse_queue_depth{upstream="a"} 0');
+    expect(metrics).toContain("process_resident_memory_bytes");
     expect(metrics).toContain('rouse_upstream_state{upstream="a",state="ready"} 1');
     const doc = (await (await gw.app.request("/openapi.json")).json()) as {
       openapi: string;

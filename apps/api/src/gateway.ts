@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import {
@@ -8,20 +7,22 @@ import {
   type UpstreamV1,
 } from "@rouse/config";
 import { type Context, Hono } from "hono";
-import { codegenRenderer, type Renderer } from "./control/renderer.ts";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { ControlRunner } from "./control/control-runner.ts";
+import type { Renderer } from "./control/renderer.ts";
 import { DOCS_HTML } from "./control/docs-page.ts";
 import { openApiDocument } from "./control/openapi.ts";
 import { controlRoutes } from "./control/routes.ts";
 import { errorResponse, GatewayError } from "./errors.ts";
 import { jsonLines, type LogSink, requestLogEntry } from "./log/logger.ts";
-import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { createGatewayMetrics, type GatewayMetrics, type Outcome } from "./metrics/gateway-metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./metrics/registry.ts";
-import { accessLog, RequestRecord } from "./middleware/access-log/index.ts";
-import { apiKeyAuth, createKeyVerifier, type Principal, presentedKey } from "./middleware/auth/index.ts";
-import { bodyLimit, readNodeBody } from "./middleware/body-limit/index.ts";
-import { createTokenBuckets, rateLimit } from "./middleware/rate-limit/index.ts";
-import { requestId, resolveRequestId } from "./middleware/request-id/index.ts";
-import { createProxy, gatewayHeaders, SENT, writeNodeError } from "./proxy/handler.ts";
+import { accessLog, type RequestRecord } from "./middleware/access-log/index.ts";
+import { apiKeyAuth, type Principal } from "./middleware/auth/index.ts";
+import { BodyBudget, bufferedBody } from "./middleware/body-limit/index.ts";
+import { rateLimit } from "./middleware/rate-limit/index.ts";
+import { createProxy, gatewayHeaders, SENT } from "./proxy/handler.ts";
 import { Router } from "./router/router.ts";
 import { type ContainerStatsSource, Fleet } from "./ui/fleet.ts";
 import { playgroundRoutes } from "./ui/routes.ts";
@@ -30,13 +31,19 @@ import {
   defaultHealthTiming,
   type HealthTiming,
   ManagedUpstream,
-  type UpstreamState,
+  UPSTREAM_STATES,
 } from "./upstream/managed.ts";
 import type { Upstream } from "./upstream/types.ts";
 
 export type GatewayEnv = {
   Bindings: Partial<HttpBindings>;
-  Variables: { requestId: string; record: RequestRecord; principal: Principal; body: Buffer };
+  Variables: {
+    requestId: string;
+    record: RequestRecord;
+    principal: Principal;
+    body: Buffer;
+    releaseBody: () => void;
+  };
 };
 
 export interface GatewayDeps {
@@ -53,8 +60,9 @@ export interface GatewayDeps {
   readonly createUpstream?: (
     config: UpstreamV1,
     env: Readonly<Record<string, string | undefined>>,
+    timeouts: GatewayConfigV1["timeouts"],
   ) => Upstream;
-  /** Config → app.py for `POST /api/v1/render`. Default: @rouse/codegen. */
+  /** Config → app.py for `POST /api/v1/render`. Default: @rouse/codegen, in the control worker thread. */
   readonly renderer?: Renderer;
   /** Warming/down detection timing (tests shorten it). */
   readonly health?: Partial<HealthTiming>;
@@ -68,12 +76,8 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
+  /** Every route, the proxied ones included: one request path. Mount more routes (a UI at `/`) with `app.route`. */
   readonly app: Hono<GatewayEnv>;
-  /**
-   * Node fast path for the proxied routes: handles the request and returns true,
-   * or returns false to let the Hono app take it. `startServer` uses it.
-   */
-  readonly nodeHandler: (req: IncomingMessage, res: ServerResponse) => boolean;
   readonly config: GatewayConfigV1;
   readonly router: Router;
   readonly metrics: GatewayMetrics;
@@ -85,6 +89,8 @@ export interface Gateway {
   startDraining(): void;
   /** Resolves when no request is in flight. */
   whenIdle(): Promise<void>;
+  /** At the shutdown deadline: ends every response still being piped (SSE: with an error event). Returns how many. */
+  cutResponses(): number;
   /** Closes the upstream pools and stops probes. */
   close(): Promise<void>;
 }
@@ -95,11 +101,42 @@ const PROXY_ROUTES: ReadonlySet<string> = new Set([
   "/v1/completions",
   "/v1/embeddings",
 ]);
-const UPSTREAM_STATES: readonly UpstreamState[] = ["unknown", "ready", "warming", "down"];
+
+/** The outcome of an error the gateway answers itself. */
+function errorOutcome(err: GatewayError): Outcome {
+  switch (err.code) {
+    case "client_closed":
+      return "client_closed";
+    case "rate_limit_exceeded":
+      return "rate_limited";
+    case "queue_full":
+    case "overloaded":
+    case "control_busy":
+      return "overloaded";
+    case "cold_start_timeout":
+    case "queue_timeout":
+    case "upstream_timeout":
+    case "control_timeout":
+      return "timeout";
+    case "upstreams_down":
+    case "upstream_refusing":
+      return "unavailable";
+  }
+  if (err.status >= 500) return err.type === "upstream_error" ? "upstream_error" : "server_error";
+  return "client_error";
+}
+
+function statusOutcome(status: number): Outcome {
+  if (status < 400) return "ok";
+  if (status === 429) return "rate_limited";
+  if (status === 499) return "client_closed";
+  return status < 500 ? "client_error" : "server_error";
+}
 
 export function httpUpstreamFromConfig(
   u: UpstreamV1,
   env: Readonly<Record<string, string | undefined>>,
+  timeouts?: GatewayConfigV1["timeouts"],
 ): HttpUpstream {
   const need = (name: string) => {
     const v = env[name];
@@ -114,6 +151,14 @@ export function httpUpstreamFromConfig(
     weight: u.weight,
     tier: u.fallback,
     healthPath: u.healthPath,
+    connections: u.maxConcurrency,
+    ...(timeouts
+      ? {
+          connectTimeoutMs: timeouts.upstreamConnectMs,
+          headersTimeoutMs: timeouts.upstreamHeadersMs,
+          bodyTimeoutMs: timeouts.upstreamBodyMs,
+        }
+      : {}),
     ...(u.apiKeyEnv ? { apiKey: need(u.apiKeyEnv) } : {}),
     ...(u.modalProxyAuth
       ? { modalProxyAuth: { key: need(u.modalProxyAuth.keyEnv), secret: need(u.modalProxyAuth.secretEnv) } }
@@ -138,52 +183,84 @@ export function createGateway(
   const config = gatewayConfigV1Schema.parse(input);
   const env = deps.env ?? process.env;
   const log = deps.log ?? jsonLines();
+  const t = config.timeouts;
   const timing: HealthTiming = {
     ...defaultHealthTiming,
-    // An upstream that keeps failing is "warming" for at least 5 minutes (model loads
-    // take that long), or as long as a request may wait, whichever is longer.
-    coldStartWindowMs: Math.max(config.queue.maxWaitMs, 5 * 60_000),
+    // An upstream never seen up is "warming" for at least 5 minutes (model loads take
+    // that long), or as long as a request may wait, whichever is longer.
+    coldStartWindowMs: t.coldStartWindowMs ?? Math.max(config.queue.maxWaitMs, 5 * 60_000),
+    refusingDownMs: t.refusingDownMs,
     ...deps.health,
   };
+  const retryAfterSeconds = deps.retryAfterSeconds ?? 5;
   const make = deps.createUpstream ?? httpUpstreamFromConfig;
-  const upstreams = [...config.upstreams.map((u) => make(u, env)), ...(deps.upstreams ?? [])];
+  const configured = new Map(config.upstreams.map((u) => [u.name, u]));
+  const upstreams = [...config.upstreams.map((u) => make(u, env, t)), ...(deps.upstreams ?? [])];
   const names = new Set<string>();
   for (const u of upstreams) {
     if (names.has(u.name)) throw new Error(`two upstreams are named '${u.name}'`);
     names.add(u.name);
   }
-  const managed = upstreams.map((u) => new ManagedUpstream(u, timing));
+  const managed = upstreams.map(
+    (u) =>
+      new ManagedUpstream(u, timing, Date.now, {
+        maxConcurrency: configured.get(u.name)?.maxConcurrency ?? Number.POSITIVE_INFINITY,
+        maxWaiting: config.queue.maxWaiting,
+        maxQueuedBytes: config.queue.maxQueuedBytes,
+        retryAfterSeconds,
+      }),
+  );
+  const metrics = createGatewayMetrics();
   const router = new Router(managed, {
-    maxWaiting: config.queue.maxWaiting,
     maxWaitMs: config.queue.maxWaitMs,
+    refusingGraceMs: t.refusingGraceMs,
+    maxRetries: config.queue.maxRetries,
     fallbackWhileWarming: config.queue.fallbackWhileWarming,
     retryInPlaceMs: deps.retryInPlaceMs ?? 2_000,
-    retryAfterSeconds: deps.retryAfterSeconds ?? 5,
+    retryAfterSeconds,
+    onUpstreamError: (u, kind) => metrics.upstreamErrors.inc([u, kind]),
+    onRetry: (u) => metrics.upstreamRetries.inc([u]),
     ...(deps.random ? { random: deps.random } : {}),
   });
-  const renderer = deps.renderer ?? codegenRenderer();
-  const metrics = createGatewayMetrics();
+  const runner = new ControlRunner({ timeoutMs: config.limits.controlTimeoutMs, retryAfterSeconds });
   const created = Math.floor(Date.now() / 1000);
   const captureBytes = config.logging.bodies ? CAPTURE_BYTES : 0;
+  const budget = new BodyBudget(config.limits.maxBufferedBytes);
+
+  // Label values only from what is configured: a client's random `model` is `other`.
+  const knownModels = new Set(router.models());
+  const knownUpstreams = new Set(managed.map((m) => m.name));
+  const modelLabel = (m: string | undefined) => (m === undefined ? "none" : knownModels.has(m) ? m : "other");
+  const upstreamLabel = (u: string | undefined) =>
+    u === undefined ? "none" : knownUpstreams.has(u) ? u : "other";
 
   let inFlight = 0;
   let draining = false;
   let idleWaiters: (() => void)[] = [];
+  const piping = new Set<() => void>();
+  const track = (cut: () => void) => {
+    piping.add(cut);
+    return () => piping.delete(cut);
+  };
 
   metrics.registry.onCollect(() => {
-    metrics.queueDepth.set([], router.waiting);
     metrics.inFlight.set([], inFlight);
+    metrics.bufferedBytes.set([], budget.used);
     for (const m of managed) {
+      metrics.queueDepth.set([m.name], m.queue.waiting);
+      metrics.queuedBytes.set([m.name], m.queue.waitingBytes);
+      metrics.upstreamActive.set([m.name], m.queue.active);
       for (const s of UPSTREAM_STATES) metrics.upstreamState.set([m.name, s], m.state === s ? 1 : 0);
     }
   });
 
   const onEnd = (r: RequestRecord) => {
-    const upstream = r.upstream ?? "";
-    const model = r.model ?? "";
-    metrics.requests.inc([r.route, String(r.status), upstream, model]);
+    const upstream = upstreamLabel(r.upstream);
+    const model = modelLabel(r.model);
+    const outcome = r.outcome ?? statusOutcome(r.status);
+    metrics.requests.inc([r.route, String(r.status), outcome, upstream, model]);
     const seconds = (r.durationMs ?? 0) / 1000;
-    metrics.duration.observe([r.route, upstream, model], seconds);
+    metrics.duration.observe([r.route, outcome, upstream, model], seconds);
     if (r.upstream !== undefined && r.ttftMs !== undefined)
       metrics.ttft.observe([r.route, upstream, model], r.ttftMs / 1000);
     if (r.coldStart) {
@@ -203,12 +280,27 @@ export function createGateway(
 
   app.onError((err, c) => {
     const rec = c.get("record");
-    const extra: Record<string, string> = rec?.route.startsWith("/v1/") ? gatewayHeaders(rec) : {};
+    const extra: Record<string, string> = rec?.route.startsWith("/v1/")
+      ? gatewayHeaders(rec)
+      : { "x-request-id": c.get("requestId") ?? "" };
+    if (err instanceof HTTPException) {
+      // hono's own middlewares (bearer-auth) answer with a prepared response.
+      const res = err.getResponse();
+      for (const name in extra) res.headers.set(name, extra[name]!);
+      if (rec) rec.outcome = statusOutcome(res.status);
+      return res;
+    }
     if (err instanceof GatewayError) {
-      if (rec) rec.error = err.code ?? err.type;
+      if (rec) {
+        rec.error = err.code ?? err.type;
+        rec.outcome ??= errorOutcome(err);
+      }
       return errorResponse(err, extra);
     }
-    if (rec) rec.error = err instanceof Error ? err.message : String(err);
+    if (rec) {
+      rec.error = err instanceof Error ? err.message : String(err);
+      rec.outcome = "server_error";
+    }
     log({
       ts: new Date().toISOString(),
       level: "error",
@@ -218,15 +310,17 @@ export function createGateway(
     });
     return errorResponse(new GatewayError(500, "server_error", "Internal error in the rouse gateway"), extra);
   });
-  app.notFound(() =>
-    errorResponse(new GatewayError(404, "not_found_error", "Unknown route", { code: "unknown_route" })),
+  app.notFound((c) =>
+    errorResponse(new GatewayError(404, "not_found_error", "Unknown route", { code: "unknown_route" }), {
+      "x-request-id": c.get("requestId") ?? "",
+    }),
   );
 
   app.use(async (_c, next) => {
     inFlight++;
     await next();
   });
-  app.use(requestId());
+  app.use(requestId({ limitLength: 128 }));
   app.use(accessLog({ onEnd }));
 
   // --- operations -----------------------------------------------------------
@@ -246,9 +340,9 @@ export function createGateway(
       ok ? 200 : 503,
     );
   });
-  app.get("/metrics", (c) => {
+  app.get("/metrics", async (c) => {
     c.var.record.route = "/metrics";
-    return c.body(metrics.registry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+    return c.body(await metrics.registry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
   const openapi = JSON.stringify(openApiDocument());
   app.get("/openapi.json", (c) => {
@@ -271,7 +365,6 @@ export function createGateway(
       return p.requestsPerMinute ? { key: p.name, requestsPerMinute: p.requestsPerMinute } : undefined;
     },
   });
-  const body = bodyLimit({ maxBytes: config.limits.maxBodyBytes });
   app.use("/v1/*", auth, limit);
   app.use("/api/v1/*", auth, limit);
 
@@ -286,7 +379,20 @@ export function createGateway(
     return c.json({ object: "list", data });
   });
 
-  const proxy = createProxy(router, captureBytes);
+  const proxy = createProxy({ router, captureBytes, track });
+  const body = bufferedBody({
+    maxBytes: config.limits.maxBodyBytes,
+    budget,
+    retryAfterSeconds,
+    // Every upstream's queue is full: no body could be queued anywhere, so do not read it.
+    refuseEarly: (bytes) =>
+      router.everyQueueFull(bytes)
+        ? new GatewayError(503, "service_unavailable", "Every upstream's queue is full; retry later", {
+            code: "queue_full",
+            retryAfter: retryAfterSeconds,
+          })
+        : undefined,
+  });
   const proxyRoute = (route: string) => async (c: Context<GatewayEnv>) => {
     const url = c.req.url;
     const q = url.indexOf("?");
@@ -299,90 +405,40 @@ export function createGateway(
       search: q >= 0 ? url.slice(q) : "",
       contentType: c.req.header("content-type"),
       accept: c.req.header("accept"),
+      // On Node the response is written to the socket directly (no Web Response per chunk).
       ...(outgoing && !outgoing.headersSent ? { outgoing } : { clientSignal: c.req.raw.signal }),
     });
     return result === SENT ? RESPONSE_ALREADY_SENT : result;
   };
-
   for (const route of PROXY_ROUTES) {
-    app.post(route, body, proxyRoute(route));
+    app.post(
+      route,
+      (c, next) => {
+        c.var.record.route = route; // labelled as this route even when the body is refused
+        return next();
+      },
+      body,
+      proxyRoute(route),
+    );
   }
 
   // --- control API ------------------------------------------------------------
-  app.post("/api/v1/validate", body);
-  app.post("/api/v1/render", body);
-  app.route("/api/v1", controlRoutes({ router, renderer }));
+  app.route(
+    "/api/v1",
+    controlRoutes({
+      router,
+      runner,
+      maxBodyBytes: config.limits.maxControlBodyBytes,
+      ...(deps.renderer ? { renderer: deps.renderer } : {}),
+    }),
+  );
 
   // --- playground: the page at / (public) and its fleet feed under /api/v1 (auth above applies) ---
   const fleet = new Fleet({ router, inFlight: () => inFlight, containers: deps.containerStats });
   app.route("/", playgroundRoutes({ fleet, draining: () => draining }));
 
-  // --- Node fast path -----------------------------------------------------------
-  // The proxied routes skip the Web Request/Response layer on Node: same checks and
-  // the same proxy core as the Hono routes above, with the request read from and
-  // the response written to the socket directly.
-  const verifyKey = createKeyVerifier(config.auth);
-  const takeToken = createTokenBuckets();
-  const maxBodyBytes = config.limits.maxBodyBytes;
-  const handleNode = async (req: IncomingMessage, res: ServerResponse, route: string, search: string) => {
-    inFlight++;
-    const h = req.headers;
-    const rec = new RequestRecord(
-      resolveRequestId(h["x-request-id"] as string | undefined),
-      "POST",
-      route,
-      onEnd,
-    );
-    rec.route = route;
-    try {
-      const principal = verifyKey(
-        presentedKey(h.authorization, h["x-api-key"] as string | undefined),
-        req.socket.remoteAddress,
-      );
-      if (principal.requestsPerMinute) takeToken(principal.name, principal.requestsPerMinute);
-      const raw = await readNodeBody(req, maxBodyBytes);
-      await proxy({
-        record: rec,
-        principal,
-        body: raw,
-        route,
-        search,
-        contentType: h["content-type"],
-        accept: h.accept,
-        outgoing: res,
-      });
-    } catch (err) {
-      const e =
-        err instanceof GatewayError
-          ? err
-          : new GatewayError(500, "server_error", "Internal error in the rouse gateway", { cause: err });
-      if (!(err instanceof GatewayError)) {
-        log({
-          ts: new Date().toISOString(),
-          level: "error",
-          msg: "unhandled error",
-          requestId: rec.id,
-          error: String(err),
-        });
-      }
-      rec.error = e.code ?? e.type;
-      rec.status = e.status;
-      writeNodeError(res, e, gatewayHeaders(rec));
-      if (!rec.deferred) rec.end();
-    }
-  };
-
   const gateway: Gateway = {
     app,
-    nodeHandler: (req, res) => {
-      if (req.method !== "POST") return false;
-      const url = req.url ?? "";
-      const q = url.indexOf("?");
-      const path = q >= 0 ? url.slice(0, q) : url;
-      if (!PROXY_ROUTES.has(path)) return false;
-      handleNode(req, res, path, q >= 0 ? url.slice(q) : "").catch(() => {});
-      return true;
-    },
     config,
     router,
     metrics,
@@ -395,8 +451,13 @@ export function createGateway(
     },
     whenIdle: () =>
       inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
+    cutResponses: () => {
+      const cuts = [...piping];
+      for (const cut of cuts) cut();
+      return cuts.length;
+    },
     close: async () => {
-      await Promise.all(managed.map((m) => m.close()));
+      await Promise.all([...managed.map((m) => m.close()), runner.close()]);
     },
   };
   return gateway;

@@ -16,12 +16,12 @@ export {
 } from "./gateway.ts";
 export { jsonLines, type LogEntry, type LogSink } from "./log/logger.ts";
 export { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
+export { OUTCOMES, type Outcome } from "./metrics/gateway-metrics.ts";
 export { Counter, Gauge, Histogram, Registry } from "./metrics/registry.ts";
 export { accessLog, RequestRecord } from "./middleware/access-log/index.ts";
 export { apiKeyAuth, isLoopbackAddress, type Principal, sha256Hex } from "./middleware/auth/index.ts";
-export { bodyLimit } from "./middleware/body-limit/index.ts";
+export { BodyBudget, bufferedBody } from "./middleware/body-limit/index.ts";
 export { rateLimit } from "./middleware/rate-limit/index.ts";
-export { requestId } from "./middleware/request-id/index.ts";
 export { type DispatchStats, type Dispatched, Router, type RouterOptions } from "./router/router.ts";
 export {
   checkListenSafety,
@@ -42,7 +42,9 @@ export {
   defaultHealthTiming,
   type HealthTiming,
   ManagedUpstream,
+  UPSTREAM_STATES,
   type UpstreamState,
 } from "./upstream/managed.ts";
+export { UpstreamQueue, type UpstreamQueueLimits } from "./router/upstream-queue.ts";
 export type { ProbeResult, Upstream, UpstreamRequest, UpstreamResponse } from "./upstream/types.ts";
 export * from "./local/index.ts";

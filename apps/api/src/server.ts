@@ -65,12 +65,20 @@ export async function startServer(
   const log = options.log ?? ((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
   const deadlineMs = options.shutdownDeadlineMs ?? 30_000;
 
-  // Proxied routes take the gateway's Node fast path; everything else goes through Hono.
-  const hono = getRequestListener(gateway.app.fetch, { hostname: host });
-  const server = createServer((req, res) => {
-    if (!gateway.nodeHandler(req, res)) void hono(req, res);
-  });
-  server.keepAliveTimeout = 65_000;
+  // One request path: every request goes through the Hono app.
+  const t = gateway.config.timeouts;
+  const server = createServer(
+    {
+      // Slowloris: a client gets this long to send its headers / whole request, checked this often.
+      headersTimeout: t.clientHeadersMs,
+      requestTimeout: Math.max(t.clientRequestMs, t.clientHeadersMs),
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(t.clientHeadersMs / 4))),
+      keepAliveTimeout: t.clientKeepAliveMs,
+    },
+    getRequestListener(gateway.app.fetch, { hostname: host }),
+  );
+  // More connections than this are closed at accept.
+  server.maxConnections = gateway.config.limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -102,6 +110,8 @@ export async function startServer(
           msg: "shutdown deadline: cutting requests in flight",
           inFlight: gateway.inFlight,
         });
+        // Streams end with an SSE error event (clients see why), then sockets are closed.
+        if (gateway.cutResponses() > 0) await new Promise((r) => setImmediate(r));
       }
       server.closeAllConnections();
       await closed;

@@ -1,10 +1,4 @@
 import {
-  type ConfigIssue,
-  type ConfigSource,
-  configSourceSchema,
-  type DeploymentConfigV1,
-  findPreset,
-  loadDeploymentText,
   presets,
   type presetsResponseSchema,
   type UpstreamStatus,
@@ -13,64 +7,29 @@ import {
   validateDeployment,
 } from "@rouse/config";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
 import type { RequestRecord } from "../middleware/access-log/index.ts";
 import type { Router } from "../router/router.ts";
-import { type Renderer, RenderRefusedError, RendererUnavailableError } from "./renderer.ts";
+import { type ControlAnswer, fromValidateBody, renderValidated } from "./control-ops.ts";
+import type { ControlRunner } from "./control-runner.ts";
+import type { Renderer } from "./renderer.ts";
 
 export interface ControlDeps {
   readonly router: Router;
-  readonly renderer: Renderer;
+  /** Runs validate (and render with the built-in renderer) in a worker under a time budget. */
+  readonly runner: ControlRunner;
+  /** A custom renderer runs here, on the config the worker validated; absent: the worker renders with @rouse/codegen. */
+  readonly renderer?: Renderer;
+  /** Body limit of validate/render. */
+  readonly maxBodyBytes: number;
 }
 
 type PresetsResponse = z.infer<typeof presetsResponseSchema>;
 type UpstreamsResponse = z.infer<typeof upstreamsResponseSchema>;
-type ControlEnv = { Variables: { record: RequestRecord; body: Buffer } };
-
-function parseSource(body: Buffer): ConfigSource {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new GatewayError(400, "invalid_request_error", "The request body is not valid JSON", {
-      code: "invalid_json",
-    });
-  }
-  const parsed = configSourceSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new GatewayError(
-      400,
-      "invalid_request_error",
-      "Send one of {config: {...}}, {text: '<rouse.yaml text>'} or {preset: '<name>'}",
-      { code: "invalid_config_source" },
-    );
-  }
-  return parsed.data;
-}
-
-type Validated =
-  | { ok: true; config: DeploymentConfigV1; warnings: readonly ConfigIssue[] }
-  | { ok: false; issues: readonly ConfigIssue[] };
-
-function validateSource(source: ConfigSource): Validated {
-  if ("text" in source) return loadDeploymentText(source.text);
-  if ("preset" in source) {
-    const preset = findPreset(source.preset);
-    if (!preset) {
-      throw new GatewayError(404, "not_found_error", `No preset named '${source.preset}'`, {
-        code: "preset_not_found",
-        param: "preset",
-      });
-    }
-    return validateDeployment(preset.config);
-  }
-  return validateDeployment(source.config);
-}
-
-const plainIssues = (issues: readonly ConfigIssue[]): ValidateResponse["issues"] =>
-  issues.map((i) => ({ ...i, path: [...i.path] }));
-
+type ControlEnv = { Variables: { record: RequestRecord } };
 function presetSummaries(): PresetsResponse {
   return {
     presets: presets.map((p) => {
@@ -113,61 +72,36 @@ export function upstreamStatuses(router: Router): UpstreamsResponse {
 export function controlRoutes(deps: ControlDeps): Hono<ControlEnv> {
   const api = new Hono<ControlEnv>();
 
-  api.post("/validate", (c) => {
+  // Control bodies have their own (smaller) limit: hono's body-limit, with an OpenAI-style 413.
+  const limit = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw new GatewayError(
+        413,
+        "invalid_request_error",
+        `Request body is larger than the control API's limit of ${deps.maxBodyBytes} bytes`,
+        { code: "request_too_large" },
+      );
+    },
+  });
+  const answer = (a: ControlAnswer) =>
+    new Response(JSON.stringify(a.body), {
+      status: a.status as ContentfulStatusCode,
+      headers: { "content-type": "application/json" },
+    });
+
+  api.post("/validate", limit, async (c) => {
     c.var.record.route = "/api/v1/validate";
-    const result = validateSource(parseSource(c.var.body));
-    const body: ValidateResponse = result.ok
-      ? {
-          ok: true,
-          issues: plainIssues(result.warnings),
-          config: result.config as unknown as Record<string, unknown>,
-        }
-      : { ok: false, issues: plainIssues(result.issues) };
-    return c.json(body);
+    return answer(await deps.runner.run("validate", await c.req.text()));
   });
 
-  api.post("/render", async (c) => {
+  api.post("/render", limit, async (c) => {
     c.var.record.route = "/api/v1/render";
-    const result = validateSource(parseSource(c.var.body));
-    if (!result.ok) {
-      return c.json(
-        {
-          error: {
-            message: `The config is invalid (${result.issues.filter((i) => i.severity === "error").length} errors); see issues`,
-            type: "invalid_request_error",
-            code: "invalid_config",
-            param: null,
-          },
-          issues: plainIssues(result.issues),
-        },
-        422,
-      );
-    }
-    try {
-      const rendered = await deps.renderer.render(result.config);
-      return c.json({ ...rendered, warnings: [...plainIssues(result.warnings), ...rendered.warnings] });
-    } catch (err) {
-      if (err instanceof RenderRefusedError) {
-        return c.json(
-          {
-            error: {
-              message: err.message,
-              type: "invalid_request_error",
-              code: "cannot_render",
-              param: null,
-            },
-            issues: plainIssues(err.issues),
-          },
-          422,
-        );
-      }
-      if (err instanceof RendererUnavailableError) {
-        throw new GatewayError(501, "server_error", `Rendering is not available: ${err.message}`, {
-          code: "renderer_unavailable",
-        });
-      }
-      throw err;
-    }
+    const text = await c.req.text();
+    if (!deps.renderer) return answer(await deps.runner.run("render", text));
+    const validated = await deps.runner.run("validate", text);
+    if (validated.status !== 200) return answer(validated);
+    return answer(await renderValidated(fromValidateBody(validated.body as ValidateResponse), deps.renderer));
   });
 
   api.get("/presets", (c) => {

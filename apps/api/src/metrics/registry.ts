@@ -1,162 +1,112 @@
-// A small Prometheus text-exposition registry (format 0.0.4): counters, gauges and
-// histograms with labels. No dependencies; label sets are keyed by their joined
-// values so the hot path is one Map lookup and an add.
+import * as prom from "prom-client";
+
+// The gateway's metrics on prom-client (text format, process metrics), behind a
+// small array-of-values API: label values are positional, and each label set's
+// child is cached so the hot path is one Map lookup and an add. Callers must only
+// pass label values from bounded sets (configured names, fixed outcomes); this
+// module does not cap series on its own.
 
 type LabelValues = readonly string[];
-
-interface Metric {
-  readonly name: string;
-  render(out: string[]): void;
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-}
-
-function labelText(names: readonly string[], values: LabelValues, extra?: string): string {
-  const parts: string[] = [];
-  for (let i = 0; i < names.length; i++) parts.push(`${names[i]}="${escapeLabel(values[i] ?? "")}"`);
-  if (extra) parts.push(extra);
-  return parts.length === 0 ? "" : `{${parts.join(",")}}`;
-}
-
-function formatNumber(n: number): string {
-  if (Number.isNaN(n)) return "NaN";
-  if (n === Number.POSITIVE_INFINITY) return "+Inf";
-  if (n === Number.NEGATIVE_INFINITY) return "-Inf";
-  return String(n);
-}
-
 const SEP = "\u0001";
 
-abstract class Labelled<S> implements Metric {
+abstract class Labelled<C> {
   readonly name: string;
-  readonly help: string;
   readonly labelNames: readonly string[];
-  protected readonly series = new Map<string, { values: LabelValues; state: S }>();
-  constructor(name: string, help: string, labelNames: readonly string[]) {
+  readonly #children = new Map<string, C>();
+  constructor(name: string, labelNames: readonly string[]) {
     this.name = name;
-    this.help = help;
     this.labelNames = labelNames;
   }
-  protected abstract fresh(): S;
-  protected get(values: LabelValues): S {
+  protected abstract child(values: string[]): C;
+  protected get(values: LabelValues): C {
     const key = values.length === 1 ? values[0]! : values.join(SEP);
-    let entry = this.series.get(key);
-    if (!entry) {
+    let c = this.#children.get(key);
+    if (!c) {
       if (values.length !== this.labelNames.length) {
         throw new Error(
           `${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`,
         );
       }
-      entry = { values: [...values], state: this.fresh() };
-      this.series.set(key, entry);
+      c = this.child([...values]);
+      this.#children.set(key, c);
     }
-    return entry.state;
+    return c;
   }
-  abstract render(out: string[]): void;
 }
 
-export class Counter extends Labelled<{ v: number }> {
-  protected fresh() {
-    return { v: 0 };
+export class Counter extends Labelled<prom.Counter.Internal> {
+  readonly metric: prom.Counter<string>;
+  constructor(registry: prom.Registry, name: string, help: string, labelNames: readonly string[]) {
+    super(name, labelNames);
+    this.metric = new prom.Counter({ name, help, labelNames, registers: [registry] });
+  }
+  protected child(values: string[]) {
+    return this.metric.labels(...values);
   }
   inc(values: LabelValues = [], by = 1): void {
-    this.get(values).v += by;
-  }
-  value(values: LabelValues = []): number {
-    return this.get(values).v;
-  }
-  render(out: string[]): void {
-    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`);
-    for (const { values, state } of this.series.values()) {
-      out.push(`${this.name}${labelText(this.labelNames, values)} ${formatNumber(state.v)}`);
-    }
+    this.get(values).inc(by);
   }
 }
 
-export class Gauge extends Labelled<{ v: number }> {
-  protected fresh() {
-    return { v: 0 };
+export class Gauge extends Labelled<prom.Gauge.Internal<string>> {
+  readonly metric: prom.Gauge<string>;
+  constructor(registry: prom.Registry, name: string, help: string, labelNames: readonly string[]) {
+    super(name, labelNames);
+    this.metric = new prom.Gauge({ name, help, labelNames, registers: [registry] });
+  }
+  protected child(values: string[]) {
+    return this.metric.labels(...values);
   }
   set(values: LabelValues, v: number): void {
-    this.get(values).v = v;
+    this.get(values).set(v);
   }
   inc(values: LabelValues = [], by = 1): void {
-    this.get(values).v += by;
+    this.get(values).inc(by);
   }
   dec(values: LabelValues = [], by = 1): void {
-    this.get(values).v -= by;
-  }
-  value(values: LabelValues = []): number {
-    return this.get(values).v;
-  }
-  render(out: string[]): void {
-    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`);
-    for (const { values, state } of this.series.values()) {
-      out.push(`${this.name}${labelText(this.labelNames, values)} ${formatNumber(state.v)}`);
-    }
+    this.get(values).dec(by);
   }
 }
 
-interface HistogramState {
-  counts: number[];
-  sum: number;
-  count: number;
-}
-
-export class Histogram extends Labelled<HistogramState> {
-  readonly buckets: readonly number[];
-  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
-    super(name, help, labelNames);
-    this.buckets = [...buckets].sort((a, b) => a - b);
+export class Histogram extends Labelled<prom.Histogram.Internal<string>> {
+  readonly metric: prom.Histogram<string>;
+  constructor(
+    registry: prom.Registry,
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    buckets: readonly number[],
+  ) {
+    super(name, labelNames);
+    this.metric = new prom.Histogram({
+      name,
+      help,
+      labelNames,
+      buckets: [...buckets],
+      registers: [registry],
+    });
   }
-  protected fresh(): HistogramState {
-    return { counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 };
+  protected child(values: string[]) {
+    return this.metric.labels(...values);
   }
   observe(values: LabelValues, v: number): void {
-    const s = this.get(values);
-    s.sum += v;
-    s.count++;
-    // Non-cumulative per bucket; made cumulative when rendered.
-    const b = this.buckets;
-    for (let i = 0; i < b.length; i++) {
-      if (v <= b[i]!) {
-        s.counts[i]!++;
-        return;
-      }
-    }
-  }
-  snapshot(values: LabelValues): { count: number; sum: number } {
-    const s = this.get(values);
-    return { count: s.count, sum: s.sum };
-  }
-  render(out: string[]): void {
-    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`);
-    for (const { values, state } of this.series.values()) {
-      let cumulative = 0;
-      for (let i = 0; i < this.buckets.length; i++) {
-        cumulative += state.counts[i]!;
-        const le = `le="${formatNumber(this.buckets[i]!)}"`;
-        out.push(`${this.name}_bucket${labelText(this.labelNames, values, le)} ${cumulative}`);
-      }
-      out.push(`${this.name}_bucket${labelText(this.labelNames, values, 'le="+Inf"')} ${state.count}`);
-      out.push(`${this.name}_sum${labelText(this.labelNames, values)} ${formatNumber(state.sum)}`);
-      out.push(`${this.name}_count${labelText(this.labelNames, values)} ${state.count}`);
-    }
+    this.get(values).observe(v);
   }
 }
 
-/** Holds metrics and renders them in the Prometheus text format. */
+/** A prom-client registry (with Node process metrics) and gauges refreshed at scrape time. */
 export class Registry {
-  readonly #metrics: Metric[] = [];
+  readonly prom = new prom.Registry();
   readonly #collectors: (() => void)[] = [];
 
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) prom.collectDefaultMetrics({ register: this.prom });
+  }
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
-    return this.#add(new Counter(name, help, labelNames));
+    return new Counter(this.prom, name, help, labelNames);
   }
   gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
-    return this.#add(new Gauge(name, help, labelNames));
+    return new Gauge(this.prom, name, help, labelNames);
   }
   histogram(
     name: string,
@@ -164,23 +114,16 @@ export class Registry {
     labelNames: readonly string[],
     buckets: readonly number[],
   ): Histogram {
-    return this.#add(new Histogram(name, help, labelNames, buckets));
+    return new Histogram(this.prom, name, help, labelNames, buckets);
   }
-  /** Runs before each render, to refresh gauges sampled from elsewhere. */
+  /** Runs before each scrape, to refresh gauges sampled from elsewhere. */
   onCollect(fn: () => void): void {
     this.#collectors.push(fn);
   }
-  render(): string {
+  async render(): Promise<string> {
     for (const fn of this.#collectors) fn();
-    const out: string[] = [];
-    for (const m of this.#metrics) m.render(out);
-    return `${out.join("\n")}\n`;
-  }
-  #add<M extends Metric>(m: M): M {
-    if (this.#metrics.some((x) => x.name === m.name)) throw new Error(`metric ${m.name} registered twice`);
-    this.#metrics.push(m);
-    return m;
+    return this.prom.metrics();
   }
 }
 
-export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export const PROMETHEUS_CONTENT_TYPE = prom.Registry.PROMETHEUS_CONTENT_TYPE;

@@ -18,8 +18,16 @@ export interface ProxyInput {
   readonly accept: string | undefined;
   /** Aborted when the client goes away (Web path). */
   readonly clientSignal?: AbortSignal;
-  /** The Node response to write to directly (fast path / @hono/node-server). */
+  /** The Node response to write to directly (@hono/node-server's `c.env.outgoing`). */
   readonly outgoing?: ServerResponse;
+}
+
+/** What the proxy core needs from the gateway. */
+export interface ProxyDeps {
+  readonly router: Router;
+  readonly captureBytes: number;
+  /** Tracks a response being piped: `cut` ends it at the shutdown deadline; returns the unregister function. */
+  readonly track: (cut: () => void) => () => void;
 }
 
 /** The response was written to `outgoing`. */
@@ -40,7 +48,7 @@ export function gatewayHeaders(record: RequestRecord): Record<string, string> {
  * response through unchanged. Throws GatewayError for answers the gateway makes
  * itself; ends `record` when the response is over.
  */
-export function createProxy(router: Router, captureBytes: number) {
+export function createProxy({ router, captureBytes, track }: ProxyDeps) {
   return async function proxy(input: ProxyInput): Promise<Response | typeof SENT> {
     const { record: rec, body: raw } = input;
     rec.route = input.route;
@@ -110,8 +118,11 @@ export function createProxy(router: Router, captureBytes: number) {
       rec.coldStart = stats.coldStart;
       rec.queueMs = stats.queueMs;
       rec.attempts = stats.attempts;
+      // Queued or sent somewhere: that upstream is the metric's label, also when the client left.
+      rec.upstream = stats.upstream;
       detach();
       if (abort.signal.aborted) {
+        rec.outcome = "client_closed";
         throw new GatewayError(499 as number, "invalid_request_error", "client closed the connection", {
           code: "client_closed",
         });
@@ -132,12 +143,14 @@ export function createProxy(router: Router, captureBytes: number) {
       "x-request-id": rec.id,
     });
     const sse = isEventStream(res.headers);
+    if (res.status >= 500) rec.outcome = "upstream_error";
     const pipeOptions = {
       record: rec,
       upstream: d.upstream.name,
       abort: onClientGone,
       captureBytes,
       onDone: detach,
+      track,
     };
     if (out && !out.headersSent) {
       pipeToNode(out, res.status, outHeaders, res.body, sse, pipeOptions);
@@ -145,22 +158,4 @@ export function createProxy(router: Router, captureBytes: number) {
     }
     return toWebResponse(res.status, outHeaders, res.body, sse, pipeOptions);
   };
-}
-
-/** Writes a GatewayError as an OpenAI-style JSON response on a Node response. */
-export function writeNodeError(
-  out: ServerResponse,
-  err: GatewayError,
-  headers: Record<string, string>,
-): void {
-  if (out.headersSent || out.destroyed) return;
-  const body = JSON.stringify(err.toBody());
-  const h: Record<string, string | number> = {
-    ...headers,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-  };
-  if (err.retryAfter !== undefined) h["retry-after"] = String(err.retryAfter);
-  out.writeHead(err.status, h);
-  out.end(body);
 }

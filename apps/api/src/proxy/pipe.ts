@@ -51,6 +51,20 @@ export interface PipeOptions {
   readonly captureBytes: number;
   /** Called once the response is over, however it ended. */
   readonly onDone?: () => void;
+  /** Registers the cut for the shutdown deadline; returns the unregister function. */
+  readonly track?: (cut: () => void) => () => void;
+}
+
+/** The SSE event a stream gets when the server cuts it at its shutdown deadline. */
+export const SHUTDOWN_EVENT = sseErrorEvent(
+  "service_unavailable",
+  "The rouse gateway is shutting down and cut this stream at its shutdown deadline; retry the request",
+  "server_shutdown",
+);
+
+/** The outcome of a stream that failed mid-body. */
+function failureOutcome(err: Error): "timeout" | "upstream_error" {
+  return (err as { code?: string }).code === "UND_ERR_BODY_TIMEOUT" ? "timeout" : "upstream_error";
 }
 
 const MAX_CAPTURE = 64 * 1024;
@@ -90,12 +104,15 @@ export function pipeToNode(
   const rec = o.record;
   const capture = Math.min(o.captureBytes, MAX_CAPTURE);
   let finished = false;
-  const finish = (error?: string) => {
+  let untrack: (() => void) | undefined;
+  const finish = (error?: string, outcome?: RequestRecord["outcome"]) => {
     if (finished) return;
     finished = true;
+    untrack?.();
     out.off("drain", onDrain);
     out.off("close", onClose);
     if (error !== undefined) rec.error = error;
+    if (outcome !== undefined) rec.outcome = outcome;
     rec.end();
     o.onDone?.();
   };
@@ -105,8 +122,16 @@ export function pipeToNode(
     // The client went away before the end: stop the upstream generating for no one.
     o.abort();
     body.cancel();
-    finish("client_closed");
+    finish("client_closed", "client_closed");
   };
+  untrack = o.track?.(() => {
+    if (finished) return;
+    // Finished first: cancelling the body reports an error we must not turn into a second event.
+    finish("server_shutdown", "shutdown");
+    if (sse) out.end(SHUTDOWN_EVENT);
+    else out.destroy();
+    body.cancel();
+  });
   out.writeHead(status, headers);
   out.on("drain", onDrain);
   out.on("close", onClose);
@@ -123,11 +148,11 @@ export function pipeToNode(
     },
     onError(err) {
       if (finished) return;
-      if (out.destroyed) return finish("client_closed");
+      if (out.destroyed) return finish("client_closed", "client_closed");
       if (sse) out.end(midStreamError(o.upstream, err));
       // A half-sent JSON body cannot be repaired: cut the connection so the client sees a failure.
       else out.destroy(err);
-      finish(`upstream_error: ${err.message}`);
+      finish(`upstream_error: ${err.message}`, failureOutcome(err));
     },
   });
   // SSE whose first chunk is not here yet: send the head now, so the client sees the
@@ -146,16 +171,28 @@ export function toWebResponse(
   const rec = o.record;
   const capture = Math.min(o.captureBytes, MAX_CAPTURE);
   let finished = false;
-  const finish = (error?: string) => {
+  let untrack: (() => void) | undefined;
+  const finish = (error?: string, outcome?: RequestRecord["outcome"]) => {
     if (finished) return;
     finished = true;
+    untrack?.();
     if (error !== undefined) rec.error = error;
+    if (outcome !== undefined) rec.outcome = outcome;
     rec.end();
     o.onDone?.();
   };
   const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        untrack = o.track?.(() => {
+          if (finished) return;
+          finish("server_shutdown", "shutdown");
+          if (sse) {
+            controller.enqueue(Buffer.from(SHUTDOWN_EVENT));
+            controller.close();
+          } else controller.error(new Error("server shutdown"));
+          body.cancel();
+        });
         body.start({
           onData(chunk) {
             if (finished) return;
@@ -176,7 +213,7 @@ export function toWebResponse(
             } else {
               controller.error(err);
             }
-            finish(`upstream_error: ${err.message}`);
+            finish(`upstream_error: ${err.message}`, failureOutcome(err));
           },
         });
       },
@@ -186,7 +223,7 @@ export function toWebResponse(
       cancel() {
         o.abort();
         body.cancel();
-        finish("client_closed");
+        finish("client_closed", "client_closed");
       },
     },
     { highWaterMark: 16 },

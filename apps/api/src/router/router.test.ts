@@ -12,13 +12,30 @@ const timing: HealthTiming = {
 };
 const req = { method: "POST", path: "/v1/chat/completions", headers: {}, body: Buffer.from("{}") };
 
-function router(ups: FakeUpstream[], options: Partial<RouterOptions> = {}, t: Partial<HealthTiming> = {}) {
-  const managed = ups.map((u) => new ManagedUpstream(u, { ...timing, ...t }));
+function router(
+  ups: FakeUpstream[],
+  options: Partial<RouterOptions> & {
+    maxWaiting?: number;
+    maxConcurrency?: number;
+    maxQueuedBytes?: number;
+  } = {},
+  t: Partial<HealthTiming> = {},
+) {
+  const managed = ups.map(
+    (u) =>
+      new ManagedUpstream(u, { ...timing, ...t }, Date.now, {
+        maxConcurrency: options.maxConcurrency ?? 100,
+        maxWaiting: options.maxWaiting ?? 10,
+        maxQueuedBytes: options.maxQueuedBytes ?? 1 << 20,
+        retryAfterSeconds: 7,
+      }),
+  );
   return {
     managed,
     router: new Router(managed, {
-      maxWaiting: 10,
       maxWaitMs: 5_000,
+      refusingGraceMs: 200,
+      maxRetries: 2,
       fallbackWhileWarming: true,
       retryInPlaceMs: 50,
       retryAfterSeconds: 7,
@@ -157,17 +174,50 @@ describe("Router", () => {
       { ...timing, coldStartWindowMs: 1_000, downProbeIntervalMs: 10 },
       () => now,
     );
-    m.onFailure("not-ready", "ECONNREFUSED");
+    m.onFailure("refused", "ECONNREFUSED");
     expect(m.state).toBe("warming");
     now = 500;
-    m.onFailure("not-ready", "ECONNREFUSED");
+    m.onFailure("refused", "ECONNREFUSED");
     expect(m.state).toBe("warming");
     now = 1_500;
-    m.onFailure("not-ready", "ECONNREFUSED");
+    m.onFailure("refused", "ECONNREFUSED");
     expect(m.state).toBe("down");
     await new Promise((res) => setTimeout(res, 60));
     expect(m.state).toBe("ready");
     expect(m.latencyMs).toBe(2);
     await m.close();
+  });
+
+  it("tells a refusing upstream that was up from a cold start, and marks it down after refusingDownMs", async () => {
+    let now = 0;
+    const u = new FakeUpstream("u", ["m"]);
+    u.probeResult = () => ({ ready: false, latencyMs: 1, reason: "ECONNREFUSED", kind: "refused" });
+    const m = new ManagedUpstream(
+      u,
+      { ...timing, refusingDownMs: 1_000, probeIntervalMs: 60_000 },
+      () => now,
+    );
+    m.onFailure("refused", "ECONNREFUSED");
+    expect(m.state).toBe("warming"); // never seen up: a cold start
+    m.onSuccess();
+    m.onFailure("refused", "ECONNREFUSED");
+    expect(m.state).toBe("refusing"); // was up: a crash
+    now = 1_500;
+    m.onFailure("refused", "ECONNREFUSED");
+    expect(m.state).toBe("down");
+    await m.close();
+  });
+
+  it("a 503 with a healthy probe leaves the upstream ready and passes the 503 on after maxRetries", async () => {
+    const u = new FakeUpstream("u", ["m"], () => ok({ busy: true }, 503));
+    const retries: string[] = [];
+    const { router: r, managed } = router([u], { maxRetries: 1, onRetry: (n) => retries.push(n) });
+    const d = await r.dispatch("m", req, signal());
+    expect(d.response.status).toBe(503);
+    expect(d.attempts).toBe(2);
+    expect(d.coldStart).toBe(false);
+    expect(retries).toEqual(["u"]);
+    expect(managed[0]!.state).toBe("ready");
+    await managed[0]!.close();
   });
 });

@@ -1,25 +1,34 @@
 import { GatewayError } from "../errors.ts";
 import type { ManagedUpstream } from "../upstream/managed.ts";
+import type { UpstreamQueue } from "./upstream-queue.ts";
 import {
   asBodySource,
+  type BodySource,
   classifySendError,
   errorCode,
   type SourcedResponse,
   type UpstreamRequest,
   type UpstreamResponse,
+  upstreamErrorKind,
 } from "../upstream/types.ts";
 
 export interface RouterOptions {
-  /** Requests that may wait for a cold upstream at once. */
-  readonly maxWaiting: number;
-  /** Longest a request waits for a cold upstream. */
+  /** Longest a request waits for a cold (never seen up / not ready) upstream, or for a free slot. */
   readonly maxWaitMs: number;
+  /** Longest a request waits for an upstream that was up and now refuses connections. */
+  readonly refusingGraceMs: number;
+  /** Times one request is re-sent after a 503 or a refused connection (was-up upstreams); then the error is passed on. */
+  readonly maxRetries: number;
   /** Use a higher tier while a lower one is warming (not only while it is down). */
   readonly fallbackWhileWarming: boolean;
   /** A waiting request retries a warming upstream itself at least this often, even if no probe flipped it. */
   readonly retryInPlaceMs: number;
   /** `Retry-After` seconds sent with 503s. */
   readonly retryAfterSeconds: number;
+  /** Upstream failures, for metrics (`kind`: refused, reset, timeout, hard, status_503, status_5xx, other). */
+  readonly onUpstreamError?: (upstream: string, kind: string) => void;
+  /** A request was re-sent to an upstream. */
+  readonly onRetry?: (upstream: string) => void;
   readonly random?: () => number;
   readonly now?: () => number;
 }
@@ -29,10 +38,13 @@ export interface DispatchStats {
   coldStart: boolean;
   queueMs: number;
   attempts: number;
+  /** The upstream it was queued for or sent to last. */
+  upstream?: string;
 }
 
 export interface Dispatched {
   readonly upstream: ManagedUpstream;
+  /** Its body releases the upstream's slot when it ends, fails or is cancelled. */
   readonly response: SourcedResponse;
   /** Waited for a warming upstream (queued or retried in place). */
   readonly coldStart: boolean;
@@ -41,12 +53,19 @@ export interface Dispatched {
   readonly attempts: number;
 }
 
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+
 /**
  * Picks an upstream for a model: the lowest fallback tier that has a usable
- * upstream, weighted by `weight` within a tier. While the candidates are warming,
- * the request waits in a bounded queue until one is ready (or retries one in
- * place), up to a deadline; a full queue, the deadline, or every candidate down
- * give 503 + Retry-After.
+ * upstream, weighted by `weight` within a tier. Each upstream has one bounded
+ * queue (`UpstreamQueue`): requests beyond its concurrency wait there, and so do
+ * requests waiting for it to warm up; a full queue is a 503 + Retry-After.
+ *
+ * Failures are judged per response: a 503 from a ready upstream triggers a health
+ * probe (the state changes only if the probe fails) and a bounded retry of that
+ * request, after which the 503 is passed on. A refused connection is a cold start
+ * when the upstream was never up (wait up to maxWaitMs) and a crash when it was
+ * (wait refusingGraceMs, then 503 `upstream_refusing`).
  */
 export class Router {
   readonly #byModel = new Map<string, ManagedUpstream[]>();
@@ -54,7 +73,6 @@ export class Router {
   readonly #options: RouterOptions;
   readonly #random: () => number;
   readonly #now: () => number;
-  #waiting = 0;
 
   constructor(upstreams: readonly ManagedUpstream[], options: RouterOptions) {
     this.#upstreams = upstreams;
@@ -74,9 +92,21 @@ export class Router {
   get upstreams(): readonly ManagedUpstream[] {
     return this.#upstreams;
   }
-  /** Requests waiting for a cold upstream now. */
+  /** Requests waiting in any upstream's queue now. */
   get waiting(): number {
-    return this.#waiting;
+    let n = 0;
+    for (const u of this.#upstreams) n += u.queue.waiting;
+    return n;
+  }
+  /** True when no upstream could take or queue a request of `bytes` now (refuse it before reading its body). */
+  everyQueueFull(bytes: number): boolean {
+    let live = 0;
+    for (const u of this.#upstreams) {
+      if (u.state === "down") continue; // answered by the router (upstreams_down), not here
+      live++;
+      if (u.queue.canAdmit(bytes, u.usable)) return false;
+    }
+    return live > 0;
   }
   models(): string[] {
     return [...this.#byModel.keys()];
@@ -99,84 +129,145 @@ export class Router {
       });
     }
     const o = this.#options;
+    const bytes = req.body?.length ?? 0;
     const start = this.#now();
     const deadline = start + o.maxWaitMs;
-    let queued = false;
+    let retries = 0;
+    let held: ManagedUpstream | undefined;
     let forced: ManagedUpstream | undefined;
+    const unhold = () => {
+      held?.queue.unhold(bytes);
+      held = undefined;
+    };
     try {
       for (;;) {
         if (signal.aborted) throw signal.reason;
         const { pick, waitable } = forced ? { pick: forced, waitable: [] } : this.#choose(candidates);
         forced = undefined;
         if (pick) {
+          unhold();
+          const q = pick.queue;
+          stats.upstream = pick.name;
+          if (!q.tryAcquire()) {
+            await q.acquire(bytes, signal, deadline - this.#now(), () => {
+              return new GatewayError(
+                503,
+                "service_unavailable",
+                `Upstream '${pick.name}' had no free slot for ${o.maxWaitMs} ms (${q.active} requests in flight); retry later`,
+                { code: "queue_timeout", retryAfter: o.retryAfterSeconds },
+              );
+            });
+          }
           stats.attempts++;
-          const attemptStart = this.#now();
-          stats.queueMs = attemptStart - start;
+          stats.queueMs = this.#now() - start;
           let response: UpstreamResponse;
           try {
             response = await pick.upstream.send({ ...req, signal });
           } catch (err) {
+            q.release();
             if (signal.aborted) throw signal.reason;
             if (err instanceof GatewayError) throw err; // the upstream's own answer (a local engine's 503/502): final
-            pick.onFailure(classifySendError(err), errorCode(err) ?? String(err));
+            o.onUpstreamError?.(pick.name, upstreamErrorKind(err));
+            const code = errorCode(err);
+            if (code !== undefined && TIMEOUT_CODES.has(code)) {
+              pick.suspect();
+              throw new GatewayError(
+                504,
+                "upstream_error",
+                `Upstream '${pick.name}' did not answer in time (${code})`,
+                {
+                  code: "upstream_timeout",
+                },
+              );
+            }
+            pick.onFailure(classifySendError(err), code ?? String(err));
+            if (pick.state === "refusing") {
+              if (retries >= o.maxRetries) throw refusingError(pick, o, this.#now() - start);
+              retries++;
+              o.onRetry?.(pick.name);
+            }
             continue;
           }
           if (response.status === 503) {
+            o.onUpstreamError?.(pick.name, "status_503");
+            if (pick.state === "warming") {
+              // Its health check says it is loading: a cold start, bounded by maxWaitMs, not by the retry budget.
+              discard(response);
+              q.release();
+              stats.coldStart = true;
+              continue;
+            }
+            if (retries >= o.maxRetries) {
+              // The retry budget is spent: pass this 503 on as it is.
+              return this.#answer(pick, response, stats);
+            }
             discard(response);
-            pick.onFailure("not-ready", "503");
+            q.release();
+            pick.suspect();
+            retries++;
+            o.onRetry?.(pick.name);
+            await sleep(Math.min(50 * 2 ** (retries - 1), 1_000), signal);
             continue;
           }
+          if (response.status >= 500) o.onUpstreamError?.(pick.name, "status_5xx");
           pick.onSuccess();
-          return {
-            upstream: pick,
-            response: {
-              status: response.status,
-              headers: response.headers,
-              body: asBodySource(response.body),
-            },
-            coldStart: stats.coldStart,
-            queueMs: stats.queueMs,
-            attempts: stats.attempts,
-          };
+          return this.#answer(pick, response, stats);
         }
-        if (waitable.length === 0) {
-          throw new GatewayError(503, "service_unavailable", `Every upstream for model '${model}' is down`, {
-            code: "upstreams_down",
-            retryAfter: o.retryAfterSeconds,
-          });
-        }
+        if (waitable.length === 0) throw downError(model, candidates, o);
+        const warming = waitable.some((w) => w.state === "warming");
+        const until = warming ? deadline : Math.min(deadline, start + o.refusingGraceMs);
         const now = this.#now();
-        if (now >= deadline) {
+        if (now >= until) {
+          if (!warming) throw refusingError(waitable[0]!, o, now - start);
+          const w = waitable.find((x) => x.state === "warming")!;
+          const why = w.everReady
+            ? `is up but not ready (${w.detail ?? "health check failing"})`
+            : `has not answered since the gateway started (never seen up: ${w.detail ?? "no answer"})`;
           throw new GatewayError(
             503,
             "service_unavailable",
-            `Model '${model}' is still starting after ${Math.round(now - start)} ms; retry later`,
+            `Model '${model}' is still starting after ${Math.round(now - start)} ms: upstream '${w.name}' ${why}; retry later`,
             { code: "cold_start_timeout", retryAfter: o.retryAfterSeconds },
           );
         }
-        if (!queued) {
-          if (this.#waiting >= o.maxWaiting) {
-            throw new GatewayError(
-              503,
-              "service_unavailable",
-              `Model '${model}' is starting and ${this.#waiting} requests are already waiting for it; retry later`,
-              { code: "queue_full", retryAfter: o.retryAfterSeconds },
-            );
-          }
-          queued = true;
-          this.#waiting++;
+        if (!held) {
+          waitable[0]!.queue.hold(bytes);
+          held = waitable[0]!;
+          stats.upstream = held.name;
         }
-        stats.coldStart = true;
-        const changed = await waitForChange(waitable, Math.min(o.retryInPlaceMs, deadline - now), signal);
-        // No probe flipped it in time: try the first warming upstream ourselves.
-        if (!changed) forced = waitable[0];
+        if (warming) stats.coldStart = true;
+        const changed = await waitForChange(waitable, Math.min(o.retryInPlaceMs, until - now), signal);
+        if (!changed) {
+          // No probe flipped it in time: try the first waitable upstream ourselves (a bounded retry when it was up).
+          const w = waitable[0]!;
+          if (w.state === "refusing") {
+            if (retries >= o.maxRetries) throw refusingError(w, o, this.#now() - start);
+            retries++;
+            o.onRetry?.(w.name);
+          }
+          forced = w;
+        }
       }
     } catch (err) {
       if (stats.coldStart) stats.queueMs = this.#now() - start;
       throw err;
     } finally {
-      if (queued) this.#waiting--;
+      unhold();
     }
+  }
+
+  #answer(pick: ManagedUpstream, response: UpstreamResponse, stats: DispatchStats): Dispatched {
+    return {
+      upstream: pick,
+      response: {
+        status: response.status,
+        headers: response.headers,
+        body: releasing(asBodySource(response.body), pick.queue),
+      },
+      coldStart: stats.coldStart,
+      queueMs: stats.queueMs,
+      attempts: stats.attempts,
+    };
   }
 
   /** The lowest tier with a usable upstream (weighted pick), and what may be waited for. */
@@ -194,7 +285,7 @@ export class Router {
         if (c.usable) {
           total += c.upstream.weight;
           usable++;
-        } else if (c.state === "warming") {
+        } else if (c.state === "warming" || c.state === "refusing") {
           waitable.push(c);
           warming = true;
         }
@@ -219,6 +310,71 @@ export class Router {
     }
     return { waitable };
   }
+}
+
+function refusingError(u: ManagedUpstream, o: RouterOptions, waitedMs: number): GatewayError {
+  const since = u.failingSince !== undefined ? ` since ${new Date(u.failingSince).toISOString()}` : "";
+  const lastOk = u.lastOkAt !== undefined ? ` (last good answer ${new Date(u.lastOkAt).toISOString()})` : "";
+  return new GatewayError(
+    503,
+    "service_unavailable",
+    `Upstream '${u.name}' was up${lastOk} and now refuses connections (${u.detail ?? "refused"})${since}; ` +
+      `waited ${Math.round(waitedMs)} ms; this is not a cold start`,
+    { code: "upstream_refusing", retryAfter: o.retryAfterSeconds },
+  );
+}
+
+function downError(model: string, candidates: readonly ManagedUpstream[], o: RouterOptions): GatewayError {
+  const why = candidates.map((c) => `'${c.name}' ${c.state}${c.detail ? ` (${c.detail})` : ""}`).join(", ");
+  return new GatewayError(503, "service_unavailable", `Every upstream for model '${model}' is down: ${why}`, {
+    code: "upstreams_down",
+    retryAfter: o.retryAfterSeconds,
+  });
+}
+
+/** Releases the upstream's slot once, when the body ends, fails or is cancelled. */
+function releasing(body: BodySource, queue: UpstreamQueue): BodySource {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    queue.release();
+  };
+  return {
+    start(sink) {
+      body.start({
+        onData: (c) => sink.onData(c),
+        onEnd() {
+          release();
+          sink.onEnd();
+        },
+        onError(err) {
+          release();
+          sink.onError(err);
+        },
+      });
+    },
+    pause: () => body.pause(),
+    resume: () => body.resume(),
+    cancel(reason) {
+      release();
+      body.cancel(reason);
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** Drains a response we do not pass on (a 503), keeping the connection reusable. */

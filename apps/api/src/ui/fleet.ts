@@ -29,6 +29,7 @@ const UPSTREAM_TO_FLEET: Readonly<Record<UpstreamState, FleetState>> = {
   unknown: "unknown",
   ready: "ready",
   warming: "warming",
+  refusing: "failed", // was up, now refuses connections: a crash (it returns to ready on a good probe)
   down: "failed",
 };
 

@@ -22,8 +22,10 @@ export interface HttpUpstreamOptions {
   readonly apiKey?: string;
   /** Modal proxy auth (`Modal-Key` / `Modal-Secret`). */
   readonly modalProxyAuth?: { readonly key: string; readonly secret: string };
-  /** Keep-alive connections per upstream. Default 256. */
+  /** Keep-alive connections per upstream (the gateway sets its maxConcurrency). Default 256. */
   readonly connections?: number;
+  /** TCP/TLS connect timeout. Default 10 s. */
+  readonly connectTimeoutMs?: number;
   /** Longest wait for a response head (a Modal cold start holds it). Default 10 minutes. */
   readonly headersTimeoutMs?: number;
   /** Longest silence between body chunks. Default 5 minutes. */
@@ -77,12 +79,13 @@ export class HttpUpstream implements Upstream {
     }
     this.#auth = auth;
     this.#pool = new Pool(origin, {
-      connections: options.connections ?? 256,
+      // One more than the router ever sends at once, so a health probe never waits behind requests.
+      connections: (options.connections ?? 256) + 1,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       headersTimeout: options.headersTimeoutMs ?? 10 * 60_000,
       bodyTimeout: options.bodyTimeoutMs ?? 5 * 60_000,
-      connect: { timeout: 10_000 },
+      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
     });
   }
 
@@ -181,7 +184,8 @@ export class HttpUpstream implements Upstream {
     } catch (err) {
       const latencyMs = performance.now() - started;
       const code = errorCode(err) ?? (timeout.aborted ? "timeout" : "error");
-      return { ready: false, latencyMs, reason: code, hard: classifySendError(err) === "hard" };
+      const kind = timeout.aborted ? "not-ready" : classifySendError(err);
+      return { ready: false, latencyMs, reason: code, hard: kind === "hard", kind };
     }
   }
 

@@ -1,17 +1,23 @@
+import { UpstreamQueue, type UpstreamQueueLimits } from "../router/upstream-queue.ts";
 import type { FailureKind, Upstream } from "./types.ts";
 
 /**
  * - `unknown`: never contacted; requests go to it (that is how a scaled-to-zero deployment wakes).
  * - `ready`: its last answer was a real response.
- * - `warming`: refusing / 503 / health not ready, for less than the cold-start window:
- *   requests wait for it (retry in place) instead of failing.
- * - `down`: failing for longer than the window, or hard failures (DNS, TLS): skipped.
+ * - `warming`: never seen up and refusing, or alive but its health check says not ready, for less
+ *   than the cold-start window: requests wait for it (a cold start) instead of failing.
+ * - `refusing`: it was up and now refuses connections (crashed, restarting): requests wait only a
+ *   short grace (`refusingGraceMs`), then get 503 `upstream_refusing`.
+ * - `down`: failing for longer than its window, or hard failures (DNS, TLS): skipped.
  */
-export type UpstreamState = "unknown" | "ready" | "warming" | "down";
+export type UpstreamState = "unknown" | "ready" | "warming" | "refusing" | "down";
+export const UPSTREAM_STATES: readonly UpstreamState[] = ["unknown", "ready", "warming", "refusing", "down"];
 
 export interface HealthTiming {
   /** How long an upstream may keep failing and still count as warming. */
   readonly coldStartWindowMs: number;
+  /** How long an upstream that was up may keep refusing before it is down. */
+  readonly refusingDownMs: number;
   /** First probe delay while warming; grows ×1.5 up to maxProbeIntervalMs. */
   readonly probeIntervalMs: number;
   readonly maxProbeIntervalMs: number;
@@ -23,10 +29,18 @@ export interface HealthTiming {
 
 export const defaultHealthTiming: HealthTiming = {
   coldStartWindowMs: 10 * 60_000,
+  refusingDownMs: 30_000,
   probeIntervalMs: 200,
   maxProbeIntervalMs: 2_000,
   downProbeIntervalMs: 5_000,
   hardFailuresToDown: 3,
+};
+
+const unboundedQueue: UpstreamQueueLimits = {
+  maxConcurrency: Number.POSITIVE_INFINITY,
+  maxWaiting: Number.POSITIVE_INFINITY,
+  maxQueuedBytes: Number.POSITIVE_INFINITY,
+  retryAfterSeconds: 5,
 };
 
 /**
@@ -37,7 +51,11 @@ export const defaultHealthTiming: HealthTiming = {
 export class ManagedUpstream {
   readonly upstream: Upstream;
   readonly timing: HealthTiming;
+  /** Its concurrency slots and its one bounded queue. */
+  readonly queue: UpstreamQueue;
   state: UpstreamState = "unknown";
+  /** When it last gave a real answer (epoch ms). */
+  lastOkAt: number | undefined;
   everReady = false;
   /** Start of the current failure streak. */
   failingSince: number | undefined;
@@ -52,9 +70,15 @@ export class ManagedUpstream {
   #probing = false;
   readonly #closed = new AbortController();
 
-  constructor(upstream: Upstream, timing: HealthTiming = defaultHealthTiming, now: () => number = Date.now) {
+  constructor(
+    upstream: Upstream,
+    timing: HealthTiming = defaultHealthTiming,
+    now: () => number = Date.now,
+    limits: UpstreamQueueLimits = unboundedQueue,
+  ) {
     this.upstream = upstream;
     this.timing = timing;
+    this.queue = new UpstreamQueue(upstream.name, limits);
     this.#now = now;
     this.#interval = timing.probeIntervalMs;
   }
@@ -72,6 +96,7 @@ export class ManagedUpstream {
     this.hardFailures = 0;
     this.everReady = true;
     this.checkedAt = this.#now();
+    this.lastOkAt = this.checkedAt;
     if (latencyMs !== undefined) this.latencyMs = latencyMs;
     this.detail = undefined;
     this.#stopProbing();
@@ -84,11 +109,32 @@ export class ManagedUpstream {
     this.checkedAt = now;
     this.detail = detail;
     if (kind === "hard") this.hardFailures++;
-    const tooLong = now - this.failingSince > this.timing.coldStartWindowMs;
+    // Refused by an upstream that answered before: a crash or restart, not a cold start.
+    const refusing = kind === "refused" && this.everReady;
+    const window = refusing ? this.timing.refusingDownMs : this.timing.coldStartWindowMs;
+    const tooLong = now - this.failingSince > window;
     const down = tooLong || this.hardFailures >= this.timing.hardFailuresToDown;
-    if (this.state !== "warming" && !down) this.#interval = this.timing.probeIntervalMs;
-    this.#set(down ? "down" : "warming");
+    const next: UpstreamState = down ? "down" : refusing ? "refusing" : "warming";
+    if (this.state !== next && !down) this.#interval = this.timing.probeIntervalMs;
+    this.#set(next);
     this.#scheduleProbe();
+  }
+
+  /**
+   * One response said 503 (or timed out) while the upstream is thought ready: check
+   * its health now instead of sending the whole model into the cold-start path.
+   * The state changes only if the probe says so.
+   */
+  suspect(): void {
+    if (this.#timer || this.#probing || this.#closed.signal.aborted) return;
+    this.#probing = true;
+    this.probe()
+      .catch(() => {})
+      .finally(() => {
+        this.#probing = false;
+        if (this.state === "warming" || this.state === "refusing" || this.state === "down")
+          this.#scheduleProbe();
+      });
   }
 
   /** Calls `fn` on every state change; returns the unsubscribe function. */
@@ -104,7 +150,7 @@ export class ManagedUpstream {
     if (result.ready) this.onSuccess(result.latencyMs);
     else {
       this.latencyMs = result.latencyMs;
-      this.onFailure(result.hard ? "hard" : "not-ready", result.reason);
+      this.onFailure(result.kind ?? (result.hard ? "hard" : "not-ready"), result.reason);
     }
   }
 
@@ -131,7 +177,8 @@ export class ManagedUpstream {
         .catch(() => {})
         .finally(() => {
           this.#probing = false;
-          if (this.state === "warming" || this.state === "down") this.#scheduleProbe();
+          if (this.state === "warming" || this.state === "refusing" || this.state === "down")
+            this.#scheduleProbe();
         });
     }, delay);
     this.#timer.unref();

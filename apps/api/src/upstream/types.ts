@@ -102,6 +102,8 @@ export type ProbeResult =
       readonly reason: string;
       /** A failure that is no cold start (bad DNS name, TLS error): counts towards "down" at once. */
       readonly hard?: boolean;
+      /** What failed; default: `hard` when hard, else `not-ready` (it answered, not ready). */
+      readonly kind?: FailureKind;
     };
 
 export interface Upstream {
@@ -145,7 +147,13 @@ const HARD_CODES = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
-export type FailureKind = "not-ready" | "hard";
+/**
+ * - `refused`: no answer at connection level (refused, reset): a cold start if the upstream
+ *   was never up, a crash if it was.
+ * - `not-ready`: it answered, but not ready (health 5xx).
+ * - `hard`: no waiting fixes it (DNS, TLS).
+ */
+export type FailureKind = "refused" | "not-ready" | "hard";
 
 export function errorCode(err: unknown): string | undefined {
   let e: unknown = err;
@@ -160,5 +168,23 @@ export function errorCode(err: unknown): string | undefined {
 
 export function classifySendError(err: unknown): FailureKind {
   const code = errorCode(err);
-  return code !== undefined && HARD_CODES.has(code) ? "hard" : "not-ready";
+  return code !== undefined && HARD_CODES.has(code) ? "hard" : "refused";
+}
+
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ETIMEDOUT",
+]);
+
+/** The `kind` label of rouse_upstream_errors_total for a send/stream error. */
+export function upstreamErrorKind(err: unknown): "refused" | "reset" | "timeout" | "hard" | "other" {
+  const code = errorCode(err);
+  if (code === undefined) return "other";
+  if (TIMEOUT_CODES.has(code)) return "timeout";
+  if (code === "ECONNREFUSED") return "refused";
+  if (HARD_CODES.has(code)) return "hard";
+  if (NOT_READY_CODES.has(code)) return "reset";
+  return "other";
 }

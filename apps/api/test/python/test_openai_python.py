@@ -59,7 +59,7 @@ def _wait(url: str, timeout: float = 20.0) -> None:
 
 
 class Stack:
-    def __init__(self, tmp: Path, standin_args: list[str]) -> None:
+    def __init__(self, tmp: Path, standin_args: list[str], gateway: dict[str, object] | None = None) -> None:
         node = _node()
         self.procs: list[subprocess.Popen[str]] = []
         up_port = _free_port()
@@ -81,6 +81,7 @@ class Stack:
                     "auth": {"keys": [{"name": "python", "sha256": hashlib.sha256(KEY.encode()).hexdigest()}]},
                     "queue": {"maxWaitMs": 20000},
                     "upstreams": [{"name": "standin", "url": f"http://127.0.0.1:{up_port}/v1", "models": ["standin"]}],
+                    **(gateway or {}),
                 }
             )
         )
@@ -144,12 +145,57 @@ def test_models_and_errors(stack: Stack) -> None:
 
 
 def test_cold_start_wait(tmp_path: Path) -> None:
-    # The upstream refuses connections for 1.5 s (engine still loading): the request waits and succeeds.
-    s = Stack(tmp_path, ["--tokens", "3", "--refuse-ms", "1500"])
+    # The upstream refuses connections for 5 s (engine still loading; longer than the gateway takes to start on
+    # a loaded machine): the request waits and succeeds.
+    s = Stack(tmp_path, ["--tokens", "3", "--refuse-ms", "5000"])
     try:
         raw = s.client.chat.completions.with_raw_response.create(model="standin", messages=[])
         assert raw.headers["x-rouse-cold-start"] == "true"
         assert int(raw.headers["x-rouse-queue-ms"]) > 0
         assert raw.parse().choices[0].message.content == "The quick brown"
+    finally:
+        s.close()
+
+
+def test_upstream_that_was_up_and_now_refuses(tmp_path: Path) -> None:
+    # Issue #14 item 5: a crash is not a cold start. After one good answer the upstream dies; the next
+    # request gets 503 upstream_refusing after the short grace, not a 20 s cold-start wait.
+    s = Stack(tmp_path, ["--tokens", "3"], {"timeouts": {"refusingGraceMs": 300}})
+    try:
+        s.client.chat.completions.create(model="standin", messages=[])
+        s.procs[0].kill()
+        s.procs[0].wait(timeout=10)
+        started = time.monotonic()
+        with pytest.raises(openai.InternalServerError) as caught:
+            s.client.chat.completions.create(model="standin", messages=[])
+        assert time.monotonic() - started < 10
+        assert caught.value.status_code == 503
+        assert caught.value.code == "upstream_refusing"
+        assert "was up" in caught.value.message
+        assert caught.value.response.headers["retry-after"].isdigit()
+    finally:
+        s.close()
+
+
+def test_random_models_do_not_grow_metrics(stack: Stack) -> None:
+    # Issue #14 item 2: label values only from configured models; unknown ones share `other`.
+    for i in range(100):
+        with pytest.raises(openai.NotFoundError):
+            stack.client.chat.completions.create(model=f"random-{i}-{os.urandom(4).hex()}", messages=[])
+    with urllib.request.urlopen(f"{stack.url}/metrics", timeout=5) as r:  # noqa: S310 (loopback only)
+        text = r.read().decode()
+    assert "random-" not in text
+    assert 'model="other"} 100' in text
+    assert "process_resident_memory_bytes" in text
+
+
+def test_rate_limit_is_one_path(tmp_path: Path) -> None:
+    # Issue #14 item 1: a key limited to 1 request/minute is limited on every route alike.
+    keys = [{"name": "slow", "sha256": hashlib.sha256(KEY.encode()).hexdigest(), "requestsPerMinute": 1}]
+    s = Stack(tmp_path, ["--tokens", "3"], {"auth": {"keys": keys}})
+    try:
+        assert [m.id for m in s.client.models.list().data] == ["standin"]
+        with pytest.raises(openai.RateLimitError):
+            s.client.chat.completions.create(model="standin", messages=[])
     finally:
         s.close()

@@ -1,11 +1,13 @@
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
 import { describe, expect, it } from "vitest";
 import { accessLog, type RequestRecord } from "./index.ts";
 
 describe("accessLog", () => {
   it("ends the record after the handler with its status", async () => {
     const seen: RequestRecord[] = [];
-    const a = new Hono<{ Variables: { record: RequestRecord } }>();
+    const a = new Hono<{ Variables: { record: RequestRecord; requestId: string } }>();
+    a.use(requestId());
     a.use(accessLog({ onEnd: (r) => seen.push(r) }));
     a.get("/x", (c) => {
       c.var.record.route = "/x";

@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import type { Outcome } from "../../metrics/gateway-metrics.ts";
 
 /**
  * What the gateway knows about one request; handlers fill it in, and it is
@@ -27,6 +28,8 @@ export class RequestRecord {
   bytesOut = 0;
   chunks = 0;
   error: string | undefined;
+  /** How it ended; unset: derived from the status when it ends. */
+  outcome: Outcome | undefined;
   /** The handler ends the record itself (streaming responses). */
   deferred = false;
   requestBody: string | undefined;
@@ -74,7 +77,7 @@ export interface AccessLogOptions {
  */
 export function accessLog(options: AccessLogOptions) {
   return createMiddleware<{ Variables: { record: RequestRecord; requestId?: string } }>(async (c, next) => {
-    const id = c.get("requestId") ?? c.req.header("x-request-id") ?? crypto.randomUUID();
+    const id = c.get("requestId") ?? crypto.randomUUID();
     const record = new RequestRecord(id, c.req.method, c.req.path, options.onEnd);
     c.set("record", record);
     await next();

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
 import { errorResponse, GatewayError } from "../../errors.ts";
 import { apiKeyAuth, isLoopbackAddress, type Principal, sha256Hex } from "./index.ts";
@@ -6,7 +7,11 @@ import { apiKeyAuth, isLoopbackAddress, type Principal, sha256Hex } from "./inde
 function app(opts: Parameters<typeof apiKeyAuth>[0]) {
   const a = new Hono<{ Variables: { principal: Principal } }>();
   a.onError((err) =>
-    err instanceof GatewayError ? errorResponse(err) : new Response("boom", { status: 500 }),
+    err instanceof GatewayError
+      ? errorResponse(err)
+      : err instanceof HTTPException
+        ? err.getResponse()
+        : new Response("boom", { status: 500 }),
   );
   a.use(apiKeyAuth(opts));
   a.get("/", (c) =>
@@ -41,7 +46,14 @@ describe("apiKeyAuth", () => {
     });
     const wrong = await a.request("/", { headers: { authorization: "Bearer sk-eve" } });
     expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("www-authenticate")).toBe("Bearer");
     expect(await wrong.json()).toMatchObject({ error: { code: "invalid_api_key" } });
+    // Any other scheme, or a token bearer-auth's grammar refuses, is a 401 too — never anonymous.
+    for (const authorization of ["Basic c2stYm9i", "Bearer ", "Bearer sk bob", "bearer\tsk-bob"]) {
+      const res = await a.request("/", { headers: { authorization } });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { type: "authentication_error" } });
+    }
   });
 
   it("lets keyless requests through only from loopback when allowed", async () => {

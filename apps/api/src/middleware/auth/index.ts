@@ -1,7 +1,8 @@
 import { createHash, hash, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
 import { createMiddleware } from "hono/factory";
-import { GatewayError } from "../../errors.ts";
+import { errorResponse, GatewayError } from "../../errors.ts";
 
 export interface ApiKeyEntry {
   readonly name: string;
@@ -45,16 +46,8 @@ function nodeRemoteAddress(c: Context): string | undefined {
   return env?.incoming?.socket?.remoteAddress;
 }
 
-/** The key a request presents: `Authorization: Bearer <key>`, else `x-api-key`. */
-export function presentedKey(
-  authorization: string | undefined,
-  xApiKey: string | undefined,
-): string | undefined {
-  if (authorization === undefined) return xApiKey;
-  const h = authorization.trim();
-  if (h.length > 7 && h.slice(0, 7).toLowerCase() === "bearer ") return h.slice(7).trim();
-  return undefined;
-}
+const invalidKey = () =>
+  new GatewayError(401, "authentication_error", "Incorrect API key provided.", { code: "invalid_api_key" });
 
 /**
  * The check behind `apiKeyAuth`, usable outside Hono (the Node fast path):
@@ -96,19 +89,16 @@ export function createKeyVerifier(options: {
       // No early exit: every digest is compared, so timing says nothing about which matched.
       if (timingSafeEqual(presented, e.digest) && found === undefined) found = e.principal;
     }
-    if (!found) {
-      throw new GatewayError(401, "authentication_error", "Incorrect API key provided.", {
-        code: "invalid_api_key",
-      });
-    }
+    if (!found) throw invalidKey();
     return found;
   };
 }
 
 /**
- * API-key auth: `Authorization: Bearer <key>` (or `x-api-key`). Keys are kept as
- * SHA-256 digests; the presented key is hashed and compared with every digest in
- * constant time. Sets `c.var.principal`. Failures are OpenAI-style 401s.
+ * API-key auth: `Authorization: Bearer <key>` (checked by hono's `bearer-auth`
+ * with our verifier), else `x-api-key`. Keys are kept as SHA-256 digests; the
+ * presented key is hashed and compared with every digest in constant time. Sets
+ * `c.var.principal`. Failures are OpenAI-style 401s.
  *
  * @example
  * app.use("/v1/*", apiKeyAuth({ keys: [{ name: "ci", sha256: sha256Hex(process.env.KEY!) }] }));
@@ -116,11 +106,29 @@ export function createKeyVerifier(options: {
 export function apiKeyAuth(options: ApiKeyAuthOptions) {
   const verify = createKeyVerifier(options);
   const remote = options.remoteAddress ?? nodeRemoteAddress;
-  return createMiddleware<{ Variables: { principal: Principal } }>(async (c, next) => {
-    c.set(
-      "principal",
-      verify(presentedKey(c.req.header("authorization"), c.req.header("x-api-key")), remote(c)),
-    );
+  const refuse = (err: GatewayError) => () => errorResponse(err, { "www-authenticate": "Bearer" });
+  type AuthEnv = { Variables: { principal: Principal } };
+  const bearer = bearerAuth<AuthEnv>({
+    verifyToken: (token, c) => {
+      try {
+        c.set("principal", verify(token, remote(c as unknown as Context)));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    invalidToken: { message: refuse(invalidKey()) },
+    invalidAuthenticationHeader: {
+      message: refuse(
+        new GatewayError(401, "authentication_error", "Send the API key as 'Authorization: Bearer <key>'.", {
+          code: "invalid_authorization_header",
+        }),
+      ),
+    },
+  });
+  return createMiddleware<AuthEnv>(async (c, next) => {
+    if (c.req.header("authorization") !== undefined) return bearer(c, next);
+    c.set("principal", verify(c.req.header("x-api-key"), remote(c as unknown as Context)));
     await next();
   });
 }

@@ -3,8 +3,36 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { GatewayError } from "../../errors.ts";
 
-export interface BodyLimitOptions {
+export interface BufferedBodyOptions {
+  /** One body's limit: 413 beyond it. */
   readonly maxBytes: number;
+  /** Shared by every request: bytes of bodies held in memory (being read or queued). */
+  readonly budget: BodyBudget;
+  readonly retryAfterSeconds?: number;
+  /** Checked before reading, with the declared length: an error refuses the request unread. */
+  readonly refuseEarly?: (declaredBytes: number) => GatewayError | undefined;
+}
+
+/**
+ * Bytes of request bodies the gateway holds at once. A request reserves its
+ * Content-Length before a byte is read (chunked bodies: chunk by chunk) and gives
+ * it back when its upstream answered or it failed; a reservation that does not fit
+ * is refused, so a flood of large requests is turned away unread.
+ */
+export class BodyBudget {
+  readonly max: number;
+  used = 0;
+  constructor(max: number) {
+    this.max = max;
+  }
+  reserve(bytes: number): boolean {
+    if (this.used + bytes > this.max) return false;
+    this.used += bytes;
+    return true;
+  }
+  release(bytes: number): void {
+    this.used -= bytes;
+  }
 }
 
 function tooLarge(max: number): GatewayError {
@@ -18,10 +46,23 @@ function tooLarge(max: number): GatewayError {
   );
 }
 
-/** Reads a Node request body, refusing more than `max` bytes with a 413 GatewayError. */
-export function readNodeBody(incoming: IncomingMessage, max: number): Promise<Buffer> {
-  const declared = incoming.headers["content-length"];
-  if (declared !== undefined && Number(declared) > max) return Promise.reject(tooLarge(max));
+function overloaded(budget: BodyBudget, retryAfter: number): GatewayError {
+  return new GatewayError(
+    503,
+    "service_unavailable",
+    `The gateway holds ${budget.used} bytes of queued request bodies (limit ${budget.max}); retry later`,
+    { code: "overloaded", retryAfter },
+  );
+}
+
+/** Reads a Node request body within `max` bytes, reserving each chunk beyond `reserved` in `budget`. */
+export function readNodeBody(
+  incoming: IncomingMessage,
+  max: number,
+  budget: BodyBudget,
+  reserved: { bytes: number },
+  retryAfter: number,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -31,12 +72,17 @@ export function readNodeBody(incoming: IncomingMessage, max: number): Promise<Bu
       incoming.off("error", onError);
       incoming.off("close", onClose);
     };
+    const fail = (err: unknown) => {
+      cleanup();
+      reject(err);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
-        cleanup();
-        reject(tooLarge(max));
-        return;
+      if (size > max) return fail(tooLarge(max));
+      if (size > reserved.bytes) {
+        const more = size - reserved.bytes;
+        if (!budget.reserve(more)) return fail(overloaded(budget, retryAfter));
+        reserved.bytes += more;
       }
       chunks.push(chunk);
     };
@@ -44,12 +90,9 @@ export function readNodeBody(incoming: IncomingMessage, max: number): Promise<Bu
       cleanup();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
+    const onError = (err: Error) => fail(err);
     const onClose = () => {
-      if (!incoming.complete) onError(new Error("client closed the connection while sending the body"));
+      if (!incoming.complete) fail(new Error("client closed the connection while sending the body"));
     };
     incoming.on("data", onData);
     incoming.on("end", onEnd);
@@ -58,7 +101,13 @@ export function readNodeBody(incoming: IncomingMessage, max: number): Promise<Bu
   });
 }
 
-async function readWeb(body: ReadableStream<Uint8Array> | null, max: number): Promise<Buffer> {
+async function readWeb(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+  budget: BodyBudget,
+  reserved: { bytes: number },
+  retryAfter: number,
+): Promise<Buffer> {
   if (!body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -67,9 +116,15 @@ async function readWeb(body: ReadableStream<Uint8Array> | null, max: number): Pr
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > max) {
+    let err: GatewayError | undefined;
+    if (size > max) err = tooLarge(max);
+    else if (size > reserved.bytes) {
+      if (budget.reserve(size - reserved.bytes)) reserved.bytes = size;
+      else err = overloaded(budget, retryAfter);
+    }
+    if (err) {
       await reader.cancel().catch(() => {});
-      throw tooLarge(max);
+      throw err;
     }
     chunks.push(value);
   }
@@ -84,21 +139,50 @@ function nodeIncoming(c: Context): IncomingMessage | undefined {
 }
 
 /**
- * Reads the whole request body into `c.var.body` (a Buffer), refusing bodies over
- * `maxBytes` with an OpenAI-style 413 — from `Content-Length` before reading when
- * the client sent one, else as soon as the count passes the limit. On Node it
- * reads the socket directly, skipping the Web-stream conversion.
+ * Reads the whole request body into `c.var.body` within `maxBytes` (413 beyond,
+ * from Content-Length before reading when there is one) and within the shared
+ * `budget` (503 `overloaded` before reading; Node then discards the unread body
+ * without buffering it, so the client still gets the answer). `c.var.releaseBody()` gives the bytes back; the gateway
+ * calls it once the upstream has the body. hono's own `body-limit` cannot reserve
+ * bytes before reading, and reads through a Web stream; this reads the socket.
  *
  * @example
- * app.post("/v1/*", bodyLimit({ maxBytes: 4 * 1024 * 1024 }), (c) => c.text(`${c.var.body.length} bytes`));
+ * app.post("/v1/*", bufferedBody({ maxBytes: 4 << 20, budget: new BodyBudget(256 << 20) }), handler);
  */
-export function bodyLimit(options: BodyLimitOptions) {
-  const max = options.maxBytes;
-  return createMiddleware<{ Variables: { body: Buffer } }>(async (c, next) => {
-    const declared = c.req.header("content-length");
-    if (declared !== undefined && Number(declared) > max) throw tooLarge(max);
-    const incoming = nodeIncoming(c);
-    c.set("body", incoming ? await readNodeBody(incoming, max) : await readWeb(c.req.raw.body, max));
-    await next();
+export function bufferedBody(options: BufferedBodyOptions) {
+  const { maxBytes: max, budget } = options;
+  const retryAfter = options.retryAfterSeconds ?? 5;
+  return createMiddleware<{ Variables: { body: Buffer; releaseBody: () => void } }>(async (c, next) => {
+    const declaredText = c.req.header("content-length");
+    const declared = declaredText === undefined ? 0 : Number(declaredText);
+    if (declared > max) throw tooLarge(max);
+    const early = options.refuseEarly?.(declared);
+    if (early) throw early;
+    const reserved = { bytes: 0 };
+    if (declared > 0) {
+      if (!budget.reserve(declared)) {
+        throw overloaded(budget, retryAfter);
+      }
+      reserved.bytes = declared;
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      budget.release(reserved.bytes);
+    };
+    c.set("releaseBody", release);
+    try {
+      const incoming = nodeIncoming(c);
+      c.set(
+        "body",
+        incoming
+          ? await readNodeBody(incoming, max, budget, reserved, retryAfter)
+          : await readWeb(c.req.raw.body, max, budget, reserved, retryAfter),
+      );
+      await next();
+    } finally {
+      release();
+    }
   });
 }

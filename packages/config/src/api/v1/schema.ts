@@ -46,7 +46,7 @@ export const upstreamStatusSchema = z.object({
   name: z.string(),
   url: z.string(),
   models: z.array(z.string()),
-  state: z.enum(["ready", "warming", "down", "unknown"]),
+  state: z.enum(["ready", "warming", "refusing", "down", "unknown"]),
   latencyMs: z.number().optional(),
   checkedAt: z.string().optional(),
   detail: z.string().optional(),

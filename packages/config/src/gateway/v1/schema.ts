@@ -19,6 +19,8 @@ export const upstreamV1Schema = z.strictObject({
   /** Tier: lower tiers are tried first; a higher tier is used while lower ones are cold or down. */
   fallback: z.number().int().min(0).max(100).default(0),
   healthPath: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/).default("/health"),
+  /** Requests sent to this upstream at once; more wait in its queue (see queue.*). */
+  maxConcurrency: z.number().int().min(1).max(100_000).default(256),
 });
 
 export const apiKeyV1Schema = z.strictObject({
@@ -42,15 +44,53 @@ export const gatewayConfigV1Schema = z.strictObject({
       allowNoAuthOnLoopback: z.boolean().default(false),
     })
     .prefault({}),
-  limits: z.strictObject({ maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024) }).prefault({}),
+  limits: z
+    .strictObject({
+      maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      /** Request bodies held in memory at once (being read or queued); beyond it: 503 before the body is read. */
+      maxBufferedBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      /** Body limit of the control API (`/api/v1/validate`, `/api/v1/render`). */
+      maxControlBodyBytes: z.number().int().positive().default(1024 * 1024),
+      /** Time budget of one control-API validate/render; beyond it: 503, and the work is stopped. */
+      controlTimeoutMs: z.number().int().positive().default(10_000),
+      /** Open client connections at once; more are refused at accept. */
+      maxConnections: z.number().int().positive().default(4096),
+    })
+    .prefault({}),
   queue: z
     .strictObject({
-      /** Requests that may wait for a cold upstream at once; beyond it: 503 + Retry-After. */
+      /** Requests that may wait in one upstream's queue (for a free slot or a cold start); beyond it: 503 + Retry-After. */
       maxWaiting: z.number().int().min(0).default(256),
-      /** Longest a request waits for a cold upstream. */
+      /** Body bytes that may wait in one upstream's queue; beyond it: 503 + Retry-After. */
+      maxQueuedBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+      /** Longest a request waits for a cold (never seen up) upstream, or for a free slot. */
       maxWaitMs: z.number().int().positive().default(10 * 60_000),
+      /** Times one request is re-sent after a 503 or a refused connection from an upstream that was up; then the error is passed on. */
+      maxRetries: z.number().int().min(0).max(10).default(2),
       /** While a lower-tier upstream is warming, send to a ready higher tier instead of waiting (false: wait; fall back only when down). */
       fallbackWhileWarming: z.boolean().default(true),
+    })
+    .prefault({}),
+  timeouts: z
+    .strictObject({
+      /** Client: longest time to send the request headers (slowloris). */
+      clientHeadersMs: z.number().int().positive().default(10_000),
+      /** Client: longest time to send the whole request. */
+      clientRequestMs: z.number().int().positive().default(60_000),
+      /** Client: idle keep-alive connections are closed after this. */
+      clientKeepAliveMs: z.number().int().positive().default(65_000),
+      /** Upstream: TCP/TLS connect. */
+      upstreamConnectMs: z.number().int().positive().default(10_000),
+      /** Upstream: longest wait for the response head (a Modal cold start holds it). */
+      upstreamHeadersMs: z.number().int().positive().default(10 * 60_000),
+      /** Upstream: longest silence between response body chunks. */
+      upstreamBodyMs: z.number().int().positive().default(5 * 60_000),
+      /** An upstream never seen up is "warming" (requests wait) for this long, then "down". Default: the longer of queue.maxWaitMs and 5 min. */
+      coldStartWindowMs: z.number().int().positive().optional(),
+      /** An upstream that was up and now refuses: requests wait this long for it to come back, then get 503 upstream_refusing. */
+      refusingGraceMs: z.number().int().min(0).default(5_000),
+      /** An upstream that was up and keeps refusing this long is "down". */
+      refusingDownMs: z.number().int().positive().default(30_000),
     })
     .prefault({}),
   upstreams: z.array(upstreamV1Schema).default([]),

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { GatewayError } from "../errors.ts";
+import { ControlRunner } from "./control-runner.ts";
+
+// The control worker is a real worker thread running @rouse/config and @rouse/codegen.
+
+let runner: ControlRunner | undefined;
+afterEach(async () => {
+  await runner?.close();
+});
+
+const slowText = `${Array.from({ length: 30_000 }, (_, i) => `k${i}: [${"1,".repeat(10)}1]`).join("\n")}\n`;
+
+describe("ControlRunner", () => {
+  it("validates and renders in the worker", async () => {
+    runner = new ControlRunner({ timeoutMs: 30_000 });
+    const v = await runner.run("validate", JSON.stringify({ preset: "default" }));
+    expect(v.status).toBe(200);
+    expect(v.body).toMatchObject({ ok: true });
+    const r = await runner.run("render", JSON.stringify({ preset: "default" }));
+    expect(r.status).toBe(200);
+    expect((r.body as { source: string }).source).toContain("modal");
+    const bad = await runner.run("validate", "{not json");
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: "invalid_json" } } });
+  });
+
+  it("stops a job past its budget with 503 control_timeout, then serves the next job on a new worker", async () => {
+    runner = new ControlRunner({ timeoutMs: 30_000 });
+    const err = await runner.run("validate", JSON.stringify({ text: slowText }), 5).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).code).toBe("control_timeout");
+    expect((err as GatewayError).status).toBe(503);
+    const next = await runner.run("validate", JSON.stringify({ preset: "default" }));
+    expect(next.status).toBe(200);
+  });
+
+  it("refuses jobs beyond its queue with 503 control_busy", async () => {
+    runner = new ControlRunner({ timeoutMs: 30_000, maxQueued: 1 });
+    const first = runner.run("validate", JSON.stringify({ text: slowText }), 200).catch(() => undefined);
+    const second = runner.run("validate", JSON.stringify({ preset: "default" })).catch(() => undefined);
+    const third = await runner.run("validate", "{}").catch((e: unknown) => e);
+    expect((third as GatewayError).code).toBe("control_busy");
+    await Promise.all([first, second]);
+  });
+});
