@@ -8,6 +8,7 @@ import {
   type ValidateResponse,
   validateDeployment,
 } from "@rouse/config";
+import { installedEngines } from "@rouse/runtime";
 import { GatewayError } from "../errors.ts";
 import { type Renderer, RenderRefusedError, RendererUnavailableError } from "./renderer.ts";
 
@@ -47,8 +48,11 @@ export type Validated =
   | { ok: true; config: DeploymentConfigV1; warnings: readonly ConfigIssue[] }
   | { ok: false; issues: readonly ConfigIssue[] };
 
+// The engine plugins' rules too, so validate refuses exactly what render (and `rouse generate`) refuses.
+const withPlugins = { plugins: installedEngines };
+
 function validateSource(source: ConfigSource): Validated {
-  if ("text" in source) return loadDeploymentText(source.text);
+  if ("text" in source) return loadDeploymentText(source.text, undefined, withPlugins);
   if ("preset" in source) {
     const preset = findPreset(source.preset);
     if (!preset) {
@@ -57,9 +61,9 @@ function validateSource(source: ConfigSource): Validated {
         param: "preset",
       });
     }
-    return validateDeployment(preset.config);
+    return validateDeployment(preset.config, withPlugins);
   }
-  return validateDeployment(source.config);
+  return validateDeployment(source.config, withPlugins);
 }
 
 export const plainIssues = (issues: readonly ConfigIssue[]): ValidateResponse["issues"] =>

@@ -1,3 +1,4 @@
+import { installedEngines } from "@rouse/runtime";
 import {
   presets,
   type presetsResponseSchema,
@@ -33,7 +34,7 @@ type ControlEnv = { Variables: { record: RequestRecord } };
 function presetSummaries(): PresetsResponse {
   return {
     presets: presets.map((p) => {
-      const v = validateDeployment(p.config);
+      const v = validateDeployment(p.config, { plugins: installedEngines });
       const c = v.ok ? v.config : undefined;
       return {
         name: p.name,

@@ -299,6 +299,9 @@ ROUTES = {
     "/metrics": "key",
 }
 BOOT_PATH = "/rouse/boot"
+# Answers up to this size with a Content-Length are read whole and sent in one write;
+# streams (no Content-Length) and larger bodies pass through chunk by chunk.
+WHOLE_ANSWER = 64 * 1024  # bytes
 WWW_AUTHENTICATE = {"WWW-Authenticate": "Bearer"}
 # Headers about one hop, not the request: never forwarded.
 HOP = {
@@ -332,9 +335,11 @@ def first_rule(path: str) -> str:
 
 def is_ambiguous(path: str) -> bool:
     """Paths a server could resolve differently from route_access: dot segments, empty
-    segments ("//") and backslashes are refused rather than interpreted."""
+    segments ("//"), backslashes, ";" (path parameters, which some servers strip), "%"
+    left after decoding (a server that decodes twice), spaces and control characters are
+    refused rather than interpreted."""
     segments = path.split("/")
-    if segments[0] != "" or "\\" in path:
+    if segments[0] != "" or any(c in "\\;%" or c <= " " or c == "\x7f" for c in path):
         return True
     return any(s in (".", "..") for s in segments) or "" in segments[1:-1]
 
@@ -382,6 +387,19 @@ def make_guard(upstream: str, api_key: str | None):
         except aiohttp.ClientError:
             return refuse(502, "the engine is not answering")
         async with answer:
+            size = answer.content_length
+            if size is not None and size <= WHOLE_ANSWER and request.method != "HEAD":
+                # A complete answer (a completion without streaming): sent in one write,
+                # headers and body together, instead of two.
+                body = await answer.read()
+                response = web.Response(
+                    status=answer.status, reason=answer.reason, body=body
+                )
+                for k, v in answer.headers.items():
+                    if k.lower() not in HOP and k.lower() != "content-length":
+                        response.headers.add(k, v)
+                response.headers.update(boot_header())
+                return response
             response = web.StreamResponse(status=answer.status, reason=answer.reason)
             for k, v in answer.headers.items():
                 if k.lower() not in HOP:
@@ -396,9 +414,15 @@ def make_guard(upstream: str, api_key: str | None):
 
     async def client_session(app: web.Application):
         # Bytes pass through as the engine sent them (no decompression), and a stream
-        # may run as long as Modal's request timeout allows.
+        # may run as long as Modal's request timeout allows. No cap on connections to
+        # the engine (aiohttp's default is 100): Modal's max_inputs already bounds how
+        # many requests reach this container, and a request held back here would wait
+        # where neither the engine's scheduler nor Modal's autoscaler can see it.
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10)
-        state["session"] = aiohttp.ClientSession(auto_decompress=False, timeout=timeout)
+        connector = aiohttp.TCPConnector(limit=0)
+        state["session"] = aiohttp.ClientSession(
+            connector=connector, auto_decompress=False, timeout=timeout
+        )
         yield
         await state["session"].close()
 
@@ -412,17 +436,34 @@ def boot_header() -> dict:
     return {"x-rouse-boot": "restored" if BOOT["restored"] else "cold"}
 
 
-def start_guard(api_key: str | None) -> None:
-    """Serves the guard on 0.0.0.0:PORT, the port Modal proxies, from a daemon thread."""
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where the image has it (vLLM and SGLang depend on it): it
+    spends less CPU per forwarded token than asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def start_guard(
+    api_key: str | None, host: str = "0.0.0.0", port: int | None = None
+) -> None:
+    """Serves the guard on host:port (by default 0.0.0.0:PORT, the port Modal proxies)
+    from a daemon thread, in front of the engine on 127.0.0.1:ENGINE_PORT."""
     from aiohttp import web
 
-    loop = asyncio.new_event_loop()
+    loop = new_event_loop()
     threading.Thread(target=loop.run_forever, name="rouse-guard", daemon=True).start()
 
     async def listen() -> None:
         runner = web.AppRunner(make_guard(f"http://127.0.0.1:{ENGINE_PORT}", api_key))
         await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", PORT).start()
+        # A long accept queue (the kernel caps it at net.core.somaxconn): with aiohttp's
+        # 128, a burst of new connections overflows it and each dropped one waits a
+        # second for its SYN to be sent again.
+        site = web.TCPSite(runner, host, PORT if port is None else port, backlog=4096)
+        await site.start()
 
     asyncio.run_coroutine_threadsafe(listen(), loop).result()
 
