@@ -172,7 +172,11 @@ def summarize_engine(engine: str, doc: dict) -> tuple[dict, list[dict]]:
         for k, v in lc.items()
         if k.endswith("_canary") and isinstance(v, dict)
     }
+    # The canary is recorded once, before the first sleep (off the wake path); what a wake pays
+    # is the replay, so the ≤ 100 ms target is judged on the slowest replay.
     m["canary_ms"] = lc.get("canary_ms")
+    replays = [c["ms"] for c in canaries.values() if isinstance(c.get("ms"), (int, float))]
+    m["canary_replay_ms"] = max(replays) if replays else None
     m["canary_after"] = canaries
     m["metrics"] = lc.get("metrics")
     m["serve_local"] = {
@@ -248,11 +252,11 @@ def summarize_engine(engine: str, doc: dict) -> tuple[dict, list[dict]]:
         )
         t.append(
             _target(
-                "canary adds ≤ 100 ms",
+                "canary adds ≤ 100 ms (slowest replay after a wake/resume)",
                 engine,
                 "≤ 100 ms",
-                m["canary_ms"],
-                (m["canary_ms"] or 1e9) <= 100,
+                m["canary_replay_ms"],
+                (m["canary_replay_ms"] or 1e9) <= 100,
             )
         )
     else:
@@ -381,7 +385,8 @@ def render_md(summary: dict) -> str:
                 ca.get("resume_to_first_token_s"),
                 ca.get("cold_over"),
             ),
-            ("canary (16 tokens, logprobs), ms", m.get("canary_ms"), None),
+            ("canary (16 tokens, logprobs) recorded before the first sleep, ms", m.get("canary_ms"), None),
+            ("canary replayed after a wake/resume, slowest, ms", m.get("canary_replay_ms"), None),
             (
                 "GPU memory freed by sleep/release (share of the engine's)",
                 m.get("sleep_freed_share"),
