@@ -83,10 +83,12 @@ def check_common(r: dict) -> None:
         "WEB_INTERFACE": ["serve"],
         "EXIT": ["stop"],
     }
-    # the snap=True method ran the recipe up to sleep, the snap=False one woke it
+    # the snap=True method ran the recipe up to sleep (the canary recorded before it), the
+    # snap=False one woke it and replayed the canary before the guard opened
     before = r["boot_marks_before"]["phases"]
-    assert list(before)[-3:] == ["engine_ready", "warmup_done", "sleep_done"]
+    assert list(before)[-4:] == ["engine_ready", "warmup_done", "canary_recorded", "sleep_done"]
     assert r["boot_marks_after"]["restored"] is True
+    assert "canary_checked" in r["boot_marks_after"]["phases"]
     s = r["stream_through_guard"]
     assert s["status"] == 200 and s["complete"] and s["text"] and s["x_rouse_boot"] == "restored"
     assert r["guard_without_key_status"] == 401
