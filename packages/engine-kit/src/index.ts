@@ -10,3 +10,4 @@ export * from "./cuda.ts";
 export * from "./cuda-pick.ts";
 export * from "./extra-args.ts";
 export * from "./engine-check.ts";
+export * from "./canary.ts";

@@ -4,6 +4,7 @@ import {
   type SnapshotRecipeV1,
   servedNamesOf,
 } from "@rouse/config";
+import { completionsCanary } from "@rouse/engine-kit";
 
 // SGLang's HTTP lifecycle as data; codegen emits it as Python and the TypeScript
 // client runs the same calls. Source paths are inside the sglang wheel.
@@ -63,33 +64,13 @@ export const SGLANG_ADMIN_PATHS = [
   "/server_info",
 ] as const;
 
-/** Largest logprob drift the canary accepts (see canaryV1Schema.logprobTolerance). */
-export const CANARY_LOGPROB_TOLERANCE = 0.02;
-
 /**
- * The verified-wake request: a fixed prompt, greedy, 16 tokens, each token's logprob,
- * from SGLang's OpenAI `/v1/completions` (`logprobs: int` →
- * `choices[0].logprobs.tokens` / `token_logprobs`, sglang/srt/entrypoints/openai/protocol.py).
+ * The verified-wake request (engine-kit's completions canary): SGLang's OpenAI
+ * `/v1/completions` with `logprobs: int` (sglang/srt/entrypoints/openai/protocol.py).
  * SGLang has no token-id mode there, so tokens are compared as text.
  */
 export function sglangCanary(config: DeploymentConfigV1): NonNullable<LifecycleSpecV1["canary"]> {
-  return {
-    request: {
-      method: "POST",
-      path: "/v1/completions",
-      json: {
-        model: servedNamesOf(config)[0],
-        prompt: "The capital of France is",
-        max_tokens: 16,
-        temperature: 0,
-        logprobs: 1,
-      },
-      timeoutSeconds: 120,
-    },
-    tokensField: "choices.0.logprobs.tokens",
-    logprobsField: "choices.0.logprobs.token_logprobs",
-    logprobTolerance: CANARY_LOGPROB_TOLERANCE,
-  };
+  return completionsCanary(servedNamesOf(config)[0]);
 }
 
 export function sglangLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {

@@ -1,5 +1,6 @@
 import type { DeploymentConfigV1, LifecycleSpecV1, SnapshotRecipeV1 } from "@rouse/config";
 import { servedNamesOf } from "@rouse/config";
+import { completionsCanary } from "@rouse/engine-kit";
 
 // vLLM's HTTP lifecycle as data: codegen emits it as Python, the TypeScript
 // lifecycle client runs the same calls. Facts are cited from
@@ -63,34 +64,13 @@ export const VLLM_ADMIN_PATHS = [
   "/v1/unload_lora_adapter",
 ] as const;
 
-/** Largest logprob drift the canary accepts (see canaryV1Schema.logprobTolerance). */
-export const CANARY_LOGPROB_TOLERANCE = 0.02;
-
 /**
- * The verified-wake request: a fixed prompt, greedy, 16 tokens, each token's logprob.
- * `/v1/completions` (not chat) so no chat template or reasoning parser shapes it;
- * `return_tokens_as_token_ids` makes vLLM name tokens `token_id:<id>`, so the tokens are
- * compared by id (vllm/entrypoints/openai/completion/protocol.py).
+ * The verified-wake request (engine-kit's completions canary). `return_tokens_as_token_ids`
+ * makes vLLM name tokens `token_id:<id>`, so the tokens are compared by id
+ * (vllm/entrypoints/openai/completion/protocol.py).
  */
 export function vllmCanary(config: DeploymentConfigV1): NonNullable<LifecycleSpecV1["canary"]> {
-  return {
-    request: {
-      method: "POST",
-      path: "/v1/completions",
-      json: {
-        model: servedNamesOf(config)[0],
-        prompt: "The capital of France is",
-        max_tokens: 16,
-        temperature: 0,
-        logprobs: 1,
-        return_tokens_as_token_ids: true,
-      },
-      timeoutSeconds: 120,
-    },
-    tokensField: "choices.0.logprobs.tokens",
-    logprobsField: "choices.0.logprobs.token_logprobs",
-    logprobTolerance: CANARY_LOGPROB_TOLERANCE,
-  };
+  return completionsCanary(servedNamesOf(config)[0], { return_tokens_as_token_ids: true });
 }
 
 /**
