@@ -22,6 +22,7 @@ export ROUSE_LOCAL_GPU=present
 # The stand-in needs no weights; a model directory (config.json) passes serve --local's pre-spawn check
 # where mk-llama8b.py cannot run (no `tokenizers` here).
 export ROUSE_GPU_MODEL=$ROOT/m8b
+export ROUSE_GPU_REAL_MODEL=$ROUSE_GPU_MODEL   # the eager step's "weights on disk": none needed here
 mkdir -p "$ROUSE_GPU_MODEL" && echo '{"architectures": ["LlamaForCausalLM"]}' >"$ROUSE_GPU_MODEL/config.json"
 export ROUSE_GPU_ENGINE_EXECUTABLE=$ROOT/standin ROUSE_GPU_MODAL_SITE=$ROOT/node/modal-site
 bash "tools/gpu/run-$ENGINE.sh" "${2:-400}"

@@ -68,6 +68,12 @@ reap() {
 step() {
   local name=$1 cap=$2 min=$3
   shift 3
+  # ROUSE_GPU_STEPS=a,b runs only those steps (a later call measuring what an earlier one skipped).
+  if [ -n "${ROUSE_GPU_STEPS:-}" ] && [[ ",$ROUSE_GPU_STEPS," != *",$name,"* ]]; then
+    echo "[gpu] $name: not asked for (ROUSE_GPU_STEPS=$ROUSE_GPU_STEPS)"
+    rec "$name" _run "{\"skipped\": \"not in ROUSE_GPU_STEPS\"}"
+    return 0
+  fi
   # 40 s stay free after the box: reaping (≤ 30 s) and packing the logs must end before the call's limit.
   local left=$((DEADLINE - SECONDS - 40))
   if [ "$left" -lt "$min" ]; then

@@ -25,7 +25,7 @@ python3 .gpu-carry/small/mk-llama8b.py "$M" >"$LOGS/mk-llama8b.out" 2>&1 || rec 
 # 1. The plugin's own lifecycle. Util 0.3: 16 GB weights + ~24 GB KV cache, so a checkpoint while awake
 #    moves ~40 GB instead of ~120 GB (budget).
 step lifecycle 230 150 "$NODE" "$SUITE" lifecycle --engine vllm --model "$M" --results "$RESULTS" --step lifecycle \
-  --log "$LOGS/lifecycle-engine.log" --port 8100 --util 0.3 --ckpt-awake --level2
+  --log "$LOGS/lifecycle-engine.log" --port 8100 --util 0.3 --ckpt-awake
 
 # 2. serve --local: one `rouse serve --local` per mode, one after the other (vLLM's memory profiling
 #    measures the whole GPU, so no other engine may change its memory meanwhile).
@@ -49,8 +49,10 @@ step recipe 150 100 recipe
 # 4. Eager cold start with weights read from disk, and level 2 with a real reload (if time is left).
 eager() {
   set -e
-  python3 .gpu-carry/small/mk-llama8b.py /root/m8b-real --real
-  "$NODE" "$SUITE" lifecycle --engine vllm --model /root/m8b-real --real-weights --eager --results "$RESULTS" --step eager \
+  # ROUSE_GPU_REAL_MODEL: a model directory made elsewhere (dry-run.sh: the stand-in's, no 16 GB file).
+  local real=${ROUSE_GPU_REAL_MODEL:-/root/m8b-real}
+  [ -n "${ROUSE_GPU_REAL_MODEL:-}" ] || python3 .gpu-carry/small/mk-llama8b.py "$real" --real
+  "$NODE" "$SUITE" lifecycle --engine vllm --model "$real" --real-weights --eager --results "$RESULTS" --step eager \
     --log "$LOGS/eager-engine.log" --port 8300 --util 0.25 --level2
 }
 step eager 200 110 eager

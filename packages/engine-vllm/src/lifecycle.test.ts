@@ -128,6 +128,35 @@ describe("vllm lifecycle client against the stand-in engine", () => {
     expect(await tokens()).toEqual(good);
   });
 
+  it("a level-2 config sleeps at level 2 when no level is asked (the configured level, not 1)", async () => {
+    const s = await start(["--sleep-delay-ms", "50"]);
+    const config2 = parseDeployment({
+      version: 1,
+      model: { id: "org/Model-7B" },
+      engine: { kind: "vllm" },
+      snapshot: { sleepLevel: 2 },
+    });
+    const canaryRequest = vllm.lifecycle(config2).canary!.request.json;
+    const tokens = async () => {
+      const r = await fetch(`${s.baseUrl}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(canaryRequest),
+      });
+      return ((await r.json()) as { choices: Array<{ logprobs: { tokens: string[] } }> }).choices[0]!.logprobs.tokens;
+    };
+    const client = vllm.createLifecycleClient(config2, { baseUrl: s.baseUrl });
+    await client.waitReady({ timeoutMs: 10_000, process: s.child, intervalMs: 50 });
+    const good = await tokens();
+    await client.sleep();
+    // A bare wake (no afterWake): the stand-in drops its weights only at level 2, as vLLM does.
+    await fetch(`${s.baseUrl}/wake_up`, { method: "POST" });
+    expect(await tokens()).not.toEqual(good);
+    await client.sleep();
+    await client.wakeUp(); // afterWake: reload_weights, reset_prefix_cache
+    expect(await tokens()).toEqual(good);
+  });
+
   it("holds requests sent while asleep until wake", async () => {
     const s = await start(["--sleep-delay-ms", "50"]);
     const client = vllm.createLifecycleClient(config, { baseUrl: s.baseUrl });

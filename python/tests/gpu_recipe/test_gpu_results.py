@@ -158,3 +158,30 @@ def test_step_logs_come_from_the_tarball(tmp_path):
     text = (tmp_path / "gpu-vllm.log").read_text()
     assert "==== logs/lifecycle.out (last 300 of 1000 lines)" in text
     assert "line 999" in text and "line 699\n" not in text and "engine noise" not in text
+
+
+merge_spec = importlib.util.spec_from_file_location("gpu_merge", REPO / "tools/gpu/merge-runs.py")
+merge_runs = importlib.util.module_from_spec(merge_spec)
+merge_spec.loader.exec_module(merge_runs)
+
+
+def test_merge_takes_skipped_steps_from_the_earlier_call_and_says_so():
+    earlier = vllm_doc()
+    new = copy.deepcopy(earlier)
+    new["steps"]["env"]["loadavg"] = "0.1 0.1 0.1"
+    new["steps"]["lifecycle"]["cold_start_s"] = 99.0
+    skipped = {"_run": {"skipped": "not in ROUSE_GPU_STEPS"}}
+    new["steps"]["serve_local"] = skipped
+    new["steps"]["eager"] = {"_run": {"rc": 0, "status": "ok"}, "cold_start_s": 40.0}
+    earlier["steps"].pop("eager", None)
+    merged = merge_runs.merge(new, earlier)
+    steps = merged["steps"]
+    assert steps["lifecycle"]["cold_start_s"] == 99.0 and steps["lifecycle"]["_call"] == "new"
+    assert steps["serve_local"]["_call"] == "earlier"
+    assert steps["serve_local"] == {**earlier["steps"]["serve_local"], "_call": "earlier"}
+    assert steps["eager"]["_call"] == "new"
+    assert steps["env"]["loadavg"] == "0.1 0.1 0.1"
+    assert steps["env"]["earlier_call"]["loadavg"] == "1.0 0.8 0.5"
+    # a step skipped in both calls stays, as skipped, from the new one
+    both = merge_runs.merge({"steps": {"recipe": skipped}}, {"steps": {"recipe": skipped}})
+    assert both["steps"]["recipe"]["_call"] == "new" and "skipped" in both["steps"]["recipe"]["_run"]

@@ -226,29 +226,22 @@ export async function runLifecycle(r: Recorder, o: LifecycleOptions): Promise<vo
     }
 
     if (o.level2 && o.engine === "vllm") {
-      // rouse does not do level 2 (plugin warning sleep_level_2); measured here by hand, in the
-      // order the carry's README found: /sleep?level=2 → /wake_up → reload_weights → /reset_prefix_cache.
+      // Level 2 the way rouse runs it: a config with snapshot.sleepLevel 2, whose lifecycle spec
+      // sleeps at level 2 and whose afterWake (reload_weights → reset_prefix_cache) the plugin's
+      // own client runs inside wakeUp(). Needs weights on disk (with dummy weights the reload fails).
       await r.part("l2", async () => {
+        const l2Config = parseDeployment({ ...input, snapshot: { ...input.snapshot, sleepLevel: 2 } });
+        const l2Spec = PLUGINS.vllm.lifecycle(l2Config);
+        r("l2_after_wake_calls", (l2Spec.afterWake ?? []).map((c) => `${c.method} ${c.path}`));
+        const l2 = PLUGINS.vllm.createLifecycleClient(l2Config, { baseUrl: base });
         t = now();
-        await client.sleep({ level: 2 });
+        await l2.sleep();
         r("l2_sleep_s", seconds(now() - t));
         r("gpu_used_l2_mib", await gpuUsedMiB());
+        r("l2_is_sleeping", await l2.isSleeping());
         t = now();
-        await client.wakeUp({});
-        r("l2_wake_s", seconds(now() - t));
-        const t2 = now();
-        const reload = await fetch(`${base}/collective_rpc`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ method: "reload_weights" }),
-        });
-        r("l2_reload_weights", {
-          status: reload.status,
-          s: seconds(now() - t2),
-          body: (await reload.text()).slice(0, 300),
-        });
-        const reset = await fetch(`${base}/reset_prefix_cache`, { method: "POST" });
-        r("l2_reset_prefix_cache_status", reset.status);
+        await l2.wakeUp(); // wake, then the spec's afterWake calls, in order
+        r("l2_wake_and_reload_s", seconds(now() - t));
         await afterWake("l2", t);
       });
     }
