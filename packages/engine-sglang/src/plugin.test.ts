@@ -1,5 +1,5 @@
 import { findPreset, parseDeployment } from "@rouse/config";
-import { runEnginePluginConformance } from "@rouse/config/conformance";
+import { runEnginePluginConformance } from "@rouse/engine-spec/conformance";
 import { describe, expect, it } from "vitest";
 import { sglang } from "./plugin.ts";
 

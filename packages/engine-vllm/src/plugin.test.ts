@@ -1,5 +1,6 @@
-import { findPreset, launchSpecV1Schema, parseDeployment } from "@rouse/config";
-import { runEnginePluginConformance } from "@rouse/config/conformance";
+import { findPreset, parseDeployment } from "@rouse/config";
+import { launchSpecV1Schema } from "@rouse/engine-spec";
+import { runEnginePluginConformance } from "@rouse/engine-spec/conformance";
 import { describe, expect, it } from "vitest";
 import { createVllmEngine, vllm } from "./plugin.ts";
 
