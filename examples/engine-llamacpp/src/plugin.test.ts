@@ -31,6 +31,8 @@ describe("llama.cpp launch", () => {
   it("warns that snapshots hold a loaded GPU, since llama-server cannot sleep", () => {
     const config = minimalDeployment("llamacpp");
     expect(llamacpp.validate(config).map((w) => w.field)).toEqual(["snapshot.enabled"]);
-    expect(llamacpp.validate({ ...config, snapshot: { ...config.snapshot, enabled: false, gpu: false } })).toEqual([]);
+    expect(
+      llamacpp.validate({ ...config, snapshot: { ...config.snapshot, enabled: false, gpu: false } }),
+    ).toEqual([]);
   });
 });
