@@ -32,7 +32,7 @@ export PATH="$pnpm_bin:$PATH"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-false}"
 
 stamp="$ROUSE_ROOT/node_modules/.rouse-install-stamp"
-lock_hash="$(cat "$ROUSE_ROOT/pnpm-lock.yaml" "$ROUSE_ROOT"/package.json "$ROUSE_ROOT"/{packages,apps}/*/package.json 2>/dev/null | sha256sum | cut -c1-16)"
+lock_hash="$(cat "$ROUSE_ROOT/pnpm-lock.yaml" "$ROUSE_ROOT"/package.json "$ROUSE_ROOT"/{packages,apps,examples}/*/package.json 2>/dev/null | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   log "installing workspace packages (pnpm install --frozen-lockfile)"
   (cd "$ROUSE_ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)

@@ -8,7 +8,6 @@ export * from "./deployment/load.ts";
 export * from "./deployment/v1/index.ts";
 export * from "./deployment/validate.ts";
 export * from "./engine-plugin/resolve-plugin.ts";
-export * from "./engine-plugin/v1/index.ts";
 export * from "./gateway/v1/schema.ts";
 export * from "./import/seed003.ts";
 export * from "./presets/presets.ts";

@@ -1,4 +1,4 @@
-import type { LifecycleSpecV1 } from "@rouse/config";
+import type { LifecycleSpecV1 } from "@rouse/engine-spec";
 
 /** Largest logprob drift a canary accepts (see canaryV1Schema.logprobTolerance). */
 export const CANARY_LOGPROB_TOLERANCE = 0.02;

@@ -1,4 +1,5 @@
-import { type ConfigIssue, didYouMean } from "@rouse/config";
+import { didYouMean } from "@rouse/config";
+import type { PluginIssueV1 } from "@rouse/engine-spec";
 import { checkExtraArgs, classifyOption, type EngineOptionTable, optionTableFor } from "./extra-args.ts";
 import { compareVersions } from "./version.ts";
 
@@ -35,11 +36,11 @@ export function optionTable(input: Pick<EngineCheckInput, "tables" | "version">)
   return optionTableFor(input.tables, input.version, compareVersions);
 }
 
-export function checkEngineConfig(extraArgs: readonly string[], input: EngineCheckInput): ConfigIssue[] {
+export function checkEngineConfig(extraArgs: readonly string[], input: EngineCheckInput): PluginIssueV1[] {
   const found = optionTable(input);
   if (!found) return [];
   const { table, exact } = found;
-  const issues: ConfigIssue[] = [];
+  const issues: PluginIssueV1[] = [];
   if (!exact) {
     issues.push({
       severity: "warning",
@@ -63,8 +64,8 @@ export function checkEngineConfig(extraArgs: readonly string[], input: EngineChe
   return issues;
 }
 
-function valueIssues(table: EngineOptionTable, extraArgs: readonly string[], input: EngineCheckInput): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+function valueIssues(table: EngineOptionTable, extraArgs: readonly string[], input: EngineCheckInput): PluginIssueV1[] {
+  const issues: PluginIssueV1[] = [];
   for (const field of input.values) {
     if (field.value === undefined) continue;
     const accepted = table.values[field.option];

@@ -1,4 +1,4 @@
-import { EngineLifecycleError, EngineUnsupportedError, type LifecycleSpecV1 } from "@rouse/config";
+import { EngineLifecycleError, EngineUnsupportedError, type LifecycleSpecV1 } from "@rouse/engine-spec";
 import { describe, expect, it } from "vitest";
 import { describeCall, sendEngineCall, urlOf } from "./http.ts";
 import { createSpecLifecycleClient } from "./spec-client.ts";

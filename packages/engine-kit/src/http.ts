@@ -1,4 +1,4 @@
-import { EngineLifecycleError, type HttpCallV1 } from "@rouse/config";
+import { EngineLifecycleError, type HttpCallV1 } from "@rouse/engine-spec";
 import { Agent, fetch as undiciFetch } from "undici";
 
 // One HTTP call to an engine, described by an HttpCallV1 from the plugin's

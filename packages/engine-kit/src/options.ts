@@ -1,4 +1,5 @@
-import { didYouMean, type PluginWarningV1 } from "@rouse/config";
+import { didYouMean } from "@rouse/config";
+import type { PluginWarningV1 } from "@rouse/engine-spec";
 import type { z } from "zod";
 
 /**

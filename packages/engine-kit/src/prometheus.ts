@@ -1,4 +1,4 @@
-import type { HistogramV1 } from "@rouse/config";
+import type { HistogramV1 } from "@rouse/engine-spec";
 
 // The Prometheus text exposition format (what vLLM's and SGLang's /metrics
 // serve), reduced to samples. Comments (# HELP / # TYPE) carry nothing we need.

@@ -1,13 +1,4 @@
-import {
-  type EngineLifecycleClientV1,
-  EngineLifecycleError,
-  type EngineMetricsV1,
-  EngineUnsupportedError,
-  type HttpCallV1,
-  type LifecycleClientOptionsV1,
-  type LifecycleSpecV1,
-  lifecycleSpecV1Schema,
-} from "@rouse/config";
+import { type EngineLifecycleClientV1, EngineLifecycleError, type EngineMetricsV1, EngineUnsupportedError, type HttpCallV1, type LifecycleClientOptionsV1, type LifecycleSpecV1, lifecycleSpecV1Schema } from "@rouse/engine-spec";
 import {
   describeCall,
   type EngineHttpOptions,

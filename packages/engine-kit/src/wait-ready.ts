@@ -1,9 +1,4 @@
-import {
-  EngineExitedError,
-  EngineLifecycleError,
-  type HttpCallV1,
-  type WatchedProcessV1,
-} from "@rouse/config";
+import { EngineExitedError, EngineLifecycleError, type HttpCallV1, type WatchedProcessV1 } from "@rouse/engine-spec";
 import { describeCall, type EngineHttpOptions, sendEngineCall } from "./http.ts";
 
 export interface WaitReadyOptions {

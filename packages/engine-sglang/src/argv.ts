@@ -1,4 +1,5 @@
-import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
+import type { DeploymentViewV1 } from "@rouse/engine-spec";
+import { multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
 import { flagValue, versionAtLeast } from "@rouse/engine-kit";
 import { type SglangOptions, sglangOptionArgs } from "./options.ts";
 
@@ -34,11 +35,11 @@ export const LANGUAGE_MODEL_ONLY_SINCE = "0.5.23";
 export const MM_LIMITS_SINCE = "0.5.10";
 
 /** Requests one replica runs at once: the engine's own cap, else the container's concurrency cap. */
-export function maxRunningRequestsOf(config: DeploymentConfigV1): number {
+export function maxRunningRequestsOf(config: DeploymentViewV1): number {
   return config.engine.maxNumSeqs ?? config.scaling.maxInputs;
 }
 
-export function sglangServerArgs(config: DeploymentConfigV1, options: SglangArgvOptions): string[] {
+export function sglangServerArgs(config: DeploymentViewV1, options: SglangArgvOptions): string[] {
   const { model, engine } = config;
   const split = versionAtLeast(options.version, SPLIT_CUDA_GRAPH_FLAGS);
   const running = maxRunningRequestsOf(config);

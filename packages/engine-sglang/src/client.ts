@@ -1,4 +1,4 @@
-import type { DeploymentConfigV1, EngineLifecycleClientV1, LifecycleClientOptionsV1 } from "@rouse/config";
+import type { DeploymentViewV1, EngineLifecycleClientV1, LifecycleClientOptionsV1 } from "@rouse/engine-spec";
 import { createSpecLifecycleClient, type MetricNames } from "@rouse/engine-kit";
 import { sglangLifecycle } from "./lifecycle.ts";
 
@@ -11,7 +11,7 @@ export const SGLANG_METRIC_NAMES: MetricNames = {
 };
 
 export function createSglangLifecycleClient(
-  config: DeploymentConfigV1,
+  config: DeploymentViewV1,
   options: LifecycleClientOptionsV1,
 ): EngineLifecycleClientV1 {
   return createSpecLifecycleClient({

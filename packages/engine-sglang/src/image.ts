@@ -1,11 +1,5 @@
-import {
-  type DeploymentConfigV1,
-  GPU_TYPES,
-  type GpuType,
-  type ImageRecipeV1,
-  isFp8Model,
-  tensorParallelOf,
-} from "@rouse/config";
+import { GPU_TYPES, type GpuType, isFp8Model, tensorParallelOf } from "@rouse/config";
+import type { DeploymentViewV1, ImageRecipeV1 } from "@rouse/engine-spec";
 import { engineCudaMajor, flagValue } from "@rouse/engine-kit";
 
 export const SGLANG_WEIGHTS_PATH = "/root/.cache/huggingface";
@@ -42,12 +36,12 @@ export function sglangDefaultImage(version: string): string {
  * use; precompiling at build time (on the deployment's GPU) keeps that out of cold starts.
  * Other models or GPUs never run it, so the step would only cost build time.
  */
-export function usesDeepGemm(config: DeploymentConfigV1): boolean {
+export function usesDeepGemm(config: DeploymentViewV1): boolean {
   const arch = GPU_TYPES[config.resources.gpu as GpuType].architecture;
   return isFp8Model(config) && (arch === "hopper" || arch === "blackwell");
 }
 
-export function sglangImage(config: DeploymentConfigV1, version: string): ImageRecipeV1 {
+export function sglangImage(config: DeploymentViewV1, version: string): ImageRecipeV1 {
   const { engine, model } = config;
   const slim = engine.image === "debian_slim";
   const deepGemm = usesDeepGemm(config);

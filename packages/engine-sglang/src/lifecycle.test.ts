@@ -1,9 +1,5 @@
-import {
-  EngineExitedError,
-  EngineLifecycleError,
-  EngineUnsupportedError,
-  parseDeployment,
-} from "@rouse/config";
+import { parseDeployment } from "@rouse/config";
+import { EngineExitedError, EngineLifecycleError, EngineUnsupportedError } from "@rouse/engine-spec";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   freePort,

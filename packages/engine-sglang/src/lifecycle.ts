@@ -1,23 +1,19 @@
-import {
-  type DeploymentConfigV1,
-  type LifecycleSpecV1,
-  type SnapshotRecipeV1,
-  servedNamesOf,
-} from "@rouse/config";
+import { servedNamesOf } from "@rouse/config";
+import type { DeploymentViewV1, LifecycleSpecV1, SnapshotRecipeV1 } from "@rouse/engine-spec";
 import { completionsCanary } from "@rouse/engine-kit";
 
 // SGLang's HTTP lifecycle as data; codegen emits it as Python and the TypeScript
 // client runs the same calls. Source paths are inside the sglang wheel.
 
 /** Memory release is on when something will release it: the snapshot on Modal, scale-to-zero locally. */
-export function sglangSleepMode(config: DeploymentConfigV1, target: "modal" | "local"): boolean {
+export function sglangSleepMode(config: DeploymentViewV1, target: "modal" | "local"): boolean {
   // CPU-only snapshots start the engine after restore and never sleep it.
   return target === "local"
     ? config.local.scaleToZero === "sleep"
     : config.snapshot.enabled && config.snapshot.gpu;
 }
 
-export function sglangMaySleep(config: DeploymentConfigV1): boolean {
+export function sglangMaySleep(config: DeploymentViewV1): boolean {
   return sglangSleepMode(config, "modal") || sglangSleepMode(config, "local");
 }
 
@@ -69,11 +65,11 @@ export const SGLANG_ADMIN_PATHS = [
  * `/v1/completions` with `logprobs: int` (sglang/srt/entrypoints/openai/protocol.py).
  * SGLang has no token-id mode there, so tokens are compared as text.
  */
-export function sglangCanary(config: DeploymentConfigV1): NonNullable<LifecycleSpecV1["canary"]> {
+export function sglangCanary(config: DeploymentViewV1): NonNullable<LifecycleSpecV1["canary"]> {
   return completionsCanary(servedNamesOf(config)[0]);
 }
 
-export function sglangLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
+export function sglangLifecycle(config: DeploymentViewV1): LifecycleSpecV1 {
   const sleeps = sglangMaySleep(config);
   // /health answers 503 until warmup is done (FACTS.md S1); once up it runs a one-token
   // generation (S2), bounded by SGLANG_HEALTH_CHECK_TIMEOUT (20 s), hence the longer timeout.
@@ -128,7 +124,7 @@ export function sglangLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
   };
 }
 
-export function sglangSnapshotRecipe(config: DeploymentConfigV1): SnapshotRecipeV1 {
+export function sglangSnapshotRecipe(config: DeploymentViewV1): SnapshotRecipeV1 {
   if (!config.snapshot.enabled) return { beforeSnapshot: ["start", "waitReady"], afterRestore: [], env: [] };
   if (!config.snapshot.gpu) {
     // CPU-only snapshots: Modal gives the snap=True phase no GPU, so nothing there may

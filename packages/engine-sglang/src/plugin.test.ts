@@ -1,9 +1,15 @@
-import { findPreset, parseDeployment } from "@rouse/config";
-import { runEnginePluginConformance } from "@rouse/config/conformance";
+import { findPreset, parseDeployment, presets } from "@rouse/config";
+import { runEnginePluginConformance } from "@rouse/engine-spec/conformance";
 import { describe, expect, it } from "vitest";
 import { sglang } from "./plugin.ts";
 
-runEnginePluginConformance(sglang, { describe, it, expect });
+// The suite's own configs, plus every built-in preset for this engine.
+const extraConfigs = Object.fromEntries(
+  presets
+    .map((p) => [`preset ${p.name}`, parseDeployment(p.config)] as const)
+    .filter(([, c]) => c.engine.kind === "sglang"),
+);
+runEnginePluginConformance(sglang, { describe, it, expect }, { extraConfigs });
 
 const modal = { target: "modal" as const, host: "0.0.0.0", port: 8000 };
 const seed004 = () => parseDeployment(findPreset("qwen3-sglang-snapshot")!.config);

@@ -1,4 +1,4 @@
-import type { DeploymentConfigV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/config";
+import type { DeploymentViewV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/engine-spec";
 import { fp8Issues, multimodalLimitsOf } from "@rouse/config";
 import { checkEngineConfig, optionTable, versionAtLeast } from "@rouse/engine-kit";
 import {
@@ -53,7 +53,7 @@ export const SGLANG_OWNED_DESTS: Readonly<Record<string, string>> = {
 /** SGLang's Fp8Config.get_min_capability() (FACTS.md §FP8). */
 const SGLANG_FP8 = { minCapability: 80, fullSpeedCapability: 89, source: "sglang/srt/layers/quantization/fp8.py" };
 
-function checkSglang(config: DeploymentConfigV1, version: string) {
+function checkSglang(config: DeploymentViewV1, version: string) {
   const { options } = readSglangOptions(config.engine.options.sglang);
   const ownArgv = sglangServerArgs(
     { ...config, engine: { ...config.engine, extraArgs: [] } },
@@ -90,7 +90,7 @@ export interface SglangEngineSettings {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-function validateSglang(config: DeploymentConfigV1, version: string): PluginWarningV1[] {
+function validateSglang(config: DeploymentViewV1, version: string): PluginWarningV1[] {
   const { warnings } = readSglangOptions(config.engine.options.sglang);
   const { model, engine } = config;
   const unsupported = (field: string, message: string) =>
@@ -134,7 +134,7 @@ function validateSglang(config: DeploymentConfigV1, version: string): PluginWarn
 /** Creates the SGLang engine plugin; `sglang` is the default instance. */
 export function createSglangEngine(settings: SglangEngineSettings = {}): EnginePluginV1 {
   const defaultVersion = settings.defaultVersion ?? SGLANG_DEFAULT_VERSION;
-  const versionOf = (config: DeploymentConfigV1) => config.engine.version ?? defaultVersion;
+  const versionOf = (config: DeploymentViewV1) => config.engine.version ?? defaultVersion;
 
   return {
     specificationVersion: "v1",

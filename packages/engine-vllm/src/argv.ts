@@ -1,4 +1,5 @@
-import { type DeploymentConfigV1, multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
+import type { DeploymentViewV1 } from "@rouse/engine-spec";
+import { multimodalLimitsOf, servedNamesOf, tensorParallelOf } from "@rouse/config";
 import { flagValue, plainValue, versionAtLeast } from "@rouse/engine-kit";
 import { type VllmOptions, vllmOptionArgs } from "./options.ts";
 
@@ -32,7 +33,7 @@ export const LANGUAGE_MODEL_ONLY_SINCE = "0.32.0";
 export const VLLM_EXECUTABLE = ["vllm"] as const;
 
 /** What `vllm serve` is told, without the executable. */
-export function vllmServeArgs(config: DeploymentConfigV1, options: VllmArgvOptions): string[] {
+export function vllmServeArgs(config: DeploymentViewV1, options: VllmArgvOptions): string[] {
   const { model, engine } = config;
   const args: string[] = [
     "serve",

@@ -1,4 +1,4 @@
-import { conformanceConfigs } from "@rouse/config/conformance";
+import { conformanceConfigs } from "@rouse/engine-spec/conformance";
 import { type DeploymentConfigV1Input, parseDeployment, presets } from "@rouse/config";
 import { CHECK_SCRIPT as checkScript, checkArgvWithFacts, factsFileFor } from "@rouse/engine-kit";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-import type { DeploymentConfigV1, ImageRecipeV1 } from "@rouse/config";
+import type { DeploymentViewV1, ImageRecipeV1 } from "@rouse/engine-spec";
 import { engineCudaMajor } from "@rouse/engine-kit";
 
 /**
@@ -32,7 +32,7 @@ export function vllmCuda(version: string): { cuda: number; torch: string; known:
   return { ...need, image: VLLM_BASE_IMAGES[need.cuda]! };
 }
 
-export function vllmImage(config: DeploymentConfigV1, version: string): ImageRecipeV1 {
+export function vllmImage(config: DeploymentViewV1, version: string): ImageRecipeV1 {
   const { engine } = config;
   const base: ImageRecipeV1["base"] =
     engine.image === "debian_slim"

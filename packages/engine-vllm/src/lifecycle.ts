@@ -1,4 +1,4 @@
-import type { DeploymentConfigV1, LifecycleSpecV1, SnapshotRecipeV1 } from "@rouse/config";
+import type { DeploymentViewV1, LifecycleSpecV1, SnapshotRecipeV1 } from "@rouse/engine-spec";
 import { servedNamesOf } from "@rouse/config";
 import { completionsCanary } from "@rouse/engine-kit";
 
@@ -12,7 +12,7 @@ import { completionsCanary } from "@rouse/engine-kit";
  * checkpoint (less to move, and a request that reaches a checkpointed engine that is
  * not asleep kills it).
  */
-export function vllmSleepMode(config: DeploymentConfigV1, target: "modal" | "local"): boolean {
+export function vllmSleepMode(config: DeploymentViewV1, target: "modal" | "local"): boolean {
   // Locally sleep and suspend both sleep the engine; on Modal only GPU snapshots do
   // (CPU-only snapshots start the engine after restore and never sleep it).
   return target === "local"
@@ -21,7 +21,7 @@ export function vllmSleepMode(config: DeploymentConfigV1, target: "modal" | "loc
 }
 
 /** Whether any launch of this config gets sleep mode (the lifecycle spec is the same for both targets). */
-export function vllmMaySleep(config: DeploymentConfigV1): boolean {
+export function vllmMaySleep(config: DeploymentViewV1): boolean {
   return vllmSleepMode(config, "modal") || vllmSleepMode(config, "local");
 }
 
@@ -69,7 +69,7 @@ export const VLLM_ADMIN_PATHS = [
  * makes vLLM name tokens `token_id:<id>`, so the tokens are compared by id
  * (vllm/entrypoints/openai/completion/protocol.py).
  */
-export function vllmCanary(config: DeploymentConfigV1): NonNullable<LifecycleSpecV1["canary"]> {
+export function vllmCanary(config: DeploymentViewV1): NonNullable<LifecycleSpecV1["canary"]> {
   return completionsCanary(servedNamesOf(config)[0], { return_tokens_as_token_ids: true });
 }
 
@@ -79,7 +79,7 @@ export function vllmCanary(config: DeploymentConfigV1): NonNullable<LifecycleSpe
  * prompt served in between stays wrong in the prefix cache until `/reset_prefix_cache`
  * (measured with vLLM 0.20.0, ../shared/gpu/README.md "L2"). Level 1 keeps them in host RAM.
  */
-export function vllmAfterWake(config: DeploymentConfigV1): NonNullable<LifecycleSpecV1["afterWake"]> {
+export function vllmAfterWake(config: DeploymentViewV1): NonNullable<LifecycleSpecV1["afterWake"]> {
   if (config.snapshot.sleepLevel !== 2) return [];
   return [
     { method: "POST", path: "/collective_rpc", json: { method: "reload_weights" }, timeoutSeconds: 600 },
@@ -87,7 +87,7 @@ export function vllmAfterWake(config: DeploymentConfigV1): NonNullable<Lifecycle
   ];
 }
 
-export function vllmLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
+export function vllmLifecycle(config: DeploymentViewV1): LifecycleSpecV1 {
   const isSleeping = { method: "GET" as const, path: "/is_sleeping", timeoutSeconds: 10 };
   const sleeps = vllmMaySleep(config);
   return {
@@ -156,7 +156,7 @@ export function vllmLifecycle(config: DeploymentConfigV1): LifecycleSpecV1 {
   };
 }
 
-export function vllmSnapshotRecipe(config: DeploymentConfigV1): SnapshotRecipeV1 {
+export function vllmSnapshotRecipe(config: DeploymentViewV1): SnapshotRecipeV1 {
   if (!config.snapshot.enabled) return { beforeSnapshot: ["start", "waitReady"], afterRestore: [], env: [] };
   if (!config.snapshot.gpu) {
     // CPU-only snapshots: Modal gives the snap=True phase no GPU, so nothing there may

@@ -1,4 +1,4 @@
-import type { PluginWarningV1 } from "@rouse/config";
+import type { PluginWarningV1 } from "@rouse/engine-spec";
 import { flagValue, readEngineOptions } from "@rouse/engine-kit";
 import { z } from "zod";
 

@@ -1,9 +1,16 @@
-import { findPreset, launchSpecV1Schema, parseDeployment } from "@rouse/config";
-import { runEnginePluginConformance } from "@rouse/config/conformance";
+import { findPreset, parseDeployment, presets } from "@rouse/config";
+import { launchSpecV1Schema } from "@rouse/engine-spec";
+import { runEnginePluginConformance } from "@rouse/engine-spec/conformance";
 import { describe, expect, it } from "vitest";
 import { createVllmEngine, vllm } from "./plugin.ts";
 
-runEnginePluginConformance(vllm, { describe, it, expect });
+// The suite's own configs, plus every built-in preset for this engine.
+const extraConfigs = Object.fromEntries(
+  presets
+    .map((p) => [`preset ${p.name}`, parseDeployment(p.config)] as const)
+    .filter(([, c]) => c.engine.kind === "vllm"),
+);
+runEnginePluginConformance(vllm, { describe, it, expect }, { extraConfigs });
 
 const modal = { target: "modal" as const, host: "0.0.0.0", port: 8000 };
 const preset = (name: string) => parseDeployment(findPreset(name)!.config);

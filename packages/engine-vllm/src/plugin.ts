@@ -1,11 +1,5 @@
-import {
-  type DeploymentConfigV1,
-  type EnginePluginV1,
-  fp8Issues,
-  type LaunchSpecV1,
-  multimodalLimitsOf,
-  type PluginWarningV1,
-} from "@rouse/config";
+import { fp8Issues, multimodalLimitsOf } from "@rouse/config";
+import type { DeploymentViewV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/engine-spec";
 import { checkEngineConfig, cudaMajorOfImage, optionTable, versionAtLeast } from "@rouse/engine-kit";
 import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
 import { createVllmLifecycleClient } from "./client.ts";
@@ -57,7 +51,7 @@ export const VLLM_OWNED_DESTS: Readonly<Record<string, string>> = {
 /** vLLM's Fp8Config.get_min_capability() and the Marlin fallback below FP8 tensor cores (FACTS.md §FP8). */
 const VLLM_FP8 = { minCapability: 75, fullSpeedCapability: 89, source: "vllm/model_executor/layers/quantization/fp8.py" };
 
-function checkVllm(config: DeploymentConfigV1, version: string) {
+function checkVllm(config: DeploymentViewV1, version: string) {
   const { options } = readVllmOptions(config.engine.options.vllm);
   const ownArgv = vllmServeArgs(
     { ...config, engine: { ...config.engine, extraArgs: [] } },
@@ -97,7 +91,7 @@ export interface VllmEngineSettings {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-function validateVllm(config: DeploymentConfigV1, version: string): PluginWarningV1[] {
+function validateVllm(config: DeploymentViewV1, version: string): PluginWarningV1[] {
   const { options, warnings } = readVllmOptions(config.engine.options.vllm);
   if (!multimodalLimitsOf(config) && !versionAtLeast(version, LANGUAGE_MODEL_ONLY_SINCE)) {
     warnings.push({
@@ -129,7 +123,7 @@ function validateVllm(config: DeploymentConfigV1, version: string): PluginWarnin
 /** Creates the vLLM engine plugin (like `createOpenAI` in the AI SDK); `vllm` is the default instance. */
 export function createVllmEngine(settings: VllmEngineSettings = {}): EnginePluginV1 {
   const defaultVersion = settings.defaultVersion ?? VLLM_DEFAULT_VERSION;
-  const versionOf = (config: DeploymentConfigV1) => config.engine.version ?? defaultVersion;
+  const versionOf = (config: DeploymentViewV1) => config.engine.version ?? defaultVersion;
 
   return {
     specificationVersion: "v1",

@@ -1,4 +1,4 @@
-import type { EnginePluginV1 } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { sglang } from "@rouse/engine-sglang";
 import { vllm } from "@rouse/engine-vllm";
 

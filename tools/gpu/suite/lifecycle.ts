@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { type DeploymentConfigV1, type EnginePluginV1, parseDeployment } from "@rouse/config";
+import { type DeploymentConfigV1, parseDeployment } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { sglang } from "@rouse/engine-sglang";
 import { vllm } from "@rouse/engine-vllm";
 import {

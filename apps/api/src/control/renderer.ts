@@ -1,4 +1,5 @@
-import type { ConfigIssue, DeploymentConfigV1, EnginePluginV1, RenderResponse } from "@rouse/config";
+import type { ConfigIssue, DeploymentConfigV1, RenderResponse } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { CodegenError, type CodegenWarning, generateApp } from "@rouse/codegen";
 import { installedEngines } from "@rouse/runtime";
 

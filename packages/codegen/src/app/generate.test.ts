@@ -1,12 +1,5 @@
-import {
-  ConfigError,
-  type DeploymentConfigV1Input,
-  type EnginePluginV1,
-  parseDeployment,
-  presets,
-  UnsupportedSpecificationError,
-  validateDeployment,
-} from "@rouse/config";
+import { ConfigError, type DeploymentConfigV1Input, parseDeployment, presets, validateDeployment } from "@rouse/config";
+import { type EnginePluginV1, UnsupportedSpecificationError } from "@rouse/engine-spec";
 import { vllm } from "@rouse/engine-vllm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

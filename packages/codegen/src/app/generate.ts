@@ -1,10 +1,5 @@
-import {
-  crossFieldIssues,
-  type DeploymentConfigV1,
-  type EnginePluginV1,
-  engineIssues,
-  resolveEnginePlugin,
-} from "@rouse/config";
+import { crossFieldIssues, type DeploymentConfigV1, engineIssues, resolveEnginePlugin } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { PyPrinter } from "../python/printer.ts";
 import { codegenWarnings } from "./checks.ts";
 import { emitBoot } from "./emit/boot.ts";

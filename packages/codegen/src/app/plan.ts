@@ -1,17 +1,5 @@
-import {
-  type BuildStepV1,
-  type DeploymentConfigV1,
-  type EnginePluginV1,
-  gpuStringOf,
-  type httpCallV1Schema,
-  imageRecipeV1Schema,
-  launchSpecV1Schema,
-  lifecycleSpecV1Schema,
-  type RouteRuleV1,
-  type SnapshotStepV1,
-  servedNamesOf,
-  snapshotRecipeV1Schema,
-} from "@rouse/config";
+import { type DeploymentConfigV1, gpuStringOf, servedNamesOf } from "@rouse/config";
+import { type BuildStepV1, type EnginePluginV1, type httpCallV1Schema, imageRecipeV1Schema, launchSpecV1Schema, lifecycleSpecV1Schema, type RouteRuleV1, type SnapshotStepV1, snapshotRecipeV1Schema } from "@rouse/engine-spec";
 import { EnginePluginContractError } from "./errors.ts";
 
 // Everything the emitted app needs, composed from the config and the engine plugin's

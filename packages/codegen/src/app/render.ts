@@ -1,10 +1,5 @@
-import {
-  ConfigError,
-  deploymentConfigV1Schema,
-  type EnginePluginV1,
-  findEnginePlugin,
-  validateDeployment,
-} from "@rouse/config";
+import { ConfigError, deploymentConfigV1Schema, findEnginePlugin, validateDeployment } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { type GeneratedApp, type GenerateOptions, generateApp } from "./generate.ts";
 
 export interface RenderInput {

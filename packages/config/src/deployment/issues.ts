@@ -1,14 +1,11 @@
+import type { PluginIssueV1 } from "@rouse/engine-spec";
 import { printable } from "../common/printable.ts";
 
 /** One problem found in a config, pointing at the field and saying how to fix it. */
-export interface ConfigIssue {
-  readonly severity: "error" | "warning";
+// An engine plugin's `check` returns the same shape (PluginIssueV1), without a position.
+export interface ConfigIssue extends PluginIssueV1 {
   /** Stable machine-readable code, e.g. `unknown_key`, `fp8_gpu`. */
   readonly code: string;
-  readonly path: readonly (string | number)[];
-  readonly message: string;
-  /** What to change. */
-  readonly fix?: string;
   /** 1-based position in the source file, when the config came from text. */
   readonly line?: number;
   readonly column?: number;

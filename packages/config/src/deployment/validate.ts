@@ -1,5 +1,5 @@
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { resolveEnginePlugin } from "../engine-plugin/resolve-plugin.ts";
-import type { EnginePluginV1 } from "../engine-plugin/v1/engine-plugin-v1.ts";
 import { type ConfigIssue, ConfigError } from "./issues.ts";
 import { crossFieldIssues, fallbackEngineIssues } from "./v1/rules.ts";
 import { type DeploymentConfigV1, deploymentConfigV1Schema } from "./v1/schema.ts";

@@ -1,5 +1,4 @@
-import type { EnginePluginV1 } from "./v1/engine-plugin-v1.ts";
-import { UnsupportedSpecificationError } from "./v1/errors.ts";
+import { type EnginePluginV1, UnsupportedSpecificationError } from "@rouse/engine-spec";
 
 /** Every plugin spec version this rouse can use; older ones would be adapted here. */
 export function resolveEnginePlugin(plugin: { specificationVersion?: unknown; engine?: unknown }): EnginePluginV1 {

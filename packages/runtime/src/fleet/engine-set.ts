@@ -1,4 +1,5 @@
-import { type DeploymentConfigV1, type EnginePluginV1, findEnginePlugin, servedNamesOf } from "@rouse/config";
+import { type DeploymentConfigV1, findEnginePlugin, servedNamesOf } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 
 /** One config of `rouse serve --local a.yaml b.yaml`. */
 export interface EngineEntry {

@@ -1,4 +1,5 @@
-import { type EnginePluginV1, findEnginePlugin } from "@rouse/config";
+import { findEnginePlugin } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { installedEngines } from "../installed-engines.ts";
 import { detectGpu, type GpuPresence } from "../preflight/gpu.ts";
 import type { SupervisorEvent } from "../supervisor/events.ts";

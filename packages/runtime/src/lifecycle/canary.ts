@@ -1,4 +1,4 @@
-import type { HttpCallV1 } from "@rouse/config";
+import type { HttpCallV1 } from "@rouse/engine-spec";
 import type { CanarySpec } from "./engine-rules.ts";
 
 // Verified wake: an engine can report healthy after a wake that left it serving

@@ -1,4 +1,5 @@
-import { type EnginePluginV1, parseDeployment } from "@rouse/config";
+import { parseDeployment } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { sglang } from "@rouse/engine-sglang";
 import { vllm } from "@rouse/engine-vllm";
 import fc from "fast-check";

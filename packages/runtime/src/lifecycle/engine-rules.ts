@@ -1,4 +1,5 @@
-import type { DeploymentConfigV1, EnginePluginV1, HttpCallV1, LifecycleSpecV1 } from "@rouse/config";
+import type { DeploymentConfigV1 } from "@rouse/config";
+import type { EnginePluginV1, HttpCallV1, LifecycleSpecV1 } from "@rouse/engine-spec";
 
 // What the runtime needs from an engine plugin's lifecycle spec beyond sleep and
 // wake: the canary (verified wake), the calls after a wake (vLLM level 2:

@@ -1,4 +1,5 @@
-import { argFromEnvElement, type DeploymentConfigV1, type EnginePluginV1 } from "@rouse/config";
+import type { DeploymentConfigV1 } from "@rouse/config";
+import { argFromEnvElement, type EnginePluginV1 } from "@rouse/engine-spec";
 
 export interface ResolvedLaunch {
   readonly argv: string[];

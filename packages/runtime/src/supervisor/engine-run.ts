@@ -1,4 +1,5 @@
-import type { DeploymentConfigV1, EngineLifecycleClientV1, EnginePluginV1 } from "@rouse/config";
+import type { DeploymentConfigV1 } from "@rouse/config";
+import type { EngineLifecycleClientV1, EnginePluginV1 } from "@rouse/engine-spec";
 import { Pool } from "undici";
 import {
   type CanaryAnswer,

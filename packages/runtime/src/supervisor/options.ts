@@ -1,4 +1,5 @@
-import type { DeploymentConfigV1, EnginePluginV1 } from "@rouse/config";
+import type { DeploymentConfigV1 } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import type { MemoryArbiter } from "../fleet/memory-budget.ts";
 import type { EngineRules } from "../lifecycle/engine-rules.ts";
 import type { GpuPresence } from "../preflight/gpu.ts";

@@ -1,10 +1,5 @@
-import {
-  type DeploymentConfigV1,
-  EngineExitedError,
-  type EnginePluginV1,
-  lifecycleSpecV1Schema,
-  servedNamesOf,
-} from "@rouse/config";
+import { type DeploymentConfigV1, servedNamesOf } from "@rouse/config";
+import { EngineExitedError, type EnginePluginV1, lifecycleSpecV1Schema } from "@rouse/engine-spec";
 import { EngineRequestError } from "../errors.ts";
 import { type EngineRules, engineRules } from "../lifecycle/engine-rules.ts";
 import { detectGpu, type GpuPresence } from "../preflight/gpu.ts";

@@ -1,4 +1,4 @@
-import type { SnapshotStepV1 } from "@rouse/config";
+import type { SnapshotStepV1 } from "@rouse/engine-spec";
 import { atom, call, dict, entry, type Expr, kw, list, lit } from "../../python/expr.ts";
 import { pyStr, toPyValue } from "../../python/literal.ts";
 import type { PyPrinter } from "../../python/printer.ts";

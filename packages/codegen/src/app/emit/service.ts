@@ -1,4 +1,4 @@
-import type { SnapshotStepV1 } from "@rouse/config";
+import type { SnapshotStepV1 } from "@rouse/engine-spec";
 import { atom, call, dict, entry, type Item, kw, list, lit } from "../../python/expr.ts";
 import type { PyPrinter } from "../../python/printer.ts";
 import type { AppPlan } from "../plan.ts";

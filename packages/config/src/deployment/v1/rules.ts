@@ -1,5 +1,6 @@
 import type { ConfigIssue } from "../issues.ts";
 import { GPU_TYPES, type GpuType } from "./gpu.ts";
+import type { DeploymentViewV1 } from "@rouse/engine-spec";
 import type { DeploymentConfigV1 } from "./schema.ts";
 
 // Rules that span fields. Each returns issues that name the field to change
@@ -82,7 +83,7 @@ const FP8_FALLBACK: Record<string, Fp8Support> = {
 };
 
 /** An FP8 checkpoint on a GPU the engine cannot run it on is an error; weight-only is a warning. */
-export function fp8Issues(config: DeploymentConfigV1, support: Fp8Support, engine: string): ConfigIssue[] {
+export function fp8Issues(config: Pick<DeploymentViewV1, "model" | "resources">, support: Fp8Support, engine: string): ConfigIssue[] {
   if (!isFp8Model(config)) return [];
   const gpu = config.resources.gpu as GpuType;
   const cc = GPU_TYPES[gpu].computeCapability;
@@ -124,7 +125,7 @@ export function fallbackEngineIssues(config: DeploymentConfigV1): ConfigIssue[] 
 /** Volumes each engine mounts (caches.deepgemm is SGLang's only). */
 const MOUNTED_CACHES = { vllm: ["weights", "compile"], sglang: ["weights", "compile", "deepgemm"] } as const;
 
-export function isFp8Model(config: DeploymentConfigV1): boolean {
+export function isFp8Model(config: Pick<DeploymentViewV1, "model">): boolean {
   return config.model.quantization?.toLowerCase() === "fp8" || /(^|[-_/.])fp8($|[-_/.])/i.test(config.model.id);
 }
 

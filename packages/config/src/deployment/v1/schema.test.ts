@@ -1,3 +1,4 @@
+import { minimalDeployment } from "@rouse/engine-spec/conformance";
 import { describe, expect, it } from "vitest";
 import { parseDeployment, validateDeployment } from "../validate.ts";
 import { servedNamesOf, tensorParallelOf, gpuStringOf, multimodalLimitsOf } from "./derived.ts";
@@ -6,20 +7,9 @@ const minimal = { version: 1, model: { id: "Qwen/Qwen3-8B" }, engine: { kind: "v
 
 describe("defaults", () => {
   it("a config of model.id + engine.kind is complete, with every default filled", () => {
-    expect(parseDeployment(minimal)).toEqual({
-      version: 1,
-      name: "rouse-llm",
-      model: { id: "Qwen/Qwen3-8B", multimodal: false, trustRemoteCode: false },
-      engine: { kind: "vllm", packages: [], fastBoot: false, gpuMemoryUtilization: 0.9, extraArgs: [], options: {} },
-      resources: { gpu: "H100", count: 1 },
-      snapshot: { enabled: true, gpu: true, warmupRequests: 3, sleepLevel: 1 },
-      scaling: { scaledownWindow: 900, minContainers: 0, maxInputs: 32, timeout: 600, startupTimeout: 600 },
-      caches: { weights: "huggingface-cache", bakeWeights: false },
-      serving: { style: "web-server", port: 8000, proxyAuth: false },
-      secrets: { apiKeyEnv: "ROUSE_API_KEY", extra: [] },
-      local: { scaleToZero: "sleep" },
-      env: {},
-    });
+    // The defaults as data live once, in the conformance suite's minimal config (same defaults).
+    const { revision: _, ...model } = minimalDeployment("vllm").model;
+    expect(parseDeployment(minimal)).toEqual({ ...minimalDeployment("vllm"), model: { ...model, id: "Qwen/Qwen3-8B" } });
   });
 
   it("derives served names per engine, tensor parallel and the GPU string", () => {

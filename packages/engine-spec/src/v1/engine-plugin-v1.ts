@@ -1,8 +1,8 @@
-import type { ConfigIssue } from "../../deployment/issues.ts";
-import type { DeploymentConfigV1 } from "../../deployment/v1/schema.ts";
+import type { DeploymentViewV1 } from "./deployment-view.ts";
 import type { ImageRecipeV1 } from "./image-recipe.ts";
 import type { LaunchContextV1, LaunchSpecV1 } from "./launch-spec.ts";
 import type { EngineLifecycleClientV1, LifecycleClientOptionsV1 } from "./lifecycle-client.ts";
+import type { PluginIssueV1 } from "./issue.ts";
 import type { LifecycleSpecV1 } from "./lifecycle-spec.ts";
 import type { SnapshotRecipeV1 } from "./snapshot-recipe.ts";
 import type { PluginWarningV1 } from "./warning.ts";
@@ -31,7 +31,7 @@ export interface EnginePluginV1 {
   readonly defaultVersion: string;
   readonly capabilities: EngineCapabilitiesV1;
   /** Checks the plugin's own slice of the config (`engine.options[engine]` and unsupported fields). */
-  validate(config: DeploymentConfigV1): PluginWarningV1[];
+  validate(config: DeploymentViewV1): PluginWarningV1[];
   /**
    * Optional: the engine's rules for a config, errors and warnings with the field to
    * change — e.g. every `engine.extraArgs` element resolved as the engine's parser would,
@@ -39,13 +39,13 @@ export interface EnginePluginV1 {
    * the plugins) and codegen run it, so `validate` refuses exactly what `generate` refuses.
    * Without it, rouse applies a static guard for owned flags.
    */
-  check?(config: DeploymentConfigV1): ConfigIssue[];
-  launch(config: DeploymentConfigV1, context: LaunchContextV1): LaunchSpecV1;
-  image(config: DeploymentConfigV1): ImageRecipeV1;
-  lifecycle(config: DeploymentConfigV1): LifecycleSpecV1;
-  snapshotRecipe(config: DeploymentConfigV1): SnapshotRecipeV1;
+  check?(config: DeploymentViewV1): PluginIssueV1[];
+  launch(config: DeploymentViewV1, context: LaunchContextV1): LaunchSpecV1;
+  image(config: DeploymentViewV1): ImageRecipeV1;
+  lifecycle(config: DeploymentViewV1): LifecycleSpecV1;
+  snapshotRecipe(config: DeploymentViewV1): SnapshotRecipeV1;
   createLifecycleClient(
-    config: DeploymentConfigV1,
+    config: DeploymentViewV1,
     options: LifecycleClientOptionsV1,
   ): EngineLifecycleClientV1;
   /**

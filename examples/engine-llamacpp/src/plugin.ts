@@ -1,20 +1,24 @@
-// A third-party engine plugin written against the public contract alone (the
-// `@rouse/config` entry point; a real package would import "@rouse/config"): llama.cpp's
-// `llama-server`. No sleep mode, so no snapshot dance. docs/write-an-engine-plugin.md walks through it.
+// A third-party engine plugin written against the contract alone (@rouse/engine-spec is this
+// package's only dependency): llama.cpp's `llama-server`. No sleep mode, so no snapshot dance.
+// docs/write-an-engine-plugin.md walks through it.
 import {
-  type DeploymentConfigV1,
-  type EngineLifecycleClientV1,
-  type EnginePluginV1,
+  type DeploymentViewV1,
   EngineExitedError,
+  type EngineLifecycleClientV1,
   EngineLifecycleError,
+  type EnginePluginV1,
   EngineUnsupportedError,
-  servedNamesOf,
-} from "../../index.ts";
+} from "@rouse/engine-spec";
+
+/** llama-server serves one alias: the first served name, else the model id. */
+export function aliasOf(config: DeploymentViewV1): string {
+  return config.model.servedName?.[0] ?? config.model.id;
+}
 
 const PORT_HEALTH = { method: "GET", path: "/health", timeoutSeconds: 5 } as const;
 
 function client(
-  config: DeploymentConfigV1,
+  config: DeploymentViewV1,
   baseUrl: string,
   apiKey?: string,
   timeoutMs = 30_000,
@@ -65,7 +69,7 @@ function client(
     async warmup({ count = 1 } = {}) {
       for (let i = 0; i < count; i++) {
         const r = await call("POST", "/v1/chat/completions", {
-          model: servedNamesOf(config)[0],
+          model: aliasOf(config),
           messages: [{ role: "user", content: "Hi" }],
           max_tokens: 16,
         });
@@ -115,7 +119,7 @@ export const llamacpp: EnginePluginV1 = {
       "--port",
       String(ctx.port),
       "--alias",
-      servedNamesOf(config)[0]!,
+      aliasOf(config),
       "-ngl",
       "999",
       ...(config.model.maxModelLen ? ["-c", String(config.model.maxModelLen)] : []),
@@ -142,7 +146,7 @@ export const llamacpp: EnginePluginV1 = {
     warmup: {
       method: "POST",
       path: "/v1/chat/completions",
-      json: { model: servedNamesOf(config)[0], messages: [{ role: "user", content: "Hi" }], max_tokens: 16 },
+      json: { model: aliasOf(config), messages: [{ role: "user", content: "Hi" }], max_tokens: 16 },
     },
     warmupCount: config.snapshot.warmupRequests,
     asleepMeans: "llama-server has no sleep mode",

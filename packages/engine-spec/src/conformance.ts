@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
-import type { DeploymentConfigV1Input } from "../deployment/v1/schema.ts";
-import { parseDeployment } from "../deployment/validate.ts";
+import { conformanceConfigs } from "./conformance-configs.ts";
+import type { DeploymentViewV1 } from "./v1/deployment-view.ts";
 import {
   EngineExitedError,
   EngineLifecycleError,
@@ -39,36 +39,7 @@ export function accessOf(routes: readonly RouteRuleV1[], path: string): RouteRul
   return "private";
 }
 
-/** Configs every plugin must handle, for its engine kind. */
-export function conformanceConfigs(engine: string): Record<string, DeploymentConfigV1Input> {
-  const kind = engine as "vllm" | "sglang";
-  const base = {
-    version: 1 as const,
-    model: { id: "org/Model-7B", revision: "0123456789abcdef0123456789abcdef01234567" },
-  };
-  return {
-    minimal: { ...base, engine: { kind } },
-    noSnapshot: { ...base, engine: { kind }, snapshot: { enabled: false, gpu: false } },
-    multiGpu: { ...base, engine: { kind }, resources: { gpu: "H100", count: 2 } },
-    withKey: { ...base, engine: { kind }, secrets: { apiKey: "my-key", apiKeyEnv: "MY_KEY" } },
-    hostileExtraArgs: {
-      ...base,
-      engine: { kind, extraArgs: ["--some-flag", "a b; $(touch /tmp/x) `id` \"q\" 'q' \\"] },
-    },
-    full: {
-      ...base,
-      model: {
-        ...base.model,
-        servedName: ["m"],
-        maxModelLen: 4096,
-        toolCallParser: "hermes",
-        reasoningParser: "qwen3",
-      },
-      engine: { kind, fastBoot: true, gpuMemoryUtilization: 0.8, maxNumSeqs: 16, maxBatchedTokens: 8192 },
-      scaling: { maxInputs: 16, targetInputs: 8 },
-    },
-  };
-}
+export { type ConformanceConfigName, conformanceConfigs, minimalDeployment } from "./conformance-configs.ts";
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -80,22 +51,24 @@ async function closedPort(): Promise<number> {
 
 export interface ConformanceOptions {
   /**
-   * The `engine.kind` of the configs the suite feeds the plugin. Default: the plugin's
-   * own engine. rouse.yaml v1 names only `vllm` and `sglang`, so a plugin for another
-   * engine runs the suite on configs of one of those kinds.
+   * More configs to run the per-config cases on (e.g. your presets), beside the suite's own
+   * (`conformanceConfigs(plugin.engine)`); each a validated config, defaults filled in.
    */
-  readonly configKind?: "vllm" | "sglang";
+  readonly extraConfigs?: Readonly<Record<string, DeploymentViewV1>>;
 }
 
+/**
+ * Registers the suite with your test runner. Needs nothing but this package: the configs are
+ * plain objects of the plugin's own `engine.kind`.
+ */
 export function runEnginePluginConformance(
   plugin: EnginePluginV1,
   t: TestApi,
   options: ConformanceOptions = {},
 ): void {
   const { describe, it, expect } = t;
-  const configs = Object.entries(conformanceConfigs(options.configKind ?? plugin.engine)).map(
-    ([name, input]) => [name, parseDeployment(input)] as const,
-  );
+  const own = conformanceConfigs(plugin.engine);
+  const configs = Object.entries({ ...own, ...options.extraConfigs });
   const ctx = { target: "modal" as const, host: "0.0.0.0", port: 8000 };
 
   describe(`engine plugin conformance: ${plugin.engine}`, () => {
@@ -139,13 +112,13 @@ export function runEnginePluginConformance(
     }
 
     it("carries hostile extra arguments as single argv elements, unchanged", () => {
-      const config = configs.find(([n]) => n === "hostileExtraArgs")![1];
+      const config = own.hostileExtraArgs;
       const { argv } = launchSpecV1Schema.parse(plugin.launch(config, ctx));
       for (const arg of config.engine.extraArgs) expect(argv).toContain(arg);
     });
 
     it("never puts the API key in argv or env literals: it comes from the secret's variable", () => {
-      const config = configs.find(([n]) => n === "withKey")![1];
+      const config = own.withKey;
       const launch = launchSpecV1Schema.parse(plugin.launch(config, ctx));
       const fromEnv = launch.argsFromEnv.some((a) => a.env === "MY_KEY");
       const passesEnv = Object.values(launch.env).some((v) => v.includes("MY_KEY"));
@@ -153,7 +126,7 @@ export function runEnginePluginConformance(
     });
 
     it("snapshot recipe starts the engine, waits, and sleeps before the snapshot when it can", () => {
-      const config = configs.find(([n]) => n === "minimal")![1];
+      const config = own.minimal;
       const recipe = snapshotRecipeV1Schema.parse(plugin.snapshotRecipe(config));
       expect(recipe.beforeSnapshot[0]).toBe("start");
       expect(recipe.beforeSnapshot).toContain("waitReady");
@@ -164,7 +137,7 @@ export function runEnginePluginConformance(
     });
 
     it("a plugin that sleeps verifies the wake: a greedy canary recorded before sleep, replayed after wake", () => {
-      const config = configs.find(([n]) => n === "minimal")![1];
+      const config = own.minimal;
       const recipe = snapshotRecipeV1Schema.parse(plugin.snapshotRecipe(config));
       if (!recipe.beforeSnapshot.includes("sleep")) return;
       const life = lifecycleSpecV1Schema.parse(plugin.lifecycle(config));
@@ -178,10 +151,7 @@ export function runEnginePluginConformance(
     });
 
     it("CPU-only snapshots run nothing that needs a GPU before the snapshot", () => {
-      const config = parseDeployment({
-        ...conformanceConfigs(options.configKind ?? plugin.engine).minimal,
-        snapshot: { enabled: true, gpu: false },
-      });
+      const config = own.cpuSnapshot;
       const recipe = snapshotRecipeV1Schema.parse(plugin.snapshotRecipe(config));
       expect(recipe.beforeSnapshot.filter((s) => s !== "prepare")).toEqual([]);
       expect(recipe.afterRestore).toContain("start");
@@ -189,7 +159,7 @@ export function runEnginePluginConformance(
 
     it("waitReady fails at its deadline against a closed port, naming the engine", async () => {
       const port = await closedPort();
-      const client = plugin.createLifecycleClient(configs[0]![1], {
+      const client = plugin.createLifecycleClient(own.minimal, {
         baseUrl: `http://127.0.0.1:${port}`,
         timeoutMs: 500,
       });
@@ -205,7 +175,7 @@ export function runEnginePluginConformance(
 
     it("waitReady fails fast when the engine process has exited", async () => {
       const port = await closedPort();
-      const client = plugin.createLifecycleClient(configs[0]![1], {
+      const client = plugin.createLifecycleClient(own.minimal, {
         baseUrl: `http://127.0.0.1:${port}`,
         timeoutMs: 500,
       });
