@@ -53,6 +53,23 @@ export function parseArgvs(
   return runRealParser<{ parsed: ParsedArgv[] }>(engine, python, env, { argvs }).parsed;
 }
 
+/**
+ * Random URL-safe API keys (as `secrets.token_urlsafe` makes them), many starting with one of
+ * `heads` (flag-like: `-`, `--`, the engine's own short options), which `--api-key KEY` cannot carry.
+ */
+export function urlSafeKeyArbitrary(heads: readonly string[]): fc.Arbitrary<string> {
+  return fc
+    .tuple(
+      fc.constantFrom(...heads, "", "k"),
+      fc.string({
+        unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        minLength: 1,
+        maxLength: 48,
+      }),
+    )
+    .map(([head, tail]) => head + tail);
+}
+
 /** Starts the real parser once to read its options; `parse` runs a batch of cases per call. */
 export function realParser(engine: "vllm" | "sglang", python: string, env: NodeJS.ProcessEnv = process.env): RealParser {
   const call = (cases: readonly (readonly string[])[]) =>

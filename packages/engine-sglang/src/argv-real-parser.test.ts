@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { argFromEnvElement, type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseArgvs } from "../../engine-kit/src/real-parser.ts";
+import { parseArgvs, urlSafeKeyArbitrary } from "../../engine-kit/src/real-parser.ts";
 import { sglang } from "./plugin.ts";
 
 // The plugin's argv, read back by SGLang's OWN parser (ServerArgs.add_cli_args of the pinned
@@ -32,16 +32,7 @@ function parserPath(): string {
 
 const parseAll = (argvs: string[][]) => parseArgvs("sglang", python, argvs, { ...process.env, PYTHONPATH: parserPath() });
 
-const urlSafeKey = fc
-  .tuple(
-    fc.constantFrom("-", "--", "-h", "", "k"),
-    fc.string({
-      unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-      minLength: 1,
-      maxLength: 48,
-    }),
-  )
-  .map(([head, tail]) => head + tail);
+const urlSafeKey = urlSafeKeyArbitrary(["-", "--", "-h"]);
 
 const configs: DeploymentConfigV1Input[] = [
   { version: 1, model: { id: "org/m" }, engine: { kind: "sglang" }, secrets: { apiKey: "s" } },

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { argFromEnvElement, type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseArgvs } from "../../engine-kit/src/real-parser.ts";
+import { parseArgvs, urlSafeKeyArbitrary } from "../../engine-kit/src/real-parser.ts";
 import { vllm } from "./plugin.ts";
 
 // The plugin's argv, read back by vLLM's OWN parser (the CPU build from tools/engine-cpu,
@@ -21,12 +21,7 @@ const python = `${venv}/bin/python`;
 
 const parseAll = (argvs: string[][]) => parseArgvs("vllm", python, argvs);
 
-const urlSafeKey = fc
-  .tuple(
-    fc.constantFrom("-", "--", "-O", "", "k"),
-    fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), minLength: 1, maxLength: 48 }),
-  )
-  .map(([head, tail]) => head + tail);
+const urlSafeKey = urlSafeKeyArbitrary(["-", "--", "-O"]);
 
 const configs: DeploymentConfigV1Input[] = [
   { version: 1, model: { id: "org/m" }, engine: { kind: "vllm" }, secrets: { apiKey: "s" } },
