@@ -9,6 +9,10 @@ stdout: {"engine", "version", "python", "options": {option string: [dest, nargs]
          "samples": {option string: a value its type and choices accept},
          "results": [{"ok": bool, "dests": [dest, ...], "error": str | null}, ...]}
 
+or, to read a plugin's whole launch argv back (the argv-real-parser tests):
+stdin : {"argvs": [["serve", "org/m", "--api-key=-x"], ...]}  (vLLM: from `serve`; SGLang: flags only)
+stdout: {"engine", "version", "python", "parsed": [{"ok": bool, "args": {dest: value} | null, "error": str | null}]}
+
 `dests` are the argparse dests the case's elements assigned (recorded on the namespace, so a
 flag set to its default value still counts). `options` is the parser's own option table, to
 compare with the facts. Needs the engine importable: vLLM (the CPU build) or SGLang's
@@ -70,8 +74,8 @@ def vllm_parser():
 
     top = FlexibleArgumentParser(prog="vllm")
     sub = ServeSubcommand().subparser_init(top.add_subparsers())
-    no_exit(sub)
-    return vllm.__version__, sub, ["Qwen/Qwen3-0.6B"]
+    no_exit(top)
+    return vllm.__version__, sub, ["Qwen/Qwen3-0.6B"], top
 
 
 def sglang_parser():
@@ -82,7 +86,7 @@ def sglang_parser():
     parser = argparse.ArgumentParser(prog="sglang serve")
     ServerArgs.add_cli_args(parser)
     no_exit(parser)
-    return version("sglang"), parser, ["--model-path", "Qwen/Qwen3-0.6B"]
+    return version("sglang"), parser, ["--model-path", "Qwen/Qwen3-0.6B"], parser
 
 
 def nargs_of(action: argparse.Action):
@@ -107,10 +111,29 @@ def sample_value(action: argparse.Action):
     return None
 
 
+def parse_whole(engine: str, argvs: list[list[str]]) -> list[dict]:
+    """Each argv through a fresh whole parser (vLLM's top `vllm` parser, so its own argv
+    preprocessing runs); the namespace as JSON (values that are not JSON as their str)."""
+    results = []
+    for argv in argvs:
+        *_, whole = vllm_parser() if engine == "vllm" else sglang_parser()
+        try:
+            ns = whole.parse_args(argv)
+            results.append({"ok": True, "args": json.loads(json.dumps(vars(ns), default=str)), "error": None})
+        except (ParseError, argparse.ArgumentError, ValueError, IndexError, TypeError, SystemExit) as e:
+            results.append({"ok": False, "args": None, "error": f"{type(e).__name__}: {e}"})
+    return results
+
+
 def main() -> int:
     engine = sys.argv[1]
-    version, parser, base = vllm_parser() if engine == "vllm" else sglang_parser()
-    cases = json.load(sys.stdin)["cases"]
+    version, parser, base, _ = vllm_parser() if engine == "vllm" else sglang_parser()
+    request = json.load(sys.stdin)
+    if "argvs" in request:
+        json.dump({"engine": engine, "version": version, "python": sys.version.split()[0],
+                   "parsed": parse_whole(engine, request["argvs"])}, sys.stdout)
+        return 0
+    cases = request["cases"]
     dests = [a for a in parser._actions if a.dest is not argparse.SUPPRESS]
     base_ns = Recording(dests)
     parser.parse_args(base, namespace=base_ns)

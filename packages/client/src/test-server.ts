@@ -1,9 +1,14 @@
 /**
- * A fake OpenAI-compatible engine on a real local HTTP server, for tests of
- * this client and of anything built on it. It answers like vLLM (same JSON
- * shapes, SSE framing, error bodies) and can be told to misbehave the way
- * cold-starting deployments do: 503 while loading, Modal's 303 result-URL
- * chains, reset connections, hangs, stalls and errors mid-stream.
+ * THE fake OpenAI-compatible upstream of this repository: a real local HTTP
+ * server for tests of this client, the gateway (apps/api) and anything built
+ * on them (a test double, not an engine; the stand-in ENGINE with vLLM's and
+ * SGLang's lifecycle routes is tools/engine-standin). It answers like vLLM
+ * (same JSON shapes, SSE framing, error bodies) and can be told to misbehave
+ * the way cold-starting deployments do: 503 while loading, refused connections
+ * while booting, Modal's 303 result-URL chains, reset connections, hangs
+ * (held until released), stalls, slow bodies and errors or death mid-stream;
+ * or hand each request to a raw handler (`behave`: `answer`, `unavailable`,
+ * `hang`, `streamChunks`, `replay`).
  *
  * @example
  * const engine = await startFakeEngine({ chunkDelayMs: 5 });
@@ -14,6 +19,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { parseArgs } from "node:util";
 import { encodeSseEvent } from "./sse-encode.ts";
 
 export type FakeBehaviour =
@@ -63,6 +69,36 @@ export interface FakeEngineOptions {
   apiKey?: string;
   /** Require Modal proxy-auth headers. */
   modalProxyAuth?: { key: string; secret: string };
+  /**
+   * Answer with this many filler tokens ("The quick brown fox …", cut by `max_tokens`) and
+   * finish_reason "length", instead of `reply`: a load target with a known token count.
+   */
+  tokens?: number;
+  /** Every request (health included) answers 503 "loading" for this long after start. */
+  loadingForMs?: number;
+  /** Nothing listens (connections are refused) for this long after start: an engine still booting. */
+  refuseForMs?: number;
+  /** Every stream: the socket is destroyed after this many answer tokens (an engine that dies mid-stream). */
+  dieAfterTokens?: number;
+  /** Answer every request but `GET /health` with this raw handler instead of the built-in routes. */
+  behave?: RawBehaviour;
+}
+
+/** A raw handler for the requests the fake does not answer itself (`body`: the request body, read). */
+export type RawBehaviour = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+/** Counters over what the fake served (the gateway's tests check credentials swaps and aborts with them). */
+export interface FakeEngineStats {
+  /** Every request, health probes included. */
+  readonly requests: number;
+  /** Generations (chat, completions, embeddings) answered to the end. */
+  readonly completed: number;
+  /** Responses whose connection closed before they ended (the client hung up, or a fault cut it). */
+  readonly aborted: number;
+  /** `authorization` header of each request but health probes ("" when absent). */
+  readonly authorizations: string[];
+  /** `x-request-id` header of each request but health probes ("" when absent). */
+  readonly requestIds: string[];
 }
 
 export interface RecordedRequest {
@@ -93,12 +129,30 @@ export interface FakeEngine {
   /** While not ready, every request answers 503 "loading". */
   setReady(ready: boolean): void;
   setChunkDelay(ms: number): void;
+  /** When set, answers every request but `GET /health` (after scripted behaviours, auth and loading). */
+  behave: RawBehaviour | undefined;
+  /** Status of `GET /health` once ready. Default 200. */
+  health: number;
+  /** Bodies of the requests but health probes, as text, in order. */
+  readonly bodies: string[];
+  /** Responses held open by `hang` (scripted or raw), until `releaseAll`. */
+  readonly held: ServerResponse[];
+  /** Answers every held response (a chat completion). */
+  releaseAll(): void;
+  readonly stats: FakeEngineStats;
+  /** Resolves at the next response cut before its end. */
+  nextAbort(): Promise<void>;
+  /** Stop listening and drop every connection: connections are refused from now on. */
+  stop(): Promise<void>;
+  /** Listen again on the same port. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
 const CREATED = 1_732_000_000;
 const DEFAULT_REPLY = "Hello! 👋 Rouse is warm: 你好，世界。 Ready when you are.";
 const TOOL_ARGUMENT_PIECES = ['{"location": ', '"Paris", ', '"unit": "celsius"}'];
+const FILLER = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", "."];
 
 export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<FakeEngine> {
   const model = options.model ?? "fake/qwen3-0.6b";
@@ -107,6 +161,12 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
   let chunkDelayMs = options.chunkDelayMs ?? 0;
   let loadingLeft = options.loadingRequests ?? 0;
   let ready = true;
+  const started = Date.now();
+  const loadingForMs = options.loadingForMs ?? 0;
+  const bodies: string[] = [];
+  const held: ServerResponse[] = [];
+  const counts = { completed: 0, aborted: 0 };
+  let abortWaiters: Array<() => void> = [];
   const script: ScriptedBehaviour[] = [];
   const requests: RecordedRequest[] = [];
   const calls = new Map<string, { path: string; method: string; body: unknown; hopsLeft: number }>();
@@ -147,7 +207,10 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     }
     let closedEarly = false;
     res.once("close", () => {
-      if (!res.writableFinished) closedEarly = true;
+      if (res.writableFinished) return;
+      closedEarly = true;
+      counts.aborted += 1;
+      for (const resolve of abortWaiters.splice(0)) resolve();
     });
     requests.push({
       method: req.method ?? "GET",
@@ -162,6 +225,8 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     });
 
     const url = new URL(req.url ?? "/", origin);
+    const isHealth = req.method === "GET" && url.pathname === "/health";
+    if (!isHealth) bodies.push(text);
     const index = script.findIndex((b) => b.path === undefined || url.pathname.startsWith(b.path));
     const behaviour = index === -1 ? undefined : script.splice(index, 1)[0];
 
@@ -180,6 +245,7 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
           socket.destroy();
           return;
         case "hang":
+          held.push(res);
           return;
         case "headersThenStall":
           res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -221,10 +287,11 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
       return sendJson(res, 401, { error: "Unauthorized" });
     }
-    if (!ready || loadingLeft > 0) {
+    if (!ready || loadingLeft > 0 || Date.now() - started < loadingForMs) {
       loadingLeft = Math.max(0, loadingLeft - 1);
       return sendLoading(res);
     }
+    if (engine.behave !== undefined && !isHealth) return engine.behave(req, res, text);
 
     // Modal result URL: blocks, redirects again, or answers the original request.
     const callId = url.searchParams.get("__modal_function_call_id");
@@ -251,7 +318,7 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     fault: StreamFault | undefined,
   ): Promise<void> {
     if (path === "/health" && method === "GET") {
-      res.writeHead(200, { "content-length": "0" });
+      res.writeHead(engine.health, { "content-length": "0" });
       res.end();
       return;
     }
@@ -287,7 +354,11 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
       });
     }
     res.setHeader("x-request-id", `req-${hash(JSON.stringify(request))}`);
-    if (path === "/v1/embeddings") return sendJson(res, 200, embeddings(request));
+    if (path === "/v1/embeddings") {
+      sendJson(res, 200, embeddings(request));
+      counts.completed += 1;
+      return;
+    }
     if (path === "/v1/chat/completions" && !Array.isArray(request.messages)) {
       return sendJson(res, 400, { error: errorObject(400, "Field required: messages") });
     }
@@ -296,8 +367,20 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     }
     const chat = path === "/v1/chat/completions";
     const plan = planAnswer(request, chat);
-    if (request.stream === true) return streamAnswer(res, request, plan, chat, fault);
-    return sendJson(res, 200, chat ? chatCompletion(request, plan) : textCompletion(request, plan));
+    const dies =
+      options.dieAfterTokens === undefined
+        ? undefined
+        : ({
+            kind: "resetMidStream",
+            // The chunks before the answer's: the role chunk (chat) and the reasoning.
+            afterChunks: (chat ? 1 : 0) + plan.reasoning.length + options.dieAfterTokens,
+          } as const);
+    if (request.stream === true) return streamAnswer(res, request, plan, chat, fault ?? dies);
+    // A whole answer takes as long as its stream would.
+    if (chunkDelayMs > 0) await sleep(chunkDelayMs * (plan.reasoning.length + plan.content.length));
+    if (res.destroyed) return;
+    sendJson(res, 200, chat ? chatCompletion(request, plan) : textCompletion(request, plan));
+    counts.completed += 1;
   }
 
   interface Plan {
@@ -322,8 +405,12 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     const format = (request.response_format as { type?: string } | undefined)?.type;
     const text =
       format === "json_object" || format === "json_schema" ? JSON.stringify({ answer: reply }) : reply;
-    let content = tool ? [] : words(text);
-    let finish = tool ? "tool_calls" : "stop";
+    const filler =
+      options.tokens === undefined
+        ? undefined
+        : Array.from({ length: options.tokens }, (_, i) => FILLER[i % FILLER.length]!);
+    let content = tool ? [] : (filler ?? words(text));
+    let finish = tool ? "tool_calls" : filler ? "length" : "stop";
     const thinkingOff =
       (request.chat_template_kwargs as { enable_thinking?: boolean } | undefined)?.enable_thinking === false;
     const reasoning = chat && options.reasoning && !thinkingOff ? words(options.reasoning) : [];
@@ -486,24 +573,49 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
 
     let sent = 0;
     for (const chunk of chunks) {
+      // Wait first: a fault must not cut off the chunk written just before it (writes flush a tick later).
+      await sleep(chunkDelayMs);
       if (fault !== undefined && sent === fault.afterChunks) return applyFault(res, fault);
-      if (chunkDelayMs > 0) await sleep(chunkDelayMs);
       if (res.destroyed) return;
       res.write(encodeSseEvent({ data: JSON.stringify(chunk) }));
       sent += 1;
     }
-    if (fault !== undefined) return applyFault(res, fault);
+    if (fault !== undefined) {
+      await sleep(chunkDelayMs);
+      return applyFault(res, fault);
+    }
     res.end(encodeSseEvent({ data: "[DONE]" }));
+    counts.completed += 1;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  origin = `http://${options.host ?? "127.0.0.1"}:${port}`;
+  const host = options.host ?? "127.0.0.1";
+  const listen = (on: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(on, host, () => {
+        server.off("error", reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+    });
+  let port = await listen(options.port ?? 0);
+  let booting: NodeJS.Timeout | undefined;
+  if (options.refuseForMs) {
+    // Keep the port, let go of it, and listen again later: until then connections are refused.
+    await stop();
+    booting = setTimeout(() => {
+      booting = undefined;
+      listen(port).catch(() => {});
+    }, options.refuseForMs);
+  }
+  origin = `http://${host}:${port}`;
 
-  return {
+  const engine: FakeEngine = {
     url: origin,
     baseURL: `${origin}/v1`,
     port,
@@ -518,11 +630,114 @@ export async function startFakeEngine(options: FakeEngineOptions = {}): Promise<
     setChunkDelay: (ms) => {
       chunkDelayMs = ms;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    behave: options.behave,
+    health: 200,
+    bodies,
+    held,
+    releaseAll: () => {
+      for (const res of held.splice(0)) answer({} as IncomingMessage, res, "");
+    },
+    get stats() {
+      const probes = requests.filter((r) => !(r.method === "GET" && r.url === "/health"));
+      return {
+        requests: requests.length,
+        completed: counts.completed,
+        aborted: counts.aborted,
+        authorizations: probes.map((r) => r.headers.authorization ?? ""),
+        requestIds: probes.map((r) => String(r.headers["x-request-id"] ?? "")),
+      };
+    },
+    nextAbort: () => new Promise<void>((resolve) => abortWaiters.push(resolve)),
+    stop,
+    start: async () => {
+      port = await listen(port);
+    },
+    close: () => {
+      clearTimeout(booting);
+      abortWaiters = [];
+      return stop();
+    },
+  };
+  return engine;
+}
+
+// ---- raw behaviours (`behave`) ----------------------------------------------------
+
+/** A small chat completion, as a JSON text. */
+export function chatJson(content = "ok"): string {
+  return JSON.stringify({
+    id: "chatcmpl-fake",
+    object: "chat.completion",
+    created: CREATED,
+    model: "m",
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
+}
+
+/** Answers with `chatJson()`. */
+export const answer: RawBehaviour = (_req, res) => {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(chatJson());
+};
+
+/** Answers 503 (an overloaded upstream, not a loading one). */
+export const unavailable: RawBehaviour = (_req, res) => {
+  res.writeHead(503, { "content-type": "application/json" });
+  res.end(JSON.stringify({ error: { message: "overloaded", type: "server_error", code: null, param: null } }));
+};
+
+/** Holds the response open until `engine.releaseAll()` (a slow but live upstream). */
+export function hang(engine: Pick<FakeEngine, "held">): RawBehaviour {
+  return (_req, res) => {
+    engine.held.push(res);
+  };
+}
+
+/** Streams `n` chat chunks, one every `everyMs` (a slow body), then `[DONE]`. */
+export function streamChunks(n: number, everyMs: number): RawBehaviour {
+  return (_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    let i = 0;
+    const tick = () => {
+      if (res.destroyed) return;
+      if (i === n) {
+        res.end(encodeSseEvent({ data: "[DONE]" }));
+        return;
+      }
+      const chunk = {
+        id: "chatcmpl-fake",
+        object: "chat.completion.chunk",
+        created: CREATED,
+        model: "m",
+        choices: [{ index: 0, delta: { content: `t${i}` }, finish_reason: null, logprobs: null }],
+      };
+      res.write(encodeSseEvent({ data: JSON.stringify(chunk) }));
+      i++;
+      setTimeout(tick, everyMs);
+    };
+    tick();
+  };
+}
+
+/**
+ * Answers `body` (e.g. a recorded real stream) as an event stream, written in pieces of the
+ * given sizes (cycled) with a pause between writes, so chunk boundaries land mid-line and
+ * mid-character on the client's side.
+ */
+export function replay(body: Uint8Array, pieceSizes: readonly number[]): RawBehaviour {
+  return (_req, res) => {
+    void (async () => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      let offset = 0;
+      for (let i = 0; offset < body.length && !res.destroyed; i++) {
+        const size = pieceSizes[i % pieceSizes.length]!;
+        res.write(body.subarray(offset, offset + size));
+        offset += size;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      res.end();
+    })();
   };
 }
 
@@ -632,4 +847,42 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---- CLI: the fake as its own process (the gateway's Python SDK tests) -------------
+//   node packages/client/src/test-server.ts --port 0 [--model M] [--tokens N] [--chunk-delay-ms MS]
+//        [--refuse-ms MS] [--loading-ms MS] [--api-key KEY]
+// prints {"url":"http://127.0.0.1:PORT"} once it listens (or, with --refuse-ms, will listen).
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "0" },
+      model: { type: "string" },
+      tokens: { type: "string" },
+      "chunk-delay-ms": { type: "string", default: "0" },
+      "refuse-ms": { type: "string", default: "0" },
+      "loading-ms": { type: "string", default: "0" },
+      "api-key": { type: "string" },
+    },
+  });
+  const number = (name: keyof typeof values) => {
+    const n = Number(values[name]);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} needs a non-negative number, got '${values[name]}'`);
+    return n;
+  };
+  const fake = await startFakeEngine({
+    host: values.host,
+    port: number("port"),
+    chunkDelayMs: number("chunk-delay-ms"),
+    refuseForMs: number("refuse-ms"),
+    loadingForMs: number("loading-ms"),
+    ...(values.model === undefined ? {} : { model: values.model }),
+    ...(values.tokens === undefined ? {} : { tokens: number("tokens") }),
+    ...(values["api-key"] === undefined ? {} : { apiKey: values["api-key"] }),
+  });
+  process.stdout.write(`${JSON.stringify({ url: fake.url })}\n`);
+  const stop = () => fake.close().then(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
 }

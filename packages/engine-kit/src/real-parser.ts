@@ -25,25 +25,61 @@ export interface RealParser {
   parse(cases: readonly (readonly string[])[]): RealParserResult[];
 }
 
+function runRealParser<T>(engine: "vllm" | "sglang", python: string, env: NodeJS.ProcessEnv, request: unknown): T {
+  const run = spawnSync(python, [`${ENGINE_ARGS_DIR}real_parser.py`, engine], {
+    input: JSON.stringify(request),
+    encoding: "utf8",
+    env: { ...env, VLLM_TARGET_DEVICE: "cpu", VLLM_NO_USAGE_STATS: "1", DO_NOT_TRACK: "1" },
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 300_000,
+  });
+  if (run.status !== 0) throw new Error(`real_parser.py ${engine} failed (${run.status}): ${run.stderr.slice(-2000)}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** A whole launch argv as the engine's parser reads it: every dest and its value, or argparse's refusal. */
+export type ParsedArgv = { ok: true; args: Record<string, unknown> } | { ok: false; error: string };
+
+/**
+ * Reads whole launch argvs back with the engine's real parser (vLLM: from `serve` on, through
+ * the top `vllm` parser; SGLang: the flags), one fresh parser per argv.
+ */
+export function parseArgvs(
+  engine: "vllm" | "sglang",
+  python: string,
+  argvs: readonly (readonly string[])[],
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedArgv[] {
+  return runRealParser<{ parsed: ParsedArgv[] }>(engine, python, env, { argvs }).parsed;
+}
+
+/**
+ * Random URL-safe API keys (as `secrets.token_urlsafe` makes them), many starting with one of
+ * `heads` (flag-like: `-`, `--`, the engine's own short options), which `--api-key KEY` cannot carry.
+ */
+export function urlSafeKeyArbitrary(heads: readonly string[]): fc.Arbitrary<string> {
+  return fc
+    .tuple(
+      fc.constantFrom(...heads, "", "k"),
+      fc.string({
+        unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        minLength: 1,
+        maxLength: 48,
+      }),
+    )
+    .map(([head, tail]) => head + tail);
+}
+
 /** Starts the real parser once to read its options; `parse` runs a batch of cases per call. */
 export function realParser(engine: "vllm" | "sglang", python: string, env: NodeJS.ProcessEnv = process.env): RealParser {
-  const call = (cases: readonly (readonly string[])[]) => {
-    const run = spawnSync(python, [`${ENGINE_ARGS_DIR}real_parser.py`, engine], {
-      input: JSON.stringify({ cases }),
-      encoding: "utf8",
-      env: { ...env, VLLM_TARGET_DEVICE: "cpu", VLLM_NO_USAGE_STATS: "1", DO_NOT_TRACK: "1" },
-      maxBuffer: 256 * 1024 * 1024,
-      timeout: 300_000,
-    });
-    if (run.status !== 0) throw new Error(`real_parser.py ${engine} failed (${run.status}): ${run.stderr.slice(-2000)}`);
-    return JSON.parse(run.stdout) as {
+  const call = (cases: readonly (readonly string[])[]) =>
+    runRealParser<{
       version: string;
       python: string;
       options: Record<string, [string, Nargs]>;
       samples: Record<string, string>;
       results: RealParserResult[];
-    };
-  };
+    }>(engine, python, env, { cases });
   const first = call([]);
   return {
     engine,

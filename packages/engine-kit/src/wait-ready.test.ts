@@ -10,6 +10,7 @@ import { waitUntilReady } from "./wait-ready.ts";
 let server: Server | undefined;
 afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
 
+/** Only a slow `/health` (a timing decoy for the probe's timeout, not an OpenAI fake: engine-kit has no client dependency). */
 function slowHealth(delayMs: number): Promise<string> {
   server = createServer((_req, res) => {
     setTimeout(() => res.writeHead(200).end("ok"), delayMs);

@@ -6,6 +6,7 @@ import { type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
 import { argFromEnvElement } from "@rouse/engine-spec";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseArgvs, urlSafeKeyArbitrary } from "../../engine-kit/src/real-parser.ts";
 import { sglang } from "./plugin.ts";
 
 // The plugin's argv, read back by SGLang's OWN parser (ServerArgs.add_cli_args of the pinned
@@ -29,32 +30,10 @@ function parserPath(): string {
   if (run.status !== 0) throw new Error(`sglang-parser.sh ${pinned}: ${run.stderr.slice(-2000)}`);
   return run.stdout.trim();
 }
-const script = fileURLToPath(new URL("./__fixtures__/parse_argv.py", import.meta.url));
 
-type Parsed = { ok: true; args: Record<string, unknown> } | { ok: false; error: string[] };
+const parseAll = (argvs: string[][]) => parseArgvs("sglang", python, argvs, { ...process.env, PYTHONPATH: parserPath() });
 
-function parseAll(argvs: string[][]): Parsed[] {
-  const run = spawnSync(python, [script], {
-    input: JSON.stringify(argvs),
-    encoding: "utf8",
-    env: { ...process.env, PYTHONPATH: parserPath() },
-    timeout: 300_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.status !== 0) throw new Error(`parse_argv.py failed: ${run.stderr.slice(-2000)}`);
-  return JSON.parse(run.stdout) as Parsed[];
-}
-
-const urlSafeKey = fc
-  .tuple(
-    fc.constantFrom("-", "--", "-h", "", "k"),
-    fc.string({
-      unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-      minLength: 1,
-      maxLength: 48,
-    }),
-  )
-  .map(([head, tail]) => head + tail);
+const urlSafeKey = urlSafeKeyArbitrary(["-", "--", "-h"]);
 
 const configs: DeploymentConfigV1Input[] = [
   { version: 1, model: { id: "org/m" }, engine: { kind: "sglang" }, secrets: { apiKey: "s" } },

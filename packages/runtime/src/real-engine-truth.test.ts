@@ -98,6 +98,7 @@ describe.skipIf(!VLLM || !MODEL)(
       });
       supervisor.start();
       await until(supervisor, "starting");
+      // A foreign process (not the fake upstream: its own pid, answering anything) that takes the port.
       const script = `require("node:http").createServer((q, s) => s.end(JSON.stringify({ data: [{ id: "someone-else" }] }))).listen(${port}, "127.0.0.1", () => console.log("up"));`;
       decoy = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
       // vLLM spends seconds on imports before it binds: the decoy gets there first

@@ -12,12 +12,12 @@ import { sha256Hex } from "../middleware/auth/index.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import {
   answer,
-  type FaultUpstream,
+  type FakeEngine,
   hang,
-  startFaultUpstream,
+  startFakeEngine,
   streamChunks,
   unavailable,
-} from "./fault-upstream.ts";
+} from "@rouse/client/testing";
 
 const KEY = "sk-test-failure-modes";
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -28,7 +28,7 @@ afterEach(async () => {
 const chat = { model: "m", messages: [{ role: "user" as const, content: "hi" }] };
 
 interface Setup {
-  up: FaultUpstream;
+  up: FakeEngine;
   gw: Gateway;
   srv: RunningServer;
   client: OpenAI;
@@ -37,9 +37,9 @@ interface Setup {
 
 async function setup(
   config: Partial<GatewayConfigV1Input> & { upstream?: Record<string, unknown> } = {},
-  options: { up?: FaultUpstream; deps?: GatewayDeps; shutdownDeadlineMs?: number } = {},
+  options: { up?: FakeEngine; deps?: GatewayDeps; shutdownDeadlineMs?: number } = {},
 ): Promise<Setup> {
-  const up = options.up ?? (await startFaultUpstream());
+  const up = options.up ?? (await startFakeEngine({ behave: answer }));
   cleanups.push(() => up.close());
   const { upstream, ...rest } = config;
   const gw = createGateway(
@@ -167,7 +167,7 @@ describe("2. metrics cardinality", () => {
 
 describe("3. warming vs failing, per response", () => {
   it("a 503 from a healthy upstream is retried a bounded number of times, then passed on; other requests are not cold starts", async () => {
-    const up = await startFaultUpstream();
+    const up = await startFakeEngine({ behave: answer });
     up.behave = (req, res, body) =>
       body.includes("poison") ? unavailable(req, res, body) : answer(req, res, body);
     const { client, metrics, gw } = await setup({ queue: { maxRetries: 2 } }, { up });
@@ -191,7 +191,7 @@ describe("3. warming vs failing, per response", () => {
 
 describe("4. one visible bounded queue per upstream", () => {
   it("caps concurrency and waiting per upstream: 503 + Retry-After beyond, visible in /metrics", async () => {
-    const up = await startFaultUpstream();
+    const up = await startFakeEngine({ behave: answer });
     up.behave = hang(up);
     const { client, metrics } = await setup(
       { queue: { maxWaiting: 3 }, upstream: { maxConcurrency: 2 } },
@@ -246,7 +246,7 @@ describe("5. never seen up vs was up and now refusing", () => {
   });
 
   it("an upstream never seen up is a cold start, and the error says so", async () => {
-    const up = await startFaultUpstream();
+    const up = await startFakeEngine({ behave: answer });
     await up.stop();
     const { client } = await setup({ queue: { maxWaitMs: 300 } }, { up });
     const err = await apiError(client.chat.completions.create(chat));
@@ -256,7 +256,7 @@ describe("5. never seen up vs was up and now refusing", () => {
   });
 
   it("the upstream header timeout is configurable: a hanging upstream gives 504 upstream_timeout", async () => {
-    const up = await startFaultUpstream();
+    const up = await startFakeEngine({ behave: answer });
     up.behave = hang(up);
     const { client } = await setup({ timeouts: { upstreamHeadersMs: 300 } }, { up });
     const err = await apiError(client.chat.completions.create(chat));
@@ -267,7 +267,7 @@ describe("5. never seen up vs was up and now refusing", () => {
 
 describe("6. queued bytes are bounded; a full queue refuses before reading", () => {
   it("answers 503 overloaded from Content-Length alone, without waiting for the body", async () => {
-    const up = await startFaultUpstream();
+    const up = await startFakeEngine({ behave: answer });
     await up.stop(); // cold: requests wait, holding their bodies
     const { srv, metrics } = await setup(
       {
@@ -303,7 +303,7 @@ describe("6. queued bytes are bounded; a full queue refuses before reading", () 
 
 describe("6b. a full upstream queue refuses before reading", () => {
   it("answers 503 queue_full from the headers when no upstream could queue the request", async () => {
-    const up = await startFaultUpstream();
+    const up = await startFakeEngine({ behave: answer });
     await up.stop(); // cold: requests wait in its queue
     const { srv, metrics } = await setup({ queue: { maxWaitMs: 60_000, maxWaiting: 1 } }, { up });
     const waiting = fetch(`${srv.url}/v1/chat/completions`, {
@@ -328,7 +328,7 @@ describe("6b. a full upstream queue refuses before reading", () => {
 
 describe("7. outcomes and upstream error counters", () => {
   it("counts a client abort as client_closed and a stream cut by the upstream as upstream_error", async () => {
-    const up = await startFaultUpstream();
+    const up = await startFakeEngine({ behave: answer });
     const { client, metrics } = await setup({}, { up });
     up.behave = streamChunks(100, 20);
     const ac = new AbortController();
@@ -402,7 +402,7 @@ describe("8. control routes: size limit and time budget", () => {
 
 describe("9. shutdown, slowloris, aborted queued requests", () => {
   it("a stream cut at the shutdown deadline ends with an SSE error event", async () => {
-    const up = await startFaultUpstream(streamChunks(200, 20));
+    const up = await startFakeEngine({ behave: streamChunks(200, 20) });
     const { client, srv } = await setup({}, { up, shutdownDeadlineMs: 200 });
     const stream = await client.chat.completions.create({ ...chat, stream: true });
     const seen: string[] = [];
@@ -441,7 +441,7 @@ describe("9. shutdown, slowloris, aborted queued requests", () => {
   });
 
   it("a request aborted while queued is labelled with the upstream it waited for", async () => {
-    const up = await startFaultUpstream();
+    const up = await startFakeEngine({ behave: answer });
     await up.stop();
     const { client, metrics } = await setup({ queue: { maxWaitMs: 60_000 } }, { up });
     const ac = new AbortController();

@@ -9,7 +9,12 @@ import {
 
 export type FakeBehaviour = (req: UpstreamRequest, n: number) => UpstreamResponse | Promise<UpstreamResponse>;
 
-/** An in-memory upstream for router/gateway tests: `behaviour` answers each send. */
+/**
+ * An in-memory upstream for router/gateway unit tests: `behaviour` answers each send. Not an
+ * HTTP server and not a second fake OpenAI upstream: it implements the gateway's `Upstream`
+ * interface so routing (weights, tiers, probes) is tested without sockets; every test over
+ * HTTP uses the one fake upstream, `@rouse/client/testing`.
+ */
 export class FakeUpstream implements Upstream {
   readonly name: string;
   readonly url: string;

@@ -7,7 +7,7 @@ import { createGateway, type GatewayDeps } from "../gateway.ts";
 import type { LogEntry } from "../log/logger.ts";
 import { sha256Hex } from "../middleware/auth/index.ts";
 import { type RunningServer, startServer } from "../server.ts";
-import { type Standin, type StandinOptions, startStandin } from "./standin-upstream.ts";
+import { type FakeEngine, type FakeEngineOptions, startFakeEngine } from "@rouse/client/testing";
 
 const KEY = "sk-test-gateway-key";
 const cleanups: (() => Promise<void>)[] = [];
@@ -16,21 +16,21 @@ afterEach(async () => {
 });
 
 interface Setup {
-  up: Standin;
+  up: FakeEngine;
   srv: RunningServer;
   client: OpenAI;
   logs: LogEntry[];
 }
 
 async function setup(
-  standin: StandinOptions = {},
+  standin: FakeEngineOptions = {},
   queue: { maxWaiting?: number; maxWaitMs?: number } = {},
   deps: GatewayDeps = {},
 ): Promise<Setup> {
-  const up = await startStandin({
-    models: ["standin"],
+  const up = await startFakeEngine({
+    model: "standin",
     tokens: 6,
-    tokenIntervalMs: 5,
+    chunkDelayMs: 5,
     apiKey: "upstream-secret",
     ...standin,
   });
@@ -112,7 +112,7 @@ describe("gateway with the official openai SDK over a real socket", () => {
   });
 
   it("a client that disconnects mid-stream cancels the upstream request", async () => {
-    const { client, up } = await setup({ tokens: 1000, tokenIntervalMs: 10 });
+    const { client, up } = await setup({ tokens: 1000, chunkDelayMs: 10 });
     const stream = await client.chat.completions.create({ model: "standin", messages: [], stream: true });
     const aborted = up.nextAbort();
     let n = 0;
@@ -156,7 +156,7 @@ describe("gateway with the official openai SDK over a real socket", () => {
   });
 
   it("waits through 503s (engine loading) the same way", async () => {
-    const { client } = await setup({ unavailableForMs: 300 });
+    const { client } = await setup({ loadingForMs: 300 });
     const { response } = await client.chat.completions
       .create({ model: "standin", messages: [] })
       .withResponse();
@@ -188,7 +188,7 @@ describe("gateway with the official openai SDK over a real socket", () => {
   });
 
   it("graceful shutdown lets a stream in flight finish and refuses new connections", async () => {
-    const { client, srv } = await setup({ tokens: 20, tokenIntervalMs: 20 });
+    const { client, srv } = await setup({ tokens: 20, chunkDelayMs: 20 });
     const stream = await client.chat.completions.create({ model: "standin", messages: [], stream: true });
     const parts: string[] = [];
     const consume = (async () => {

@@ -18,7 +18,7 @@ import { type ServingLocal, serveLocal } from "../local/serve-local.ts";
 import { sha256Hex } from "../middleware/auth/index.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import { FakeUpstream, sse } from "../test/fake-upstream.ts";
-import { type Standin, startStandin } from "../test/standin-upstream.ts";
+import { type FakeEngine, startFakeEngine } from "@rouse/client/testing";
 import { renderMarkdown } from "./client/dom-markdown.ts";
 import { parseMarkdown } from "./client/markdown.ts";
 
@@ -86,7 +86,7 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
   const lastAnswer = (page: Page) => page.locator(".msg.assistant").last();
 
   describe("chat, against a stand-in upstream behind keyed auth", () => {
-    let standin: Standin;
+    let standin: FakeEngine;
     let gateway: Gateway;
     let server: RunningServer;
     const evil = new FakeUpstream("evil", ["evil"], () =>
@@ -96,7 +96,7 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
     );
 
     beforeAll(async () => {
-      standin = await startStandin({ models: ["standin"], tokens: 400, tokenIntervalMs: 25 });
+      standin = await startFakeEngine({ model: "standin", tokens: 400, chunkDelayMs: 25 });
       gateway = createGateway(
         {
           version: 1,

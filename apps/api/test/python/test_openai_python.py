@@ -1,6 +1,6 @@
 """The rouse gateway driven by the official `openai` Python SDK.
 
-Starts the stand-in upstream (apps/api/src/test/standin-upstream.ts) and the gateway
+Starts the fake upstream (packages/client/src/test-server.ts, @rouse/client/testing) and the gateway
 (apps/api/src/main.ts) as Node subprocesses on loopback, then talks to the gateway
 with `openai.OpenAI`. Needs Node >= 24 (ROUSE_NODE, .tools/node, or PATH).
 Run: python/.venv/bin/python -m pytest -q apps/api/test/python
@@ -65,7 +65,8 @@ class Stack:
         up_port = _free_port()
         self.procs.append(
             subprocess.Popen(
-                [node, "apps/api/src/test/standin-upstream.ts", "--port", str(up_port), *standin_args],
+                [node, "packages/client/src/test-server.ts", "--port", str(up_port), "--model", "standin"]
+                + standin_args,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
                 text=True,
@@ -111,7 +112,7 @@ class Stack:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    s = Stack(tmp_path, ["--tokens", "6", "--interval-ms", "5"])
+    s = Stack(tmp_path, ["--tokens", "6", "--chunk-delay-ms", "5"])
     yield s
     s.close()
 

@@ -5,7 +5,8 @@
 // recorded-transcript `modal` stand-in, like Modal's scale-to-zero: when the app has no
 // container listed, the next request "boots" one (waits bootMs, adds a container to the
 // state file, writes a fresh boot report), restored from a snapshot or not as `plan` says.
-// It also records every request body it forwards.
+// It also records every request body it forwards. Not an OpenAI fake: it proxies to the
+// stand-in engine and plays the Modal side (guard headers, boot report, scale to zero).
 
 import { randomBytes } from "node:crypto";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";

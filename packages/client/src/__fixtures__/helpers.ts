@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RetryOptions } from "../retry.ts";
+import { replay, startFakeEngine } from "../test-server.ts";
 
 /** Retries that take milliseconds, with the jitter pinned at half the ceiling. */
 export const fastRetry: RetryOptions = { baseDelayMs: 2, maxDelayMs: 10, random: () => 0.5 };
@@ -27,37 +28,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/**
- * A server that answers every request with `body` as an event stream, written
- * in pieces of the given sizes (cycled) with a short pause between writes, so
- * chunk boundaries land mid-line and mid-character on the client's side.
- */
+/** The fake upstream answering every request with `body`, written in pieces (see `replay`). */
 export async function startReplayServer(
   body: Buffer,
   pieceSizes: number[],
 ): Promise<{ baseURL: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", async () => {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      let offset = 0;
-      for (let i = 0; offset < body.length; i++) {
-        const size = pieceSizes[i % pieceSizes.length]!;
-        res.write(body.subarray(offset, offset + size));
-        offset += size;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const fake = await startFakeEngine({ behave: replay(body, pieceSizes) });
+  return { baseURL: fake.baseURL, close: () => fake.close() };
 }

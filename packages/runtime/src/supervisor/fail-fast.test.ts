@@ -31,7 +31,11 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A foreign server on `port` answering every path 200 (with a model list that is not ours). */
+/**
+ * A foreign server on `port` answering every path 200 (with a model list that is not ours).
+ * Deliberately not the fake upstream: it must be its own process (the error names its pid)
+ * and answer anything with 200, as an unrelated program would.
+ */
 async function decoy(port: number): Promise<ChildProcess> {
   const script = `require("node:http").createServer((q, s) => { s.setHeader("content-type", "application/json"); s.end(JSON.stringify({ object: "list", data: [{ id: "someone-else" }], choices: [{ message: { content: "DECOY" } }] })); }).listen(${port}, "127.0.0.1", () => console.log("up"));`;
   const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
