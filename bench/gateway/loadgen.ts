@@ -2,11 +2,7 @@
 // what it measures. Loopback only, bounded in count and time.
 //   node bench/gateway/loadgen.ts '{"url":"http://127.0.0.1:9002/v1/chat/completions","mode":"rate","rate":1000,...}'
 // Prints one JSON result line.
-import { createRequire } from "node:module";
-
-// bench/ is no workspace package: borrow @rouse/api's undici.
-const require = createRequire(new URL("../../apps/api/package.json", import.meta.url));
-const { Pool } = require("undici") as typeof import("undici");
+import { Pool } from "./undici.ts";
 
 interface Spec {
   readonly url: string;
