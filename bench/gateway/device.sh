@@ -38,7 +38,7 @@ fi
 # LiteLLM: its site (CPython 3.12 wheels the image lacks) on PYTHONPATH, beside the image's packages.
 PY=$(command -v python3 || true)
 if [ -f "$CARRY/litellm-site.tar.xz" ] && [ -n "$PY" ]; then
-  SITE=/root/litellm-site
+  SITE=${LITELLM_SITE:-/root/litellm-site}
   if [ ! -f "$SITE/.complete" ]; then
     rm -rf "$SITE" && mkdir -p "$SITE" &&
       "$PY" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter="data")' \

@@ -1,6 +1,6 @@
 // Gateway benchmark report: turns the raw measurements run.ts writes (gateway-raw.json,
 // here or on the lent device) into bench/results/gateway.json (raw + summary) and gateway.md.
-//   node bench/gateway/report.ts RAW.json [--results DIR] [--name gateway]
+//   node bench/gateway/report.ts RAW.json [--results DIR] [--name gateway] [--peers-from OTHER.json]
 // run.ts calls render() itself for local runs; this CLI is for a raw file brought back from the device.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -61,7 +61,31 @@ const GATEWAYS = ["floor", "rouse-base", "rouse", "portkey", "litellm"];
 const diff = (a: number | null | undefined, b: number | null | undefined) =>
   a == null || b == null ? null : Math.round((a - b) * 1000) / 1000;
 
-export function summarize(raw: RawResult) {
+/** Where a throughput ratio came from when this run lacked the peer: a run of both on another machine. */
+export type RatioSources = Record<string, string>;
+
+function ratiosOf(raw: RawResult): Record<string, number | null> {
+  const find = (target: string, stream: boolean) =>
+    raw.measurements.find((m) => m.target === target && m.stream === stream);
+  const ratios: Record<string, number | null> = {};
+  for (const stream of [false, true]) {
+    const t = find("rouse", stream)?.throughput.rps;
+    for (const peer of ["floor", "rouse-base", "portkey", "litellm"]) {
+      if (!raw.targets.some((x) => x.name === peer)) continue;
+      const p = find(peer, stream)?.throughput.rps;
+      ratios[`rouse/${peer} ${stream ? "stream" : "plain"}`] =
+        t && p ? Math.round((t / p) * 100) / 100 : null;
+    }
+  }
+  return ratios;
+}
+
+/**
+ * `peersFrom`: an earlier raw/result file of a run that had the peer gateways (portkey, litellm). A peer
+ * ratio this run could not measure is taken from it (rouse and the peer measured together there), and
+ * named as such: ratios are only ever computed within one run.
+ */
+export function summarize(raw: RawResult, peersFrom?: RawResult) {
   const targetRate = Number(raw.setup.targetRate ?? 1000);
   const find = (target: string, stream: boolean) =>
     raw.measurements.find((m) => m.target === target && m.stream === stream);
@@ -83,14 +107,19 @@ export function summarize(raw: RawResult) {
       };
     }
   }
-  const ratios: Record<string, number | null> = {};
-  for (const stream of [false, true]) {
-    const t = find("rouse", stream)?.throughput.rps;
-    for (const peer of ["floor", "rouse-base", "portkey", "litellm"]) {
-      if (!raw.targets.some((x) => x.name === peer)) continue;
-      const p = find(peer, stream)?.throughput.rps;
-      ratios[`rouse/${peer} ${stream ? "stream" : "plain"}`] =
-        t && p ? Math.round((t / p) * 100) / 100 : null;
+  const ratios = ratiosOf(raw);
+  const ratioSources: RatioSources = {};
+  if (peersFrom) {
+    const other = ratiosOf(peersFrom);
+    for (const peer of ["portkey", "litellm"]) {
+      for (const mode of ["plain", "stream"]) {
+        const key = `rouse/${peer} ${mode}`;
+        if (ratios[key] != null || other[key] == null) continue;
+        ratios[key] = other[key]!;
+        const e = peersFrom.env as Partial<BenchEnv>;
+        ratioSources[key] =
+          `from the run of ${e.date ?? "?"} on ${e.machine ?? `a ${e.cores ?? "?"}-core machine`} (quiet: ${e.quiet ?? "?"}), which measured rouse and ${peer} together; this run did not measure ${peer}`;
+      }
     }
   }
   const targetsMet: Record<string, boolean | null> = {};
@@ -111,6 +140,7 @@ export function summarize(raw: RawResult) {
   return {
     addedLatencyVsDirect: added,
     throughputRatios: ratios,
+    ratioSources,
     targetsToReport: {
       "rouse added ttft p50": `<= 0.5 ms at ${targetRate} req/s`,
       "rouse added ttft p99": `<= 2 ms at ${targetRate} req/s`,
@@ -122,9 +152,9 @@ export function summarize(raw: RawResult) {
 
 const f = (n: number | null | undefined) => (n == null ? "–" : String(n));
 
-export function renderMarkdown(raw: RawResult): string {
+export function renderMarkdown(raw: RawResult, peersFrom?: RawResult): string {
   const { env } = raw;
-  const s = summarize(raw);
+  const s = summarize(raw, peersFrom);
   const quietLimit = QUIET_LOAD_PER_CORE * env.cores;
   const lines = [
     "# Gateway benchmark",
@@ -159,7 +189,9 @@ export function renderMarkdown(raw: RawResult): string {
     "",
     "## Throughput ratios",
     "",
-    ...Object.entries(s.throughputRatios).map(([k, v]) => `- ${k}: ${f(v)}×`),
+    ...Object.entries(s.throughputRatios).map(
+      ([k, v]) => `- ${k}: ${f(v)}×${s.ratioSources[k] ? ` (${s.ratioSources[k]})` : ""}`,
+    ),
     "",
     `Targets (reported against, not asserted): rouse added TTFT p50 ≤ 0.5 ms and p99 ≤ 2 ms at ${raw.setup.targetRate ?? 1000} req/s; throughput ≥ 2× Portkey, ≥ 10× LiteLLM.`,
     "",
@@ -187,10 +219,11 @@ export function renderMarkdown(raw: RawResult): string {
 }
 
 /** Writes DIR/NAME.json (raw + summary) and DIR/NAME.md. */
-export function writeReport(raw: RawResult, dir: string, name = "gateway"): void {
+export function writeReport(raw: RawResult, dir: string, name = "gateway", peersFrom?: RawResult): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ ...raw, ...summarize(raw) }, null, 2)}\n`);
-  writeFileSync(join(dir, `${name}.md`), renderMarkdown(raw));
+  const json = { ...raw, ...summarize(raw, peersFrom) };
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(dir, `${name}.md`), renderMarkdown(raw, peersFrom));
 }
 
 // Run as a script (not when bundled into run.mjs, whose import.meta is run.mjs's).
@@ -200,10 +233,14 @@ if (/report\.(ts|mjs)$/.test(import.meta.filename) && import.meta.filename === p
     options: {
       results: { type: "string", default: join(import.meta.dirname, "../results") },
       name: { type: "string", default: "gateway" },
+      /** A run that measured Portkey/LiteLLM (e.g. a local bench/results/gateway.json) for peers this one lacks. */
+      "peers-from": { type: "string" },
     },
   });
   if (positionals.length !== 1) {
-    process.stderr.write("usage: node bench/gateway/report.ts RAW.json [--results DIR] [--name gateway]\n");
+    process.stderr.write(
+      "usage: node bench/gateway/report.ts RAW.json [--results DIR] [--name gateway] [--peers-from OTHER.json]\n",
+    );
     process.exit(2);
   }
   const raw = JSON.parse(readFileSync(positionals[0]!, "utf8")) as RawResult;
@@ -211,7 +248,11 @@ if (/report\.(ts|mjs)$/.test(import.meta.filename) && import.meta.filename === p
     process.stderr.write(`${positionals[0]}: not a gateway bench raw file (no env / measurements)\n`);
     process.exit(2);
   }
-  writeReport(raw, values.results, values.name);
+  // Read before writing: --peers-from may be the file this overwrites.
+  const peers = values["peers-from"]
+    ? (JSON.parse(readFileSync(values["peers-from"], "utf8")) as RawResult)
+    : undefined;
+  writeReport(raw, values.results, values.name, peers);
   process.stdout.write(
     `wrote ${join(values.results, `${values.name}.json`)} and ${values.name}.md (${raw.env.machine}, ${raw.env.cores} cores, quiet: ${raw.env.quiet})\n`,
   );

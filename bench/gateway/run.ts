@@ -71,7 +71,8 @@ const API_KEY = "sk-bench-rouse";
 const LITELLM_KEY = "sk-bench-litellm-master-key-0123456789";
 const CACHE = args.logs;
 const RESULTS = args.results;
-const RAW = join(RESULTS, "gateway-raw.json");
+// The raw measurements: the result itself with --raw-only (the device), else beside the logs.
+const RAW = join(args["raw-only"] ? RESULTS : CACHE, "gateway-raw.json");
 
 /** A helper script: its source (run with the workspace's source condition) or its bundled .mjs. */
 function script(name: string, source: string): string[] {
