@@ -5,13 +5,13 @@
 # (/work/shared/gpu/device_pkgs.txt or DEVICE_PKGS; its own copies are used) and (b) what the proxy never
 # imports to serve (DROP: databases, cloud SDKs, profilers, the polars runtime, the admin UI's static files).
 # Checked: `python3.12 -m litellm.proxy.proxy_cli --config …` serves chat completions from such a site.
-# Cached under .cache/bench-gateway-carry by the pin list (xz on 2 busy cores takes minutes).
+# Cached by the pin list under LITELLM_SITE_CACHE (default .cache/bench-gateway-carry): xz on 2 busy cores takes minutes.
 set -euo pipefail
 VENV=$1 OUT=$2
 DEVICE_PKGS=${DEVICE_PKGS:-/work/shared/gpu/device_pkgs.txt}
 DROP=${DROP:-"polars polars-runtime-32 granian psycopg psycopg-binary pyroscope-io azure-core azure-identity azure-storage-blob msal msal-extensions boto3 botocore s3transfer jmespath hiredis rq croniter pip setuptools inquirerpy pfzy prompt-toolkit wcwidth"}
 PY=${PY:-python/.venv/bin/python}
-CACHE=${CACHE:-.cache/bench-gateway-carry}
+CACHE=${LITELLM_SITE_CACHE:-.cache/bench-gateway-carry}
 [ -f "$DEVICE_PKGS" ] || { echo "litellm-site.sh: no $DEVICE_PKGS (the device image's package list)" >&2; exit 2; }
 norm() { tr 'A-Z_.' 'a-z--'; }
 dev=$(grep -v '^#' "$DEVICE_PKGS" | norm | tr -s ' \n' '\n')
