@@ -159,6 +159,8 @@ process.stdout.write(
     ok: samples.length,
     errors,
     droppedAtClient: dropped,
+    /** Every request sent, warm-up included (CPU per request divides by this). */
+    sent,
     rps: Math.round((samples.length / elapsed) * 10) / 10,
     ttftMs: { p50: pct(ttft, 50), p90: pct(ttft, 90), p99: pct(ttft, 99) },
     perTokenMs: { p50: pct(perToken, 50), p99: pct(perToken, 99) },

@@ -11,6 +11,8 @@ export interface LoadResult {
   ok: number;
   errors: number;
   droppedAtClient: number;
+  /** Requests sent, warm-up included. */
+  sent?: number;
   rps: number;
   ttftMs: { p50: number | null; p90: number | null; p99: number | null };
   perTokenMs: { p50: number | null; p99: number | null };
@@ -24,6 +26,11 @@ export interface Measurement {
   serial: LoadResult;
   throughput: LoadResult;
   latency: LoadResult & { rate: number };
+  /**
+   * The proxy process's own CPU time (user + system, from /proc) per request sent during the throughput
+   * run: what each request costs the gateway, little changed by other work sharing the cores.
+   */
+  cpuUsPerRequest?: number | null;
 }
 
 export interface BenchEnv {
@@ -171,11 +178,11 @@ export function renderMarkdown(raw: RawResult, peersFrom?: RawResult): string {
     "",
     `Upstream: ${raw.setup.loadTarget}. 1-conn: ${raw.setup.serial}. Throughput: ${raw.setup.throughput}. Latency: ${raw.setup.latency}.`,
     "",
-    "| target | version | stream | 1-conn TTFT p50 ms | 1-conn TTFT p99 ms | max req/s | latency run req/s | TTFT p50 ms | TTFT p99 ms | per-token p50 ms | per-token p99 ms | errors |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| target | version | stream | 1-conn TTFT p50 ms | 1-conn TTFT p99 ms | max req/s | CPU µs/request | latency run req/s | TTFT p50 ms | TTFT p99 ms | per-token p50 ms | per-token p99 ms | errors |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...raw.measurements.map((m) => {
       const t = raw.targets.find((x) => x.name === m.target)!;
-      return `| ${t.label} | ${t.version} | ${m.stream ? "yes" : "no"} | ${f(m.serial.ttftMs.p50)} | ${f(m.serial.ttftMs.p99)} | ${f(m.throughput.rps)} | ${f(m.latency.rate)} | ${f(m.latency.ttftMs.p50)} | ${f(m.latency.ttftMs.p99)} | ${m.stream ? f(m.latency.perTokenMs.p50) : "–"} | ${m.stream ? f(m.latency.perTokenMs.p99) : "–"} | ${m.serial.errors + m.throughput.errors + m.latency.errors} |`;
+      return `| ${t.label} | ${t.version} | ${m.stream ? "yes" : "no"} | ${f(m.serial.ttftMs.p50)} | ${f(m.serial.ttftMs.p99)} | ${f(m.throughput.rps)} | ${f(m.cpuUsPerRequest)} | ${f(m.latency.rate)} | ${f(m.latency.ttftMs.p50)} | ${f(m.latency.ttftMs.p99)} | ${m.stream ? f(m.latency.perTokenMs.p50) : "–"} | ${m.stream ? f(m.latency.perTokenMs.p99) : "–"} | ${m.serial.errors + m.throughput.errors + m.latency.errors} |`;
     }),
     "",
     "## Added latency vs. direct (same stream mode; latency runs)",
@@ -204,6 +211,7 @@ export function renderMarkdown(raw: RawResult, peersFrom?: RawResult): string {
       ? "- Quiet machine: remaining p99 differences of a fraction of a ms are scheduling noise; compare rouse with the `floor` row (the least any Node proxy pays) as well as with zero."
       : `- The machine was shared (${env.cores} cores, other work running): p99 differences of a few ms, and negative differences, are scheduling noise, not the gateways. Compare rouse with the \`floor\` row (the least any Node proxy pays here) rather than with zero.`,
     "- Added latency = the gateway's percentile minus direct's percentile in the same kind of run; per-token = mean gap between SSE events after the first.",
+    "- CPU µs/request = the proxy process's user + system CPU time (/proc, 10 ms ticks) during the throughput run divided by the requests sent in it (warm-up included); direct: the load target's. Unlike latency, it changes little when other work shares the cores.",
     "- rouse runs with auth on (one API key), request logging on (to a file) and metrics on (prom-client), every request on its one path through Hono (request-id, bearer auth, rate limit, body budget, per-upstream queue); Portkey and LiteLLM with their defaults (LiteLLM: one worker, master key).",
     ...(raw.targets.some((t) => t.name === "rouse-base")
       ? [

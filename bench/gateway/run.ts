@@ -189,6 +189,21 @@ interface Target {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly stop: () => Promise<void>;
+  /** The proxy's process, for its CPU time. */
+  readonly pid?: number | undefined;
+}
+
+/** User + system CPU time of a process in µs (Linux /proc), or undefined. */
+function cpuTimeUs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the whole line (11 and 12 after the command), in 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 function requestBody(stream: boolean): string {
@@ -211,18 +226,24 @@ async function measure(t: Target, stream: boolean): Promise<Measurement> {
   };
   const serial = await load({ ...base, mode: "closed", concurrency: 1, maxRequests: 2_000_000 });
   await sleep(300);
+  const cpuBefore = cpuTimeUs(t.pid);
   const throughput = await load({
     ...base,
     mode: "closed",
     concurrency: CONCURRENCY,
     maxRequests: 2_000_000,
   });
+  const cpuAfter = cpuTimeUs(t.pid);
+  const cpuUsPerRequest =
+    cpuBefore === undefined || cpuAfter === undefined || !throughput.sent
+      ? null
+      : Math.round((cpuAfter - cpuBefore) / throughput.sent);
   await sleep(300);
   // Latency at the target rate, or at 80% of what this target sustains if it cannot take that rate.
   const rate = Math.max(10, Math.min(TARGET_RATE, Math.floor(throughput.rps * 0.8)));
   const latency = await load({ ...base, mode: "rate", rate, concurrency: 512, maxRequests: rate * 20 });
   await sleep(300);
-  return { target: t.name, stream, serial, throughput, latency: { ...latency, rate } };
+  return { target: t.name, stream, serial, throughput, latency: { ...latency, rate }, cpuUsPerRequest };
 }
 
 function version(cmd: string, argv: string[]): string {
@@ -326,6 +347,7 @@ async function rouseTarget(name: string, label: string, ver: string, entry: stri
     url: `http://127.0.0.1:${port}/v1/chat/completions`,
     headers: { authorization: `Bearer ${API_KEY}` },
     stop: () => stop(child),
+    pid: child.pid,
   };
 }
 
@@ -337,6 +359,7 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
     url: `${upstreamUrl}/v1/chat/completions`,
     headers: {},
     stop: async () => {},
+    pid: upstreamProc.pid,
   }),
   floor: async () => {
     const port = await freePort();
@@ -356,6 +379,7 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
       url: `http://127.0.0.1:${port}/v1/chat/completions`,
       headers: {},
       stop: () => stop(child),
+      pid: child.pid,
     };
   },
   "rouse-base": async () => {
@@ -392,6 +416,7 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
         "x-portkey-custom-host": `${upstreamUrl}/v1`,
       },
       stop: () => stop(child),
+      pid: child.pid,
     };
   },
   litellm: async () => {
@@ -452,6 +477,7 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
       url: `http://127.0.0.1:${port}/v1/chat/completions`,
       headers: { authorization: `Bearer ${LITELLM_KEY}` },
       stop: () => stop(child),
+      pid: child.pid,
     };
   },
 };
