@@ -28,7 +28,8 @@ args=(--raw-only --results "$OUT" --logs "$OUT/logs" --machine "${MACHINE:-lent 
 [ -n "${WARMUP_MS:-}" ] && args+=(--warmup-ms "$WARMUP_MS")
 [ -n "${ONLY:-}" ] && args+=(--only "$ONLY")
 [ -f "$CARRY/gateway-base.mjs" ] &&
-  args+=(--base-gateway "$CARRY/gateway-base.mjs" --base-version "$(awk '$1=="rouse-base"{print $2"@"$3}' "$CARRY/VERSIONS")")
+  args+=(--base-gateway "$CARRY/gateway-base.mjs" --base-version "$(awk '$1=="rouse-base"{print $3}' "$CARRY/VERSIONS")")
+args+=(--rouse-version "$(awk '$1=="rouse"{print $2}' "$CARRY/VERSIONS")")
 if [ -f "$CARRY/portkey.mjs" ]; then
   args+=(--portkey "$CARRY/portkey.mjs" --portkey-version "$(awk '$1=="portkey"{print $2}' "$CARRY/VERSIONS")")
 else

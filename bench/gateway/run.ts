@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     /** Also measure this bundled gateway (the base commit's, bundle.sh --base) as `rouse-base`. */
     "base-gateway": { type: "string" },
     "base-version": { type: "string", default: "base" },
+    /** The version column of this checkout's gateway (bundle.sh records its commit). */
+    "rouse-version": { type: "string" },
     portkey: {
       type: "string",
       default: join(
@@ -309,6 +311,16 @@ const saveRaw = () => {
   writeFileSync(RAW, `${JSON.stringify(raw, null, 2)}\n`);
 };
 
+// Out of time (device.sh's limit): keep what was measured, leave no process behind.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    raw.skipped["(run)"] = `stopped by ${signal} before it finished`;
+    saveRaw();
+    for (const c of children) c.kill("SIGKILL");
+    process.exit(143);
+  });
+}
+
 const targetPort = await freePort();
 const upstreamProc = start("load-target", "target", process.execPath, [
   ...script("load-target", "bench/gateway/load-target.ts"),
@@ -391,7 +403,7 @@ const factories: Record<string, () => Promise<Target | undefined>> = {
     rouseTarget(
       "rouse",
       "rouse gateway (@rouse/api)",
-      BUNDLED ? "bundled" : "workspace",
+      args["rouse-version"] ?? (BUNDLED ? "bundled" : "workspace"),
       script("gateway", "apps/api/src/main.ts"),
     ),
   portkey: async () => {
