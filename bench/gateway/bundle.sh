@@ -10,6 +10,7 @@
 #   OUT_DIR/portkey.mjs         Portkey's gateway (.cache/bench-peers/portkey), one file
 #   OUT_DIR/litellm-site.tar.xz LiteLLM proxy for CPython 3.12 x86_64 (a PYTHONPATH site), minus what the image has
 #                               (LITELLM=0 skips them; the report then takes LiteLLM from a local run)
+#   OUT_DIR/device.sh           bench/gateway/device.sh, so the folder runs on its own
 #   OUT_DIR/VERSIONS            what was bundled
 # Every .mjs is one ES module (esbuild, the `@rouse/source` condition: the TypeScript sources as they are).
 set -euo pipefail
@@ -70,6 +71,8 @@ if [ "$LITELLM" = 1 ] && [ -x .cache/litellm-venv/bin/pip ]; then
   }
 fi
 
+# The device script too: the carry folder runs on its own (bash OUT_DIR/device.sh OUT_DIR).
+cp bench/gateway/device.sh "$OUT/device.sh"
 {
   echo "rouse $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- apps packages bench || echo '+dirty')"
   echo "rouse-base $BASE_REF $BASE_SHA"
