@@ -3,11 +3,8 @@
 // any Node gateway on this machine pays at least; rouse is compared against it.
 //   node bench/gateway/floor-proxy.ts --port 9003 --upstream http://127.0.0.1:9001
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
-
-const require = createRequire(new URL("../../apps/api/package.json", import.meta.url));
-const { Pool } = require("undici") as typeof import("undici");
+import { Pool } from "./undici.ts";
 const { values } = parseArgs({ options: { port: { type: "string" }, upstream: { type: "string" } } });
 const pool = new Pool(values.upstream!, { connections: 256 });
 const HOP = new Set(["connection", "keep-alive", "transfer-encoding", "date"]);

@@ -2,11 +2,7 @@
 // what it measures. Loopback only, bounded in count and time.
 //   node bench/gateway/loadgen.ts '{"url":"http://127.0.0.1:9002/v1/chat/completions","mode":"rate","rate":1000,...}'
 // Prints one JSON result line.
-import { createRequire } from "node:module";
-
-// bench/ is no workspace package: borrow @rouse/api's undici.
-const require = createRequire(new URL("../../apps/api/package.json", import.meta.url));
-const { Pool } = require("undici") as typeof import("undici");
+import { Pool } from "./undici.ts";
 
 interface Spec {
   readonly url: string;
@@ -163,6 +159,8 @@ process.stdout.write(
     ok: samples.length,
     errors,
     droppedAtClient: dropped,
+    /** Every request sent, warm-up included (CPU per request divides by this). */
+    sent,
     rps: Math.round((samples.length / elapsed) * 10) / 10,
     ttftMs: { p50: pct(ttft, 50), p90: pct(ttft, 90), p99: pct(ttft, 99) },
     perTokenMs: { p50: pct(perToken, 50), p99: pct(perToken, 99) },

@@ -316,12 +316,16 @@ export function createGateway(
     }),
   );
 
-  app.use(async (_c, next) => {
-    inFlight++;
-    await next();
-  });
   app.use(requestId({ limitLength: 128 }));
-  app.use(accessLog({ onEnd }));
+  // Counted in by the access log (ended there too, in onEnd): no middleware of its own on every request.
+  app.use(
+    accessLog({
+      onEnd,
+      onStart: () => {
+        inFlight++;
+      },
+    }),
+  );
 
   // --- operations -----------------------------------------------------------
   app.get("/healthz", (c) => {
@@ -394,7 +398,9 @@ export function createGateway(
         : undefined,
   });
   const proxyRoute = (route: string) => async (c: Context<GatewayEnv>) => {
-    const url = c.req.url;
+    // On Node, the request line and headers as Node parsed them (no URL or Headers built for them).
+    const incoming = c.env?.incoming;
+    const url = incoming?.url ?? c.req.url;
     const q = url.indexOf("?");
     const outgoing = c.env?.outgoing;
     const result = await proxy({
@@ -403,8 +409,8 @@ export function createGateway(
       body: c.var.body,
       route,
       search: q >= 0 ? url.slice(q) : "",
-      contentType: c.req.header("content-type"),
-      accept: c.req.header("accept"),
+      contentType: incoming ? incoming.headers["content-type"] : c.req.header("content-type"),
+      accept: incoming ? incoming.headers.accept : c.req.header("accept"),
       // On Node the response is written to the socket directly (no Web Response per chunk).
       ...(outgoing && !outgoing.headersSent ? { outgoing } : { clientSignal: c.req.raw.signal }),
     });

@@ -22,6 +22,19 @@ describe("accessLog", () => {
     expect(seen[0]!.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("calls onStart once per request, before the handler runs, even when the route is unknown", async () => {
+    const events: string[] = [];
+    const a = new Hono<{ Variables: { record: RequestRecord } }>();
+    a.use(accessLog({ onStart: () => events.push("start"), onEnd: (r) => events.push(`end ${r.status}`) }));
+    a.get("/x", (c) => {
+      events.push("handler");
+      return c.text("hi");
+    });
+    await a.request("/x");
+    await a.request("/nope");
+    expect(events).toEqual(["start", "handler", "end 200", "start", "end 404"]);
+  });
+
   it("leaves deferred records to the handler", async () => {
     const seen: RequestRecord[] = [];
     let record: RequestRecord | undefined;

@@ -66,6 +66,8 @@ export class RequestRecord {
 export interface AccessLogOptions {
   /** Called once per request when its response is complete. */
   readonly onEnd: (record: RequestRecord) => void;
+  /** Called once per request on arrival, before anything else of it runs. */
+  readonly onStart?: () => void;
 }
 
 /**
@@ -76,9 +78,11 @@ export interface AccessLogOptions {
  * app.use(accessLog({ onEnd: (r) => console.log(JSON.stringify({ id: r.id, status: r.status, ms: r.durationMs })) }));
  */
 export function accessLog(options: AccessLogOptions) {
+  const { onEnd, onStart } = options;
   return createMiddleware<{ Variables: { record: RequestRecord; requestId?: string } }>(async (c, next) => {
+    onStart?.();
     const id = c.get("requestId") ?? crypto.randomUUID();
-    const record = new RequestRecord(id, c.req.method, c.req.path, options.onEnd);
+    const record = new RequestRecord(id, c.req.method, c.req.path, onEnd);
     c.set("record", record);
     await next();
     if (!record.deferred) {

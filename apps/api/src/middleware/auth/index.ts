@@ -126,9 +126,10 @@ export function apiKeyAuth(options: ApiKeyAuthOptions) {
       ),
     },
   });
-  return createMiddleware<AuthEnv>(async (c, next) => {
+  // Not async: a failed check throws (synchronously: Hono's compose turns it into onError's answer).
+  return createMiddleware<AuthEnv>((c, next) => {
     if (c.req.header("authorization") !== undefined) return bearer(c, next);
     c.set("principal", verify(c.req.header("x-api-key"), remote(c as unknown as Context)));
-    await next();
+    return next();
   });
 }
