@@ -118,7 +118,13 @@ function secretArgs(p: PyPrinter, plan: AppPlan): void {
 
 /** `answer["choices"][0]["logprobs"]["tokens"]` for the dotted path `choices.0.logprobs.tokens`. */
 function subscript(variable: string, dotted: string): string {
-  return variable + dotted.split(".").map((k) => (/^[0-9]+$/.test(k) ? `[${k}]` : `[${pyStr(k)}]`)).join("");
+  return (
+    variable +
+    dotted
+      .split(".")
+      .map((k) => (/^[0-9]+$/.test(k) ? `[${k}]` : `[${pyStr(k)}]`))
+      .join("")
+  );
 }
 
 /** CPU-only snapshots: what runs before the snapshot, where there is no GPU. */
@@ -169,7 +175,10 @@ function emitCanary(p: PyPrinter, canary: CanaryPlan): void {
   emitTemplate(p, template("canary.py"), {
     fills: {
       CANARY_REQUEST: () =>
-        p.stmt("CANARY_REQUEST = ", lit(toPyValue(canary.request.json ?? {}, "lifecycle.canary.request.json"))),
+        p.stmt(
+          "CANARY_REQUEST = ",
+          lit(toPyValue(canary.request.json ?? {}, "lifecycle.canary.request.json")),
+        ),
       CANARY_TOLERANCE: () => p.stmt("CANARY_TOLERANCE = ", lit(canary.logprobTolerance)),
       call: () => p.stmt("raw = ", engineCall(canary.request, atom("CANARY_REQUEST"))),
       tokens: () => p.code(`tokens = ${subscript("answer", canary.tokensField)}`),

@@ -33,7 +33,10 @@ export function parseTemplate(name: string, text: string): PyTemplate {
   if (!text.startsWith(PRELUDE_START) || end < 0)
     throw new Error(`${name}: the template must start with its prelude markers`);
   const prelude = text.slice(0, end);
-  const lines = text.slice(end + PRELUDE_END.length).replace(/\n+$/, "").split("\n");
+  const lines = text
+    .slice(end + PRELUDE_END.length)
+    .replace(/\n+$/, "")
+    .split("\n");
   let open: string | undefined;
   for (const [i, line] of lines.entries()) {
     const m = MARKER.exec(line);
