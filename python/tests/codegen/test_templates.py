@@ -1,6 +1,6 @@
 """The templates of every emitted app.py (packages/codegen/src/app/templates/*.py), read
-directly: the boot report, the engine helpers, the verified wake (canary) and the smoke
-test run here against real local HTTP servers and real child processes. The guard has its
+directly: the boot report, the engine helpers, the verified wake (canary), the work before a
+CPU-only snapshot (prepare) and the smoke test run here against real local HTTP servers and real child processes. The guard has its
 own tests (test_guard_template.py)."""
 
 import importlib
@@ -22,12 +22,12 @@ TEMPLATES = Path(__file__).resolve().parents[3] / "packages/codegen/src/app/temp
 
 @pytest.fixture
 def templates(monkeypatch):
-    """Fresh template modules (boot, engine, canary, smoke), imported the way their preludes
+    """Fresh template modules (boot, engine, canary, smoke, prepare), imported the way their preludes
     import each other; the modules' state (BOOT, constants) starts clean in every test."""
     monkeypatch.syspath_prepend(str(TEMPLATES))
-    for name in ("boot", "engine", "canary", "smoke"):
+    for name in ("boot", "engine", "canary", "smoke", "prepare"):
         sys.modules.pop(name, None)
-    modules = {name: importlib.import_module(name) for name in ("boot", "engine", "canary", "smoke")}
+    modules = {name: importlib.import_module(name) for name in ("boot", "engine", "canary", "smoke", "prepare")}
     yield modules
     for name in modules:
         sys.modules.pop(name, None)
@@ -192,6 +192,37 @@ def test_wait_for_polls_until_the_field_matches(templates, engine_server):
     engine.wait_for("GET", "/is_sleeping", "is_sleeping", False, timeout=30)
     with pytest.raises(TimeoutError, match="is_sleeping != True"):
         engine.wait_for("GET", "/is_sleeping", "is_sleeping", True, timeout=0)
+
+
+# The work before a CPU-only snapshot
+
+
+@pytest.mark.parametrize(("imports", "imported"), [(["json", "http.client"], True), (["rouse_no_such_module"], False)])
+def test_prepare_imports_in_a_child_and_reads_every_cached_byte(templates, tmp_path, monkeypatch, imports, imported):
+    prepare, boot = templates["prepare"], templates["boot"]
+    prepare.PREPARE_IMPORTS = imports
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "model.safetensors").write_bytes(b"x" * 70_000)
+    (tmp_path / "sub" / "config.json").write_bytes(b"{}")
+    # Stand-in for huggingface_hub (not installed here): the cache folder it would find.
+    hub = type(sys)("huggingface_hub")
+    hub.snapshot_download = lambda repo, local_files_only: local_files_only and str(tmp_path)
+    monkeypatch.setitem(sys.modules, "huggingface_hub", hub)
+    prepare.prepare()
+    assert boot.BOOT["prepare"] == {"imported": imported, "weights_read": 70_002}
+
+
+def test_prepare_reads_nothing_when_the_weights_are_not_cached(templates, monkeypatch):
+    prepare, boot = templates["prepare"], templates["boot"]
+    hub = type(sys)("huggingface_hub")
+
+    def not_cached(repo, local_files_only):
+        raise OSError("not in the cache")
+
+    hub.snapshot_download = not_cached
+    monkeypatch.setitem(sys.modules, "huggingface_hub", hub)
+    prepare.prepare()
+    assert boot.BOOT["prepare"] == {"imported": True, "weights_read": 0}
 
 
 # The verified wake

@@ -127,46 +127,21 @@ function subscript(variable: string, dotted: string): string {
   );
 }
 
-/** CPU-only snapshots: what runs before the snapshot, where there is no GPU. */
+/** CPU-only snapshots (../templates/prepare.py): what runs before the snapshot, where there is no GPU. */
 function emitPrepare(p: PyPrinter, plan: AppPlan): void {
-  p.import("os").import("subprocess").import("sys");
   p.blank(2);
-  p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m))));
-  p.definition({ header: "def prepare() -> None:" }, () => {
-    p.code('"""CPU-only snapshots: work before the snapshot that needs no GPU (Modal gives it none)."""');
-    p.comment(
-      "Import the engine once in a child process: its files (torch alone is >20,000) are read and byte-compiled now, so the engine's own import after restore finds them warm. Only a speed-up: a failure is reported, not fatal.",
-    );
-    p.code('code = "import " + ", ".join(PREPARE_IMPORTS)');
-    p.block("try:", () =>
-      p.code('run = subprocess.run([sys.executable, "-c", code], check=False, timeout=600)'),
-    );
-    p.block("except subprocess.TimeoutExpired:", () => p.code("run = None"));
-    p.code('BOOT["prepare"] = {"imported": run is not None and run.returncode == 0}');
-    p.comment("Read the weights already in the cache (volume or image) once; nothing is downloaded here.");
-    p.block("try:", () => {
-      p.code("from huggingface_hub import snapshot_download", "");
-      const args = [{ value: lit(plan.model.id) }, kw("local_files_only", atom("True"))];
-      if (plan.model.revision) args.splice(1, 0, kw("revision", plan.model.revision));
-      p.stmt(
-        "path = ",
-        plan.model.id.startsWith("/") ? lit(plan.model.id) : call("snapshot_download", ...args),
-      );
-    });
-    p.block("except (ImportError, OSError, ValueError):", () => {
-      p.comment("Not cached yet (or no huggingface_hub): the engine downloads the weights itself.");
-      p.code('BOOT["prepare"]["weights_read"] = 0', "return");
-    });
-    p.code("total = 0");
-    p.block("for root, _, files in os.walk(path):", () =>
-      p.block("for name in files:", () =>
-        p.block('with open(os.path.join(root, name), "rb") as f:', () =>
-          p.block("while chunk := f.read(1 << 24):", () => p.code("total += len(chunk)")),
-        ),
-      ),
-    );
-    p.code('BOOT["prepare"]["weights_read"] = total');
+  const { model } = plan;
+  emitTemplate(p, template("prepare.py"), {
+    fills: {
+      PREPARE_IMPORTS: () => p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m)))),
+      weights: () => {
+        const args = [{ value: lit(model.id) }, kw("local_files_only", atom("True"))];
+        if (model.revision) args.splice(1, 0, kw("revision", model.revision));
+        p.stmt("path = ", model.id.startsWith("/") ? lit(model.id) : call("snapshot_download", ...args));
+      },
+    },
   });
+  p.blank(2);
 }
 
 /** Verified wake (../templates/canary.py): record a greedy generation before sleep, replay it after every wake. */

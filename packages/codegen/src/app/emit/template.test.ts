@@ -93,7 +93,7 @@ describe("emitTemplate", () => {
 
 describe("the app's templates", () => {
   it("are all read by codegen: each static line is in some preset's or scenario's app", () => {
-    expect(files.sort()).toEqual(["boot.py", "canary.py", "engine.py", "guard.py", "smoke.py"]);
+    expect(files.sort()).toEqual(["boot.py", "canary.py", "engine.py", "guard.py", "prepare.py", "smoke.py"]);
     const configs = [...presets.map((p) => p.config), ...Object.values(scenarios)];
     const sources = configs.map((c) => render(c).source);
     for (const file of files) {
