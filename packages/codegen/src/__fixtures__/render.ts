@@ -45,10 +45,19 @@ export function body(source: string, signature: string): string {
 }
 
 /**
- * The elements of ENGINE_CMD as emitted, decoded (for the simple literals presets use;
- * python/tests/codegen reads every app's with Python's own ast.literal_eval).
+ * The elements of ENGINE_CMD as emitted, decoded (for the simple literals presets use, and
+ * the references to the header's constants: `MODEL_NAME`, `str(ENGINE_PORT)`,
+ * `f"--revision={MODEL_REVISION}"`; python/tests/codegen reads every app's with
+ * rouse_py.app_literals).
  */
 export function engineCmd(source: string): string[] {
+  const decode = (lit: string): string =>
+    JSON.parse(lit.startsWith("'") ? `"${lit.slice(1, -1).replaceAll("\\'", "'").replaceAll('"', '\\"')}"` : lit);
+  const constant = (name: string): string => {
+    const m = new RegExp(`^${name} = (.*?)(  #.*)?$`, "m").exec(source);
+    if (!m) throw new Error(`no constant ${name}`);
+    return /^[A-Z_]+$/.test(m[1]!) ? constant(m[1]!) : String(decode(m[1]!));
+  };
   const start = source.indexOf("ENGINE_CMD = [");
   const end = source.indexOf("\n]\n", start);
   return source
@@ -56,8 +65,12 @@ export function engineCmd(source: string): string[] {
     .split("\n")
     .slice(1)
     .map((l) => l.trim().replace(/,$/, ""))
-    .map((lit) =>
-      lit.startsWith("'") ? `"${lit.slice(1, -1).replaceAll("\\'", "'").replaceAll('"', '\\"')}"` : lit,
-    )
-    .map((lit) => JSON.parse(lit) as string);
+    .map((e) => {
+      if (/^[A-Z_]+$/.test(e)) return constant(e);
+      const str = /^str\(([A-Z_]+)\)$/.exec(e);
+      if (str) return constant(str[1]!);
+      const f = /^f"([^"{}]*)\{([A-Z_]+)\}"$/.exec(e);
+      if (f) return f[1] + constant(f[2]!);
+      return decode(e);
+    });
 }

@@ -25,7 +25,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "rouse-qwen3-8b"
-MODEL = "Qwen/Qwen3-8B-FP8"  # the name clients send as `model`
+MODEL_NAME = "Qwen/Qwen3-8B-FP8"  # on the Hugging Face Hub
+MODEL_REVISION = "220b46e3b2180893580a4454f21f22d3ebb187d3"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "H100"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -83,16 +85,16 @@ image = image.env(
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "Qwen/Qwen3-8B-FP8",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
-    "--revision=220b46e3b2180893580a4454f21f22d3ebb187d3",
+    f"--revision={MODEL_REVISION}",
     "--served-model-name",
-    "Qwen/Qwen3-8B-FP8",
+    MODEL,
     "llm",
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
     "--gpu_memory_utilization",
     "0.9",
     "--tensor-parallel-size",
@@ -164,7 +166,7 @@ def wait_for(method, path, field, equals, timeout):
 
 
 WARMUP_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "messages": [{"role": "user", "content": "Who are you?"}],
     "max_tokens": 16,
 }
@@ -192,7 +194,7 @@ def wake_up() -> None:
 # so one fixed greedy generation is recorded before the sleep and replayed after every
 # wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.
 CANARY_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "prompt": "The capital of France is",
     "max_tokens": 16,
     "temperature": 0,

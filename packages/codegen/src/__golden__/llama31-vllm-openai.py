@@ -24,7 +24,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "example-vllm-openai-compatible"
-MODEL = "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8"  # the name clients send as `model`
+MODEL_NAME = "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8"  # on the Hugging Face Hub
+MODEL_REVISION = "12fd6884d2585dd4d020373e7f39f74507b31866"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "B200"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -76,16 +78,16 @@ image = image.env(
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
-    "--revision=12fd6884d2585dd4d020373e7f39f74507b31866",
+    f"--revision={MODEL_REVISION}",
     "--served-model-name",
-    "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8",
+    MODEL,
     "llm",
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
     "--gpu_memory_utilization",
     "0.9",
     "--tensor-parallel-size",

@@ -25,7 +25,8 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "example-ministral3-inference"
-MODEL = "mistralai/Ministral-3-8B-Instruct-2512"  # the name clients send as `model`
+MODEL_NAME = "mistralai/Ministral-3-8B-Instruct-2512"  # on the Hugging Face Hub
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "H100"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -81,15 +82,15 @@ image = image.env(
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "mistralai/Ministral-3-8B-Instruct-2512",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
     "--served-model-name",
-    "mistralai/Ministral-3-8B-Instruct-2512",
+    MODEL,
     "llm",
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
     "--gpu_memory_utilization",
     "0.95",
     "--tensor-parallel-size",
@@ -165,7 +166,7 @@ def wait_for(method, path, field, equals, timeout):
 
 
 WARMUP_REQUEST = {
-    "model": "mistralai/Ministral-3-8B-Instruct-2512",
+    "model": MODEL,
     "messages": [{"role": "user", "content": "Who are you?"}],
     "max_tokens": 16,
 }
@@ -193,7 +194,7 @@ def wake_up() -> None:
 # so one fixed greedy generation is recorded before the sleep and replayed after every
 # wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.
 CANARY_REQUEST = {
-    "model": "mistralai/Ministral-3-8B-Instruct-2512",
+    "model": MODEL,
     "prompt": "The capital of France is",
     "max_tokens": 16,
     "temperature": 0,

@@ -24,8 +24,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "example-vllm-mixtral"
-# the name clients send as `model`
-MODEL = "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO"
+MODEL_NAME = "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO"  # on the Hugging Face Hub
+MODEL_REVISION = "286ae6737d048ad1d965c2e830864df02db50f2f"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "A100-80GB:2"  # tensor parallel over 2 GPUs
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -63,10 +64,7 @@ def download_weights():
     from huggingface_hub import snapshot_download
 
     # Same Hugging Face cache settings as the engine, so it finds them offline.
-    snapshot_download(
-        "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO",
-        revision="286ae6737d048ad1d965c2e830864df02db50f2f",
-    )
+    snapshot_download(MODEL_NAME, revision=MODEL_REVISION)
 
 
 image = image.run_function(download_weights)
@@ -77,16 +75,16 @@ image = image.run_function(download_weights)
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
-    "--revision=286ae6737d048ad1d965c2e830864df02db50f2f",
+    f"--revision={MODEL_REVISION}",
     "--served-model-name",
-    "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO",
+    MODEL,
     "llm",
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
     "--gpu_memory_utilization",
     "0.9",
     "--tensor-parallel-size",

@@ -25,6 +25,7 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "vllm-snapshot"
+MODEL_NAME = "Qwen/Qwen3.6-27B"  # on the Hugging Face Hub
 MODEL = "qwen3.6-27b"  # the name clients send as `model`
 GPU = "A100-80GB"
 
@@ -87,14 +88,14 @@ image = image.env(
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "Qwen/Qwen3.6-27B",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
     "--served-model-name",
-    "qwen3.6-27b",
+    MODEL,
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
     "--gpu_memory_utilization",
     "0.85",
     "--tensor-parallel-size",
@@ -166,7 +167,7 @@ def wait_for(method, path, field, equals, timeout):
 
 
 WARMUP_REQUEST = {
-    "model": "qwen3.6-27b",
+    "model": MODEL,
     "messages": [{"role": "user", "content": "Who are you?"}],
     "max_tokens": 16,
 }
@@ -194,7 +195,7 @@ def wake_up() -> None:
 # so one fixed greedy generation is recorded before the sleep and replayed after every
 # wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.
 CANARY_REQUEST = {
-    "model": "qwen3.6-27b",
+    "model": MODEL,
     "prompt": "The capital of France is",
     "max_tokens": 16,
     "temperature": 0,

@@ -25,7 +25,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "example-sglang-snapshot"
-MODEL = "Qwen/Qwen3-8B-FP8"  # the name clients send as `model`
+MODEL_NAME = "Qwen/Qwen3-8B-FP8"  # on the Hugging Face Hub
+MODEL_REVISION = "220b46e3b2180893580a4454f21f22d3ebb187d3"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "H100!"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -110,13 +112,13 @@ ENGINE_CMD = [
     "python",
     "-m",
     "sglang.launch_server",
-    "--model-path=Qwen/Qwen3-8B-FP8",
-    "--revision=220b46e3b2180893580a4454f21f22d3ebb187d3",
-    "--served-model-name=Qwen/Qwen3-8B-FP8",
+    f"--model-path={MODEL_NAME}",
+    f"--revision={MODEL_REVISION}",
+    f"--served-model-name={MODEL}",
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
     "--tp-size",
     "1",
     "--cuda-graph-max-bs",
@@ -171,7 +173,7 @@ def wait_ready(engine: subprocess.Popen, timeout: float = STARTUP_TIMEOUT) -> No
 
 
 WARMUP_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "messages": [{"role": "user", "content": "Hello, how are you?"}],
     "max_tokens": 16,
 }
@@ -197,7 +199,7 @@ def wake_up() -> None:
 # so one fixed greedy generation is recorded before the sleep and replayed after every
 # wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.
 CANARY_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "prompt": "The capital of France is",
     "max_tokens": 16,
     "temperature": 0,

@@ -25,7 +25,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "sglang-key-proxy-auth"
-MODEL = "Qwen/Qwen3-8B-FP8"  # the name clients send as `model`
+MODEL_NAME = "Qwen/Qwen3-8B-FP8"  # on the Hugging Face Hub
+MODEL_REVISION = "0123456789abcdef0123456789abcdef01234567"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "H100:2"  # tensor parallel over 2 GPUs
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -124,13 +126,13 @@ ENGINE_CMD = [
     "python",
     "-m",
     "sglang.launch_server",
-    "--model-path=Qwen/Qwen3-8B-FP8",
-    "--revision=0123456789abcdef0123456789abcdef01234567",
-    "--served-model-name=Qwen/Qwen3-8B-FP8",
+    f"--model-path={MODEL_NAME}",
+    f"--revision={MODEL_REVISION}",
+    f"--served-model-name={MODEL}",
     "--host",
     "127.0.0.1",
     "--port",
-    "9001",
+    str(ENGINE_PORT),
     "--tp-size",
     "2",
     "--cuda-graph-max-bs-decode",
@@ -191,7 +193,7 @@ def wait_ready(engine: subprocess.Popen, timeout: float = STARTUP_TIMEOUT) -> No
 
 
 WARMUP_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "messages": [{"role": "user", "content": "Hello, how are you?"}],
     "max_tokens": 16,
 }
@@ -217,7 +219,7 @@ def wake_up() -> None:
 # so one fixed greedy generation is recorded before the sleep and replayed after every
 # wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.
 CANARY_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "prompt": "The capital of France is",
     "max_tokens": 16,
     "temperature": 0,

@@ -24,7 +24,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "sglang-server-plain"
-MODEL = "Qwen/Qwen3-8B"  # the name clients send as `model`
+MODEL_NAME = "Qwen/Qwen3-8B"  # on the Hugging Face Hub
+MODEL_REVISION = "0123456789abcdef0123456789abcdef01234567"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "L40S:2"  # tensor parallel over 2 GPUs
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -65,13 +67,13 @@ ENGINE_CMD = [
     "python",
     "-m",
     "sglang.launch_server",
-    "--model-path=Qwen/Qwen3-8B",
-    "--revision=0123456789abcdef0123456789abcdef01234567",
-    "--served-model-name=Qwen/Qwen3-8B",
+    f"--model-path={MODEL_NAME}",
+    f"--revision={MODEL_REVISION}",
+    f"--served-model-name={MODEL}",
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
     "--tp-size",
     "2",
     "--cuda-graph-max-bs-decode",

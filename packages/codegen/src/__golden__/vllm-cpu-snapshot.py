@@ -26,7 +26,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "vllm-cpu-snapshot"
-MODEL = "meta-llama/Llama-3.1-8B-Instruct"  # the name clients send as `model`
+MODEL_NAME = "meta-llama/Llama-3.1-8B-Instruct"  # on the Hugging Face Hub
+MODEL_REVISION = "0123456789abcdef0123456789abcdef01234567"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "A10G"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -77,16 +79,16 @@ image = image.env(
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "meta-llama/Llama-3.1-8B-Instruct",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
-    "--revision=0123456789abcdef0123456789abcdef01234567",
+    f"--revision={MODEL_REVISION}",
     "--served-model-name",
-    "meta-llama/Llama-3.1-8B-Instruct",
+    MODEL,
     "llm",
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
     "--gpu_memory_utilization",
     "0.9",
     "--tensor-parallel-size",
@@ -164,8 +166,8 @@ def prepare() -> None:
         from huggingface_hub import snapshot_download
 
         path = snapshot_download(
-            "meta-llama/Llama-3.1-8B-Instruct",
-            revision="0123456789abcdef0123456789abcdef01234567",
+            MODEL_NAME,
+            revision=MODEL_REVISION,
             local_files_only=True,
         )
     except (ImportError, OSError, ValueError):

@@ -318,9 +318,10 @@ describe("engine plugin facts reach the app", () => {
 
   it("baked weights: a build-time snapshot_download, no weights volume, the HF token when there is one", () => {
     const src = render(withBase({ caches: { bakeWeights: true }, secrets: { huggingface: "hf" } })).source;
-    expect(body(src, "download_weights(")).toMatch(
-      /snapshot_download\(\s+"Qwen\/Qwen3-8B-FP8",\s+revision="0123456789abcdef/,
-    );
+    // The model and its revision by the header's constants, as the seeds write them.
+    expect(body(src, "download_weights(")).toContain("snapshot_download(MODEL_NAME, revision=MODEL_REVISION)");
+    expect(src).toContain('\nMODEL_NAME = "Qwen/Qwen3-8B-FP8"  # on the Hugging Face Hub\n');
+    expect(src).toMatch(/\nMODEL_REVISION = "0123456789abcdef[0-9a-f]+"  # pinned\n/);
     expect(src).toContain("image = image.run_function(download_weights, secrets=[hf_secret])");
     expect(src).not.toContain("weights_volume");
   });

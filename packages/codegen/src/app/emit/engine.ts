@@ -3,7 +3,7 @@ import { atom, call, dict, entry, type Expr, kw, list, lit } from "../../python/
 import { pyStr, toPyValue } from "../../python/literal.ts";
 import type { PyPrinter } from "../../python/printer.ts";
 import type { AppPlan, CanaryPlan, ConfirmedCall, HttpCall } from "../plan.ts";
-import { engineCallArgs, section } from "./shared.ts";
+import { engineCallArgs, requestBody, section, snapshotDownload } from "./shared.ts";
 import { emitTemplate, template } from "./template.ts";
 
 /** Which lifecycle helpers the app calls, so only those are emitted (no dead code). */
@@ -22,13 +22,7 @@ export function emitEngine(p: PyPrinter, plan: AppPlan): void {
   const steps = stepsUsed(plan);
   const { launch, lifecycle } = plan;
   section(p, "The engine", `${plan.engine.displayName}'s command line, as argv: no shell ever parses it.`);
-  p.stmt(
-    "ENGINE_CMD = ",
-    list(
-      launch.argv.map((a) => lit(a)),
-      true,
-    ),
-  );
+  p.stmt("ENGINE_CMD = ", list(argvItems(plan), true));
   const engineEnv = Object.entries(launch.env);
   if (engineEnv.length) {
     p.comment("Environment for the engine process, on top of the container's.");
@@ -61,7 +55,7 @@ export function emitEngine(p: PyPrinter, plan: AppPlan): void {
     const body = lifecycle.warmup.json;
     if (body !== undefined) {
       p.blank(2);
-      p.stmt("WARMUP_REQUEST = ", lit(toPyValue(body, "lifecycle.warmup.json")));
+      p.stmt("WARMUP_REQUEST = ", requestBody(plan, body, "lifecycle.warmup.json"));
     }
     p.definition({ header: "def warmup() -> None:" }, () => {
       p.code('"""Requests like real traffic, so compiled kernels and CUDA graphs are in the snapshot."""');
@@ -99,7 +93,38 @@ export function emitEngine(p: PyPrinter, plan: AppPlan): void {
     });
   }
   if (steps.has("prepare")) emitPrepare(p, plan);
-  if (steps.has("canary") && lifecycle.canary) emitCanary(p, lifecycle.canary);
+  if (steps.has("canary") && lifecycle.canary) emitCanary(p, plan, lifecycle.canary);
+}
+
+/** The header's constant (by name) that holds `value`, the argument of `flag`, if any. */
+function constantFor(plan: AppPlan, flag: string | undefined, value: string): string | undefined {
+  const { model, ports } = plan;
+  if (flag?.includes("port") && value === String(ports.engine)) return "ENGINE_PORT";
+  if (model.revision && value === model.revision) return "MODEL_REVISION";
+  if (flag === "--served-model-name" && value === model.servedName) return "MODEL";
+  if (value === model.id) return "MODEL_NAME";
+  if (value === model.servedName) return "MODEL";
+  return undefined;
+}
+
+/**
+ * ENGINE_CMD's elements, as the seeds write them: the model, its revision, the served
+ * name and the engine port by the header's constants (`str(ENGINE_PORT)`, or
+ * `f"--port={ENGINE_PORT}"` for the `--flag=value` form), everything else as a literal.
+ */
+export function argvItems(plan: AppPlan): Expr[] {
+  const argv = plan.launch.argv;
+  return argv.map((a, i) => {
+    const joined = /^(--[\w-]+)=(.*)$/s.exec(a);
+    if (joined) {
+      const name = constantFor(plan, joined[1], joined[2] as string);
+      return name ? atom(`f"${joined[1]}={${name}}"`) : lit(a);
+    }
+    const previous = argv[i - 1];
+    const name = constantFor(plan, previous?.startsWith("--") ? previous : undefined, a);
+    if (!name) return lit(a);
+    return atom(name === "ENGINE_PORT" ? "str(ENGINE_PORT)" : name);
+  });
 }
 
 /** Secrets join the engine's command line at start time, from the container's environment. */
@@ -134,25 +159,25 @@ function emitPrepare(p: PyPrinter, plan: AppPlan): void {
   emitTemplate(p, template("prepare.py"), {
     fills: {
       PREPARE_IMPORTS: () => p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m)))),
-      weights: () => {
-        const args = [{ value: lit(model.id) }, kw("local_files_only", atom("True"))];
-        if (model.revision) args.splice(1, 0, kw("revision", model.revision));
-        p.stmt("path = ", model.id.startsWith("/") ? lit(model.id) : call("snapshot_download", ...args));
-      },
+      weights: () =>
+        p.stmt(
+          "path = ",
+          model.id.startsWith("/") ? atom("MODEL_NAME") : snapshotDownload(plan, kw("local_files_only", atom("True"))),
+        ),
     },
   });
   p.blank(2);
 }
 
 /** Verified wake (../templates/canary.py): record a greedy generation before sleep, replay it after every wake. */
-function emitCanary(p: PyPrinter, canary: CanaryPlan): void {
+function emitCanary(p: PyPrinter, plan: AppPlan, canary: CanaryPlan): void {
   p.blank(2);
   emitTemplate(p, template("canary.py"), {
     fills: {
       CANARY_REQUEST: () =>
         p.stmt(
           "CANARY_REQUEST = ",
-          lit(toPyValue(canary.request.json ?? {}, "lifecycle.canary.request.json")),
+          requestBody(plan, canary.request.json ?? {}, "lifecycle.canary.request.json"),
         ),
       CANARY_TOLERANCE: () => p.stmt("CANARY_TOLERANCE = ", lit(canary.logprobTolerance)),
       call: () => p.stmt("raw = ", engineCall(canary.request, atom("CANARY_REQUEST"))),

@@ -2,7 +2,7 @@ import { atom, call, dict, entry, type Item, kw, list, lit } from "../../python/
 import { pyIdentifier } from "../../python/literal.ts";
 import type { PyPrinter } from "../../python/printer.ts";
 import type { AppPlan } from "../plan.ts";
-import { section } from "./shared.ts";
+import { section, snapshotDownload } from "./shared.ts";
 
 /** The image, step by step, each with the reason it is there. */
 export function emitImage(p: PyPrinter, plan: AppPlan): void {
@@ -58,9 +58,7 @@ export function emitImage(p: PyPrinter, plan: AppPlan): void {
       p.code('"""Bakes the weights into the image: containers start without downloading them."""');
       p.code("from huggingface_hub import snapshot_download", "");
       p.comment("Same Hugging Face cache settings as the engine, so it finds them offline.");
-      const args: Item[] = [{ value: lit(plan.model.id) }];
-      if (plan.model.revision) args.push(kw("revision", plan.model.revision));
-      p.stmt("", call("snapshot_download", ...args));
+      p.stmt("", snapshotDownload(plan));
     });
     p.stmt("image = ", call("image.run_function", atom("download_weights"), ...secretsArg));
   }
