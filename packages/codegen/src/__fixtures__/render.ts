@@ -20,6 +20,13 @@ export function decorator(source: string, name: string): string {
   return source.slice(m.index, end + m[1]!.length + 2);
 }
 
+/** The image's fluent chain, `image = (` up to its closing bracket, as source text. */
+export function imageChain(source: string): string {
+  const start = source.indexOf("\nimage = (\n");
+  if (start < 0) throw new Error("no `image = (` chain in the source");
+  return source.slice(start + 1, source.indexOf("\n)\n", start) + 2);
+}
+
 /** The right-hand side of a top-level `NAME = …` assignment, as source text. */
 export function assigned(source: string, name: string): string {
   const m = new RegExp(`^${name} = (.*)$`, "m").exec(source);
@@ -52,7 +59,9 @@ export function body(source: string, signature: string): string {
  */
 export function engineCmd(source: string): string[] {
   const decode = (lit: string): string =>
-    JSON.parse(lit.startsWith("'") ? `"${lit.slice(1, -1).replaceAll("\\'", "'").replaceAll('"', '\\"')}"` : lit);
+    JSON.parse(
+      lit.startsWith("'") ? `"${lit.slice(1, -1).replaceAll("\\'", "'").replaceAll('"', '\\"')}"` : lit,
+    );
   const constant = (name: string): string => {
     const m = new RegExp(`^${name} = (.*?)(  #.*)?$`, "m").exec(source);
     if (!m) throw new Error(`no constant ${name}`);

@@ -50,26 +50,28 @@ compile_volume = modal.Volume.from_name("vllm-cache", create_if_missing=True)
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Modal's slim Debian with Python 3.12; Modal provides the CUDA driver.
-image = modal.Image.debian_slim(python_version="3.12")
-# pip, not uv: pip looks for each package on every index, while uv stops at the
-# first index that has the name, which would miss the extra index's builds.
-image = image.pip_install(
-    "vllm==0.9.1",
-    "huggingface_hub[hf_transfer]==0.32.0",
-    "flashinfer-python==0.2.6.post1",
-    extra_index_url="https://download.pytorch.org/whl/cu128",
-)
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # set in the config
-        "HF_HUB_ENABLE_HF_TRANSFER": "1",
-        # set in the config
-        "VLLM_USE_V1": "1",
-    },
+image = (
+    # Modal's slim Debian with Python 3.12; Modal provides the CUDA driver.
+    modal.Image.debian_slim(python_version="3.12")
+    # pip, not uv: pip looks for each package on every index, while uv stops at the
+    # first index that has the name, which would miss the extra index's builds.
+    .pip_install(
+        "vllm==0.9.1",
+        "huggingface_hub[hf_transfer]==0.32.0",
+        "flashinfer-python==0.2.6.post1",
+        extra_index_url="https://download.pytorch.org/whl/cu128",
+    )
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # set in the config
+            "HF_HUB_ENABLE_HF_TRANSFER": "1",
+            # set in the config
+            "VLLM_USE_V1": "1",
+        },
+    )
 )
 
 # ## The engine

@@ -50,30 +50,29 @@ compile_volume = modal.Volume.from_name("vllm-cache", create_if_missing=True)
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:12.9.0-devel-ubuntu22.04; Modal provides the GPU driver.
-image = modal.Image.from_registry(
-    "nvidia/cuda:12.9.0-devel-ubuntu22.04",
-    add_python="3.12",
-)
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Exact pins, so every build installs the same versions.
-image = image.uv_pip_install(
-    "vllm==0.13.0",
-    "huggingface-hub==0.36.0",
-    "flashinfer-python==0.5.3",
-)
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse keeps
-        # them private)
-        "VLLM_SERVER_DEV_MODE": "1",
-        # multi-threaded inductor compile workers do not survive a memory snapshot;
-        # compile in-process
-        "TORCHINDUCTOR_COMPILE_THREADS": "1",
-    },
+image = (
+    # Based on nvidia/cuda:12.9.0-devel-ubuntu22.04; Modal provides the GPU driver.
+    modal.Image.from_registry("nvidia/cuda:12.9.0-devel-ubuntu22.04", add_python="3.12")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Exact pins, so every build installs the same versions.
+    .uv_pip_install(
+        "vllm==0.13.0",
+        "huggingface-hub==0.36.0",
+        "flashinfer-python==0.5.3",
+    )
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse
+            # keeps them private)
+            "VLLM_SERVER_DEV_MODE": "1",
+            # multi-threaded inductor compile workers do not survive a memory snapshot;
+            # compile in-process
+            "TORCHINDUCTOR_COMPILE_THREADS": "1",
+        },
+    )
 )
 
 # ## The engine

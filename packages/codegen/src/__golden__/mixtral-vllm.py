@@ -40,23 +40,6 @@ app = modal.App(APP_NAME)
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
-image = modal.Image.from_registry(
-    "nvidia/cuda:13.0.0-devel-ubuntu22.04",
-    add_python="3.12",
-)
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Exact pins, so every build installs the same versions.
-image = image.uv_pip_install("vllm==0.33.0")
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # set in the config
-        "HF_HUB_ENABLE_HF_TRANSFER": "1",
-    },
-)
 
 
 def download_weights():
@@ -67,7 +50,23 @@ def download_weights():
     snapshot_download(MODEL_NAME, revision=MODEL_REVISION)
 
 
-image = image.run_function(download_weights)
+image = (
+    # Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
+    modal.Image.from_registry("nvidia/cuda:13.0.0-devel-ubuntu22.04", add_python="3.12")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Exact pins, so every build installs the same versions.
+    .uv_pip_install("vllm==0.33.0")
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # set in the config
+            "HF_HUB_ENABLE_HF_TRANSFER": "1",
+        },
+    )
+    .run_function(download_weights)
+)
 
 # ## The engine
 #

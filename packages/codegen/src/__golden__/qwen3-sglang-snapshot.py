@@ -50,30 +50,6 @@ deepgemm_volume = modal.Volume.from_name("deepgemm-cache", create_if_missing=Tru
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime; Modal provides the GPU
-# driver.
-image = modal.Image.from_registry("lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime")
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Exact pins, so every build installs the same versions.
-image = image.uv_pip_install("huggingface-hub==0.36.0")
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # weights land in the mounted weights volume
-        "HF_HUB_CACHE": "/root/.cache/huggingface",
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # FP8 on Hopper/Blackwell: DeepGEMM kernels, precompiled at build time (on by
-        # default; explicit)
-        "SGLANG_ENABLE_JIT_DEEPGEMM": "1",
-        # DeepGEMM's JIT cache goes to the mounted deepgemm volume, on every SGLang
-        # version
-        "SGLANG_DG_CACHE_DIR": "/root/.cache/deepgemm",
-        # multi-threaded inductor compile workers do not survive a memory snapshot;
-        # compile in-process
-        "TORCHINDUCTOR_COMPILE_THREADS": "1",
-    },
-)
 
 
 # Precompile DeepGEMM FP8 kernels for this model and tensor-parallel size on the
@@ -96,13 +72,39 @@ def compile_deep_gemm():
     )
 
 
-image = image.run_function(
-    compile_deep_gemm,
-    gpu=GPU,
-    volumes={
-        "/root/.cache/huggingface": weights_volume,
-        "/root/.cache/deepgemm": deepgemm_volume,
-    },
+image = (
+    # Based on lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime; Modal provides the GPU
+    # driver.
+    modal.Image.from_registry("lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Exact pins, so every build installs the same versions.
+    .uv_pip_install("huggingface-hub==0.36.0")
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # weights land in the mounted weights volume
+            "HF_HUB_CACHE": "/root/.cache/huggingface",
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # FP8 on Hopper/Blackwell: DeepGEMM kernels, precompiled at build time (on
+            # by default; explicit)
+            "SGLANG_ENABLE_JIT_DEEPGEMM": "1",
+            # DeepGEMM's JIT cache goes to the mounted deepgemm volume, on every SGLang
+            # version
+            "SGLANG_DG_CACHE_DIR": "/root/.cache/deepgemm",
+            # multi-threaded inductor compile workers do not survive a memory snapshot;
+            # compile in-process
+            "TORCHINDUCTOR_COMPILE_THREADS": "1",
+        },
+    )
+    .run_function(
+        compile_deep_gemm,
+        gpu=GPU,
+        volumes={
+            "/root/.cache/huggingface": weights_volume,
+            "/root/.cache/deepgemm": deepgemm_volume,
+        },
+    )
 )
 
 # ## The engine

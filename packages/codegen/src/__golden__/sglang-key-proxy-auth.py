@@ -64,29 +64,6 @@ extra_secret_1 = modal.Secret.from_name("otel")
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on lmsysorg/sglang:v0.5.23-cu130-amd64-runtime; Modal provides the GPU driver.
-image = modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu130-amd64-runtime")
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # weights land in the mounted weights volume
-        "HF_HUB_CACHE": "/root/.cache/huggingface",
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # FP8 on Hopper/Blackwell: DeepGEMM kernels, precompiled at build time (on by
-        # default; explicit)
-        "SGLANG_ENABLE_JIT_DEEPGEMM": "1",
-        # DeepGEMM's JIT cache goes to the mounted deepgemm volume, on every SGLang
-        # version
-        "SGLANG_DG_CACHE_DIR": "/root/.cache/deepgemm",
-        # multi-threaded inductor compile workers do not survive a memory snapshot;
-        # compile in-process
-        "TORCHINDUCTOR_COMPILE_THREADS": "1",
-        # set in the config
-        "NCCL_DEBUG": "WARN",
-    },
-)
 
 
 # Precompile DeepGEMM FP8 kernels for this model and tensor-parallel size on the
@@ -109,14 +86,40 @@ def compile_deep_gemm():
     )
 
 
-image = image.run_function(
-    compile_deep_gemm,
-    gpu=GPU,
-    volumes={
-        "/root/.cache/huggingface": weights_volume,
-        "/root/.cache/deepgemm": deepgemm_volume,
-    },
-    secrets=[hf_secret],
+image = (
+    # Based on lmsysorg/sglang:v0.5.23-cu130-amd64-runtime; Modal provides the GPU
+    # driver.
+    modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu130-amd64-runtime")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # weights land in the mounted weights volume
+            "HF_HUB_CACHE": "/root/.cache/huggingface",
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # FP8 on Hopper/Blackwell: DeepGEMM kernels, precompiled at build time (on
+            # by default; explicit)
+            "SGLANG_ENABLE_JIT_DEEPGEMM": "1",
+            # DeepGEMM's JIT cache goes to the mounted deepgemm volume, on every SGLang
+            # version
+            "SGLANG_DG_CACHE_DIR": "/root/.cache/deepgemm",
+            # multi-threaded inductor compile workers do not survive a memory snapshot;
+            # compile in-process
+            "TORCHINDUCTOR_COMPILE_THREADS": "1",
+            # set in the config
+            "NCCL_DEBUG": "WARN",
+        },
+    )
+    .run_function(
+        compile_deep_gemm,
+        gpu=GPU,
+        volumes={
+            "/root/.cache/huggingface": weights_volume,
+            "/root/.cache/deepgemm": deepgemm_volume,
+        },
+        secrets=[hf_secret],
+    )
 )
 
 # ## The engine

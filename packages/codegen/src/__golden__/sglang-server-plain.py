@@ -47,17 +47,20 @@ weights_volume = modal.Volume.from_name("huggingface-cache", create_if_missing=T
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on lmsysorg/sglang:v0.5.23-cu130-amd64-runtime; Modal provides the GPU driver.
-image = modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu130-amd64-runtime")
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # weights land in the mounted weights volume
-        "HF_HUB_CACHE": "/root/.cache/huggingface",
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-    },
+image = (
+    # Based on lmsysorg/sglang:v0.5.23-cu130-amd64-runtime; Modal provides the GPU
+    # driver.
+    modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu130-amd64-runtime")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # weights land in the mounted weights volume
+            "HF_HUB_CACHE": "/root/.cache/huggingface",
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+        },
+    )
 )
 
 # ## The engine

@@ -62,26 +62,25 @@ api_key_secret = modal.Secret.from_name("rouse-api-key")
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
-image = modal.Image.from_registry(
-    "nvidia/cuda:13.0.0-devel-ubuntu22.04",
-    add_python="3.12",
-)
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Exact pins, so every build installs the same versions.
-image = image.uv_pip_install("vllm==0.33.0")
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse keeps
-        # them private)
-        "VLLM_SERVER_DEV_MODE": "1",
-        # multi-threaded inductor compile workers do not survive a memory snapshot;
-        # compile in-process
-        "TORCHINDUCTOR_COMPILE_THREADS": "1",
-    },
+image = (
+    # Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
+    modal.Image.from_registry("nvidia/cuda:13.0.0-devel-ubuntu22.04", add_python="3.12")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Exact pins, so every build installs the same versions.
+    .uv_pip_install("vllm==0.33.0")
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse
+            # keeps them private)
+            "VLLM_SERVER_DEV_MODE": "1",
+            # multi-threaded inductor compile workers do not survive a memory snapshot;
+            # compile in-process
+            "TORCHINDUCTOR_COMPILE_THREADS": "1",
+        },
+    )
 )
 
 # ## The engine

@@ -158,11 +158,14 @@ function emitPrepare(p: PyPrinter, plan: AppPlan): void {
   const { model } = plan;
   emitTemplate(p, template("prepare.py"), {
     fills: {
-      PREPARE_IMPORTS: () => p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m)))),
+      PREPARE_IMPORTS: () =>
+        p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m)))),
       weights: () =>
         p.stmt(
           "path = ",
-          model.id.startsWith("/") ? atom("MODEL_NAME") : snapshotDownload(plan, kw("local_files_only", atom("True"))),
+          model.id.startsWith("/")
+            ? atom("MODEL_NAME")
+            : snapshotDownload(plan, kw("local_files_only", atom("True"))),
         ),
     },
   });

@@ -28,7 +28,12 @@ export function emitHeader(p: PyPrinter, plan: AppPlan): void {
   p.blank(1);
   p.stmt("APP_NAME = ", lit(plan.appName));
   const { model } = plan;
-  p.stmt("MODEL_NAME = ", lit(model.id), "", model.id.startsWith("/") ? "in the container" : "on the Hugging Face Hub");
+  p.stmt(
+    "MODEL_NAME = ",
+    lit(model.id),
+    "",
+    model.id.startsWith("/") ? "in the container" : "on the Hugging Face Hub",
+  );
   if (model.revision) p.stmt("MODEL_REVISION = ", lit(model.revision), "", "pinned");
   p.stmt(
     "MODEL = ",
