@@ -55,9 +55,6 @@ deepgemm_volume = modal.Volume.from_name("deepgemm-cache", create_if_missing=Tru
 # Precompile DeepGEMM FP8 kernels for this model and tensor-parallel size on the
 # deployment's GPU
 def compile_deep_gemm():
-    # Skipped when SGLANG_ENABLE_JIT_DEEPGEMM is off.
-    if os.environ.get("SGLANG_ENABLE_JIT_DEEPGEMM", "").lower() in ("", "0", "false"):
-        return
     subprocess.run(
         [
             "python3",

@@ -69,9 +69,6 @@ extra_secret_1 = modal.Secret.from_name("otel")
 # Precompile DeepGEMM FP8 kernels for this model and tensor-parallel size on the
 # deployment's GPU
 def compile_deep_gemm():
-    # Skipped when SGLANG_ENABLE_JIT_DEEPGEMM is off.
-    if os.environ.get("SGLANG_ENABLE_JIT_DEEPGEMM", "").lower() in ("", "0", "false"):
-        return
     subprocess.run(
         [
             "python3",

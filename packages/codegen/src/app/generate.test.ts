@@ -308,12 +308,24 @@ describe("engine plugin facts reach the app", () => {
       caches: { deepgemm: "deepgemm-cache" },
     }).source;
     expect(src).toContain("def compile_deep_gemm():");
-    expect(body(src, "compile_deep_gemm(")).toContain(
-      'if os.environ.get("SGLANG_ENABLE_JIT_DEEPGEMM", "").lower() in ("", "0", "false"):',
-    );
+    expect(body(src, "compile_deep_gemm(")).not.toContain("os.environ"); // decided by codegen
     expect(imageChain(src)).toMatch(
       /\n {4}\.run_function\(\n {8}compile_deep_gemm,\n {8}gpu=GPU,\n {8}volumes=\{/,
     );
+  });
+
+  it("a build step behind an env switch is in the app exactly when the image env turns it on", () => {
+    const sglang = { ...base, engine: { kind: "sglang" }, caches: { deepgemm: "deepgemm-cache" } } as const;
+    // Every spelling Python's `os.environ.get(name, "").lower() in ("", "0", "false")` reads as off.
+    for (const off of ["0", "false", "FALSE", "False", ""]) {
+      const app = render({ ...sglang, env: { SGLANG_ENABLE_JIT_DEEPGEMM: off } });
+      expect(app.source, off).not.toContain("compile_deep_gemm");
+      expect(app.plan.image.buildSteps, off).toEqual([]);
+    }
+    for (const on of ["1", "true", "yes", " 0"]) {
+      const app = render({ ...sglang, env: { SGLANG_ENABLE_JIT_DEEPGEMM: on } });
+      expect(imageChain(app.source), on).toContain(".run_function(\n        compile_deep_gemm,");
+    }
   });
 
   it("baked weights: a build-time snapshot_download, no weights volume, the HF token when there is one", () => {

@@ -166,6 +166,12 @@ function mergeEnv(layers: ReadonlyArray<readonly EnvEntry[]>): { env: EnvEntry[]
   return { env: [...byName.values()], overridden };
 }
 
+/** What a build step's `os.environ.get(name, "").lower() not in ("", "0", "false")` would say. */
+function switchedOn(env: readonly EnvEntry[], name: string): boolean {
+  const value = env.find((e) => e.name === name)?.value ?? "";
+  return !["", "0", "false"].includes(value.toLowerCase());
+}
+
 export interface PlanResult {
   readonly plan: AppPlan;
   /** Image env the config replaced (plugin values it overrode), for a warning. */
@@ -295,7 +301,9 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
       extraIndexUrl: image.extraIndexUrl,
       env,
       bakeWeights: config.caches.bakeWeights,
-      buildSteps: image.buildSteps,
+      // A step that runs only when an env switch is on: decided here, from the image env
+      // codegen writes, so app.py holds no condition whose answer is already known.
+      buildSteps: image.buildSteps.filter((s) => s.onlyIfEnv === undefined || switchedOn(env, s.onlyIfEnv)),
     },
     volumes,
     secrets,

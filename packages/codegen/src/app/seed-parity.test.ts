@@ -375,8 +375,11 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       {
         what: "DeepGEMM precompiled at build time on the GPU, with both volumes, only when SGLANG_ENABLE_JIT_DEEPGEMM is on",
         check: (a) => {
+          // The seed checks the switch at build time; codegen knows the image env, so the step
+          // is there exactly when the switch is on (generate.test.ts turns it off).
           const fn = body(src(a), "compile_deep_gemm(");
-          expect(fn).toContain('os.environ.get("SGLANG_ENABLE_JIT_DEEPGEMM", "")');
+          expect(a.plan.image.env).toContainEqual(expect.objectContaining({ name: "SGLANG_ENABLE_JIT_DEEPGEMM", value: "1" }));
+          expect(fn).not.toContain("os.environ");
           expect(fn).toMatch(
             /"sglang\.compile_deep_gemm",\s+"--model-path=Qwen\/Qwen3-8B-FP8",\s+"--revision=/,
           );

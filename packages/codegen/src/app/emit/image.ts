@@ -86,12 +86,6 @@ export function emitImage(p: PyPrinter, plan: AppPlan): void {
     const fn = pyIdentifier(step.name);
     p.import("subprocess");
     p.definition({ header: `def ${fn}():`, comment: step.description }, () => {
-      if (step.onlyIfEnv) {
-        p.import("os");
-        p.comment(`Skipped when ${step.onlyIfEnv} is off.`);
-        const flag = call("os.environ.get", lit(step.onlyIfEnv), lit(""));
-        p.blockStmt("if ", flag, '.lower() in ("", "0", "false"):', () => p.code("return"));
-      }
       p.stmt(
         "",
         call(
