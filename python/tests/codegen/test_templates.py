@@ -201,6 +201,7 @@ def test_wait_for_polls_until_the_field_matches(templates, engine_server):
 def test_prepare_imports_in_a_child_and_reads_every_cached_byte(templates, tmp_path, monkeypatch, imports, imported):
     prepare, boot = templates["prepare"], templates["boot"]
     prepare.PREPARE_IMPORTS = imports
+    prepare.MODEL_NAME = str(tmp_path)  # the `rouse:else` side: a model folder in the container
     (tmp_path / "sub").mkdir()
     (tmp_path / "model.safetensors").write_bytes(b"x" * 70_000)
     (tmp_path / "sub" / "config.json").write_bytes(b"{}")

@@ -160,14 +160,10 @@ function emitPrepare(p: PyPrinter, plan: AppPlan): void {
     fills: {
       PREPARE_IMPORTS: () =>
         p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m)))),
-      weights: () =>
-        p.stmt(
-          "path = ",
-          model.id.startsWith("/")
-            ? atom("MODEL_NAME")
-            : snapshotDownload(plan, kw("local_files_only", atom("True"))),
-        ),
+      weights: () => p.stmt("path = ", snapshotDownload(plan, kw("local_files_only", atom("True")))),
     },
+    // A model folder in the container needs no hub (nor its import).
+    conditions: { hub: !model.id.startsWith("/") },
   });
   p.blank(2);
 }

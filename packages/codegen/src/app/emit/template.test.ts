@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { lit } from "../../python/expr.ts";
 import { PyPrinter } from "../../python/printer.ts";
 import { NO_VENV, ruff, ruffProblems, writeTemp } from "../../__fixtures__/python.ts";
-import { render } from "../../__fixtures__/render.ts";
+import { body, render } from "../../__fixtures__/render.ts";
 import { scenarios } from "../../__fixtures__/scenarios.ts";
 import { emitTemplate, parseTemplate, template, type TemplateValues } from "./template.ts";
 
@@ -94,7 +94,9 @@ describe("emitTemplate", () => {
 describe("the app's templates", () => {
   it("are all read by codegen: each static line is in some preset's or scenario's app", () => {
     expect(files.sort()).toEqual(["boot.py", "canary.py", "engine.py", "guard.py", "prepare.py", "smoke.py"]);
-    const configs = [...presets.map((p) => p.config), ...Object.values(scenarios)];
+    const cpu = scenarios["vllm-cpu-snapshot"] as { model: object };
+    const localModel = { ...cpu, model: { ...cpu.model, id: "/models/llama", revision: undefined } };
+    const configs = [...presets.map((p) => p.config), ...Object.values(scenarios), localModel];
     const sources = configs.map((c) => render(c).source);
     for (const file of files) {
       const { lines } = template(file);
@@ -112,6 +114,23 @@ describe("the app's templates", () => {
       expect(s).not.toContain("rouse:");
       expect(s).not.toContain("template");
     }
+  });
+});
+
+describe("prepare() for a CPU-only snapshot", () => {
+  const cpu = scenarios["vllm-cpu-snapshot"] as { model: object; caches: object };
+  const local = { ...cpu, model: { ...cpu.model, id: "/models/llama", revision: undefined } };
+
+  it("reads a model folder in the container without the hub (no import left unused)", () => {
+    const prepare = body(render(local).source, "prepare(");
+    expect(prepare).toContain("\n    path = MODEL_NAME\n");
+    expect(prepare).not.toContain("huggingface_hub");
+    expect(prepare).not.toContain("except (ImportError");
+  });
+
+  it.skipIf(!ruff)("is ruff-clean either way", () => {
+    const files = { "hub.py": render(cpu).source, "local.py": render(local).source };
+    expect(ruffProblems(writeTemp(files))).toEqual([]);
   });
 });
 

@@ -96,13 +96,16 @@ export function emitTemplate(p: PyPrinter, t: PyTemplate, values: TemplateValues
       else keep = true;
       continue;
     }
-    if (!keep) continue;
     const fill = FILL.exec(line);
     const assigned = /^([A-Z_][A-Z0-9_]*) = /.exec(line)?.[1];
     const key = fill?.[2] ?? (assigned !== undefined && assigned in fills ? assigned : undefined);
+    // A fill in lines a condition drops must be given all the same (it is just not printed).
     if (key !== undefined) {
       if (!(key in fills)) throw new Error(`${t.name}: no value for fill '${key}'`);
       used.add(`fill:${key}`);
+    }
+    if (!keep) continue;
+    if (key !== undefined) {
       const indent = (fill?.[1] ?? "").length;
       if (indent % 4) throw new Error(`${t.name}: fill '${key}' is not indented by a multiple of 4`);
       kept.push({ key, depth: indent / 4 });

@@ -3,12 +3,15 @@
 # there yet): import the engine once and read the cached weights, so both are warm after
 # restore. Real Python that ruff and pytest read directly (see ../emit/template.ts for
 # the markers). This prelude is not emitted: its imports join app.py's import block, and
-# BOOT comes from the boot template, as in app.py.
+# BOOT comes from the boot template, as in app.py. Run as it stands, both sides of
+# `rouse:if hub` run (the app keeps one): tests give MODEL_NAME the folder the hub finds.
 import os
 import subprocess
 import sys
 
 from boot import BOOT
+
+MODEL_NAME = "/models/template"
 
 # rouse:end-prelude
 PREPARE_IMPORTS = ["json"]
@@ -25,6 +28,7 @@ def prepare() -> None:
     except subprocess.TimeoutExpired:
         run = None
     BOOT["prepare"] = {"imported": run is not None and run.returncode == 0}
+    # rouse:if hub
     # Read the weights already in the cache (volume or image) once; nothing is
     # downloaded here.
     try:
@@ -36,6 +40,10 @@ def prepare() -> None:
         # itself.
         BOOT["prepare"]["weights_read"] = 0
         return
+    # rouse:else
+    # Read the weights, a folder in the container, once.
+    path = MODEL_NAME
+    # rouse:end-if
     total = 0
     for root, _, files in os.walk(path):
         for name in files:
