@@ -7,7 +7,7 @@ import {
   type PluginWarningV1,
 } from "@rouse/config";
 import { checkEngineConfig, cudaMajorOfImage, optionTable, versionAtLeast } from "@rouse/engine-kit";
-import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
+import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_ARGV_NOTES, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
 import { createVllmLifecycleClient } from "./client.ts";
 import { explainVllmExit } from "./explain-exit.ts";
 import { vllmCuda, vllmImage } from "./image.ts";
@@ -171,6 +171,7 @@ export function createVllmEngine(settings: VllmEngineSettings = {}): EnginePlugi
         host: context.host,
         port: context.port,
         warnings: validateVllm(config, versionOf(config)),
+        argvNotes: [...VLLM_ARGV_NOTES],
       };
     },
 

@@ -74,6 +74,7 @@ export function engineCmd(source: string): string[] {
     .split("\n")
     .slice(1)
     .map((l) => l.trim().replace(/,$/, ""))
+    .filter((l) => !l.startsWith("#")) // the plugin's reasons
     .map((e) => {
       if (/^[A-Z_]+$/.test(e)) return constant(e);
       const str = /^str\(([A-Z_]+)\)$/.exec(e);

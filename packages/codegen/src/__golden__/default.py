@@ -87,20 +87,27 @@ ENGINE_CMD = [
     MODEL_NAME,
     "--uvicorn-log-level=info",
     f"--revision={MODEL_REVISION}",
+    # the names clients send as `model`
     "--served-model-name",
     MODEL,
     "llm",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
     str(ENGINE_PORT),
+    # the share of GPU memory for weights and KV cache
     "--gpu_memory_utilization",
     "0.9",
+    # several GPUs in one container split the matrix multiplications
     "--tensor-parallel-size",
     "1",
     "--reasoning-parser=qwen3",
+    # text only: the vision and audio encoders are not run
     "--language-model-only",
+    # torch.compile and CUDA graphs: slower boots, faster tokens
     "--no-enforce-eager",
+    # sleep frees GPU memory before a snapshot or when idle
     "--enable-sleep-mode",
 ]
 # Environment for the engine process, on top of the container's.

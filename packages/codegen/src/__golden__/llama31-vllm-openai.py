@@ -83,17 +83,22 @@ ENGINE_CMD = [
     MODEL_NAME,
     "--uvicorn-log-level=info",
     f"--revision={MODEL_REVISION}",
+    # the names clients send as `model`
     "--served-model-name",
     MODEL,
     "llm",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
     str(ENGINE_PORT),
+    # the share of GPU memory for weights and KV cache
     "--gpu_memory_utilization",
     "0.9",
+    # several GPUs in one container split the matrix multiplications
     "--tensor-parallel-size",
     "1",
+    # eager mode: no torch.compile or CUDA graphs, faster boots, slower tokens
     "--enforce-eager",
 ]
 

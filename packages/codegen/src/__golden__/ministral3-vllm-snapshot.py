@@ -83,24 +83,32 @@ ENGINE_CMD = [
     "serve",
     MODEL_NAME,
     "--uvicorn-log-level=info",
+    # the names clients send as `model`
     "--served-model-name",
     MODEL,
     "llm",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
     str(ENGINE_PORT),
+    # the share of GPU memory for weights and KV cache
     "--gpu_memory_utilization",
     "0.95",
+    # several GPUs in one container split the matrix multiplications
     "--tensor-parallel-size",
     "1",
     "--tokenizer_mode=mistral",
     "--config_format=mistral",
     "--load_format=mistral",
+    # tool calls need auto tool choice, or `tool_choice: "auto"` fails
     "--tool-call-parser=mistral",
     "--enable-auto-tool-choice",
+    # torch.compile and CUDA graphs: slower boots, faster tokens
     "--no-enforce-eager",
+    # sleep frees GPU memory before a snapshot or when idle
     "--enable-sleep-mode",
+    # make KV cache predictable / small
     "--max-num-seqs",
     "2",
     "--max-model-len",

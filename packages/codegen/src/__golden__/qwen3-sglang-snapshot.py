@@ -114,17 +114,22 @@ ENGINE_CMD = [
     f"--model-path={MODEL_NAME}",
     f"--revision={MODEL_REVISION}",
     f"--served-model-name={MODEL}",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
     str(ENGINE_PORT),
+    # use all GPUs to split up tensor-parallel operations
     "--tp-size",
     "1",
+    # capture CUDA graphs up to batch sizes we're likely to observe
     "--cuda-graph-max-bs",
     "1000",
     "--max-running-requests",
     "1000",
+    # expose metrics endpoints for telemetry
     "--enable-metrics",
+    # enable offload, for snapshotting
     "--enable-memory-saver",
     "--enable-weights-cpu-backup",
 ]

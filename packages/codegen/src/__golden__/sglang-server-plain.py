@@ -73,17 +73,22 @@ ENGINE_CMD = [
     f"--model-path={MODEL_NAME}",
     f"--revision={MODEL_REVISION}",
     f"--served-model-name={MODEL}",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
     str(ENGINE_PORT),
+    # use all GPUs to split up tensor-parallel operations
     "--tp-size",
     "2",
+    # capture CUDA graphs up to batch sizes we're likely to observe
     "--cuda-graph-max-bs-decode",
     "32",
     "--max-running-requests",
     "32",
+    # expose metrics endpoints for telemetry
     "--enable-metrics",
+    # text only: the vision and audio encoders are not run
     "--language-model-only",
 ]
 

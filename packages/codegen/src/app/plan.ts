@@ -75,6 +75,8 @@ export interface AppPlan {
       readonly env: string;
       readonly optional: boolean;
     }>;
+    /** The plugin's one-line reasons for groups of flags (comments in ENGINE_CMD). */
+    readonly notes: ReadonlyArray<{ readonly flag: string; readonly why: string }>;
   };
   readonly lifecycle: {
     readonly readiness: HttpCall;
@@ -309,7 +311,7 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
     secrets,
     scaling: config.scaling,
     proxyAuth: config.serving.proxyAuth,
-    launch: { argv: launch.argv, env: launch.env, argsFromEnv: launch.argsFromEnv },
+    launch: { argv: launch.argv, env: launch.env, argsFromEnv: launch.argsFromEnv, notes: launch.argvNotes },
     lifecycle: {
       readiness: life.readiness.probe,
       warmup: life.warmup,

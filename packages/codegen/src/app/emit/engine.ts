@@ -1,5 +1,5 @@
 import type { SnapshotStepV1 } from "@rouse/config";
-import { atom, call, dict, entry, type Expr, kw, list, lit } from "../../python/expr.ts";
+import { atom, call, dict, entry, type Expr, type Item, kw, list, lit } from "../../python/expr.ts";
 import { pyStr, toPyValue } from "../../python/literal.ts";
 import type { PyPrinter } from "../../python/printer.ts";
 import type { AppPlan, CanaryPlan, ConfirmedCall, HttpCall } from "../plan.ts";
@@ -110,21 +110,32 @@ function constantFor(plan: AppPlan, flag: string | undefined, value: string): st
 /**
  * ENGINE_CMD's elements, as the seeds write them: the model, its revision, the served
  * name and the engine port by the header's constants (`str(ENGINE_PORT)`, or
- * `f"--port={ENGINE_PORT}"` for the `--flag=value` form), everything else as a literal.
+ * `f"--port={ENGINE_PORT}"` for the `--flag=value` form), everything else as a literal;
+ * each group of flags under the plugin's one-line reason.
  */
-export function argvItems(plan: AppPlan): Expr[] {
+export function argvItems(plan: AppPlan): Item[] {
   const argv = plan.launch.argv;
+  const notes = new Map(plan.launch.notes.map((n) => [n.flag, n.why]));
   return argv.map((a, i) => {
-    const joined = /^(--[\w-]+)=(.*)$/s.exec(a);
-    if (joined) {
-      const name = constantFor(plan, joined[1], joined[2] as string);
-      return name ? atom(`f"${joined[1]}={${name}}"`) : lit(a);
-    }
-    const previous = argv[i - 1];
-    const name = constantFor(plan, previous?.startsWith("--") ? previous : undefined, a);
-    if (!name) return lit(a);
-    return atom(name === "ENGINE_PORT" ? "str(ENGINE_PORT)" : name);
+    // The plugin's reason, above the first element that is the flag (or `flag=…`).
+    const flag = a.split("=", 1)[0] as string;
+    const why = notes.get(flag);
+    if (why !== undefined) notes.delete(flag);
+    return { value: argvValue(plan, argv, i), ...(why ? { comment: why } : {}) };
   });
+}
+
+function argvValue(plan: AppPlan, argv: readonly string[], i: number): Expr {
+  const a = argv[i] as string;
+  const joined = /^(--[\w-]+)=(.*)$/s.exec(a);
+  if (joined) {
+    const name = constantFor(plan, joined[1], joined[2] as string);
+    return name ? atom(`f"${joined[1]}={${name}}"`) : lit(a);
+  }
+  const previous = argv[i - 1];
+  const name = constantFor(plan, previous?.startsWith("--") ? previous : undefined, a);
+  if (!name) return lit(a);
+  return atom(name === "ENGINE_PORT" ? "str(ENGINE_PORT)" : name);
 }
 
 /** Secrets join the engine's command line at start time, from the container's environment. */
