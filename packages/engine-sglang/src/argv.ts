@@ -39,6 +39,22 @@ export function maxRunningRequestsOf(config: DeploymentViewV1): number {
   return config.engine.maxNumSeqs ?? config.scaling.maxInputs;
 }
 
+/**
+ * Why each group of flags is there, one line each: the emitted app writes it above the
+ * flag in ENGINE_CMD (launch spec `argvNotes`), as seed 004 comments its own.
+ */
+export const SGLANG_ARGV_NOTES: ReadonlyArray<{ readonly flag: string; readonly why: string }> = [
+  { flag: "--host", why: "loopback only: the guard alone faces the public port" },
+  { flag: "--tp-size", why: "use all GPUs to split up tensor-parallel operations" },
+  { flag: "--cuda-graph-max-bs", why: "capture CUDA graphs up to batch sizes we're likely to observe" },
+  { flag: "--cuda-graph-max-bs-decode", why: "capture CUDA graphs up to batch sizes we're likely to observe" },
+  { flag: "--disable-cuda-graph", why: "no CUDA graph capture: faster boots, slower decoding" },
+  { flag: "--cuda-graph-backend-decode", why: "no CUDA graph capture: faster boots, slower decoding" },
+  { flag: "--enable-metrics", why: "expose metrics endpoints for telemetry" },
+  { flag: "--enable-memory-saver", why: "enable offload, for snapshotting" },
+  { flag: "--language-model-only", why: "text only: the vision and audio encoders are not run" },
+];
+
 export function sglangServerArgs(config: DeploymentViewV1, options: SglangArgvOptions): string[] {
   const { model, engine } = config;
   const split = versionAtLeast(options.version, SPLIT_CUDA_GRAPH_FLAGS);

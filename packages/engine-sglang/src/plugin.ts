@@ -4,6 +4,7 @@ import { checkEngineConfig, optionTable, versionAtLeast } from "@rouse/engine-ki
 import {
   LANGUAGE_MODEL_ONLY_SINCE,
   MM_LIMITS_SINCE,
+  SGLANG_ARGV_NOTES,
   SGLANG_EXECUTABLE,
   SGLANG_TOKENIZER_MODES,
   sglangServerArgs,
@@ -175,6 +176,7 @@ export function createSglangEngine(settings: SglangEngineSettings = {}): EngineP
         host: context.host,
         port: context.port,
         warnings: validateSglang(config, version),
+        argvNotes: [...SGLANG_ARGV_NOTES],
       };
     },
 

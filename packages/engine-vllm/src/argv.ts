@@ -32,6 +32,23 @@ export const LANGUAGE_MODEL_ONLY_SINCE = "0.32.0";
 /** The default executable prefix; `vllm serve` follows it. */
 export const VLLM_EXECUTABLE = ["vllm"] as const;
 
+/**
+ * Why each group of flags is there, one line each: the emitted app writes it above the
+ * flag in ENGINE_CMD (launch spec `argvNotes`), as the seeds comment theirs.
+ */
+export const VLLM_ARGV_NOTES: ReadonlyArray<{ readonly flag: string; readonly why: string }> = [
+  { flag: "--served-model-name", why: "the names clients send as `model`" },
+  { flag: "--host", why: "loopback only: the guard alone faces the public port" },
+  { flag: "--gpu_memory_utilization", why: "the share of GPU memory for weights and KV cache" },
+  { flag: "--tensor-parallel-size", why: "several GPUs in one container split the matrix multiplications" },
+  { flag: "--tool-call-parser", why: "tool calls need auto tool choice, or `tool_choice: \"auto\"` fails" },
+  { flag: "--language-model-only", why: "text only: the vision and audio encoders are not run" },
+  { flag: "--enforce-eager", why: "eager mode: no torch.compile or CUDA graphs, faster boots, slower tokens" },
+  { flag: "--no-enforce-eager", why: "torch.compile and CUDA graphs: slower boots, faster tokens" },
+  { flag: "--enable-sleep-mode", why: "sleep frees GPU memory before a snapshot or when idle" },
+  { flag: "--max-num-seqs", why: "make KV cache predictable / small" },
+];
+
 /** What `vllm serve` is told, without the executable. */
 export function vllmServeArgs(config: DeploymentViewV1, options: VllmArgvOptions): string[] {
   const { model, engine } = config;

@@ -1,7 +1,7 @@
 import { fp8Issues, multimodalLimitsOf } from "@rouse/config";
 import type { DeploymentViewV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/engine-spec";
 import { checkEngineConfig, cudaMajorOfImage, optionTable, versionAtLeast } from "@rouse/engine-kit";
-import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
+import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_ARGV_NOTES, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
 import { createVllmLifecycleClient } from "./client.ts";
 import { explainVllmExit } from "./explain-exit.ts";
 import { vllmCuda, vllmImage } from "./image.ts";
@@ -165,6 +165,7 @@ export function createVllmEngine(settings: VllmEngineSettings = {}): EnginePlugi
         host: context.host,
         port: context.port,
         warnings: validateVllm(config, versionOf(config)),
+        argvNotes: [...VLLM_ARGV_NOTES],
       };
     },
 

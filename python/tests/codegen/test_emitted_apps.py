@@ -17,6 +17,7 @@ from codegen_support import (
     service_entry,
     service_kind,
 )
+from rouse_py.app_literals import constant
 
 REMOVED_NAMES = (
     "keep_warm",
@@ -138,7 +139,8 @@ def check_source(case_dir):
         for t in node.targets
         if isinstance(t, ast.Name)
     }
-    assert ast.literal_eval(assigned["ENGINE_CMD"]) == case["plan"]["launch"]["argv"]
+    # Data only: literals and references to the app's own constants (MODEL_NAME, ENGINE_PORT).
+    assert constant(tree, "ENGINE_CMD") == case["plan"]["launch"]["argv"]
     # The engine binds loopback only; the guard alone faces 0.0.0.0 (MODAL_FACTS §3: web servers
     # must listen on 0.0.0.0).
     argv = case["plan"]["launch"]["argv"]

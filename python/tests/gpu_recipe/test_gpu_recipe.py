@@ -40,8 +40,10 @@ def free_port() -> int:
 def app(tmp_path):
     guard, engine = free_port(), free_port()
     text = GOLDEN.read_text()
-    assert "PORT = 8000" in text and "ENGINE_PORT = 8001" in text and '"8001"' in text
-    text = text.replace("PORT = 8000", f"PORT = {guard}").replace("8001", str(engine))
+    # ENGINE_CMD takes the port from ENGINE_PORT (str(ENGINE_PORT)), so the constants are all there is to move.
+    assert "PORT = 8000" in text and "ENGINE_PORT = 8001" in text and "str(ENGINE_PORT)" in text
+    text = text.replace("PORT = 8000", f"PORT = {guard}").replace("ENGINE_PORT = 8001", f"ENGINE_PORT = {engine}")
+    assert "8001" not in text
     (tmp_path / "app.py").write_text(text)
     shim = tmp_path / "bin"
     shim.mkdir()

@@ -1,7 +1,7 @@
 // A local STAND-IN for a deployed rouse app on Modal, for tests: an HTTP server in front
 // of the stand-in engine (a real process) that behaves like the generated app's guard
 // (x-rouse-boot header, GET /rouse/boot with the boot report's shape from
-// @rouse/codegen emit/boot.ts) and, with a FAKE_MODAL_STATE file shared with the
+// @rouse/codegen templates/boot.py) and, with a FAKE_MODAL_STATE file shared with the
 // recorded-transcript `modal` stand-in, like Modal's scale-to-zero: when the app has no
 // container listed, the next request "boots" one (waits bootMs, adds a container to the
 // state file, writes a fresh boot report), restored from a snapshot or not as `plan` says.

@@ -2,8 +2,9 @@
 
     python check_literals.py DIR    # DIR holds app_*.py and cases.json
 
-Every file must compile; its ENGINE_CMD list and its image.env dict are evaluated with
-ast.literal_eval (data only, nothing runs) and compared with the values the config held.
+Every file must compile; its ENGINE_CMD list (literals and references to the app's own
+constants, rouse_py.app_literals) and its image.env dict (ast.literal_eval) are read as data,
+nothing runs, and compared with the values the config held.
 Prints {"checked": N, "failures": [...]} as JSON.
 """
 
@@ -12,12 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-
-def literal(tree: ast.Module, name: str):
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            return ast.literal_eval(node.value)
-    raise LookupError(name)
+from rouse_py.app_literals import constant
 
 
 def image_env(tree: ast.Module) -> dict:
@@ -38,7 +34,7 @@ def check(directory: Path) -> dict:
         try:
             compile(source, str(path), "exec")
             tree = ast.parse(source)
-            argv = literal(tree, "ENGINE_CMD")
+            argv = constant(tree, "ENGINE_CMD")
             env = image_env(tree)
         except (SyntaxError, ValueError, LookupError) as e:
             failures.append(f"{case['file']}: {type(e).__name__}: {e}")

@@ -20,6 +20,13 @@ export function decorator(source: string, name: string): string {
   return source.slice(m.index, end + m[1]!.length + 2);
 }
 
+/** The image's fluent chain, `image = (` up to its closing bracket, as source text. */
+export function imageChain(source: string): string {
+  const start = source.indexOf("\nimage = (\n");
+  if (start < 0) throw new Error("no `image = (` chain in the source");
+  return source.slice(start + 1, source.indexOf("\n)\n", start) + 2);
+}
+
 /** The right-hand side of a top-level `NAME = …` assignment, as source text. */
 export function assigned(source: string, name: string): string {
   const m = new RegExp(`^${name} = (.*)$`, "m").exec(source);
@@ -45,10 +52,21 @@ export function body(source: string, signature: string): string {
 }
 
 /**
- * The elements of ENGINE_CMD as emitted, decoded (for the simple literals presets use;
- * python/tests/codegen reads every app's with Python's own ast.literal_eval).
+ * The elements of ENGINE_CMD as emitted, decoded (for the simple literals presets use, and
+ * the references to the header's constants: `MODEL_NAME`, `str(ENGINE_PORT)`,
+ * `f"--revision={MODEL_REVISION}"`; python/tests/codegen reads every app's with
+ * rouse_py.app_literals).
  */
 export function engineCmd(source: string): string[] {
+  const decode = (lit: string): string =>
+    JSON.parse(
+      lit.startsWith("'") ? `"${lit.slice(1, -1).replaceAll("\\'", "'").replaceAll('"', '\\"')}"` : lit,
+    );
+  const constant = (name: string): string => {
+    const m = new RegExp(`^${name} = (.*?)(  #.*)?$`, "m").exec(source);
+    if (!m) throw new Error(`no constant ${name}`);
+    return /^[A-Z_]+$/.test(m[1]!) ? constant(m[1]!) : String(decode(m[1]!));
+  };
   const start = source.indexOf("ENGINE_CMD = [");
   const end = source.indexOf("\n]\n", start);
   return source
@@ -56,8 +74,13 @@ export function engineCmd(source: string): string[] {
     .split("\n")
     .slice(1)
     .map((l) => l.trim().replace(/,$/, ""))
-    .map((lit) =>
-      lit.startsWith("'") ? `"${lit.slice(1, -1).replaceAll("\\'", "'").replaceAll('"', '\\"')}"` : lit,
-    )
-    .map((lit) => JSON.parse(lit) as string);
+    .filter((l) => !l.startsWith("#")) // the plugin's reasons
+    .map((e) => {
+      if (/^[A-Z_]+$/.test(e)) return constant(e);
+      const str = /^str\(([A-Z_]+)\)$/.exec(e);
+      if (str) return constant(str[1]!);
+      const f = /^f"([^"{}]*)\{([A-Z_]+)\}"$/.exec(e);
+      if (f) return f[1] + constant(f[2]!);
+      return decode(e);
+    });
 }

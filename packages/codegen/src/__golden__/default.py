@@ -25,7 +25,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "rouse-qwen3-8b"
-MODEL = "Qwen/Qwen3-8B-FP8"  # the name clients send as `model`
+MODEL_NAME = "Qwen/Qwen3-8B-FP8"  # on the Hugging Face Hub
+MODEL_REVISION = "220b46e3b2180893580a4454f21f22d3ebb187d3"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "H100"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -55,26 +57,25 @@ api_key_secret = modal.Secret.from_name("rouse-api-key")
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
-image = modal.Image.from_registry(
-    "nvidia/cuda:13.0.0-devel-ubuntu22.04",
-    add_python="3.12",
-)
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Exact pins, so every build installs the same versions.
-image = image.uv_pip_install("vllm==0.33.0")
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse keeps
-        # them private)
-        "VLLM_SERVER_DEV_MODE": "1",
-        # multi-threaded inductor compile workers do not survive a memory snapshot;
-        # compile in-process
-        "TORCHINDUCTOR_COMPILE_THREADS": "1",
-    },
+image = (
+    # Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
+    modal.Image.from_registry("nvidia/cuda:13.0.0-devel-ubuntu22.04", add_python="3.12")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Exact pins, so every build installs the same versions.
+    .uv_pip_install("vllm==0.33.0")
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse
+            # keeps them private)
+            "VLLM_SERVER_DEV_MODE": "1",
+            # multi-threaded inductor compile workers do not survive a memory snapshot;
+            # compile in-process
+            "TORCHINDUCTOR_COMPILE_THREADS": "1",
+        },
+    )
 )
 
 # ## The engine
@@ -83,23 +84,30 @@ image = image.env(
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "Qwen/Qwen3-8B-FP8",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
-    "--revision=220b46e3b2180893580a4454f21f22d3ebb187d3",
+    f"--revision={MODEL_REVISION}",
+    # the names clients send as `model`
     "--served-model-name",
-    "Qwen/Qwen3-8B-FP8",
+    MODEL,
     "llm",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
+    # the share of GPU memory for weights and KV cache
     "--gpu_memory_utilization",
     "0.9",
+    # several GPUs in one container split the matrix multiplications
     "--tensor-parallel-size",
     "1",
     "--reasoning-parser=qwen3",
+    # text only: the vision and audio encoders are not run
     "--language-model-only",
+    # torch.compile and CUDA graphs: slower boots, faster tokens
     "--no-enforce-eager",
+    # sleep frees GPU memory before a snapshot or when idle
     "--enable-sleep-mode",
 ]
 # Environment for the engine process, on top of the container's.
@@ -164,7 +172,7 @@ def wait_for(method, path, field, equals, timeout):
 
 
 WARMUP_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "messages": [{"role": "user", "content": "Who are you?"}],
     "max_tokens": 16,
 }
@@ -192,7 +200,7 @@ def wake_up() -> None:
 # so one fixed greedy generation is recorded before the sleep and replayed after every
 # wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.
 CANARY_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "prompt": "The capital of France is",
     "max_tokens": 16,
     "temperature": 0,

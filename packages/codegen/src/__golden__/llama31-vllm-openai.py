@@ -24,7 +24,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "example-vllm-openai-compatible"
-MODEL = "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8"  # the name clients send as `model`
+MODEL_NAME = "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8"  # on the Hugging Face Hub
+MODEL_REVISION = "12fd6884d2585dd4d020373e7f39f74507b31866"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "B200"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -48,26 +50,28 @@ compile_volume = modal.Volume.from_name("vllm-cache", create_if_missing=True)
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Modal's slim Debian with Python 3.12; Modal provides the CUDA driver.
-image = modal.Image.debian_slim(python_version="3.12")
-# pip, not uv: pip looks for each package on every index, while uv stops at the
-# first index that has the name, which would miss the extra index's builds.
-image = image.pip_install(
-    "vllm==0.9.1",
-    "huggingface_hub[hf_transfer]==0.32.0",
-    "flashinfer-python==0.2.6.post1",
-    extra_index_url="https://download.pytorch.org/whl/cu128",
-)
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # set in the config
-        "HF_HUB_ENABLE_HF_TRANSFER": "1",
-        # set in the config
-        "VLLM_USE_V1": "1",
-    },
+image = (
+    # Modal's slim Debian with Python 3.12; Modal provides the CUDA driver.
+    modal.Image.debian_slim(python_version="3.12")
+    # pip, not uv: pip looks for each package on every index, while uv stops at the
+    # first index that has the name, which would miss the extra index's builds.
+    .pip_install(
+        "vllm==0.9.1",
+        "huggingface_hub[hf_transfer]==0.32.0",
+        "flashinfer-python==0.2.6.post1",
+        extra_index_url="https://download.pytorch.org/whl/cu128",
+    )
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # set in the config
+            "HF_HUB_ENABLE_HF_TRANSFER": "1",
+            # set in the config
+            "VLLM_USE_V1": "1",
+        },
+    )
 )
 
 # ## The engine
@@ -76,20 +80,25 @@ image = image.env(
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
-    "--revision=12fd6884d2585dd4d020373e7f39f74507b31866",
+    f"--revision={MODEL_REVISION}",
+    # the names clients send as `model`
     "--served-model-name",
-    "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8",
+    MODEL,
     "llm",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
+    # the share of GPU memory for weights and KV cache
     "--gpu_memory_utilization",
     "0.9",
+    # several GPUs in one container split the matrix multiplications
     "--tensor-parallel-size",
     "1",
+    # eager mode: no torch.compile or CUDA graphs, faster boots, slower tokens
     "--enforce-eager",
 ]
 

@@ -25,7 +25,8 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "example-ministral3-inference"
-MODEL = "mistralai/Ministral-3-8B-Instruct-2512"  # the name clients send as `model`
+MODEL_NAME = "mistralai/Ministral-3-8B-Instruct-2512"  # on the Hugging Face Hub
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "H100"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -49,30 +50,29 @@ compile_volume = modal.Volume.from_name("vllm-cache", create_if_missing=True)
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:12.9.0-devel-ubuntu22.04; Modal provides the GPU driver.
-image = modal.Image.from_registry(
-    "nvidia/cuda:12.9.0-devel-ubuntu22.04",
-    add_python="3.12",
-)
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Exact pins, so every build installs the same versions.
-image = image.uv_pip_install(
-    "vllm==0.13.0",
-    "huggingface-hub==0.36.0",
-    "flashinfer-python==0.5.3",
-)
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse keeps
-        # them private)
-        "VLLM_SERVER_DEV_MODE": "1",
-        # multi-threaded inductor compile workers do not survive a memory snapshot;
-        # compile in-process
-        "TORCHINDUCTOR_COMPILE_THREADS": "1",
-    },
+image = (
+    # Based on nvidia/cuda:12.9.0-devel-ubuntu22.04; Modal provides the GPU driver.
+    modal.Image.from_registry("nvidia/cuda:12.9.0-devel-ubuntu22.04", add_python="3.12")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Exact pins, so every build installs the same versions.
+    .uv_pip_install(
+        "vllm==0.13.0",
+        "huggingface-hub==0.36.0",
+        "flashinfer-python==0.5.3",
+    )
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # exposes /sleep, /wake_up and /is_sleeping (development endpoints; rouse
+            # keeps them private)
+            "VLLM_SERVER_DEV_MODE": "1",
+            # multi-threaded inductor compile workers do not survive a memory snapshot;
+            # compile in-process
+            "TORCHINDUCTOR_COMPILE_THREADS": "1",
+        },
+    )
 )
 
 # ## The engine
@@ -81,26 +81,34 @@ image = image.env(
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "mistralai/Ministral-3-8B-Instruct-2512",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
+    # the names clients send as `model`
     "--served-model-name",
-    "mistralai/Ministral-3-8B-Instruct-2512",
+    MODEL,
     "llm",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
+    # the share of GPU memory for weights and KV cache
     "--gpu_memory_utilization",
     "0.95",
+    # several GPUs in one container split the matrix multiplications
     "--tensor-parallel-size",
     "1",
     "--tokenizer_mode=mistral",
     "--config_format=mistral",
     "--load_format=mistral",
+    # tool calls need auto tool choice, or `tool_choice: "auto"` fails
     "--tool-call-parser=mistral",
     "--enable-auto-tool-choice",
+    # torch.compile and CUDA graphs: slower boots, faster tokens
     "--no-enforce-eager",
+    # sleep frees GPU memory before a snapshot or when idle
     "--enable-sleep-mode",
+    # make KV cache predictable / small
     "--max-num-seqs",
     "2",
     "--max-model-len",
@@ -165,7 +173,7 @@ def wait_for(method, path, field, equals, timeout):
 
 
 WARMUP_REQUEST = {
-    "model": "mistralai/Ministral-3-8B-Instruct-2512",
+    "model": MODEL,
     "messages": [{"role": "user", "content": "Who are you?"}],
     "max_tokens": 16,
 }
@@ -193,7 +201,7 @@ def wake_up() -> None:
 # so one fixed greedy generation is recorded before the sleep and replayed after every
 # wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.
 CANARY_REQUEST = {
-    "model": "mistralai/Ministral-3-8B-Instruct-2512",
+    "model": MODEL,
     "prompt": "The capital of France is",
     "max_tokens": 16,
     "temperature": 0,

@@ -24,8 +24,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "example-vllm-mixtral"
-# the name clients send as `model`
-MODEL = "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO"
+MODEL_NAME = "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO"  # on the Hugging Face Hub
+MODEL_REVISION = "286ae6737d048ad1d965c2e830864df02db50f2f"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "A100-80GB:2"  # tensor parallel over 2 GPUs
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -39,23 +40,6 @@ app = modal.App(APP_NAME)
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
-image = modal.Image.from_registry(
-    "nvidia/cuda:13.0.0-devel-ubuntu22.04",
-    add_python="3.12",
-)
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Exact pins, so every build installs the same versions.
-image = image.uv_pip_install("vllm==0.33.0")
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # set in the config
-        "HF_HUB_ENABLE_HF_TRANSFER": "1",
-    },
-)
 
 
 def download_weights():
@@ -63,13 +47,26 @@ def download_weights():
     from huggingface_hub import snapshot_download
 
     # Same Hugging Face cache settings as the engine, so it finds them offline.
-    snapshot_download(
-        "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO",
-        revision="286ae6737d048ad1d965c2e830864df02db50f2f",
+    snapshot_download(MODEL_NAME, revision=MODEL_REVISION)
+
+
+image = (
+    # Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
+    modal.Image.from_registry("nvidia/cuda:13.0.0-devel-ubuntu22.04", add_python="3.12")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Exact pins, so every build installs the same versions.
+    .uv_pip_install("vllm==0.33.0")
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # set in the config
+            "HF_HUB_ENABLE_HF_TRANSFER": "1",
+        },
     )
-
-
-image = image.run_function(download_weights)
+    .run_function(download_weights)
+)
 
 # ## The engine
 #
@@ -77,21 +74,27 @@ image = image.run_function(download_weights)
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
-    "--revision=286ae6737d048ad1d965c2e830864df02db50f2f",
+    f"--revision={MODEL_REVISION}",
+    # the names clients send as `model`
     "--served-model-name",
-    "NousResearch/Nous-Hermes-2-Mixtral-8x7B-DPO",
+    MODEL,
     "llm",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
+    # the share of GPU memory for weights and KV cache
     "--gpu_memory_utilization",
     "0.9",
+    # several GPUs in one container split the matrix multiplications
     "--tensor-parallel-size",
     "2",
+    # text only: the vision and audio encoders are not run
     "--language-model-only",
+    # torch.compile and CUDA graphs: slower boots, faster tokens
     "--no-enforce-eager",
 ]
 

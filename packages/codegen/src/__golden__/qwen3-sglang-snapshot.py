@@ -25,7 +25,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "example-sglang-snapshot"
-MODEL = "Qwen/Qwen3-8B-FP8"  # the name clients send as `model`
+MODEL_NAME = "Qwen/Qwen3-8B-FP8"  # on the Hugging Face Hub
+MODEL_REVISION = "220b46e3b2180893580a4454f21f22d3ebb187d3"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "H100!"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -48,38 +50,11 @@ deepgemm_volume = modal.Volume.from_name("deepgemm-cache", create_if_missing=Tru
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime; Modal provides the GPU
-# driver.
-image = modal.Image.from_registry("lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime")
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Exact pins, so every build installs the same versions.
-image = image.uv_pip_install("huggingface-hub==0.36.0")
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # weights land in the mounted weights volume
-        "HF_HUB_CACHE": "/root/.cache/huggingface",
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-        # FP8 on Hopper/Blackwell: DeepGEMM kernels, precompiled at build time (on by
-        # default; explicit)
-        "SGLANG_ENABLE_JIT_DEEPGEMM": "1",
-        # DeepGEMM's JIT cache goes to the mounted deepgemm volume, on every SGLang
-        # version
-        "SGLANG_DG_CACHE_DIR": "/root/.cache/deepgemm",
-        # multi-threaded inductor compile workers do not survive a memory snapshot;
-        # compile in-process
-        "TORCHINDUCTOR_COMPILE_THREADS": "1",
-    },
-)
 
 
 # Precompile DeepGEMM FP8 kernels for this model and tensor-parallel size on the
 # deployment's GPU
 def compile_deep_gemm():
-    # Skipped when SGLANG_ENABLE_JIT_DEEPGEMM is off.
-    if os.environ.get("SGLANG_ENABLE_JIT_DEEPGEMM", "").lower() in ("", "0", "false"):
-        return
     subprocess.run(
         [
             "python3",
@@ -94,13 +69,39 @@ def compile_deep_gemm():
     )
 
 
-image = image.run_function(
-    compile_deep_gemm,
-    gpu=GPU,
-    volumes={
-        "/root/.cache/huggingface": weights_volume,
-        "/root/.cache/deepgemm": deepgemm_volume,
-    },
+image = (
+    # Based on lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime; Modal provides the GPU
+    # driver.
+    modal.Image.from_registry("lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Exact pins, so every build installs the same versions.
+    .uv_pip_install("huggingface-hub==0.36.0")
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # weights land in the mounted weights volume
+            "HF_HUB_CACHE": "/root/.cache/huggingface",
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+            # FP8 on Hopper/Blackwell: DeepGEMM kernels, precompiled at build time (on
+            # by default; explicit)
+            "SGLANG_ENABLE_JIT_DEEPGEMM": "1",
+            # DeepGEMM's JIT cache goes to the mounted deepgemm volume, on every SGLang
+            # version
+            "SGLANG_DG_CACHE_DIR": "/root/.cache/deepgemm",
+            # multi-threaded inductor compile workers do not survive a memory snapshot;
+            # compile in-process
+            "TORCHINDUCTOR_COMPILE_THREADS": "1",
+        },
+    )
+    .run_function(
+        compile_deep_gemm,
+        gpu=GPU,
+        volumes={
+            "/root/.cache/huggingface": weights_volume,
+            "/root/.cache/deepgemm": deepgemm_volume,
+        },
+    )
 )
 
 # ## The engine
@@ -110,20 +111,25 @@ ENGINE_CMD = [
     "python",
     "-m",
     "sglang.launch_server",
-    "--model-path=Qwen/Qwen3-8B-FP8",
-    "--revision=220b46e3b2180893580a4454f21f22d3ebb187d3",
-    "--served-model-name=Qwen/Qwen3-8B-FP8",
+    f"--model-path={MODEL_NAME}",
+    f"--revision={MODEL_REVISION}",
+    f"--served-model-name={MODEL}",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
+    # use all GPUs to split up tensor-parallel operations
     "--tp-size",
     "1",
+    # capture CUDA graphs up to batch sizes we're likely to observe
     "--cuda-graph-max-bs",
     "1000",
     "--max-running-requests",
     "1000",
+    # expose metrics endpoints for telemetry
     "--enable-metrics",
+    # enable offload, for snapshotting
     "--enable-memory-saver",
     "--enable-weights-cpu-backup",
 ]
@@ -171,7 +177,7 @@ def wait_ready(engine: subprocess.Popen, timeout: float = STARTUP_TIMEOUT) -> No
 
 
 WARMUP_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "messages": [{"role": "user", "content": "Hello, how are you?"}],
     "max_tokens": 16,
 }
@@ -197,7 +203,7 @@ def wake_up() -> None:
 # so one fixed greedy generation is recorded before the sleep and replayed after every
 # wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.
 CANARY_REQUEST = {
-    "model": "Qwen/Qwen3-8B-FP8",
+    "model": MODEL,
     "prompt": "The capital of France is",
     "max_tokens": 16,
     "temperature": 0,

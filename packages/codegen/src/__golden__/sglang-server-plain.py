@@ -24,7 +24,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "sglang-server-plain"
-MODEL = "Qwen/Qwen3-8B"  # the name clients send as `model`
+MODEL_NAME = "Qwen/Qwen3-8B"  # on the Hugging Face Hub
+MODEL_REVISION = "0123456789abcdef0123456789abcdef01234567"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "L40S:2"  # tensor parallel over 2 GPUs
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -45,17 +47,20 @@ weights_volume = modal.Volume.from_name("huggingface-cache", create_if_missing=T
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on lmsysorg/sglang:v0.5.23-cu130-amd64-runtime; Modal provides the GPU driver.
-image = modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu130-amd64-runtime")
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # weights land in the mounted weights volume
-        "HF_HUB_CACHE": "/root/.cache/huggingface",
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-    },
+image = (
+    # Based on lmsysorg/sglang:v0.5.23-cu130-amd64-runtime; Modal provides the GPU
+    # driver.
+    modal.Image.from_registry("lmsysorg/sglang:v0.5.23-cu130-amd64-runtime")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # weights land in the mounted weights volume
+            "HF_HUB_CACHE": "/root/.cache/huggingface",
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+        },
+    )
 )
 
 # ## The engine
@@ -65,20 +70,25 @@ ENGINE_CMD = [
     "python",
     "-m",
     "sglang.launch_server",
-    "--model-path=Qwen/Qwen3-8B",
-    "--revision=0123456789abcdef0123456789abcdef01234567",
-    "--served-model-name=Qwen/Qwen3-8B",
+    f"--model-path={MODEL_NAME}",
+    f"--revision={MODEL_REVISION}",
+    f"--served-model-name={MODEL}",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
+    # use all GPUs to split up tensor-parallel operations
     "--tp-size",
     "2",
+    # capture CUDA graphs up to batch sizes we're likely to observe
     "--cuda-graph-max-bs-decode",
     "32",
     "--max-running-requests",
     "32",
+    # expose metrics endpoints for telemetry
     "--enable-metrics",
+    # text only: the vision and audio encoders are not run
     "--language-model-only",
 ]
 

@@ -26,7 +26,9 @@ import modal
 MINUTES = 60  # seconds
 
 APP_NAME = "vllm-cpu-snapshot"
-MODEL = "meta-llama/Llama-3.1-8B-Instruct"  # the name clients send as `model`
+MODEL_NAME = "meta-llama/Llama-3.1-8B-Instruct"  # on the Hugging Face Hub
+MODEL_REVISION = "0123456789abcdef0123456789abcdef01234567"  # pinned
+MODEL = MODEL_NAME  # the name clients send as `model`
 GPU = "A10G"
 
 # The guard (below) is the only thing on the public port; the engine listens on
@@ -55,20 +57,19 @@ hf_secret = modal.Secret.from_name("huggingface-secret")
 # ## The container image
 #
 # Built once and cached by Modal; changing a step rebuilds from that step on.
-# Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
-image = modal.Image.from_registry(
-    "nvidia/cuda:13.0.0-devel-ubuntu22.04",
-    add_python="3.12",
-)
-image = image.entrypoint([])  # silence the base image's entrypoint
-# Exact pins, so every build installs the same versions.
-image = image.uv_pip_install("vllm==0.33.0")
-# Environment for every process in the container (Modal requires string values).
-image = image.env(
-    {
-        # Hugging Face's Xet backend saturates the network when downloading weights
-        "HF_XET_HIGH_PERFORMANCE": "1",
-    },
+image = (
+    # Based on nvidia/cuda:13.0.0-devel-ubuntu22.04; Modal provides the GPU driver.
+    modal.Image.from_registry("nvidia/cuda:13.0.0-devel-ubuntu22.04", add_python="3.12")
+    .entrypoint([])  # silence the base image's entrypoint
+    # Exact pins, so every build installs the same versions.
+    .uv_pip_install("vllm==0.33.0")
+    # Environment for every process in the container (Modal requires string values).
+    .env(
+        {
+            # Hugging Face's Xet backend saturates the network when downloading weights
+            "HF_XET_HIGH_PERFORMANCE": "1",
+        },
+    )
 )
 
 # ## The engine
@@ -77,21 +78,27 @@ image = image.env(
 ENGINE_CMD = [
     "vllm",
     "serve",
-    "meta-llama/Llama-3.1-8B-Instruct",
+    MODEL_NAME,
     "--uvicorn-log-level=info",
-    "--revision=0123456789abcdef0123456789abcdef01234567",
+    f"--revision={MODEL_REVISION}",
+    # the names clients send as `model`
     "--served-model-name",
-    "meta-llama/Llama-3.1-8B-Instruct",
+    MODEL,
     "llm",
+    # loopback only: the guard alone faces the public port
     "--host",
     "127.0.0.1",
     "--port",
-    "8001",
+    str(ENGINE_PORT),
+    # the share of GPU memory for weights and KV cache
     "--gpu_memory_utilization",
     "0.9",
+    # several GPUs in one container split the matrix multiplications
     "--tensor-parallel-size",
     "1",
+    # text only: the vision and audio encoders are not run
     "--language-model-only",
+    # eager mode: no torch.compile or CUDA graphs, faster boots, slower tokens
     "--enforce-eager",
     "--max-logprobs",
     "5",
@@ -164,8 +171,8 @@ def prepare() -> None:
         from huggingface_hub import snapshot_download
 
         path = snapshot_download(
-            "meta-llama/Llama-3.1-8B-Instruct",
-            revision="0123456789abcdef0123456789abcdef01234567",
+            MODEL_NAME,
+            revision=MODEL_REVISION,
             local_files_only=True,
         )
     except (ImportError, OSError, ValueError):

@@ -4,7 +4,7 @@ import { vllm } from "@rouse/engine-vllm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configArbitrary } from "../__fixtures__/configs.ts";
-import { assigned, body, decorator, engineCmd, plugins, render } from "../__fixtures__/render.ts";
+import { assigned, body, decorator, engineCmd, imageChain, plugins, render } from "../__fixtures__/render.ts";
 import { scenarios } from "../__fixtures__/scenarios.ts";
 import { CodegenError, EnginePluginContractError } from "./errors.ts";
 import { generateApp } from "./generate.ts";
@@ -301,30 +301,43 @@ describe("engine plugin facts reach the app", () => {
       caches: { deepgemm: "deepgemm-cache" },
     }).source;
     expect(src).toContain("def compile_deep_gemm():");
-    expect(body(src, "compile_deep_gemm(")).toContain(
-      'if os.environ.get("SGLANG_ENABLE_JIT_DEEPGEMM", "").lower() in ("", "0", "false"):',
+    expect(body(src, "compile_deep_gemm(")).not.toContain("os.environ"); // decided by codegen
+    expect(imageChain(src)).toMatch(
+      /\n {4}\.run_function\(\n {8}compile_deep_gemm,\n {8}gpu=GPU,\n {8}volumes=\{/,
     );
-    expect(src).toMatch(
-      /image = image\.run_function\(\n {4}compile_deep_gemm,\n {4}gpu=GPU,\n {4}volumes=\{/,
-    );
+  });
+
+  it("a build step behind an env switch is in the app exactly when the image env turns it on", () => {
+    const sglang = { ...base, engine: { kind: "sglang" }, caches: { deepgemm: "deepgemm-cache" } } as const;
+    // Every spelling Python's `os.environ.get(name, "").lower() in ("", "0", "false")` reads as off.
+    for (const off of ["0", "false", "FALSE", "False", ""]) {
+      const app = render({ ...sglang, env: { SGLANG_ENABLE_JIT_DEEPGEMM: off } });
+      expect(app.source, off).not.toContain("compile_deep_gemm");
+      expect(app.plan.image.buildSteps, off).toEqual([]);
+    }
+    for (const on of ["1", "true", "yes", " 0"]) {
+      const app = render({ ...sglang, env: { SGLANG_ENABLE_JIT_DEEPGEMM: on } });
+      expect(imageChain(app.source), on).toContain(".run_function(\n        compile_deep_gemm,");
+    }
   });
 
   it("baked weights: a build-time snapshot_download, no weights volume, the HF token when there is one", () => {
     const src = render(withBase({ caches: { bakeWeights: true }, secrets: { huggingface: "hf" } })).source;
-    expect(body(src, "download_weights(")).toMatch(
-      /snapshot_download\(\s+"Qwen\/Qwen3-8B-FP8",\s+revision="0123456789abcdef/,
-    );
-    expect(src).toContain("image = image.run_function(download_weights, secrets=[hf_secret])");
+    // The model and its revision by the header's constants, as the seeds write them.
+    expect(body(src, "download_weights(")).toContain("snapshot_download(MODEL_NAME, revision=MODEL_REVISION)");
+    expect(src).toContain('\nMODEL_NAME = "Qwen/Qwen3-8B-FP8"  # on the Hugging Face Hub\n');
+    expect(src).toMatch(/\nMODEL_REVISION = "0123456789abcdef[0-9a-f]+" {2}# pinned\n/);
+    expect(imageChain(src)).toContain("\n    .run_function(download_weights, secrets=[hf_secret])\n");
     expect(src).not.toContain("weights_volume");
   });
 
   it("pip with the extra index when one is set, uv otherwise", () => {
-    expect(render(base).source).toContain('image = image.uv_pip_install("vllm==');
+    expect(imageChain(render(base).source)).toContain('\n    .uv_pip_install("vllm==');
     const src = render(
       withBase({ engine: { kind: "vllm", extraIndexUrl: "https://download.pytorch.org/whl/cu128" } }),
     ).source;
     expect(src).toContain('extra_index_url="https://download.pytorch.org/whl/cu128"');
-    expect(src).toContain("image = image.pip_install(");
+    expect(imageChain(src)).toContain("\n    .pip_install(");
   });
 });
 
@@ -367,7 +380,7 @@ describe("other plugins' shapes", () => {
     };
     const src = generateApp(config, step).source;
     expect(src).toContain("def class_():"); // a keyword never becomes a name
-    expect(src).toContain("image = image.run_function(class_)");
+    expect(imageChain(src)).toContain("\n    .run_function(class_)\n");
     expect(body(src, "class_(")).not.toContain("os.environ");
   });
 });

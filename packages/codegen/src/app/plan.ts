@@ -63,6 +63,8 @@ export interface AppPlan {
       readonly env: string;
       readonly optional: boolean;
     }>;
+    /** The plugin's one-line reasons for groups of flags (comments in ENGINE_CMD). */
+    readonly notes: ReadonlyArray<{ readonly flag: string; readonly why: string }>;
   };
   readonly lifecycle: {
     readonly readiness: HttpCall;
@@ -152,6 +154,12 @@ function mergeEnv(layers: ReadonlyArray<readonly EnvEntry[]>): { env: EnvEntry[]
     }
   }
   return { env: [...byName.values()], overridden };
+}
+
+/** What a build step's `os.environ.get(name, "").lower() not in ("", "0", "false")` would say. */
+function switchedOn(env: readonly EnvEntry[], name: string): boolean {
+  const value = env.find((e) => e.name === name)?.value ?? "";
+  return !["", "0", "false"].includes(value.toLowerCase());
 }
 
 export interface PlanResult {
@@ -283,13 +291,15 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
       extraIndexUrl: image.extraIndexUrl,
       env,
       bakeWeights: config.caches.bakeWeights,
-      buildSteps: image.buildSteps,
+      // A step that runs only when an env switch is on: decided here, from the image env
+      // codegen writes, so app.py holds no condition whose answer is already known.
+      buildSteps: image.buildSteps.filter((s) => s.onlyIfEnv === undefined || switchedOn(env, s.onlyIfEnv)),
     },
     volumes,
     secrets,
     scaling: config.scaling,
     proxyAuth: config.serving.proxyAuth,
-    launch: { argv: launch.argv, env: launch.env, argsFromEnv: launch.argsFromEnv },
+    launch: { argv: launch.argv, env: launch.env, argsFromEnv: launch.argsFromEnv, notes: launch.argvNotes },
     lifecycle: {
       readiness: life.readiness.probe,
       warmup: life.warmup,

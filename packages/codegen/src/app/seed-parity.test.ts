@@ -1,6 +1,6 @@
 import { findPreset } from "@rouse/config";
 import { describe, expect, it } from "vitest";
-import { assigned, body, decorator, engineCmd, render } from "../__fixtures__/render.ts";
+import { assigned, body, decorator, engineCmd, imageChain, render } from "../__fixtures__/render.ts";
 import type { GeneratedApp } from "./generate.ts";
 
 // Seed parity: for each seed (../shared/seeds/) the preset that reproduces it, and, one
@@ -61,10 +61,10 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       {
         what: "image: CUDA 12.9 devel from the registry, Python 3.12 added, entrypoint cleared",
         check: (a) => {
-          expect(src(a)).toContain(
-            'modal.Image.from_registry(\n    "nvidia/cuda:12.9.0-devel-ubuntu22.04",\n    add_python="3.12",\n)',
+          // One fluent chain, as the seed writes it.
+          expect(imageChain(src(a))).toContain(
+            '\n    modal.Image.from_registry("nvidia/cuda:12.9.0-devel-ubuntu22.04", add_python="3.12")\n    .entrypoint([])',
           );
-          expect(src(a)).toContain("image = image.entrypoint([])");
         },
       },
       {
@@ -75,7 +75,7 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
             "huggingface-hub==0.36.0",
             "flashinfer-python==0.5.3",
           ]);
-          expect(src(a)).toContain("image = image.uv_pip_install(");
+          expect(imageChain(src(a))).toContain("\n    .uv_pip_install(");
         },
       },
       {
@@ -199,7 +199,7 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       {
         what: "image: debian_slim with Python 3.12, pip with the PyTorch CUDA 12.8 index",
         check: (a) => {
-          expect(src(a)).toContain('image = modal.Image.debian_slim(python_version="3.12")');
+          expect(imageChain(src(a))).toContain('\n    modal.Image.debian_slim(python_version="3.12")\n');
           expect(src(a)).toContain('extra_index_url="https://download.pytorch.org/whl/cu128"');
           expect(a.plan.image.packages).toEqual([
             "vllm==0.9.1",
@@ -252,10 +252,9 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       {
         what: "weights downloaded into the image at build time (snapshot_download, pinned revision), no weights volume",
         check: (a) => {
-          expect(body(src(a), "download_weights(")).toContain(
-            'revision="286ae6737d048ad1d965c2e830864df02db50f2f"',
-          );
-          expect(src(a)).toContain("image = image.run_function(download_weights)");
+          expect(body(src(a), "download_weights(")).toContain("revision=MODEL_REVISION");
+          expect(assigned(src(a), "MODEL_REVISION")).toBe('"286ae6737d048ad1d965c2e830864df02db50f2f"');
+          expect(imageChain(src(a))).toContain("\n    .run_function(download_weights)\n");
           expect(volumesOf(a)).toEqual({});
         },
       },
@@ -348,10 +347,9 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       {
         what: "image: the SGLang team's runtime image, entrypoint cleared, huggingface-hub pinned",
         check: (a) => {
-          expect(src(a)).toContain(
-            'image = modal.Image.from_registry("lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime")',
+          expect(imageChain(src(a))).toContain(
+            '\n    modal.Image.from_registry("lmsysorg/sglang:v0.5.6.post2-cu129-amd64-runtime")\n    .entrypoint([])',
           );
-          expect(src(a)).toContain("image = image.entrypoint([])");
           expect(a.plan.image.packages).toEqual(["huggingface-hub==0.36.0"]);
         },
       },
@@ -377,14 +375,15 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       {
         what: "DeepGEMM precompiled at build time on the GPU, with both volumes, only when SGLANG_ENABLE_JIT_DEEPGEMM is on",
         check: (a) => {
+          // The seed checks the switch at build time; codegen knows the image env, so the step
+          // is there exactly when the switch is on (generate.test.ts turns it off).
           const fn = body(src(a), "compile_deep_gemm(");
-          expect(fn).toContain('os.environ.get("SGLANG_ENABLE_JIT_DEEPGEMM", "")');
+          expect(a.plan.image.env).toContainEqual(expect.objectContaining({ name: "SGLANG_ENABLE_JIT_DEEPGEMM", value: "1" }));
+          expect(fn).not.toContain("os.environ");
           expect(fn).toMatch(
             /"sglang\.compile_deep_gemm",\s+"--model-path=Qwen\/Qwen3-8B-FP8",\s+"--revision=/,
           );
-          expect(
-            decorator(src(a).replace("image = image.run_function(", "@run_function("), "run_function"),
-          ).toContain("gpu=GPU");
+          expect(imageChain(src(a))).toMatch(/\n {4}\.run_function\(\n {8}compile_deep_gemm,\n {8}gpu=GPU,\n/);
         },
       },
       {

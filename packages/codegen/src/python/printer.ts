@@ -62,6 +62,21 @@ export class PyPrinter {
     return this;
   }
 
+  /** Template lines, each exactly as given (blank ones too), at the current indentation. */
+  templateLines(lines: readonly string[]): this {
+    for (const l of lines) this.push(l);
+    return this;
+  }
+
+  /** Runs `body` at indentation `depth` (a template's fill), then returns to the current one. */
+  at(depth: number, body: () => void): this {
+    const saved = this.depth;
+    this.depth = depth;
+    body();
+    this.depth = saved;
+    return this;
+  }
+
   /** Own-line comment(s); free text is sanitised by pyCommentLines. */
   comment(text: string): this {
     for (const l of pyCommentLines(text, LINE_WIDTH - this.depth * 4)) this.push(l);

@@ -23,6 +23,16 @@ export const argFromEnvV1Schema = z.strictObject({
   optional: z.boolean(),
 });
 
+/**
+ * Why a group of flags is there, in one line (the seeds' "make KV cache predictable"):
+ * codegen writes it as a comment above the first argv element that is `flag` or starts
+ * with `flag=`. Free text; it only ever becomes a comment.
+ */
+export const argvNoteV1Schema = z.strictObject({
+  flag: z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9_-]*$/),
+  why: z.string().min(1).max(160),
+});
+
 /** The engine process: argv (never a shell string) and its environment. */
 export const launchSpecV1Schema = z.strictObject({
   argv: z.array(z.string().refine((s) => !/[\0\r\n]/.test(s), "argv elements carry no NUL or line breaks")).min(1),
@@ -32,6 +42,8 @@ export const launchSpecV1Schema = z.strictObject({
   host: z.string(),
   port: z.number().int().min(1).max(65_535),
   warnings: z.array(pluginWarningV1Schema).default([]),
+  /** One-line reasons for groups of flags, shown beside them in the emitted app. */
+  argvNotes: z.array(argvNoteV1Schema).default([]),
 });
 export type LaunchSpecV1 = z.input<typeof launchSpecV1Schema>;
 

@@ -1,9 +1,10 @@
 import type { SnapshotStepV1 } from "@rouse/engine-spec";
-import { atom, call, dict, entry, type Expr, kw, list, lit } from "../../python/expr.ts";
+import { atom, call, dict, entry, type Expr, type Item, kw, list, lit } from "../../python/expr.ts";
 import { pyStr, toPyValue } from "../../python/literal.ts";
 import type { PyPrinter } from "../../python/printer.ts";
 import type { AppPlan, CanaryPlan, ConfirmedCall, HttpCall } from "../plan.ts";
-import { engineCallArgs, section } from "./shared.ts";
+import { engineCallArgs, requestBody, section, snapshotDownload } from "./shared.ts";
+import { emitTemplate, template } from "./template.ts";
 
 /** Which lifecycle helpers the app calls, so only those are emitted (no dead code). */
 export function stepsUsed(plan: AppPlan): Set<SnapshotStepV1> {
@@ -20,19 +21,9 @@ const engineCall = (c: HttpCall, body?: Expr): Expr => call("engine_call", ...en
 export function emitEngine(p: PyPrinter, plan: AppPlan): void {
   const steps = stepsUsed(plan);
   const { launch, lifecycle } = plan;
-  p.import("http.client").import("json").import("subprocess").import("time");
-  p.import("urllib.error").import("urllib.parse").import("urllib.request");
-
   section(p, "The engine", `${plan.engine.displayName}'s command line, as argv: no shell ever parses it.`);
-  p.stmt(
-    "ENGINE_CMD = ",
-    list(
-      launch.argv.map((a) => lit(a)),
-      true,
-    ),
-  );
+  p.stmt("ENGINE_CMD = ", list(argvItems(plan), true));
   const engineEnv = Object.entries(launch.env);
-  if (engineEnv.length || launch.argsFromEnv.length || plan.apiKey) p.import("os");
   if (engineEnv.length) {
     p.comment("Environment for the engine process, on top of the container's.");
     p.stmt(
@@ -44,102 +35,27 @@ export function emitEngine(p: PyPrinter, plan: AppPlan): void {
     );
   }
   p.blank(1);
-  p.comment("Plain urllib without proxies: every engine call goes to 127.0.0.1.");
-  p.code("_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))");
-
-  p.definition({ header: "def start_engine() -> subprocess.Popen:" }, () => {
-    p.code("cmd = list(ENGINE_CMD)", "print(*cmd)");
-    if (launch.argsFromEnv.length) {
-      p.comment("Secrets join the command at start time, from the container's environment, as");
-      p.comment("--flag=value: a key that starts with '-' would otherwise be read as a flag.");
-      for (const a of launch.argsFromEnv) {
-        const add = atom(`${pyStr(`${a.flag}=`)} + os.environ[${pyStr(a.env)}]`);
-        if (a.optional)
-          p.blockStmt("if ", lit(a.env), " in os.environ:", () => p.stmt("cmd.append(", add, ")"));
-        else p.stmt("cmd.append(", add, ")");
-      }
-    }
-    p.code(
-      engineEnv.length
-        ? "return subprocess.Popen(cmd, env={**os.environ, **ENGINE_ENV})"
-        : "return subprocess.Popen(cmd)",
-    );
-  });
-
-  p.definition(
-    { header: "def engine_call(method, path, *, query=None, body=None, ok=(200,), timeout=30):" },
-    () => {
-      p.code(
-        '"""One HTTP call to the engine on 127.0.0.1: the body, or an error for other statuses."""',
-        'url = f"http://127.0.0.1:{ENGINE_PORT}{path}"',
-      );
-      p.block("if query:", () => p.code('url += "?" + urllib.parse.urlencode(query)'));
-      p.code('headers = {"Content-Type": "application/json"}');
-      if (plan.apiKey) {
-        p.block("if API_KEY_ENV in os.environ:  # the engine checks the key as well", () =>
-          p.code('headers["Authorization"] = "Bearer " + os.environ[API_KEY_ENV]'),
-        );
-      }
-      p.code(
-        "data = None if body is None else json.dumps(body).encode()",
-        "request = urllib.request.Request(url, data=data, headers=headers, method=method)",
-      );
-      p.block("try:", () =>
-        p.block("with _opener.open(request, timeout=timeout) as response:", () =>
-          p.code("status, raw = response.status, response.read()"),
-        ),
-      );
-      p.block("except urllib.error.HTTPError as e:", () => p.code("status, raw = e.code, e.read()"));
-      p.block("if status not in ok:", () =>
-        p.code('raise RuntimeError(f"{method} {path}: HTTP {status}: {raw[:300]!r}")'),
-      );
-      p.code("return raw");
-    },
-  );
-
-  p.definition(
-    { header: "def wait_ready(engine: subprocess.Popen, timeout: float = STARTUP_TIMEOUT) -> None:" },
-    () => {
-      p.code('"""Polls the readiness probe; fails fast when the engine process exits."""');
-      p.code("deadline = time.monotonic() + timeout");
-      p.block("while time.monotonic() < deadline:", () => {
-        p.block("if engine.poll() is not None:", () =>
-          p.code('raise RuntimeError(f"the engine exited with code {engine.returncode}")'),
-        );
-        p.block("try:", () => {
-          p.stmt("", engineCall(lifecycle.readiness));
-          p.code("return");
-        });
-        // Refused or reset connections (OSError), half-written answers (HTTPException), 503s (RuntimeError).
-        p.block("except (OSError, http.client.HTTPException, RuntimeError):  # not ready yet", () =>
-          p.code("time.sleep(1)"),
-        );
-      });
-      p.code('raise TimeoutError(f"the engine was not ready within {timeout:.0f} s")');
-    },
-  );
-
   const confirms = [lifecycle.sleep, lifecycle.wake].filter(
     (c, i): c is ConfirmedCall => c?.confirm !== undefined && steps.has(i === 0 ? "sleep" : "wake"),
   );
-  if (confirms.length) {
-    p.definition({ header: "def wait_for(method, path, field, equals, timeout):" }, () => {
-      p.code('"""Polls `path` until its JSON `field` equals `equals`: some calls return early."""');
-      p.code("deadline = time.monotonic() + timeout");
-      p.block("while json.loads(engine_call(method, path)).get(field) != equals:", () => {
-        p.block("if time.monotonic() > deadline:", () =>
-          p.code('raise TimeoutError(f"{path}: {field} != {equals!r} after {timeout:.0f} s")'),
-        );
-        p.code("time.sleep(0.5)");
-      });
-    });
-  }
+  emitTemplate(p, template("engine.py"), {
+    fills: {
+      "secret-args": () => secretArgs(p, plan),
+      readiness: () => p.stmt("", engineCall(lifecycle.readiness)),
+    },
+    conditions: {
+      "engine-env": engineEnv.length > 0,
+      "api-key": plan.apiKey !== undefined,
+      "wait-for": confirms.length > 0,
+    },
+  });
+  p.blank(2);
 
   if (steps.has("warmup")) {
     const body = lifecycle.warmup.json;
     if (body !== undefined) {
       p.blank(2);
-      p.stmt("WARMUP_REQUEST = ", lit(toPyValue(body, "lifecycle.warmup.json")));
+      p.stmt("WARMUP_REQUEST = ", requestBody(plan, body, "lifecycle.warmup.json"));
     }
     p.definition({ header: "def warmup() -> None:" }, () => {
       p.code('"""Requests like real traffic, so compiled kernels and CUDA graphs are in the snapshot."""');
@@ -177,123 +93,107 @@ export function emitEngine(p: PyPrinter, plan: AppPlan): void {
     });
   }
   if (steps.has("prepare")) emitPrepare(p, plan);
-  if (steps.has("canary") && lifecycle.canary) emitCanary(p, lifecycle.canary);
+  if (steps.has("canary") && lifecycle.canary) emitCanary(p, plan, lifecycle.canary);
+}
+
+/** The header's constant (by name) that holds `value`, the argument of `flag`, if any. */
+function constantFor(plan: AppPlan, flag: string | undefined, value: string): string | undefined {
+  const { model, ports } = plan;
+  if (flag?.includes("port") && value === String(ports.engine)) return "ENGINE_PORT";
+  if (model.revision && value === model.revision) return "MODEL_REVISION";
+  if (flag === "--served-model-name" && value === model.servedName) return "MODEL";
+  if (value === model.id) return "MODEL_NAME";
+  if (value === model.servedName) return "MODEL";
+  return undefined;
+}
+
+/**
+ * ENGINE_CMD's elements, as the seeds write them: the model, its revision, the served
+ * name and the engine port by the header's constants (`str(ENGINE_PORT)`, or
+ * `f"--port={ENGINE_PORT}"` for the `--flag=value` form), everything else as a literal;
+ * each group of flags under the plugin's one-line reason.
+ */
+export function argvItems(plan: AppPlan): Item[] {
+  const argv = plan.launch.argv;
+  const notes = new Map(plan.launch.notes.map((n) => [n.flag, n.why]));
+  return argv.map((a, i) => {
+    // The plugin's reason, above the first element that is the flag (or `flag=…`).
+    const flag = a.split("=", 1)[0] as string;
+    const why = notes.get(flag);
+    if (why !== undefined) notes.delete(flag);
+    return { value: argvValue(plan, argv, i), ...(why ? { comment: why } : {}) };
+  });
+}
+
+function argvValue(plan: AppPlan, argv: readonly string[], i: number): Expr {
+  const a = argv[i] as string;
+  const joined = /^(--[\w-]+)=(.*)$/s.exec(a);
+  if (joined) {
+    const name = constantFor(plan, joined[1], joined[2] as string);
+    return name ? atom(`f"${joined[1]}={${name}}"`) : lit(a);
+  }
+  const previous = argv[i - 1];
+  const name = constantFor(plan, previous?.startsWith("--") ? previous : undefined, a);
+  if (!name) return lit(a);
+  return atom(name === "ENGINE_PORT" ? "str(ENGINE_PORT)" : name);
+}
+
+/** Secrets join the engine's command line at start time, from the container's environment. */
+function secretArgs(p: PyPrinter, plan: AppPlan): void {
+  const { argsFromEnv } = plan.launch;
+  if (!argsFromEnv.length) return;
+  p.import("os");
+  p.comment("Secrets join the command at start time, from the container's environment, as");
+  p.comment("--flag=value: a key that starts with '-' would otherwise be read as a flag.");
+  for (const a of argsFromEnv) {
+    const add = atom(`${pyStr(`${a.flag}=`)} + os.environ[${pyStr(a.env)}]`);
+    if (a.optional) p.blockStmt("if ", lit(a.env), " in os.environ:", () => p.stmt("cmd.append(", add, ")"));
+    else p.stmt("cmd.append(", add, ")");
+  }
 }
 
 /** `answer["choices"][0]["logprobs"]["tokens"]` for the dotted path `choices.0.logprobs.tokens`. */
 function subscript(variable: string, dotted: string): string {
-  return variable + dotted.split(".").map((k) => (/^[0-9]+$/.test(k) ? `[${k}]` : `[${pyStr(k)}]`)).join("");
+  return (
+    variable +
+    dotted
+      .split(".")
+      .map((k) => (/^[0-9]+$/.test(k) ? `[${k}]` : `[${pyStr(k)}]`))
+      .join("")
+  );
 }
 
-/** CPU-only snapshots: what runs before the snapshot, where there is no GPU. */
+/** CPU-only snapshots (../templates/prepare.py): what runs before the snapshot, where there is no GPU. */
 function emitPrepare(p: PyPrinter, plan: AppPlan): void {
-  p.import("os").import("subprocess").import("sys");
   p.blank(2);
-  p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m))));
-  p.definition({ header: "def prepare() -> None:" }, () => {
-    p.code('"""CPU-only snapshots: work before the snapshot that needs no GPU (Modal gives it none)."""');
-    p.comment(
-      "Import the engine once in a child process: its files (torch alone is >20,000) are read and byte-compiled now, so the engine's own import after restore finds them warm. Only a speed-up: a failure is reported, not fatal.",
-    );
-    p.code('code = "import " + ", ".join(PREPARE_IMPORTS)');
-    p.block("try:", () =>
-      p.code('run = subprocess.run([sys.executable, "-c", code], check=False, timeout=600)'),
-    );
-    p.block("except subprocess.TimeoutExpired:", () => p.code("run = None"));
-    p.code('BOOT["prepare"] = {"imported": run is not None and run.returncode == 0}');
-    p.comment("Read the weights already in the cache (volume or image) once; nothing is downloaded here.");
-    p.block("try:", () => {
-      p.code("from huggingface_hub import snapshot_download", "");
-      const args = [{ value: lit(plan.model.id) }, kw("local_files_only", atom("True"))];
-      if (plan.model.revision) args.splice(1, 0, kw("revision", plan.model.revision));
-      p.stmt(
-        "path = ",
-        plan.model.id.startsWith("/") ? lit(plan.model.id) : call("snapshot_download", ...args),
-      );
-    });
-    p.block("except (ImportError, OSError, ValueError):", () => {
-      p.comment("Not cached yet (or no huggingface_hub): the engine downloads the weights itself.");
-      p.code('BOOT["prepare"]["weights_read"] = 0', "return");
-    });
-    p.code("total = 0");
-    p.block("for root, _, files in os.walk(path):", () =>
-      p.block("for name in files:", () =>
-        p.block('with open(os.path.join(root, name), "rb") as f:', () =>
-          p.block("while chunk := f.read(1 << 24):", () => p.code("total += len(chunk)")),
-        ),
-      ),
-    );
-    p.code('BOOT["prepare"]["weights_read"] = total');
+  const { model } = plan;
+  emitTemplate(p, template("prepare.py"), {
+    fills: {
+      PREPARE_IMPORTS: () =>
+        p.stmt("PREPARE_IMPORTS = ", list(plan.recipe!.prepareImports.map((m) => lit(m)))),
+      weights: () => p.stmt("path = ", snapshotDownload(plan, kw("local_files_only", atom("True")))),
+    },
+    // A model folder in the container needs no hub (nor its import).
+    conditions: { hub: !model.id.startsWith("/") },
   });
+  p.blank(2);
 }
 
-/** Verified wake: record a greedy generation before sleep, replay it after every wake. */
-function emitCanary(p: PyPrinter, canary: CanaryPlan): void {
+/** Verified wake (../templates/canary.py): record a greedy generation before sleep, replay it after every wake. */
+function emitCanary(p: PyPrinter, plan: AppPlan, canary: CanaryPlan): void {
   p.blank(2);
-  p.comment(
-    "Verified wake: an engine can report healthy after a wake that left it serving garbage, so one fixed greedy generation is recorded before the sleep and replayed after every wake, before traffic. Tokens must match exactly; each logprob within CANARY_TOLERANCE.",
-  );
-  p.stmt("CANARY_REQUEST = ", lit(toPyValue(canary.request.json ?? {}, "lifecycle.canary.request.json")));
-  p.stmt("CANARY_TOLERANCE = ", lit(canary.logprobTolerance));
-  p.comment("Refused or broken answers, HTTP errors, and answers without the expected fields.");
-  p.code(
-    "CANARY_ERRORS = (",
-    "    OSError,",
-    "    http.client.HTTPException,",
-    "    RuntimeError,",
-    "    LookupError,",
-    "    TypeError,",
-    "    ValueError,",
-    ")",
-  );
-  p.definition({ header: "def canary() -> dict:" }, () => {
-    p.code('"""One greedy generation: its tokens and their logprobs."""');
-    p.stmt("raw = ", engineCall(canary.request, atom("CANARY_REQUEST")));
-    p.code(
-      "answer = json.loads(raw)",
-      `tokens = ${subscript("answer", canary.tokensField)}`,
-      `logprobs = ${subscript("answer", canary.logprobsField)}`,
-      'return {"tokens": tokens, "logprobs": logprobs}',
-    );
-  });
-  p.definition({ header: "def canary_mismatch(recorded: dict, replayed: dict) -> str | None:" }, () => {
-    p.code('"""None when the replay matches the recording, else what differs."""');
-    p.block('if replayed["tokens"] != recorded["tokens"]:', () =>
-      p.code(`return f"tokens differ: {recorded['tokens']!r} then {replayed['tokens']!r}"`),
-    );
-    p.code("drift = 0.0");
-    p.block('for before, after in zip(recorded["logprobs"], replayed["logprobs"]):', () =>
-      p.block("if (before is None) != (after is None):", () => p.code('return "logprobs differ: one is missing"')).block(
-        "if before is not None:",
-        () => p.code("drift = max(drift, abs(before - after))"),
-      ),
-    );
-    p.block("if drift > CANARY_TOLERANCE:", () =>
-      p.code('return f"logprobs drift by {drift:.4f} (tolerance {CANARY_TOLERANCE})"'),
-    );
-    p.code("return None");
-  });
-  p.definition(
-    { header: "def verify_wake(engine: subprocess.Popen, recorded: dict) -> subprocess.Popen:" },
-    () => {
-      p.code(
-        '"""Replays the canary before traffic; on a mismatch restarts the engine cold and says so."""',
-      );
-      p.block("try:", () => p.code("problem = canary_mismatch(recorded, canary())"));
-      p.block("except CANARY_ERRORS as e:  # a woken engine that cannot answer has failed too", () =>
-        p.code('problem = f"the canary request failed: {e}"'),
-      );
-      p.code('BOOT["canary"] = {"ok": problem is None, "problem": problem, "restarted": False}');
-      p.block("if problem is None:", () => p.code("return engine"));
-      p.code('boot_mark("canary_mismatch")');
-      p.code('print("ROUSE_CANARY_MISMATCH", json.dumps(BOOT["canary"]), flush=True)');
-      p.comment("Cold restart: the woken engine cannot be trusted; a fresh one loads from disk.");
-      p.code("engine.terminate()");
-      p.block("try:", () => p.code("engine.wait(timeout=60)"));
-      p.block("except subprocess.TimeoutExpired:", () => p.code("engine.kill()", "engine.wait()"));
-      p.code("engine = start_engine()", "wait_ready(engine)");
-      p.code('BOOT["canary"]["restarted"] = True', 'boot_mark("cold_restart_done")');
-      p.code("return engine");
+  emitTemplate(p, template("canary.py"), {
+    fills: {
+      CANARY_REQUEST: () =>
+        p.stmt(
+          "CANARY_REQUEST = ",
+          requestBody(plan, canary.request.json ?? {}, "lifecycle.canary.request.json"),
+        ),
+      CANARY_TOLERANCE: () => p.stmt("CANARY_TOLERANCE = ", lit(canary.logprobTolerance)),
+      call: () => p.stmt("raw = ", engineCall(canary.request, atom("CANARY_REQUEST"))),
+      tokens: () => p.code(`tokens = ${subscript("answer", canary.tokensField)}`),
+      logprobs: () => p.code(`logprobs = ${subscript("answer", canary.logprobsField)}`),
     },
-  );
+  });
+  p.blank(2);
 }

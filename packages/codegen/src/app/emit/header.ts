@@ -27,7 +27,20 @@ export function emitHeader(p: PyPrinter, plan: AppPlan): void {
   p.stmt("MINUTES = ", lit(60), "", "seconds");
   p.blank(1);
   p.stmt("APP_NAME = ", lit(plan.appName));
-  p.stmt("MODEL = ", lit(plan.model.servedName), "", "the name clients send as `model`");
+  const { model } = plan;
+  p.stmt(
+    "MODEL_NAME = ",
+    lit(model.id),
+    "",
+    model.id.startsWith("/") ? "in the container" : "on the Hugging Face Hub",
+  );
+  if (model.revision) p.stmt("MODEL_REVISION = ", lit(model.revision), "", "pinned");
+  p.stmt(
+    "MODEL = ",
+    model.servedName === model.id ? atom("MODEL_NAME") : lit(model.servedName),
+    "",
+    "the name clients send as `model`",
+  );
   p.stmt(
     "GPU = ",
     lit(plan.gpu.spec),

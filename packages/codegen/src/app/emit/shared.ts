@@ -1,7 +1,7 @@
-import { atom, type Expr, type Item, kw, lit } from "../../python/expr.ts";
+import { atom, call, dict, type Expr, entry, type Item, kw, lit } from "../../python/expr.ts";
 import { toPyValue } from "../../python/literal.ts";
 import type { PyPrinter } from "../../python/printer.ts";
-import type { HttpCall } from "../plan.ts";
+import type { AppPlan, HttpCall } from "../plan.ts";
 
 /** `15 * MINUTES` for whole minutes (as the seeds write them), else plain seconds. */
 export function seconds(n: number): Expr {
@@ -31,4 +31,22 @@ export function engineCallArgs(call: HttpCall, body?: Expr): Item[] {
   if (call.okStatus.join() !== DEFAULT_OK.join()) args.push(kw("ok", lit(call.okStatus)));
   if (call.timeoutSeconds !== DEFAULT_TIMEOUT) args.push(kw("timeout", lit(call.timeoutSeconds)));
   return args;
+}
+
+/** A request body the plugin gives (warmup, canary): its `model` by the header's MODEL constant. */
+export function requestBody(plan: AppPlan, json: unknown, where: string): Expr {
+  const value = toPyValue(json, where);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return lit(value);
+  return dict(
+    Object.entries(value).map(([k, v]) =>
+      entry(k, k === "model" && v === plan.model.servedName ? atom("MODEL") : lit(v)),
+    ),
+  );
+}
+
+/** `snapshot_download(MODEL_NAME, revision=MODEL_REVISION, ...)`: the header's constants by name. */
+export function snapshotDownload(plan: AppPlan, ...extra: Item[]): Expr {
+  const args: Item[] = [{ value: atom("MODEL_NAME") }];
+  if (plan.model.revision) args.push(kw("revision", atom("MODEL_REVISION")));
+  return call("snapshot_download", ...args, ...extra);
 }
