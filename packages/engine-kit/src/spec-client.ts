@@ -24,7 +24,7 @@ export interface SpecClientSettings {
   readonly metricNames: MetricNames;
   /** Why sleep cannot work for this config, or undefined when it can. */
   readonly sleepUnsupported?: string;
-  /** The sleep call for a level (vLLM puts it in the query); default: the spec's call. */
+  /** The sleep call for a level a caller asked for (vLLM puts it in the query); without one: the spec's call. */
   readonly sleepCall?: (call: HttpCallV1, level: 1 | 2) => HttpCallV1;
   /**
    * Recognises an engine answer meaning "sleep mode is off" (e.g. 404 without vLLM's
@@ -115,8 +115,12 @@ export function createSpecLifecycleClient(settings: SpecClientSettings): EngineL
     async sleep(request) {
       if (settings.sleepUnsupported) unsupported(spec.sleep?.call, settings.sleepUnsupported);
       if (!spec.sleep) unsupported(undefined, "this configuration of the engine has no sleep mode");
-      const level = request?.level ?? 1;
-      const call = settings.sleepCall ? settings.sleepCall(spec.sleep.call, level) : spec.sleep.call;
+      // No level asked: the spec's call as configured (a level-2 config sleeps at level 2,
+      // and its afterWake reloads what level 2 dropped).
+      const call =
+        request?.level !== undefined && settings.sleepCall
+          ? settings.sleepCall(spec.sleep.call, request.level)
+          : spec.sleep.call;
       await stateChange("sleep", spec.sleep, call, request?.timeoutMs);
       sleepingByUs = true;
     },
