@@ -1,5 +1,4 @@
 export { type EngineRequestErrorCode, EngineRequestError, type OpenAIErrorBody } from "./errors.ts";
-export { installedEngines } from "./installed-engines.ts";
 export {
   type EngineEntry,
   EngineSetError,

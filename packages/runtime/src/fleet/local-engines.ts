@@ -1,5 +1,5 @@
 import { type EnginePluginV1, findEnginePlugin } from "@rouse/config";
-import { installedEngines } from "../installed-engines.ts";
+import { installedEngines } from "@rouse/engines";
 import { detectGpu, type GpuPresence } from "../preflight/gpu.ts";
 import type { SupervisorEvent } from "../supervisor/events.ts";
 import type { EngineSnapshot } from "../supervisor/snapshot.ts";
