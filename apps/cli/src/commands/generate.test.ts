@@ -70,7 +70,7 @@ describe("rouse generate", () => {
       expect(r.code, r.err).toBe(0);
       expect(check).toHaveBeenCalledTimes(1);
       const warnings = r.err.split("\n").filter((l) => l.includes(" warning "));
-      expect(warnings.filter((l) => l.startsWith("rouse.yaml warning secrets.apiKey:"))).toHaveLength(1);
+      expect(warnings.filter((l) => /^rouse\.yaml:1:1 warning secrets\.apiKey:/.test(l))).toHaveLength(1);
       expect(warnings.filter((l) => l.startsWith("rouse.yaml warning engine.pythonVersion:"))).toHaveLength(1);
       expect(new Set(warnings).size).toBe(warnings.length);
     } finally {
