@@ -36,5 +36,10 @@ export {
   gatewayConfigV1Schema,
   type UpstreamV1,
 } from "./gateway/v1/schema.ts";
-export { type ImportMapping, type ImportReport, importSeed003Config, looksLikeSeed003 } from "./import/seed003.ts";
+export {
+  type ImportMapping,
+  type ImportReport,
+  importSeed003Config,
+  looksLikeSeed003,
+} from "./import/seed003.ts";
 export { findPreset, type Preset, presets } from "./presets/presets.ts";

@@ -54,8 +54,16 @@ describe("renderApp", () => {
     const base = { version: 1, model: { id: "Qwen/Qwen3-8B" }, engine: { kind: "sglang" } };
     const cases = [
       [{ ...base }, { kind: "cls", object: "SglangServer", method: "serve" }, "class SglangServer:"],
-      [{ ...base, snapshot: { enabled: false, gpu: false } }, { kind: "function", object: "serve" }, "def serve():"],
-      [{ ...base, serving: { style: "server" } }, { kind: "server", object: "SglangServer" }, "class SglangServer:"],
+      [
+        { ...base, snapshot: { enabled: false, gpu: false } },
+        { kind: "function", object: "serve" },
+        "def serve():",
+      ],
+      [
+        { ...base, serving: { style: "server" } },
+        { kind: "server", object: "SglangServer" },
+        "class SglangServer:",
+      ],
     ] as const;
     for (const [config, endpoint, definition] of cases) {
       const valid = validateConfig(config);
@@ -77,7 +85,8 @@ describe("renderApp", () => {
   });
 
   it("reports validation's warnings (with their positions) and codegen's, each once", () => {
-    const text = "version: 1\nmodel: {id: a/b}\nengine:\n  kind: vllm\n  pythonVersion: '3.10'\n  options: {vllm: {bogus: 1}}\n";
+    const text =
+      "version: 1\nmodel: {id: a/b}\nengine:\n  kind: vllm\n  pythonVersion: '3.10'\n  options: {vllm: {bogus: 1}}\n";
     const valid = loadConfigText(text, "rouse.yaml");
     if (!valid.ok) throw new Error(JSON.stringify(valid.issues));
     const app = renderApp(valid);
@@ -88,7 +97,9 @@ describe("renderApp", () => {
     expect(seen.some((s) => s.startsWith("config:unknown_option:engine.options.vllm"))).toBe(true);
     expect(seen).toContain("codegen:python_3_10:engine.pythonVersion");
     // Validation's come first and keep their line:column; all are warnings.
-    expect(app.warnings.slice(0, valid.warnings.length).map((w) => w.code)).toEqual(valid.warnings.map((w) => w.code));
+    expect(app.warnings.slice(0, valid.warnings.length).map((w) => w.code)).toEqual(
+      valid.warnings.map((w) => w.code),
+    );
     expect(app.warnings.find((w) => w.code === "unknown_option")).toMatchObject({ line: 6 });
     expect(app.warnings.every((w) => w.severity === "warning")).toBe(true);
   });
@@ -96,6 +107,8 @@ describe("renderApp", () => {
   it("uses the plugins it is given, and names the missing one", () => {
     const valid = validateConfig({ version: 1, model: { id: "a/b" }, engine: { kind: "sglang" } });
     if (!valid.ok) throw new Error("invalid");
-    expect(() => renderApp(valid, { plugins: [vllm] })).toThrow(/no engine plugin for engine.kind 'sglang'; installed: vllm/);
+    expect(() => renderApp(valid, { plugins: [vllm] })).toThrow(
+      /no engine plugin for engine.kind 'sglang'; installed: vllm/,
+    );
   });
 });

@@ -1,7 +1,12 @@
 // The local runtime's public surface: the fleet (LocalEngines) and its HTTP server, the
 // per-request forwarder, one engine's supervisor, and the types they take and report.
 export { type EngineRequestErrorCode, EngineRequestError, type OpenAIErrorBody } from "./errors.ts";
-export { type EngineEntry, EngineSetError, type EngineSetIssue, type MemoryPlan } from "./fleet/engine-set.ts";
+export {
+  type EngineEntry,
+  EngineSetError,
+  type EngineSetIssue,
+  type MemoryPlan,
+} from "./fleet/engine-set.ts";
 export { type FleetSnapshot, LocalEngines, type LocalEnginesOptions } from "./fleet/local-engines.ts";
 export type { MemoryBudget } from "./fleet/memory-budget.ts";
 export { type EngineApiResponse, engineApi } from "./http/engine-api.ts";
