@@ -202,7 +202,7 @@ describe("control API (app.request)", () => {
     { auth: { keys } },
     {
       upstreams: [new FakeUpstream("a", ["m1"])],
-      renderer: { render: async (c) => ({ fileName: "app.py", source: `# ${c.name}\n`, warnings: [] }) },
+      renderer: { render: async ({ config }) => ({ fileName: "app.py", source: `# ${config.name}\n`, warnings: [] }) },
     },
   );
 

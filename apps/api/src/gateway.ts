@@ -62,7 +62,7 @@ export interface GatewayDeps {
     env: Readonly<Record<string, string | undefined>>,
     timeouts: GatewayConfigV1["timeouts"],
   ) => Upstream;
-  /** Config → app.py for `POST /api/v1/render`. Default: @rouse/codegen, in the control worker thread. */
+  /** Config → app.py for `POST /api/v1/render`. Default: renderApp of @rouse/engines, in the control worker thread. */
   readonly renderer?: Renderer;
   /** Warming/down detection timing (tests shorten it). */
   readonly health?: Partial<HealthTiming>;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { type ConfigIssue, type DeploymentConfigV1, findPreset, loadDeploymentFile, presets, validateDeployment } from "@rouse/config";
-import { enginePlugins } from "./app/generate-app.ts";
+import { type ConfigIssue, type DeploymentConfigV1, findPreset, presets } from "@rouse/config";
+import { loadConfigFile, validateConfig } from "@rouse/engines";
 import { CliError, type Io, printIssues } from "./ui/output.ts";
 
 export interface LoadedConfig {
@@ -14,7 +14,10 @@ export interface LoadedConfig {
 /** Validation failed; issues were already printed. */
 export class InvalidConfigError extends CliError {}
 
-/** A config file (default ./rouse.yaml) or a built-in preset; prints issues, throws when invalid. */
+/**
+ * A config file (default ./rouse.yaml) or a built-in preset, validated once with the installed
+ * engine plugins; prints issues (warnings only unless quiet), throws when invalid.
+ */
 export async function loadConfig(io: Io, file: string | undefined, preset: string | undefined, quiet = false): Promise<LoadedConfig> {
   if (file && preset) throw new CliError("give a config file or --preset, not both");
   if (preset) {
@@ -22,7 +25,7 @@ export async function loadConfig(io: Io, file: string | undefined, preset: strin
     if (!found) {
       throw new CliError(`no preset named '${preset}'`, `presets: ${presets.map((p) => p.name).join(", ")}`);
     }
-    const result = validateDeployment(found.config, { plugins: enginePlugins });
+    const result = validateConfig(found.config);
     if (!result.ok) throw new CliError(`preset '${preset}' is invalid — a bug in rouse`);
     if (!quiet) printIssues(io, result.warnings, `preset:${preset}`);
     return { config: result.config, warnings: result.warnings, source: `preset:${preset}` };
@@ -31,7 +34,7 @@ export async function loadConfig(io: Io, file: string | undefined, preset: strin
   if (!existsSync(path)) {
     throw new CliError(`${file ?? "rouse.yaml"} not found`, "create one with `rouse init`, or use --preset default");
   }
-  const result = await loadDeploymentFile(path, { plugins: enginePlugins });
+  const result = await loadConfigFile(path);
   const shown = file ?? "rouse.yaml";
   if (!result.ok) {
     printIssues(io, result.issues, shown);

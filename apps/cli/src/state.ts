@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Endpoint } from "./app/generate-app.ts";
+import type { Endpoint } from "@rouse/engines";
 import { writeFileAtomic } from "./fs-atomic.ts";
 import { CliError } from "./ui/output.ts";
 
@@ -24,7 +24,7 @@ export interface DeploymentRecord {
   readonly configSource: string;
   /** The generated app, relative to the project. */
   readonly appFile: string;
-  /** Where the endpoint lives in the app (read from the generated source). */
+  /** Where the endpoint lives in the app (from the plan renderApp made it from). */
   readonly endpoint: Endpoint | undefined;
   readonly engine: string;
   readonly model: string;

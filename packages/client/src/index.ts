@@ -10,14 +10,13 @@ export {
   AbortError,
   ApiError,
   ConnectionError,
-  engineError,
   RedirectError,
-  StreamError,
   RouseClientError,
+  StreamError,
   TimeoutError,
   type TimeoutPhase,
 } from "./errors.ts";
-export { DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUTS, type Timeouts } from "./exchange.ts";
+export type { Timeouts } from "./exchange.ts";
 export type {
   HealthOptions,
   HealthResult,
@@ -25,15 +24,8 @@ export type {
   ReadyResult,
   WaitUntilReadyOptions,
 } from "./ready.ts";
-export {
-  backoffDelay,
-  DEFAULT_RETRY,
-  isLoadingAnswer,
-  parseRetryAfter,
-  type RetryInfo,
-  type RetryOptions,
-  type RetryReason,
-} from "./retry.ts";
+export type { RetryInfo, RetryOptions, RetryReason } from "./retry.ts";
+// The event-stream parser, for servers that proxy streams (README: "SSE parser").
 export {
   createSseParser,
   createSseTransform,
@@ -42,9 +34,8 @@ export {
   type SseParser,
   type SseParserOptions,
 } from "./sse.ts";
-export { encodeSseComment, encodeSseEvent } from "./sse-encode.ts";
-export { ChatStream, CompletionStream, RouseStream } from "./stream.ts";
+export { encodeSseEvent } from "./sse-encode.ts";
+export type { ChatStream, CompletionStream } from "./stream.ts";
 export type { RequestTiming, ResponseMeta, WithMeta } from "./timing.ts";
 export type { FetchLike, PoolOptions } from "./transport.ts";
 export type * from "./types/index.ts";
-export { normalizeBaseURL } from "./base-url.ts";

@@ -11,14 +11,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, type DeploymentConfigV1Input, presets, validateDeployment } from "@rouse/config";
-import { installedEngines } from "@rouse/runtime";
 import fc from "fast-check";
 import { configArbitrary } from "../src/__fixtures__/configs.ts";
 import { rejectedCases } from "../src/__fixtures__/rejected.ts";
+import { plugins, render } from "../src/__fixtures__/render.ts";
 import { scenarios } from "../src/__fixtures__/scenarios.ts";
-import { CodegenError, renderApp } from "../src/index.ts";
-
-const plugins = installedEngines;
 const { values } = parseArgs({
   options: {
     out: { type: "string" },
@@ -36,7 +33,7 @@ function write(group: string, name: string, files: Record<string, string>): void
 }
 
 function emit(group: string, name: string, config: DeploymentConfigV1Input): void {
-  const app = renderApp({ config, plugins });
+  const app = render(config);
   const validated = validateDeployment(config, { plugins });
   if (!validated.ok) throw new Error(`${name}: invalid config`);
   const full = validated.config;
@@ -62,23 +59,19 @@ let kept = 0;
 for (const config of samples) {
   if (kept >= Number(values.random)) break;
   if (!validateDeployment(config, { plugins }).ok) continue;
-  try {
-    emit("random", `r${String(kept).padStart(3, "0")}`, config);
-    kept++;
-  } catch (e) {
-    if (!(e instanceof CodegenError)) throw e;
-  }
+  emit("random", `r${String(kept).padStart(3, "0")}`, config);
+  kept++;
 }
 
 for (const c of rejectedCases) {
   let error: { name: string; issues: unknown } | undefined;
   try {
-    renderApp({ config: c.config, plugins });
+    render(c.config);
   } catch (e) {
-    if (!(e instanceof CodegenError || e instanceof ConfigError)) throw e;
+    if (!(e instanceof ConfigError)) throw e;
     error = { name: e.name, issues: e.issues };
   }
-  const unchecked = renderApp({ config: c.config, plugins, options: { unchecked: true } });
+  const unchecked = render(c.config, { unchecked: true });
   write("rejected", c.name, {
     "app.py": unchecked.source,
     "case.json": JSON.stringify({ group: "rejected", name: c.name, error, sdk: c.sdk }, null, 2),

@@ -1,13 +1,35 @@
-export * from "./http.ts";
-export * from "./prometheus.ts";
-export * from "./spec-client.ts";
-export * from "./wait-ready.ts";
-export * from "./version.ts";
-export * from "./options.ts";
-export * from "./facts-check.ts";
-export * from "./argv.ts";
-export * from "./cuda.ts";
-export * from "./cuda-pick.ts";
-export * from "./extra-args.ts";
-export * from "./engine-check.ts";
-export * from "./canary.ts";
+// What an engine plugin's runtime needs (README): HTTP calls to the engine, the readiness
+// loop, Prometheus parsing, the lifecycle client of a LifecycleSpecV1, options and versions,
+// extraArgs resolution and config checks, the facts check, CUDA picks, the canary.
+export { flagValue, plainValue } from "./argv.ts";
+export { CANARY_LOGPROB_TOLERANCE, completionsCanary } from "./canary.ts";
+export { cudaMajorOfImage } from "./cuda.ts";
+export { engineCudaMajor } from "./cuda-pick.ts";
+export { checkEngineConfig, type EngineCheckInput, optionTable } from "./engine-check.ts";
+export {
+  checkExtraArgs,
+  type EngineOptionTable,
+  type ExtraArgIssue,
+  type ResolvedElement,
+  resolveExtraArgs,
+} from "./extra-args.ts";
+export {
+  CHECK_SCRIPT,
+  checkArgvWithFacts,
+  type FactsCheckResult,
+  type FactsProblem,
+  factsFileFor,
+} from "./facts-check.ts";
+export { type EngineHttpOptions, type EngineResponse, sendEngineCall } from "./http.ts";
+export { readEngineOptions } from "./options.ts";
+export {
+  histogramOf,
+  maxOf,
+  type MetricNames,
+  type PrometheusSample,
+  parsePrometheusText,
+  sumOf,
+} from "./prometheus.ts";
+export { createSpecLifecycleClient, type SpecClientSettings } from "./spec-client.ts";
+export { compareVersions, versionAtLeast } from "./version.ts";
+export { type WaitReadyOptions, waitUntilReady } from "./wait-ready.ts";

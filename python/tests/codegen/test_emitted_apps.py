@@ -29,6 +29,22 @@ REMOVED_NAMES = (
 )
 
 
+def assert_endpoint(endpoint, app, cfg):
+    """The endpoint the plan reports (renderApp's ``endpoint``; `rouse deploy` and `rouse logs`
+    find the app's URL and logs by it) is the one the SDK registered, and of the kind the
+    config asks for."""
+    assert endpoint["kind"] == service_kind(cfg)
+    if endpoint["kind"] == "server":
+        assert [s["name"] for s in app["servers"]] == [endpoint["object"]]
+        assert "method" not in endpoint and app["web_endpoints"] == []
+    elif endpoint["kind"] == "function":
+        assert [f["name"] for f in app["functions"]] == [endpoint["object"]]
+        assert "method" not in endpoint and app["web_endpoints"] == [endpoint["object"]]
+    else:
+        assert [c["name"] for c in app["classes"]] == [endpoint["object"]]
+        assert app["web_endpoints"] == [f"{endpoint['object']}.{endpoint['method']}"]
+
+
 def check_app(case_dir, inspect_app):
     case = load_case(case_dir)
     cfg, plan = case["config"], case["plan"]
@@ -44,6 +60,7 @@ def check_app(case_dir, inspect_app):
     (app,) = report["apps"]
     assert app["variable"] == "app" and app["name"] == cfg["name"] and app["name_valid"] is True
     entry = service_entry(app, cfg, plan)
+    assert_endpoint(plan["endpoint"], app, cfg)
     kind = service_kind(cfg)
     scaling, snap = cfg["scaling"], cfg["snapshot"]
 

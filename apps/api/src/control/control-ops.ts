@@ -4,11 +4,9 @@ import {
   configSourceSchema,
   type DeploymentConfigV1,
   findPreset,
-  loadDeploymentText,
   type ValidateResponse,
-  validateDeployment,
 } from "@rouse/config";
-import { installedEngines } from "@rouse/runtime";
+import { loadConfigText, validateConfig } from "@rouse/engines";
 import { GatewayError } from "../errors.ts";
 import { type Renderer, RenderRefusedError, RendererUnavailableError } from "./renderer.ts";
 
@@ -48,11 +46,10 @@ export type Validated =
   | { ok: true; config: DeploymentConfigV1; warnings: readonly ConfigIssue[] }
   | { ok: false; issues: readonly ConfigIssue[] };
 
-// The engine plugins' rules too, so validate refuses exactly what render (and `rouse generate`) refuses.
-const withPlugins = { plugins: installedEngines };
-
+// With the installed engine plugins' rules, so validate refuses exactly what render (and
+// `rouse generate`) refuses; render takes this result and does not validate again.
 function validateSource(source: ConfigSource): Validated {
-  if ("text" in source) return loadDeploymentText(source.text, undefined, withPlugins);
+  if ("text" in source) return loadConfigText(source.text);
   if ("preset" in source) {
     const preset = findPreset(source.preset);
     if (!preset) {
@@ -61,9 +58,9 @@ function validateSource(source: ConfigSource): Validated {
         param: "preset",
       });
     }
-    return validateDeployment(preset.config, withPlugins);
+    return validateConfig(preset.config);
   }
-  return validateDeployment(source.config, withPlugins);
+  return validateConfig(source.config);
 }
 
 export const plainIssues = (issues: readonly ConfigIssue[]): ValidateResponse["issues"] =>
@@ -111,11 +108,7 @@ export async function renderValidated(result: Validated, renderer: Renderer): Pr
     };
   }
   try {
-    const rendered = await renderer.render(result.config);
-    return {
-      status: 200,
-      body: { ...rendered, warnings: [...plainIssues(result.warnings), ...rendered.warnings] },
-    };
+    return { status: 200, body: await renderer.render(result) };
   } catch (err) {
     if (err instanceof RenderRefusedError) {
       return {

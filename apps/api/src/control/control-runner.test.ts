@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { GatewayError } from "../errors.ts";
 import { ControlRunner } from "./control-runner.ts";
 
-// The control worker is a real worker thread running @rouse/config and @rouse/codegen.
+// The control worker is a real worker thread running @rouse/config and @rouse/engines.
 
 let runner: ControlRunner | undefined;
 afterEach(async () => {

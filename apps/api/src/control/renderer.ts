@@ -1,11 +1,14 @@
-import type { ConfigIssue, DeploymentConfigV1, RenderResponse } from "@rouse/config";
+import type { ConfigIssue, RenderResponse } from "@rouse/config";
 import type { EnginePluginV1 } from "@rouse/engine-spec";
-import { CodegenError, type CodegenWarning, generateApp } from "@rouse/codegen";
-import { installedEngines } from "@rouse/runtime";
+import { type AppWarning, installedEngines, renderApp, type ValidConfig } from "@rouse/engines";
 
 /** Turns a validated deployment config into the Modal app source. */
 export interface Renderer {
-  render(config: DeploymentConfigV1): Promise<RenderResponse>;
+  /**
+   * `valid` carries validation's warnings; the answer lists every warning about the
+   * config and its app, each once (validation does not run again here).
+   */
+  render(valid: ValidConfig): Promise<RenderResponse>;
 }
 
 /** Raised when no renderer is available (→ 501). */
@@ -23,33 +26,21 @@ export class RenderRefusedError extends Error {
   }
 }
 
-function fromWarning(w: CodegenWarning): RenderResponse["warnings"][number] {
-  return {
-    severity: "warning",
-    code: w.code,
-    path: w.field === "" ? [] : w.field.split("."),
-    message: w.source === "config" ? w.message : `${w.message} (${w.source})`,
-    ...(w.fix ? { fix: w.fix } : {}),
-  };
+function fromWarning({ source, ...w }: AppWarning): RenderResponse["warnings"][number] {
+  return { ...w, path: [...w.path], message: source === "codegen" ? `${w.message} (codegen)` : w.message };
 }
 
 /**
- * The renderer backed by `@rouse/codegen` with the built-in engine plugins (vLLM,
- * SGLang): the same app.py that `rouse render` writes.
+ * The renderer backed by `renderApp` of `@rouse/engines` with the installed engine
+ * plugins (vLLM, SGLang): the same app.py that `rouse generate` writes.
  */
 export function codegenRenderer(plugins: readonly EnginePluginV1[] = installedEngines): Renderer {
   return {
-    async render(config) {
-      const plugin = plugins.find((p) => p.engine === config.engine.kind);
-      if (!plugin)
-        throw new RendererUnavailableError(`no engine plugin for engine.kind '${config.engine.kind}'`);
-      try {
-        const app = generateApp(config, plugin);
-        return { fileName: app.fileName, source: app.source, warnings: app.warnings.map(fromWarning) };
-      } catch (err) {
-        if (err instanceof CodegenError) throw new RenderRefusedError(err.message, err.issues);
-        throw err;
-      }
+    async render(valid) {
+      if (!plugins.some((p) => p.engine === valid.config.engine.kind))
+        throw new RendererUnavailableError(`no engine plugin for engine.kind '${valid.config.engine.kind}'`);
+      const app = renderApp(valid, { plugins });
+      return { fileName: app.fileName, source: app.source, warnings: app.warnings.map(fromWarning) };
     },
   };
 }

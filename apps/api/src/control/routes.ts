@@ -1,12 +1,11 @@
-import { installedEngines } from "@rouse/runtime";
 import {
   presets,
   type presetsResponseSchema,
   type UpstreamStatus,
   type upstreamsResponseSchema,
   type ValidateResponse,
-  validateDeployment,
 } from "@rouse/config";
+import { validateConfig } from "@rouse/engines";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -22,7 +21,7 @@ export interface ControlDeps {
   readonly router: Router;
   /** Runs validate (and render with the built-in renderer) in a worker under a time budget. */
   readonly runner: ControlRunner;
-  /** A custom renderer runs here, on the config the worker validated; absent: the worker renders with @rouse/codegen. */
+  /** A custom renderer runs here, on the config the worker validated; absent: the worker renders with renderApp (@rouse/engines). */
   readonly renderer?: Renderer;
   /** Body limit of validate/render. */
   readonly maxBodyBytes: number;
@@ -34,7 +33,7 @@ type ControlEnv = { Variables: { record: RequestRecord } };
 function presetSummaries(): PresetsResponse {
   return {
     presets: presets.map((p) => {
-      const v = validateDeployment(p.config, { plugins: installedEngines });
+      const v = validateConfig(p.config);
       const c = v.ok ? v.config : undefined;
       return {
         name: p.name,

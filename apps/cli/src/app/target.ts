@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { DeploymentConfigV1 } from "@rouse/config";
+import type { Endpoint } from "@rouse/engines";
 import { loadConfig } from "../config-source.ts";
 import { type DeploymentRecord, readState } from "../state.ts";
 import { CliError, type Io, UsageError } from "../ui/output.ts";
-import { type Endpoint, endpointOf, generateFor } from "./generate-app.ts";
+import { generateFor } from "./generate-app.ts";
 
 // Which deployment a command is about: --app NAME, else the config's name (a file
 // argument, --preset, or ./rouse.yaml), else the only deployment in .rouse/state.json.
@@ -50,10 +51,7 @@ export async function resolveTarget(io: Io, flags: TargetFlags): Promise<Target>
 export function targetEndpoint(io: Io, target: Target): Endpoint {
   if (target.record?.endpoint) return target.record.endpoint;
   if (target.config) {
-    const found = endpointOf(
-      generateFor(io, { config: target.config, warnings: [], source: target.from }, true).source,
-    );
-    if (found) return found;
+    return generateFor(io, { config: target.config, warnings: [], source: target.from }, true).endpoint;
   }
   throw new CliError(
     `don't know where ${target.app}'s web endpoint is`,

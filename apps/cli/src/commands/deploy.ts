@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { defaultAppPath, endpointOf, generateFor, shown } from "../app/generate-app.ts";
+import { defaultAppPath, generateFor, shown } from "../app/generate-app.ts";
 import { loadConfig } from "../config-source.ts";
 import { writeFileAtomic } from "../fs-atomic.ts";
 import { runModal, modalError } from "../modal/cli.ts";
@@ -49,7 +49,8 @@ this repository, else \`modal\` on PATH.`,
     const s = styles(io);
 
     // 1. config → app.py
-    const loaded = await loadConfig(io, positionals[0], values.preset);
+    // Quiet: generateFor reports the config's warnings with the app's, once.
+    const loaded = await loadConfig(io, positionals[0], values.preset, true);
     const app = generateFor(io, loaded);
     const appPath = defaultAppPath(io.cwd, loaded.config.name);
     const appFile = shown(io.cwd, appPath);
@@ -122,9 +123,9 @@ this repository, else \`modal\` on PATH.`,
       );
     }
     const parsed = parseDeployOutput(output);
-    const endpoint = endpointOf(app.source);
+    const { endpoint } = app;
     const web =
-      parsed.webUrls.find((w) => w.label === endpoint?.method || w.label === endpoint?.object) ??
+      parsed.webUrls.find((w) => w.label === endpoint.method || w.label === endpoint.object) ??
       parsed.webUrls[0];
 
     // 4. record it

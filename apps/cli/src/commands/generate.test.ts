@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { presets } from "@rouse/config";
-import { describe, expect, it } from "vitest";
-import { endpointOf } from "../app/generate-app.ts";
+import { installedEngines } from "@rouse/engines";
+import { describe, expect, it, vi } from "vitest";
 import { main } from "../main.ts";
 import { memoryIo } from "../test/io.ts";
 import { hasPython, PYTHON, REPO, tmp } from "../test/processes.ts";
@@ -59,6 +59,25 @@ describe("rouse generate", () => {
     expect((await run(["generate", "--stdout", "--check"], dir)).code).toBe(2);
   });
 
+  it("validates once (one call of the plugin's check) and prints each warning once", async () => {
+    const dir = tmp();
+    // open_endpoint comes from validation (no apiKey), python_3_10 from codegen.
+    writeFileSync(join(dir, "rouse.yaml"), "version: 1\nmodel: {id: a/b}\nengine: {kind: vllm, pythonVersion: '3.10'}\n");
+    const vllm = installedEngines.find((p) => p.engine === "vllm")!;
+    const check = vi.spyOn(vllm as Required<typeof vllm>, "check");
+    try {
+      const r = await run(["generate", "--stdout"], dir);
+      expect(r.code, r.err).toBe(0);
+      expect(check).toHaveBeenCalledTimes(1);
+      const warnings = r.err.split("\n").filter((l) => l.includes(" warning "));
+      expect(warnings.filter((l) => /^rouse\.yaml:1:1 warning secrets\.apiKey:/.test(l))).toHaveLength(1);
+      expect(warnings.filter((l) => l.startsWith("rouse.yaml warning engine.pythonVersion:"))).toHaveLength(1);
+      expect(new Set(warnings).size).toBe(warnings.length);
+    } finally {
+      check.mockRestore();
+    }
+  });
+
   it("an invalid config prints the issues and writes nothing", async () => {
     const dir = tmp();
     writeFileSync(
@@ -72,7 +91,7 @@ describe("rouse generate", () => {
   });
 
   it.skipIf(!hasPython)(
-    "for every preset, the real modal SDK imports the app, and rouse's reading of its endpoint matches the SDK's",
+    "for every preset, the real modal SDK imports the app, and the endpoint --json reports (from the plan) is the one the SDK registers",
     async () => {
       const exec = promisify(execFile);
       const serverStyle =
@@ -82,9 +101,9 @@ describe("rouse generate", () => {
         const dir = tmp();
         const args = preset === serverStyle ? [] : ["--preset", preset];
         if (preset === serverStyle) writeFileSync(join(dir, "rouse.yaml"), serverStyle);
-        const r = await run(["generate", ...args, "-o", "app.py"], dir);
+        const r = await run(["generate", ...args, "-o", "app.py", "--json"], dir);
         expect(r.code, r.err).toBe(0);
-        const source = readFileSync(join(dir, "app.py"), "utf8");
+        const { endpoint } = JSON.parse(r.out) as { endpoint: { kind: string; object: string; method?: string } };
         const { stdout } = await exec(PYTHON, ["-m", "rouse_py.inspect_app", join(dir, "app.py")], {
           cwd: REPO,
         });
@@ -92,14 +111,13 @@ describe("rouse generate", () => {
         expect(report.ok, preset).toBe(true);
         expect(report.network_attempts).toEqual([]);
         const app = report.apps[0];
-        const endpoint = endpointOf(source);
-        kinds.add(endpoint?.kind ?? "none");
-        if (endpoint?.kind === "cls")
-          expect(app.web_endpoints).toContain(`${endpoint.object}.${endpoint.method}`);
-        else if (endpoint?.kind === "function") expect(app.web_endpoints).toContain(endpoint.object);
-        else if (endpoint?.kind === "server")
-          expect(app.servers.map((s: { name: string }) => s.name)).toContain(endpoint.object);
-        else throw new Error(`no endpoint found in ${preset}'s app`);
+        kinds.add(endpoint.kind);
+        // Exactly where the SDK put it: the one web endpoint, or the one server.
+        if (endpoint.kind === "cls") expect(app.web_endpoints).toEqual([`${endpoint.object}.${endpoint.method}`]);
+        else if (endpoint.kind === "function") expect(app.web_endpoints).toEqual([endpoint.object]);
+        else if (endpoint.kind === "server")
+          expect(app.servers.map((s: { name: string }) => s.name)).toEqual([endpoint.object]);
+        else throw new Error(`unknown endpoint kind in ${preset}'s report: ${endpoint.kind}`);
       }
       expect([...kinds].sort()).toEqual(["cls", "function", "server"]);
     },

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { defaultAppPath, endpointOf, generateFor, shown } from "../app/generate-app.ts";
+import { defaultAppPath, generateFor, shown } from "../app/generate-app.ts";
 import { loadConfig } from "../config-source.ts";
 import { writeFileAtomic } from "../fs-atomic.ts";
 import { CliError, EXIT, styles, UsageError, writeJson } from "../ui/output.ts";
@@ -36,7 +36,8 @@ the same bytes. The file is replaced atomically.`,
     if (positionals.length > 1) throw new UsageError(`one config file at most, got ${positionals.length}`);
     if (values.stdout && (values.check || values.out))
       throw new UsageError("--stdout cannot be combined with --check or --out");
-    const loaded = await loadConfig(io, positionals[0], values.preset);
+    // Quiet: generateFor reports the config's warnings with the app's, once.
+    const loaded = await loadConfig(io, positionals[0], values.preset, true);
     const app = generateFor(io, loaded);
 
     if (values.stdout) {
@@ -51,7 +52,7 @@ the same bytes. The file is replaced atomically.`,
     const report = {
       file: path,
       changed,
-      endpoint: endpointOf(app.source) ?? null,
+      endpoint: app.endpoint,
       warnings: app.warnings,
     };
 

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { decodeUtf8, importSeed003Config, looksLikeSeed003, printable, validateDeployment } from "@rouse/config";
+import { decodeUtf8, importSeed003Config, looksLikeSeed003, printable } from "@rouse/config";
 import { parse as parseYaml, stringify } from "yaml";
-import { installedEngines } from "@rouse/runtime";
+import { validateConfig } from "@rouse/engines";
 import { writeFileAtomic } from "../fs-atomic.ts";
 import { CliError, EXIT, printIssues, styles, UsageError, writeJson } from "../ui/output.ts";
 import { defineCommand } from "./command.ts";
@@ -70,7 +70,7 @@ ${Object.entries(FORMATS)
     } catch (error) {
       throw new CliError(`${input} is not a ${format} config: ${(error as Error).message}`);
     }
-    const result = validateDeployment(report.config, { plugins: installedEngines });
+    const result = validateConfig(report.config);
     const issues = result.ok ? result.warnings : result.issues;
     const yaml = `# Imported by \`rouse import\` from ${input} (${format}).\n${stringify(report.config, { lineWidth: 0 })}`;
     const out = values.out ?? "rouse.yaml";

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { type DeploymentConfigV1Input, findPreset, GPU_TYPE_NAMES, presets, validateDeployment } from "@rouse/config";
-import { enginePlugins } from "../app/generate-app.ts";
+import { type DeploymentConfigV1Input, findPreset, GPU_TYPE_NAMES, presets } from "@rouse/config";
+import { validateConfig } from "@rouse/engines";
 import { stringify } from "yaml";
 import { writeFileAtomic } from "../fs-atomic.ts";
 import { CliError, EXIT, type Io, printIssues, styles, UsageError } from "../ui/output.ts";
@@ -53,7 +53,7 @@ otherwise uses the flags. Never overwrites an existing file without --force.`,
     if (values.gpu) config.resources = { ...(config.resources ?? {}), gpu: values.gpu };
 
     // Validate before writing anything: a bad flag leaves no half-made file behind.
-    const result = validateDeployment(config, { plugins: enginePlugins });
+    const result = validateConfig(config);
     if (!result.ok) {
       printIssues(io, result.issues, file);
       return EXIT.failure;

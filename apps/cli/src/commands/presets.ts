@@ -1,12 +1,12 @@
-import { presets, validateDeployment } from "@rouse/config";
-import { installedEngines } from "@rouse/runtime";
+import { presets } from "@rouse/config";
+import { validateConfig } from "@rouse/engines";
 import { EXIT, styles, writeJson } from "../ui/output.ts";
 import { defineCommand } from "./command.ts";
 import * as shared from "./options.ts";
 
 export function presetSummaries() {
   return presets.map((p) => {
-    const r = validateDeployment(p.config, { plugins: installedEngines });
+    const r = validateConfig(p.config);
     const c = r.ok ? r.config : undefined;
     return {
       name: p.name,

@@ -1,7 +1,6 @@
-import { loadDeploymentFile } from "@rouse/config";
 import { resolve } from "node:path";
 import { existsSync } from "node:fs";
-import { installedEngines } from "@rouse/runtime";
+import { loadConfigFile } from "@rouse/engines";
 import { CliError, EXIT, printIssues, styles, writeJson } from "../ui/output.ts";
 import { defineCommand } from "./command.ts";
 import * as shared from "./options.ts";
@@ -24,7 +23,7 @@ config with every default filled in. It refuses exactly what \`rouse generate\` 
     const path = resolve(io.cwd, file);
     if (!existsSync(path)) throw new CliError(`${file} not found`, "create one with `rouse init`");
     // The engine plugins' rules too, so validate refuses exactly what generate refuses.
-    const result = await loadDeploymentFile(path, { plugins: installedEngines });
+    const result = await loadConfigFile(path);
     if (values.json) {
       writeJson(io, result.ok ? { ok: true, issues: result.warnings, config: result.config } : { ok: false, issues: result.issues });
       return result.ok ? EXIT.ok : EXIT.failure;

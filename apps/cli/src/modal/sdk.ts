@@ -1,5 +1,5 @@
 import type { Function_, ModalClient, ModalClientParams } from "modal";
-import type { Endpoint } from "../app/generate-app.ts";
+import type { Endpoint } from "@rouse/engines";
 import { CliError, type Io, UsageError } from "../ui/output.ts";
 
 // Modal's JavaScript SDK (npm `modal`, pinned 0.11.1): reads an app's lifecycle, the

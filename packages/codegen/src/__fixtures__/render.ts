@@ -1,13 +1,25 @@
-import type { DeploymentConfigV1Input } from "@rouse/config";
-import { installedEngines } from "@rouse/runtime";
-import type { GeneratedApp, GenerateOptions } from "../app/generate.ts";
-import { renderApp } from "../app/render.ts";
+import { ConfigError, deploymentConfigV1Schema, findEnginePlugin, validateDeployment } from "@rouse/config";
+import { sglang } from "@rouse/engine-sglang";
+import { vllm } from "@rouse/engine-vllm";
+import { type GeneratedApp, generateApp } from "../app/generate.ts";
 
-export const plugins = installedEngines;
+/**
+ * The real plugins codegen is tested against. The product's list of installed plugins
+ * is @rouse/engines' (which depends on codegen, so codegen's tests cannot import it).
+ */
+export const plugins = [vllm, sglang] as const;
 
-/** renderApp with the real vLLM and SGLang plugins. */
-export function render(config: DeploymentConfigV1Input | unknown, options?: GenerateOptions): GeneratedApp {
-  return renderApp({ config, plugins, ...(options ? { options } : {}) });
+/**
+ * Validate with the real plugins, then generate: what @rouse/engines' renderApp does.
+ * `unchecked` (tests only) emits a config the schema accepts but the rules refuse, so a
+ * test can show that Modal refuses the app too.
+ */
+export function render(config: unknown, options: { unchecked?: boolean } = {}): GeneratedApp {
+  const result = validateDeployment(config, { plugins });
+  if (result.ok) return generateApp(result.config, findEnginePlugin(plugins, result.config.engine.kind));
+  const parsed = options.unchecked ? deploymentConfigV1Schema.safeParse(config) : undefined;
+  if (!parsed?.success) throw new ConfigError(result.issues);
+  return generateApp(parsed.data, findEnginePlugin(plugins, parsed.data.engine.kind));
 }
 
 /** The text of a decorator call, e.g. `@app.cls(` … `)`, at any indentation. */

@@ -1,23 +1,3 @@
-import { type ConfigIssue, formatIssue, formatPath } from "@rouse/config";
-
-/**
- * The config is valid on its own but cannot become a Modal app (the Modal SDK would
- * refuse it). Shaped like ConfigError (`issues`, `file`), so callers print both the
- * same way: field, message, fix.
- */
-export class CodegenError extends Error {
-  override readonly name = "CodegenError";
-  readonly issues: readonly ConfigIssue[];
-  readonly file: string | undefined;
-  constructor(issues: readonly ConfigIssue[], file?: string) {
-    super(
-      `${file ?? "config"} cannot become a Modal app:\n${issues.map((i) => `  ${formatIssue(i, file)}`).join("\n")}`,
-    );
-    this.issues = issues;
-    this.file = file;
-  }
-}
-
 /** A plugin returned something outside the v1 contract: a bug in the plugin, not in the config. */
 export class EnginePluginContractError extends Error {
   override readonly name = "EnginePluginContractError";
@@ -33,16 +13,6 @@ export interface CodegenWarning {
   readonly field: string;
   readonly message: string;
   readonly fix?: string;
-  /** Who raised it: the config's own rules, the engine plugin, or codegen. */
-  readonly source: "config" | "plugin" | "codegen";
-}
-
-export function warningFromIssue(issue: ConfigIssue): CodegenWarning {
-  return {
-    code: issue.code,
-    field: formatPath(issue.path),
-    message: issue.message,
-    ...(issue.fix ? { fix: issue.fix } : {}),
-    source: "config",
-  };
+  /** Who raised it: codegen (the config's and the plugin's warnings come from validation). */
+  readonly source: "codegen";
 }

@@ -1,8 +1,7 @@
 import { presets } from "@rouse/config";
 import { describe, expect, it } from "vitest";
 import { scenarios } from "../__fixtures__/scenarios.ts";
-import { plugins } from "../__fixtures__/render.ts";
-import { renderApp } from "./render.ts";
+import { render } from "../__fixtures__/render.ts";
 
 // One golden app.py per preset and scenario, in src/__golden__/. They change only through
 // `pnpm --filter @rouse/codegen golden:update` (vitest -u): the config sets `update: "none"`,
@@ -16,7 +15,7 @@ const cases: Array<[string, unknown]> = [
 describe("golden apps", () => {
   for (const [name, config] of cases) {
     it(name, async () => {
-      const app = renderApp({ config, plugins });
+      const app = render(config);
       await expect(app.source).toMatchFileSnapshot(`../__golden__/${name}.py`);
     });
   }

@@ -32,6 +32,17 @@ export interface SecretPlan {
   readonly purpose: string;
 }
 
+/**
+ * Where the app's web endpoint lives, as Modal registers it: `cls` is an `@app.cls` with
+ * a `@modal.web_server` method (snapshots), `function` an `@app.function` web server,
+ * `server` an `@app.server` class. The emitter follows this; callers (`rouse deploy`,
+ * `rouse logs`) use it to find the endpoint's URL and logs.
+ */
+export type Endpoint =
+  | { readonly kind: "cls"; readonly object: string; readonly method: string }
+  | { readonly kind: "function"; readonly object: string; readonly method: undefined }
+  | { readonly kind: "server"; readonly object: string; readonly method: undefined };
+
 export interface AppPlan {
   readonly appName: string;
   readonly engine: { readonly kind: string; readonly displayName: string };
@@ -90,6 +101,7 @@ export interface AppPlan {
     | undefined;
   readonly apiKey: { readonly secret: string; readonly env: string } | undefined;
   readonly className: string;
+  readonly endpoint: Endpoint;
 }
 
 export interface CanaryPlan {
@@ -274,6 +286,7 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
       confirm: c.confirm && { call: c.confirm.call, field: c.confirm.field, equals: c.confirm.equals },
     };
 
+  const className = `${engine.charAt(0).toUpperCase()}${engine.slice(1).replace(/[^A-Za-z0-9]/g, "")}Server`;
   const plan: AppPlan = {
     appName: config.name,
     engine: { kind: engine, displayName: plugin.displayName },
@@ -320,7 +333,15 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
     apiKey: config.secrets.apiKey
       ? { secret: config.secrets.apiKey, env: config.secrets.apiKeyEnv }
       : undefined,
-    className: `${engine.charAt(0).toUpperCase()}${engine.slice(1).replace(/[^A-Za-z0-9]/g, "")}Server`,
+    className,
+    endpoint: endpointFor(config, className),
   };
   return { plan, overriddenEnv: overridden, unusedCaches };
+}
+
+/** The serving style and snapshots decide the endpoint's shape (see emit/service.ts). */
+function endpointFor(config: DeploymentConfigV1, className: string): Endpoint {
+  if (config.serving.style === "server") return { kind: "server", object: className, method: undefined };
+  if (config.snapshot.enabled) return { kind: "cls", object: className, method: "serve" };
+  return { kind: "function", object: "serve", method: undefined };
 }

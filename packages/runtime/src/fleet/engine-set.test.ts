@@ -1,7 +1,7 @@
 import { parseDeployment } from "@rouse/config";
 import { vllm } from "@rouse/engine-vllm";
 import { describe, expect, it } from "vitest";
-import { installedEngines } from "../installed-engines.ts";
+import { installedEngines } from "@rouse/engines";
 import { type EngineEntry, EngineSetError, planMemory, validateEngineSet } from "./engine-set.ts";
 
 function entry(source: string, over: Record<string, unknown> = {}, engine = "vllm"): EngineEntry {

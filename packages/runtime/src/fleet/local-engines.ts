@@ -1,6 +1,6 @@
 import { findEnginePlugin } from "@rouse/config";
 import type { EnginePluginV1 } from "@rouse/engine-spec";
-import { installedEngines } from "../installed-engines.ts";
+import { installedEngines } from "@rouse/engines";
 import { detectGpu, type GpuPresence } from "../preflight/gpu.ts";
 import type { SupervisorEvent } from "../supervisor/events.ts";
 import type { EngineSnapshot } from "../supervisor/snapshot.ts";

@@ -1,4 +1,5 @@
-import { type EnginePluginV1, parseDeployment, presets } from "@rouse/config";
+import { parseDeployment, presets } from "@rouse/config";
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { vllm } from "@rouse/engine-vllm";
 import { describe, expect, it } from "vitest";
 import { engineCmd, render } from "../../__fixtures__/render.ts";

@@ -152,13 +152,14 @@ const SNAPSHOT_WHY =
 
 export function emitService(p: PyPrinter, plan: AppPlan): void {
   if (plan.snapshot.enabled || plan.apiKey) p.import("os");
-  if (plan.style === "server") emitServerStyle(p, plan);
-  else if (plan.snapshot.enabled) emitClsStyle(p, plan);
-  else emitFunctionStyle(p, plan);
+  const { endpoint } = plan;
+  if (endpoint.kind === "server") emitServerStyle(p, plan);
+  else if (endpoint.kind === "cls") emitClsStyle(p, plan, endpoint.method);
+  else emitFunctionStyle(p, plan, endpoint.object);
 }
 
 /** The seeds' snapshot shape: `@app.cls` + `@modal.concurrent` + enter(snap=True/False) + `@modal.web_server`. */
-function emitClsStyle(p: PyPrinter, plan: AppPlan): void {
+function emitClsStyle(p: PyPrinter, plan: AppPlan, method: string): void {
   const recipe = plan.recipe!;
   const cls = call(
     "app.cls",
@@ -173,7 +174,7 @@ function emitClsStyle(p: PyPrinter, plan: AppPlan): void {
   const comment = sectionText("The server", SNAPSHOT_WHY);
   p.definition({ header: `class ${plan.className}:`, comment, decorators: [cls, concurrent(plan)] }, () => {
     emitSnapshotEnters(p, plan, recipe);
-    p.definition({ header: "def serve(self):", decorators: [webServer(plan)] }, () => {
+    p.definition({ header: `def ${method}(self):`, decorators: [webServer(plan)] }, () => {
       p.comment("After restore: the guard's socket is never part of a snapshot.");
       guardAndReport(p, plan);
     });
@@ -184,7 +185,7 @@ function emitClsStyle(p: PyPrinter, plan: AppPlan): void {
 }
 
 /** Seed 001's shape, without snapshots: one web-server function starts everything. */
-function emitFunctionStyle(p: PyPrinter, plan: AppPlan): void {
+function emitFunctionStyle(p: PyPrinter, plan: AppPlan, name: string): void {
   const fn = call(
     "app.function",
     ...commonArgs(plan),
@@ -199,7 +200,7 @@ function emitFunctionStyle(p: PyPrinter, plan: AppPlan): void {
     "Without snapshots the server is one function: Modal calls it in each new container and routes requests to it once PORT accepts connections.",
   );
   p.definition(
-    { header: "def serve():", comment, decorators: [fn, concurrent(plan), webServer(plan)] },
+    { header: `def ${name}():`, comment, decorators: [fn, concurrent(plan), webServer(plan)] },
     () => {
       emitSteps(p, plan, ["start"], "before", "engine");
       p.comment(
