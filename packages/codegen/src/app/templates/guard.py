@@ -50,6 +50,7 @@ REQUEST_LINE = re.compile(rb"(" + TOKEN + rb") (/[\x21-\x7e]*) HTTP/1\.([01])")
 HEADER_NAME = re.compile(TOKEN)
 HEADER_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
 CHUNK_SIZE = re.compile(rb"([0-9a-fA-F]{1,15})(?:;[\t\x20-\x7e]*)?")
+CHUNK_HEAD = re.compile(rb"([0-9a-fA-F]{1,15})(?:;[\t\x20-\x7e]*)?\r\n")
 
 
 def route_access(path: str) -> str:
@@ -172,6 +173,22 @@ class GuardChunks:
 
     def feed(self, data: bytes) -> tuple[list[bytes], int]:
         pieces, i, n = [], 0, len(data)
+        # The token path: whole chunks (size line, data, CRLF) in one read, one regex
+        # match each; anything else (a chunk split across reads, the last chunk) goes
+        # through the step-by-step reader below.
+        while self.state == "size" and not self.line:
+            head = CHUNK_HEAD.match(data, i)
+            if head is None:
+                break
+            start = head.end()
+            end = start + int(head[1], 16)
+            if end == start or end + 2 > n or data[end : end + 2] != b"\r\n":
+                break
+            if self.keep:
+                pieces.append(data[start:end])
+            i = end + 2
+            if i == n:
+                return pieces, -1
         while i < n:
             if self.state == "data":
                 take = min(self.left, n - i)
