@@ -33,9 +33,11 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def start(argv: list[str], ready: str, log_file) -> tuple[subprocess.Popen, str]:
-    """Starts a process; waits (30 s at most) for its first stdout line starting with ready."""
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log_file, text=True)
+def start(argv: list[str], ready: str, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """Starts a process, its stderr to log_path; waits (30 s at most) for its first stdout
+    line starting with ready."""
+    with log_path.open("w") as log_file:
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log_file, text=True)
     children.append(child)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -76,8 +78,18 @@ def load() -> list[float]:
 
 
 def load_run(loadgen: str, port: int, c: int, stream: bool, tokens: int, args, guard_pid=None) -> dict:
-    argv = [loadgen, f"-url=http://127.0.0.1:{port}", f"-c={c}", f"-stream={str(stream).lower()}"]
-    argv += [f"-tokens={tokens}", f"-warmup={args.warmup}s", f"-duration={args.duration}s", f"-key={API_KEY}"]
+    argv = [
+        loadgen,
+        f"-url=http://127.0.0.1:{port}",
+        f"-c={c}",
+        f"-stream={str(stream).lower()}",
+    ]
+    argv += [
+        f"-tokens={tokens}",
+        f"-warmup={args.warmup}s",
+        f"-duration={args.duration}s",
+        f"-key={API_KEY}",
+    ]
     before = load()
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     children.append(child)
@@ -94,13 +106,28 @@ def load_run(loadgen: str, port: int, c: int, stream: bool, tokens: int, args, g
 
 
 def engine_and_guard(args, pace: str, logs: Path):
-    engine, line = start([str(args.bin / "standin"), "-port=0", f"-pace={pace}"], "listening", open(logs / f"standin-{pace}.log", "w"))
+    engine, line = start(
+        [str(args.bin / "standin"), "-port=0", f"-pace={pace}"],
+        "listening",
+        logs / f"standin-{pace}.log",
+    )
     engine_port = int(line.split()[1])
     guard_port = free_port()
-    argv = [sys.executable, str(HERE / "serve_guard.py"), str(args.app), f"--port={guard_port}"]
+    argv = [
+        sys.executable,
+        str(HERE / "serve_guard.py"),
+        str(args.app),
+        f"--port={guard_port}",
+    ]
     argv += [f"--engine-port={engine_port}", f"--key={API_KEY}"]
-    guard, line = start(argv, "guard ready", open(logs / f"guard-{pace}.log", "w"))
-    return engine, engine_port, guard, guard_port, line.removeprefix("guard ready ").strip()
+    guard, line = start(argv, "guard ready", logs / f"guard-{pace}.log")
+    return (
+        engine,
+        engine_port,
+        guard,
+        guard_port,
+        line.removeprefix("guard ready ").strip(),
+    )
 
 
 def versions() -> dict:
@@ -133,7 +160,7 @@ def main() -> None:
     ap.add_argument("--machine", default="", help="a name for the machine, for the report")
     args = ap.parse_args()
     # 1,000 streams take 2,000+ descriptors in the guard: the soft limit up to the hard one.
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     logs = args.out.parent
     env = {

@@ -22,7 +22,10 @@ import { type Raw, report } from "./report.ts";
 const ROOT = join(import.meta.dirname, "../..");
 const RESULTS = join(ROOT, "bench/results");
 const { values: args } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, "prepare-device": { type: "boolean", default: false } },
+  options: {
+    quick: { type: "boolean", default: false },
+    "prepare-device": { type: "boolean", default: false },
+  },
 });
 const dir = join(ROOT, args["prepare-device"] ? ".bench-carry/guard" : ".cache/bench-guard");
 mkdirSync(dir, { recursive: true });

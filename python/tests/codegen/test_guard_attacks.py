@@ -241,7 +241,9 @@ def test_pipelined_requests_answered_in_order():
 
     async def body(port, engine):
         raw = head("GET /v1/a HTTP/1.1") + head("GET /sleep HTTP/1.1") + head("GET /rouse/boot HTTP/1.1")
-        raw += head("POST /v1/b HTTP/1.1", "Content-Length: 3") + b"xyz" + head("GET /v1/c HTTP/1.1", "Connection: close")
+        raw += (
+            head("POST /v1/b HTTP/1.1", "Content-Length: 3") + b"xyz" + head("GET /v1/c HTTP/1.1", "Connection: close")
+        )
         out = await exchange(port, raw)
         assert statuses(out) == [200, 404, 200, 200, 200]
         assert out.index(b"saw /v1/a") < out.index(b'"not found"') < out.index(b'"phases"') < out.index(b"saw /v1/b")
@@ -350,7 +352,10 @@ def test_upgrade_never_reaches_engine():
     header, so no connection ever switches protocols behind the guard."""
 
     async def body(port, engine):
-        for extra in (("Upgrade: websocket", "Connection: Upgrade"), ("Upgrade: h2c", "Connection: Upgrade, HTTP2-Settings", "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA")):
+        for extra in (
+            ("Upgrade: websocket", "Connection: Upgrade"),
+            ("Upgrade: h2c", "Connection: Upgrade, HTTP2-Settings", "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA"),
+        ):
             out = await exchange(port, head("GET /v1/x HTTP/1.1", *extra, "Connection: close"))
             assert statuses(out) == [200]
         for _, _, headers, _ in engine.seen:
@@ -376,7 +381,9 @@ def test_expect_continue_answered_by_the_guard():
 
 ADMIN = ["/sleep", "/wake_up", "/collective_rpc", "/is_sleeping"]
 paths = st.sampled_from(["/v1/x", "/health", "/rouse/boot", *ADMIN])
-spellings = st.sampled_from(["{}", "{}/", "/{}", "/v1/..{}", "/v1/%2e%2e{}", "/v1%2f..{}", "/health/../..{}", "{};a", "{}%00"])
+spellings = st.sampled_from(
+    ["{}", "{}/", "/{}", "/v1/..{}", "/v1/%2e%2e{}", "/v1%2f..{}", "/health/../..{}", "{};a", "{}%00"]
+)
 framing_headers = st.lists(
     st.sampled_from(
         [
@@ -478,7 +485,7 @@ def test_chunk_reader_same_whatever_the_split(payloads, data):
     assert b"".join(pieces) == b"".join(payloads) and end == len(stream)
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=5)))
     split = guard.GuardChunks(keep=True)
-    got, offset, done = [], 0, -1
+    got, done = [], -1
     for a, b in zip([0, *cuts], [*cuts, len(stream) + len(tail)], strict=True):
         part, end = split.feed((stream + tail)[a:b])
         got += part
