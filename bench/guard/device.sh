@@ -5,8 +5,10 @@
 # Writes $OUT/guard-raw.json and the processes' logs to $OUT; back here,
 #   node --conditions=@rouse/source bench/guard/report.ts <files_at>/guard-raw.json
 # turns it into bench/results/guard.md + guard.json.
-# GUARD_BENCH_WARMUP / GUARD_BENCH_DURATION (seconds; default 2 / 10: 18 runs, ~240 s)
-# shorten a dry run.
+# Each scenario runs direct, through the guard as emitted (one process) and through
+# GUARD_BENCH_WORKERS (default 4) guard processes on one port: 27 runs of
+# GUARD_BENCH_WARMUP + GUARD_BENCH_DURATION seconds (default 2 + 8: ~300 s in all);
+# shorter ones make a dry run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 carry=.bench-carry/guard
@@ -23,5 +25,6 @@ ulimit -n "$(ulimit -Hn)" || true
   ulimit -n
 } > "$out/machine.txt" 2>&1
 timeout 420 python3 bench/guard/drive.py --bin="$carry" --app="$carry/app.py" --out="$out/guard-raw.json" \
-  --warmup="${GUARD_BENCH_WARMUP:-2}" --duration="${GUARD_BENCH_DURATION:-10}" --machine="${GUARD_BENCH_MACHINE:-lent device}" \
+  --warmup="${GUARD_BENCH_WARMUP:-2}" --duration="${GUARD_BENCH_DURATION:-8}" \
+  --workers="${GUARD_BENCH_WORKERS:-4}" --machine="${GUARD_BENCH_MACHINE:-lent device}" \
   2> >(tee "$out/drive.log" >&2)

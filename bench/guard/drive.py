@@ -105,29 +105,21 @@ def load_run(loadgen: str, port: int, c: int, stream: bool, tokens: int, args, g
     return {**json.loads(out), "guard_cores": cores, "load_before": before}
 
 
-def engine_and_guard(args, pace: str, logs: Path):
+def engine_and_guards(args, pace: str, logs: Path) -> dict:
+    """The stand-in engine, the guard as emitted (one process) and, with --workers N > 1,
+    a second guard of N processes on one port."""
     engine, line = start(
-        [str(args.bin / "standin"), "-port=0", f"-pace={pace}"],
-        "listening",
-        logs / f"standin-{pace}.log",
+        [str(args.bin / "standin"), "-port=0", f"-pace={pace}"], "listening", logs / f"standin-{pace}.log"
     )
-    engine_port = int(line.split()[1])
-    guard_port = free_port()
-    argv = [
-        sys.executable,
-        str(HERE / "serve_guard.py"),
-        str(args.app),
-        f"--port={guard_port}",
-    ]
-    argv += [f"--engine-port={engine_port}", f"--key={API_KEY}"]
-    guard, line = start(argv, "guard ready", logs / f"guard-{pace}.log")
-    return (
-        engine,
-        engine_port,
-        guard,
-        guard_port,
-        line.removeprefix("guard ready ").strip(),
-    )
+    setup = {"engine": engine, "engine_port": int(line.split()[1]), "guards": {}}
+    for workers in sorted({1, args.workers}):
+        port = free_port()
+        argv = [sys.executable, str(HERE / "serve_guard.py"), str(args.app), f"--port={port}"]
+        argv += [f"--engine-port={setup['engine_port']}", f"--key={API_KEY}", f"--workers={workers}"]
+        guard, line = start(argv, "guard ready", logs / f"guard-{pace}-x{workers}.log")
+        setup["guards"][workers] = (guard, port)
+        setup["loop"] = line.removeprefix("guard ready ").strip()
+    return setup
 
 
 def versions() -> dict:
@@ -157,6 +149,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--duration", type=float, default=6)
+    ap.add_argument("--workers", type=int, default=1, help="also measure a guard of N processes (SO_REUSEPORT)")
     ap.add_argument("--machine", default="", help="a name for the machine, for the report")
     args = ap.parse_args()
     # 1,000 streams take 2,000+ descriptors in the guard: the soft limit up to the hard one.
@@ -179,32 +172,38 @@ def main() -> None:
         "stream_tokens": STREAM_TOKENS,
         "unpaced_tokens": UNPACED_TOKENS,
         "app": "default preset, API key on",
+        "workers": args.workers,
     }
     log(f"guard bench: {env['cores']} cores, load {env['load_at_start']}, {sys.executable}")
     loadgen = str(args.bin / "loadgen")
     rows = []
 
-    def compare(scenario, ports, c, stream, tokens):
-        _, engine_port, guard, guard_port, _ = ports
-        direct = load_run(loadgen, engine_port, c, stream, tokens, args)
-        through = load_run(loadgen, guard_port, c, stream, tokens, args, guard.pid)
-        rows.append({"scenario": scenario, "direct": direct, "guard": through})
+    def compare(scenario, setup, c, stream, tokens):
+        row = {"scenario": scenario, "direct": load_run(loadgen, setup["engine_port"], c, stream, tokens, args)}
+        for workers, (guard, port) in setup["guards"].items():
+            name = "guard" if workers == 1 else "guard_workers"
+            row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
+        rows.append(row)
+        rate = "tok_per_s" if stream else "req_per_s"
         log(
-            f"{scenario}: direct {direct['tok_per_s'] or direct['req_per_s']:.0f} · guard "
-            f"{through['tok_per_s'] or through['req_per_s']:.0f} · {through['guard_cores']:.2f} cores · "
-            f"errors {direct['errors']}/{through['errors']}"
+            f"{scenario}: direct {row['direct'][rate]:.0f} · "
+            + " · ".join(
+                f"{k} {row[k][rate]:.0f} ({row[k]['guard_cores']:.2f} cores, {row[k]['errors']} errors)"
+                for k in ("guard", "guard_workers")
+                if k in row
+            )
         )
 
     try:
-        paced = engine_and_guard(args, PACE, logs)
-        env["guard_loop"] = paced[4]
+        paced = engine_and_guards(args, PACE, logs)
+        env["guard_loop"] = paced["loop"]
         for c in (1, 64, 256, 1000):
             compare(f"paced stream, {c} concurrent", paced, c, True, STREAM_TOKENS)
         for c in (1, 64, 256):
             compare(f"non-stream, {c} concurrent", paced, c, False, 1)
-        for p in paced[0], paced[2]:
+        for p in [paced["engine"], *(g for g, _ in paced["guards"].values())]:
             p.kill()
-        unpaced = engine_and_guard(args, "0s", logs)
+        unpaced = engine_and_guards(args, "0s", logs)
         for c in (64, 256):
             compare(f"unpaced stream, {c} concurrent", unpaced, c, True, UNPACED_TOKENS)
     finally:

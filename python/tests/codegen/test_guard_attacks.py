@@ -493,3 +493,64 @@ def test_chunk_reader_same_whatever_the_split(payloads, data):
             done = a + end
             break
     assert b"".join(got) == b"".join(payloads) and done == len(stream)
+
+
+WORKERS_SCRIPT = """
+import importlib.util, sys, time
+spec = importlib.util.spec_from_file_location("guard", sys.argv[1])
+guard = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(guard)
+guard.ENGINE_PORT = int(sys.argv[3])
+guard.start_guard(sys.argv[4], host="127.0.0.1", port=int(sys.argv[2]), workers=3)
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_worker_processes_share_the_port_and_leave_with_their_parent():
+    """start_guard(workers=3): three processes accept on one port (every connection is
+    answered, by the same rules), and the forked ones exit once the first is gone."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    async def run():
+        engine = Engine()
+        up = await asyncio.start_server(engine.handle, "127.0.0.1", 0)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        argv = [
+            sys.executable,
+            "-c",
+            WORKERS_SCRIPT,
+            str(TEMPLATE),
+            str(port),
+            str(up.sockets[0].getsockname()[1]),
+            KEY,
+        ]
+        proc = await asyncio.create_subprocess_exec(*argv, stdout=subprocess.PIPE)
+        try:
+            assert await asyncio.wait_for(proc.stdout.readline(), 20) == b"ready\n"
+            kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            assert len(kids) == 2, kids
+            answers = await asyncio.gather(
+                *(exchange(port, head(f"GET /v1/{i} HTTP/1.1", "Connection: close")) for i in range(60)),
+                *(exchange(port, head("GET /sleep HTTP/1.1", "Connection: close")) for _ in range(30)),
+            )
+            assert [statuses(a) for a in answers] == [[200]] * 60 + [[404]] * 30
+            assert sorted(t for _, t, _, _ in engine.seen) == sorted(f"/v1/{i}".encode() for i in range(60))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+            up.close()
+        deadline = time.monotonic() + 5
+        while any(Path(f"/proc/{k}").exists() for k in kids) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        left = [
+            k for k in kids if Path(f"/proc/{k}").exists() and "Z" not in Path(f"/proc/{k}/stat").read_text().split()[2]
+        ]
+        assert left == [], "forked guard processes outlived their parent"
+
+    asyncio.run(run())

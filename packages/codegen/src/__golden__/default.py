@@ -912,7 +912,11 @@ class GuardEngine(asyncio.Protocol):
 
 
 async def serve_guard(
-    api_key: str | None, host: str, port: int, engine: tuple[str, int]
+    api_key: str | None,
+    host: str,
+    port: int,
+    engine: tuple[str, int],
+    reuse_port: bool = False,
 ) -> asyncio.Server:
     """The guard listening on host:port, in front of the engine at engine (host, port)."""
     check = guard_check(api_key)
@@ -921,7 +925,11 @@ async def serve_guard(
     # a burst of new connections overflows it and each dropped one waits a second for
     # its SYN to be sent again.
     return await loop.create_server(
-        lambda: GuardClient(check, engine), host, port, backlog=4096
+        lambda: GuardClient(check, engine),
+        host,
+        port,
+        backlog=4096,
+        reuse_port=reuse_port or None,
     )
 
 
@@ -936,16 +944,46 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def start_guard(
-    api_key: str | None, host: str = "0.0.0.0", port: int | None = None
+    api_key: str | None,
+    host: str = "0.0.0.0",
+    port: int | None = None,
+    workers: int = 1,
 ) -> None:
     """Serves the guard on host:port (by default 0.0.0.0:PORT, the port Modal proxies)
-    from a daemon thread, in front of the engine on 127.0.0.1:ENGINE_PORT."""
+    from a daemon thread, in front of the engine on 127.0.0.1:ENGINE_PORT. With workers
+    above 1, that many processes share the port (SO_REUSEPORT; the kernel spreads new
+    connections over them): workers - 1 are forked first, each serving until this
+    process exits."""
+    port = PORT if port is None else port
+    for _ in range(workers - 1):
+        if os.fork() == 0:
+            guard_worker(api_key, host, port)
     loop = new_event_loop()
     threading.Thread(target=loop.run_forever, name="rouse-guard", daemon=True).start()
-    listen = serve_guard(
-        api_key, host, PORT if port is None else port, ("127.0.0.1", ENGINE_PORT)
-    )
+    engine = ("127.0.0.1", ENGINE_PORT)
+    listen = serve_guard(api_key, host, port, engine, reuse_port=workers > 1)
     asyncio.run_coroutine_threadsafe(listen, loop).result()
+
+
+def guard_worker(api_key: str | None, host: str, port: int) -> None:
+    """A forked guard process: only its own event loop runs here (no other thread of the
+    parent exists after fork); it exits as soon as its parent is gone."""
+    try:
+        loop = new_event_loop()
+        asyncio.set_event_loop(loop)
+        engine = ("127.0.0.1", ENGINE_PORT)
+        loop.run_until_complete(serve_guard(api_key, host, port, engine, True))
+        parent = os.getppid()
+
+        def watch() -> None:
+            if os.getppid() != parent:
+                os._exit(0)
+            loop.call_later(1.0, watch)
+
+        watch()
+        loop.run_forever()
+    finally:
+        os._exit(0)
 
 
 # ## The server
