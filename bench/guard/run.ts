@@ -11,6 +11,7 @@
 //     builds what device.sh needs into .bench-carry/guard/ (static Go binaries, app.py)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { renderApp } from "../../packages/codegen/src/index.ts";
@@ -67,9 +68,18 @@ if (args["prepare-device"]) {
 }
 const raw = join(dir, "guard-raw.json");
 const timing = args.quick ? ["--warmup=1", "--duration=3"] : ["--warmup=2", "--duration=6"];
+// Besides the guard as emitted (one process), one process per core on one port.
+const workers = `--workers=${Math.min(4, availableParallelism())}`;
 execFileSync(
   guardPython(),
-  [join(import.meta.dirname, "drive.py"), `--bin=${dir}`, `--app=${appFile}`, `--out=${raw}`, ...timing],
+  [
+    join(import.meta.dirname, "drive.py"),
+    `--bin=${dir}`,
+    `--app=${appFile}`,
+    `--out=${raw}`,
+    ...timing,
+    workers,
+  ],
   { stdio: "inherit", timeout: 900_000 },
 );
 const { json, md } = report({

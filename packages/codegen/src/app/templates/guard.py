@@ -407,8 +407,6 @@ class GuardClient(asyncio.Protocol):
         if done:
             self.state = "wait"
             self.buf += rest
-            if self.engine.finished:  # the engine answered before the body ended
-                self.response_done(self.engine.finished == "close")
 
     def refuse(self, error: GuardRefused, close: bool, head_only: bool = False) -> None:
         self.transport.write(guard_refusal(error, close, head_only))
@@ -427,7 +425,9 @@ class GuardClient(asyncio.Protocol):
         if close:
             self.engine = None
         if self.state == "body":
-            return self.shut()  # the body cannot be skipped in step with the engine
+            # The engine answered before the body ended: the rest of the body cannot be
+            # skipped in step with the engine, so the connection ends here.
+            return self.shut()
         self.done(close or self.close_after)
 
     def shut(self) -> None:
@@ -479,8 +479,6 @@ class GuardEngine(asyncio.Protocol):
         self.head_only, self.left, self.chunks = False, 0, None
         self.last = False  # the engine closes the connection after this response
         self.sent = False  # any byte of the current response sent to the client
-        # "keep" or "close" once the response ended before the request body did.
-        self.finished = ""
         self.closed = False
 
     async def connect(self, addr: tuple[str, int]) -> None:
@@ -502,7 +500,7 @@ class GuardEngine(asyncio.Protocol):
     def send(self, data: bytes, head_only: bool | None = None) -> None:
         if head_only is not None:  # a new request
             self.state, self.head_only = "head", head_only
-            self.sent, self.finished = False, ""
+            self.sent = False
         if self.transport is not None:
             self.transport.write(data)
         elif not self.closed:
@@ -579,9 +577,6 @@ class GuardEngine(asyncio.Protocol):
             return self.abort()
         if self.last:
             self.close_transport()
-        if self.client.state == "body":
-            self.finished = "close" if self.last else "keep"
-            return
         self.client.response_done(self.last)
 
     def fail(self) -> None:
