@@ -554,3 +554,31 @@ def test_worker_processes_share_the_port_and_leave_with_their_parent():
         assert left == [], "forked guard processes outlived their parent"
 
     asyncio.run(run())
+
+
+def test_engine_answering_before_the_body_ends_closes_the_connection():
+    """An engine that answers (413) before the request body has all arrived: the client gets
+    the answer, then the connection closes (the rest of the body is never read as requests)."""
+
+    async def early(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(5)
+        writer.close()
+
+    async def run():
+        guard = load_guard()
+        up = await asyncio.start_server(early, "127.0.0.1", 0)
+        server = await guard.serve_guard(KEY, "127.0.0.1", 0, ("127.0.0.1", up.sockets[0].getsockname()[1]))
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+            writer.write(head("POST /v1/x HTTP/1.1", "Content-Length: 100000") + SMUGGLED.encode())
+            out = await asyncio.wait_for(reader.read(), 5)  # read() returns once the guard closes
+            assert statuses(out) == [413] and b"x-rouse-boot" in out
+            writer.close()
+        finally:
+            server.close()
+            up.close()
+
+    asyncio.run(run())

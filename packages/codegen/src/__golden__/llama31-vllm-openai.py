@@ -528,17 +528,23 @@ class GuardClient(asyncio.Protocol):
         if self.engine is None:
             self.engine = GuardEngine(self)
             self.loop.create_task(self.engine.connect(self.engine_addr))
-        self.engine.send(request.forwarded(self.engine_host), request.method == b"HEAD")
+        forwarded = request.forwarded(self.engine_host)
         self.left = request.length
         self.chunks = GuardChunks(keep=True) if request.chunked else None
         self.state = "body" if request.has_body else "wait"
+        if self.chunks is None and 0 < self.left <= len(self.buf):
+            # The whole body came with the head (a completion request): one write.
+            forwarded += self.buf[: self.left]
+            del self.buf[: self.left]
+            self.left, self.state = 0, "wait"
+        self.engine.send(forwarded, request.method == b"HEAD")
         if self.buf and self.state == "body":
             rest = bytes(self.buf)
             self.buf.clear()
             self.body(rest)
 
     def body(self, data: bytes) -> None:
-        """GuardRequest body bytes: sent on with the guard's framing; what follows the body
+        """Request body bytes: sent on with the guard's framing; what follows the body
         waits for the response (pipelining)."""
         if self.chunks is None:
             take = min(self.left, len(data))
@@ -559,8 +565,6 @@ class GuardClient(asyncio.Protocol):
         if done:
             self.state = "wait"
             self.buf += rest
-            if self.engine.finished:  # the engine answered before the body ended
-                self.response_done(self.engine.finished == "close")
 
     def refuse(self, error: GuardRefused, close: bool, head_only: bool = False) -> None:
         self.transport.write(guard_refusal(error, close, head_only))
@@ -579,7 +583,9 @@ class GuardClient(asyncio.Protocol):
         if close:
             self.engine = None
         if self.state == "body":
-            return self.shut()  # the body cannot be skipped in step with the engine
+            # The engine answered before the body ended: the rest of the body cannot be
+            # skipped in step with the engine, so the connection ends here.
+            return self.shut()
         self.done(close or self.close_after)
 
     def shut(self) -> None:
@@ -631,8 +637,6 @@ class GuardEngine(asyncio.Protocol):
         self.head_only, self.left, self.chunks = False, 0, None
         self.last = False  # the engine closes the connection after this response
         self.sent = False  # any byte of the current response sent to the client
-        # "keep" or "close" once the response ended before the request body did.
-        self.finished = ""
         self.closed = False
 
     async def connect(self, addr: tuple[str, int]) -> None:
@@ -654,7 +658,7 @@ class GuardEngine(asyncio.Protocol):
     def send(self, data: bytes, head_only: bool | None = None) -> None:
         if head_only is not None:  # a new request
             self.state, self.head_only = "head", head_only
-            self.sent, self.finished = False, ""
+            self.sent = False
         if self.transport is not None:
             self.transport.write(data)
         elif not self.closed:
@@ -731,9 +735,6 @@ class GuardEngine(asyncio.Protocol):
             return self.abort()
         if self.last:
             self.close_transport()
-        if self.client.state == "body":
-            self.finished = "close" if self.last else "keep"
-            return
         self.client.response_done(self.last)
 
     def fail(self) -> None:

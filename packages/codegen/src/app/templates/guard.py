@@ -376,17 +376,23 @@ class GuardClient(asyncio.Protocol):
         if self.engine is None:
             self.engine = GuardEngine(self)
             self.loop.create_task(self.engine.connect(self.engine_addr))
-        self.engine.send(request.forwarded(self.engine_host), request.method == b"HEAD")
+        forwarded = request.forwarded(self.engine_host)
         self.left = request.length
         self.chunks = GuardChunks(keep=True) if request.chunked else None
         self.state = "body" if request.has_body else "wait"
+        if self.chunks is None and 0 < self.left <= len(self.buf):
+            # The whole body came with the head (a completion request): one write.
+            forwarded += self.buf[: self.left]
+            del self.buf[: self.left]
+            self.left, self.state = 0, "wait"
+        self.engine.send(forwarded, request.method == b"HEAD")
         if self.buf and self.state == "body":
             rest = bytes(self.buf)
             self.buf.clear()
             self.body(rest)
 
     def body(self, data: bytes) -> None:
-        """GuardRequest body bytes: sent on with the guard's framing; what follows the body
+        """Request body bytes: sent on with the guard's framing; what follows the body
         waits for the response (pipelining)."""
         if self.chunks is None:
             take = min(self.left, len(data))
