@@ -582,3 +582,19 @@ def test_engine_answering_before_the_body_ends_closes_the_connection():
             up.close()
 
     asyncio.run(run())
+
+
+def test_half_closed_client_still_gets_its_answers():
+    """A client that half-closes after pipelining: each request it sent whole is answered,
+    in order, then the connection closes (an incomplete one is dropped)."""
+
+    async def body(port, engine):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(head("GET /v1/x HTTP/1.1") + head("GET /v1/y HTTP/1.1") + b"GET /v1/partial HT")
+        writer.write_eof()
+        out = await asyncio.wait_for(reader.read(), 5)
+        assert statuses(out) == [200, 200] and out.index(b"saw /v1/x") < out.index(b"saw /v1/y")
+        writer.close()
+        assert [t for _, t, _, _ in engine.seen] == [b"/v1/x", b"/v1/y"]
+
+    asyncio.run(with_guard(body))

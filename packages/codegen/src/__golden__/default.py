@@ -586,7 +586,7 @@ class GuardClient(asyncio.Protocol):
         self.buf = bytearray()
         self.state = "head"  # head, body, wait (for the response), closed
         self.engine: GuardEngine | None = None
-        self.left, self.chunks, self.close_after = 0, None, False
+        self.left, self.chunks, self.close_after, self.eof = 0, None, False, False
         self.paused: set[str] = set()
         self.timer = None
 
@@ -702,6 +702,8 @@ class GuardClient(asyncio.Protocol):
         self.resume("pipeline")
         if self.buf:
             self.next_request()
+        if self.eof and self.state in ("head", "body"):
+            self.shut()  # no more bytes will come to complete a request
 
     def response_done(self, close: bool) -> None:
         """The engine's response has ended (close: the engine connection is closing)."""
@@ -718,6 +720,12 @@ class GuardClient(asyncio.Protocol):
         self.transport.close()
         if self.engine is not None:
             self.engine.close()
+
+    def eof_received(self) -> bool:
+        """The client has sent all it will (a half-close): the requests it sent whole are
+        still answered, then the connection closes."""
+        self.eof = True
+        return self.state == "wait"
 
     def connection_lost(self, exc) -> None:
         # The client went away: closing the engine connection aborts its generation.
