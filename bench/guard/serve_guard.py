@@ -1,6 +1,6 @@
 """Runs the guard of a generated app.py, unchanged, on 127.0.0.1 for the guard benchmark.
 
-    python serve_guard.py APP_PY --port P --engine-port E [--key K] [--no-uvloop]
+    python serve_guard.py APP_PY --port P --engine-port E [--key K] [--no-uvloop] [--workers N]
 
 The app module is imported as generated and its own start_guard() serves (the same call
 the container makes, on the same event loop choice). Where the `modal` package is not
@@ -23,6 +23,7 @@ def main() -> None:
     ap.add_argument("--engine-port", type=int, required=True)
     ap.add_argument("--key")
     ap.add_argument("--no-uvloop", action="store_true", help="asyncio's own loop")
+    ap.add_argument("--workers", type=int, default=1, help="guard processes on the port (SO_REUSEPORT)")
     args = ap.parse_args()
     if args.no_uvloop:
         sys.modules["uvloop"] = None  # makes `import uvloop` raise ImportError
@@ -34,7 +35,10 @@ def main() -> None:
     app = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(app)
     app.ENGINE_PORT = args.engine_port
-    app.start_guard(args.key, host="127.0.0.1", port=args.port)
+    if args.workers > 1:
+        app.start_guard(args.key, host="127.0.0.1", port=args.port, workers=args.workers)
+    else:
+        app.start_guard(args.key, host="127.0.0.1", port=args.port)
     try:
         import uvloop  # noqa: F401
 

@@ -1,4 +1,4 @@
-"""The emitted guard, run for real: each emitted app's own `make_guard` in front of a recording
+"""The emitted guard, run for real: each emitted app's own `serve_guard` in front of a recording
 upstream. Every engine admin endpoint is refused from the public side (and never reaches the
 engine), inference routes need the API key when one is configured, /health passes, and
 streams pass through chunk by chunk."""
@@ -34,6 +34,22 @@ async def start_site(app: web.Application):
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+async def start_guard_site(module, upstream: str, api_key):
+    """The app's own guard on a free port in front of upstream (an http://127.0.0.1:PORT URL)."""
+    port = int(upstream.rsplit(":", 1)[1])
+    server = await module.serve_guard(api_key, "127.0.0.1", 0, ("127.0.0.1", port))
+    return Closer(server), f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+class Closer:
+    def __init__(self, server):
+        self.server = server
+        self.addresses = [s.getsockname() for s in server.sockets]
+
+    async def cleanup(self):
+        self.server.close()
 
 
 def recording_upstream(seen: list):
@@ -75,7 +91,7 @@ def admin_variants(path: str):
 async def exercise_guard(module, case, api_key):
     seen: list = []
     up_runner, upstream = await start_site(recording_upstream(seen))
-    guard_runner, guard = await start_site(module.make_guard(upstream, api_key))
+    guard_runner, guard = await start_guard_site(module, upstream, api_key)
     plan = case["plan"]
     try:
         async with aiohttp.ClientSession() as s:
@@ -199,7 +215,7 @@ async def raw_status(port: int, method: str, target: str, auth: str | None) -> i
 async def exercise_raw_targets(module, case, api_key):
     seen: list = []
     up_runner, upstream = await start_site(recording_upstream(seen))
-    guard_runner, _ = await start_site(module.make_guard(upstream, api_key))
+    guard_runner, _ = await start_guard_site(module, upstream, api_key)
     port = guard_runner.addresses[0][1]
     auth = f"Bearer {api_key}" if api_key else None
     try:
@@ -246,7 +262,7 @@ async def concurrent_streams(module, n: int) -> int:
     upstream = web.Application()
     upstream.router.add_post("/v1/chat/completions", handle)
     up_runner, up_url = await start_site(upstream)
-    guard_runner, guard = await start_site(module.make_guard(up_url, None))
+    guard_runner, guard = await start_guard_site(module, up_url, None)
     try:
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as s:
@@ -277,8 +293,8 @@ def test_guard_has_no_connection_cap(emitted):
 
 
 async def sized_answers(module):
-    """Answers with a Content-Length: small ones whole, large ones streamed, HEAD untouched."""
-    big = bytes(range(256)) * 1024  # 256 KiB, larger than WHOLE_ANSWER
+    """Answers with a Content-Length, small and large (many reads), pass whole; HEAD untouched."""
+    big = bytes(range(256)) * 1024  # 256 KiB
     small = b'{"ok": true}'
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -288,7 +304,7 @@ async def sized_answers(module):
     upstream = web.Application()
     upstream.router.add_route("*", "/{tail:.*}", handle)
     up_runner, up_url = await start_site(upstream)
-    guard_runner, guard = await start_site(module.make_guard(up_url, None))
+    guard_runner, guard = await start_guard_site(module, up_url, None)
     try:
         async with aiohttp.ClientSession(auto_decompress=False) as s:
             for path, want in (("/v1/files/big", big), ("/v1/models", small)):
@@ -307,5 +323,4 @@ async def sized_answers(module):
 
 def test_guard_passes_sized_answers(emitted):
     module = import_app(emitted / "presets" / "default")
-    assert len(bytes(range(256)) * 1024) > module.WHOLE_ANSWER
     asyncio.run(sized_answers(module))

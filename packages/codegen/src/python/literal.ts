@@ -115,7 +115,8 @@ const RESERVED = new Set(
     "app image modal os json time subprocess threading asyncio hmac urllib print type list dict str int float " +
     // the emitted app's own functions and constants
     "start_engine engine_call wait_ready wait_for warmup sleep wake_up boot_mark report_boot boot_header " +
-    "make_guard start_guard route_access first_rule is_ambiguous smoke_test test serve download_weights"
+    "start_guard guard_worker serve_guard guard_check guard_answer guard_refusal boot_header_line new_event_loop route_access first_rule " +
+    "is_ambiguous GuardRequest GuardRefused GuardChunks GuardClient GuardEngine smoke_test test serve download_weights re"
   ).split(" "),
 );
 

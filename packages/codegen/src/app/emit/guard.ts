@@ -35,8 +35,9 @@ const WHY = [
   "Engines serve admin endpoints (sleep, wake, RPC) on the same port as inference, and",
   "an engine's own API key may cover only some routes. So the engine binds 127.0.0.1",
   "and this proxy alone faces the public port: it forwards the routes the engine plugin",
-  "lists, answers 404 for every other path, checks the API key on key routes, and",
-  "streams responses through chunk by chunk. The lifecycle above calls the engine",
+  "lists, answers 404 for every other path, checks the API key on key routes, sends the",
+  "engine each request it allows written again in one unambiguous form, and passes the",
+  "engine's response bytes back as they come. The lifecycle above calls the engine",
   "directly, so sleep and wake still work from inside the container.",
 ].join(" ");
 

@@ -1,0 +1,222 @@
+"""Runs the guard benchmark's measurements (issue #16) and writes them as raw JSON.
+
+    python3 drive.py --bin DIR --app APP_PY --out FILE [--warmup S] [--duration S]
+
+DIR holds the Go stand-in engine (`standin`) and load generator (`loadgen`); APP_PY is a
+generated app.py whose own guard is served unchanged by serve_guard.py. Every scenario is
+measured direct to the stand-in and through the guard, one after the other, in one run.
+Only the standard library: the lent device has python3 and no Node. bench/guard/report.ts
+turns FILE into bench/results/guard.md + guard.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PACE = "20ms"  # one decode step per token
+STREAM_TOKENS = 64
+UNPACED_TOKENS = 256
+API_KEY = "sk-bench-guard-0123456789"
+TICKS = os.sysconf("SC_CLK_TCK")
+children: list[subprocess.Popen] = []
+
+
+def log(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def start(argv: list[str], ready: str, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """Starts a process, its stderr to log_path; waits (30 s at most) for its first stdout
+    line starting with ready."""
+    with log_path.open("w") as log_file:
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log_file, text=True)
+    children.append(child)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = child.stdout.readline()
+        if line.startswith(ready):
+            return child, line.strip()
+        if not line and child.poll() is not None:
+            break
+    raise RuntimeError(f"{argv[0]}: not ready (exit {child.poll()}); see the log")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of pid and its children (guard worker processes, if any)."""
+    total = 0.0
+    pids = [pid]
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(k) for k in kids]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(") ", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def load_run(loadgen: str, port: int, c: int, stream: bool, tokens: int, args, guard_pid=None) -> dict:
+    argv = [
+        loadgen,
+        f"-url=http://127.0.0.1:{port}",
+        f"-c={c}",
+        f"-stream={str(stream).lower()}",
+    ]
+    argv += [
+        f"-tokens={tokens}",
+        f"-warmup={args.warmup}s",
+        f"-duration={args.duration}s",
+        f"-key={API_KEY}",
+    ]
+    before = load()
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    children.append(child)
+    cores = None
+    if guard_pid:
+        time.sleep(args.warmup)
+        t0, c0 = time.monotonic(), cpu_seconds(guard_pid)
+        time.sleep(args.duration)
+        cores = (cpu_seconds(guard_pid) - c0) / (time.monotonic() - t0)
+    out, _ = child.communicate(timeout=args.warmup + args.duration + 60)
+    if child.returncode != 0:
+        raise RuntimeError(f"loadgen exited {child.returncode}")
+    return {**json.loads(out), "guard_cores": cores, "load_before": before}
+
+
+def engine_and_guards(args, pace: str, logs: Path) -> dict:
+    """The stand-in engine, the guard as emitted (one process) and, with --workers N > 1,
+    a second guard of N processes on one port."""
+    engine, line = start(
+        [str(args.bin / "standin"), "-port=0", f"-pace={pace}"], "listening", logs / f"standin-{pace}.log"
+    )
+    setup = {"engine": engine, "engine_port": int(line.split()[1]), "guards": {}}
+    for workers in sorted({1, args.workers}):
+        port = free_port()
+        argv = [sys.executable, str(HERE / "serve_guard.py"), str(args.app), f"--port={port}"]
+        argv += [f"--engine-port={setup['engine_port']}", f"--key={API_KEY}", f"--workers={workers}"]
+        guard, line = start(argv, "guard ready", logs / f"guard-{pace}-x{workers}.log")
+        setup["guards"][workers] = (guard, port)
+        setup["loop"] = line.removeprefix("guard ready ").strip()
+    return setup
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in ("uvloop", "aiohttp"):
+        try:
+            out[name] = __import__(name).__version__
+        except ImportError:
+            out[name] = None
+    return out
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", type=Path, required=True)
+    ap.add_argument("--app", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--warmup", type=float, default=2)
+    ap.add_argument("--duration", type=float, default=6)
+    ap.add_argument("--workers", type=int, default=1, help="also measure a guard of N processes (SO_REUSEPORT)")
+    ap.add_argument("--machine", default="", help="a name for the machine, for the report")
+    args = ap.parse_args()
+    # Stopped from outside (timeout, a kill): the children are killed on the way out too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # 1,000 streams take 2,000+ descriptors in the guard: the soft limit up to the hard one.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    logs = args.out.parent
+    env = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": args.machine,
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)),
+        "cpu": cpu_model(),
+        "load_at_start": load(),
+        "guard_python": sys.executable,
+        **versions(),
+        "nofile": [hard, hard],
+        "warmup_s": args.warmup,
+        "duration_s": args.duration,
+        "pace": PACE,
+        "stream_tokens": STREAM_TOKENS,
+        "unpaced_tokens": UNPACED_TOKENS,
+        "app": "default preset, API key on",
+        "workers": args.workers,
+    }
+    log(f"guard bench: {env['cores']} cores, load {env['load_at_start']}, {sys.executable}")
+    loadgen = str(args.bin / "loadgen")
+    rows = []
+
+    def compare(scenario, setup, c, stream, tokens):
+        row = {"scenario": scenario, "direct": load_run(loadgen, setup["engine_port"], c, stream, tokens, args)}
+        for workers, (guard, port) in setup["guards"].items():
+            name = "guard" if workers == 1 else "guard_workers"
+            row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
+        rows.append(row)
+        rate = "tok_per_s" if stream else "req_per_s"
+        log(
+            f"{scenario}: direct {row['direct'][rate]:.0f} · "
+            + " · ".join(
+                f"{k} {row[k][rate]:.0f} ({row[k]['guard_cores']:.2f} cores, {row[k]['errors']} errors)"
+                for k in ("guard", "guard_workers")
+                if k in row
+            )
+        )
+
+    try:
+        paced = engine_and_guards(args, PACE, logs)
+        env["guard_loop"] = paced["loop"]
+        for c in (1, 64, 256, 1000):
+            compare(f"paced stream, {c} concurrent", paced, c, True, STREAM_TOKENS)
+        for c in (1, 64, 256):
+            compare(f"non-stream, {c} concurrent", paced, c, False, 1)
+        for p in [paced["engine"], *(g for g, _ in paced["guards"].values())]:
+            p.kill()
+        unpaced = engine_and_guards(args, "0s", logs)
+        for c in (64, 256):
+            compare(f"unpaced stream, {c} concurrent", unpaced, c, True, UNPACED_TOKENS)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+    env["load_at_end"] = load()
+    args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
