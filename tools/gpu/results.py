@@ -353,12 +353,11 @@ def render_md(summary: dict) -> str:
             f"node {_fmt(env.get('node'))}; load average {_fmt(env.get('loadavg'))}; "
             f"{_fmt(env.get('started_at'))} → {_fmt(env.get('finished_at'))}"
         )
-        earlier = env.get("earlier_call")
-        if earlier:
-            # tools/gpu/merge-runs.py: steps the later call skipped come from this one ("call" in Steps).
+        for call in env.get("calls", [])[1:]:
+            # tools/gpu/merge-runs.py: steps a later call skipped come from an earlier one ("call" in Steps).
             out.append(
-                f'- {engine}, earlier call (its steps are marked `"call": "earlier"`): load average '
-                f"{_fmt(earlier.get('loadavg'))}; {_fmt(earlier.get('started_at'))} → {_fmt(earlier.get('finished_at'))}"
+                f"- {engine}, earlier call {_fmt(call.get('started_at'))} (steps marked with this time): "
+                f"load average {_fmt(call.get('loadavg'))}; → {_fmt(call.get('finished_at'))}"
             )
     out += [
         "",

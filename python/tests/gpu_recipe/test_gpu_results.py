@@ -167,8 +167,9 @@ merge_spec.loader.exec_module(merge_runs)
 
 def test_merge_takes_skipped_steps_from_the_earlier_call_and_says_so():
     earlier = vllm_doc()
+    earlier["steps"]["env"]["started_at"] = "T1"
     new = copy.deepcopy(earlier)
-    new["steps"]["env"]["loadavg"] = "0.1 0.1 0.1"
+    new["steps"]["env"].update(loadavg="0.1 0.1 0.1", started_at="T2")
     new["steps"]["lifecycle"]["cold_start_s"] = 99.0
     skipped = {"_run": {"skipped": "not in ROUSE_GPU_STEPS"}}
     new["steps"]["serve_local"] = skipped
@@ -176,12 +177,17 @@ def test_merge_takes_skipped_steps_from_the_earlier_call_and_says_so():
     earlier["steps"].pop("eager", None)
     merged = merge_runs.merge(new, earlier)
     steps = merged["steps"]
-    assert steps["lifecycle"]["cold_start_s"] == 99.0 and steps["lifecycle"]["_call"] == "new"
-    assert steps["serve_local"]["_call"] == "earlier"
-    assert steps["serve_local"] == {**earlier["steps"]["serve_local"], "_call": "earlier"}
-    assert steps["eager"]["_call"] == "new"
+    assert steps["lifecycle"]["cold_start_s"] == 99.0 and steps["lifecycle"]["_call"] == "T2"
+    assert steps["serve_local"] == {**earlier["steps"]["serve_local"], "_call": "T1"}
+    assert steps["eager"]["_call"] == "T2"
     assert steps["env"]["loadavg"] == "0.1 0.1 0.1"
-    assert steps["env"]["earlier_call"]["loadavg"] == "1.0 0.8 0.5"
+    assert [c["started_at"] for c in steps["env"]["calls"]] == ["T2", "T1"]
+    # a third call on top of the merge: each step keeps the call that measured it
+    third = {"steps": {"env": {"started_at": "T3"}, "eager": {"_run": {"rc": 0}, "cold_start_s": 41.0}}}
+    again = merge_runs.merge(third, merged)["steps"]
+    assert again["eager"]["_call"] == "T3" and again["lifecycle"]["_call"] == "T2"
+    assert again["serve_local"]["_call"] == "T1"
+    assert [c["started_at"] for c in again["env"]["calls"]] == ["T3", "T2", "T1"]
     # a step skipped in both calls stays, as skipped, from the new one
     both = merge_runs.merge({"steps": {"recipe": skipped}}, {"steps": {"recipe": skipped}})
     assert both["steps"]["recipe"]["_call"] == "new" and "skipped" in both["steps"]["recipe"]["_run"]
