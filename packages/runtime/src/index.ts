@@ -21,7 +21,6 @@ export {
   unlimitedMemory,
 } from "./fleet/memory-budget.ts";
 export { type EngineApiResponse, engineApi } from "./http/engine-api.ts";
-export { type LocalServer, startLocalServer } from "./http/local-server.ts";
 export { describeExit, type EngineProcess, type ExitInfo, spawnEngine } from "./process/engine-process.ts";
 export { type ResolvedLaunch, redact, resolveLaunch } from "./process/launch.ts";
 export { freePort } from "./process/port.ts";
@@ -59,9 +58,8 @@ export {
   type CrashVerdict,
   defaultCrashPolicy,
 } from "./supervisor/crash-policy.ts";
-export type { QueueOutcome, SupervisorEvent } from "./supervisor/events.ts";
+export type { SupervisorEvent } from "./supervisor/events.ts";
 export { type LatencySummary, LatencyStats } from "./supervisor/latency-stats.ts";
 export { EngineLease, type Lease, type LeaseOwner, type LeaseTarget } from "./supervisor/lease.ts";
 export type { EngineSnapshot, ExitInfoJson, ScaleToZeroMode } from "./supervisor/snapshot.ts";
 export { EngineSupervisor, type SupervisorOptions } from "./supervisor/supervisor.ts";
-export { type WaitOutcome, WaitQueue, type WaitQueueOptions } from "./supervisor/wait-queue.ts";
