@@ -99,7 +99,7 @@ describe("serveLocal", () => {
     expect(metrics).toMatch(/rouse_engine_state_seconds_total\{engine="a",state="ready"\} [0-9.]+/);
   });
 
-  it("a full queue for a starting engine: 503 + Retry-After at once, naming the engine", async () => {
+  it("a full queue for a starting engine: 503 + Retry-After at once; the one waiting is served", async () => {
     local = await serveLocal([{ config: config("a") }], {
       port: 0,
       gateway: { ...gateway, queue: { maxWaiting: 1 } },
@@ -121,7 +121,7 @@ describe("serveLocal", () => {
     expect(error.status).toBe(503);
     expect(error.code).toBe("queue_full");
     expect(error.headers?.get("retry-after")).toBe("9");
-    expect(error.message).toContain("Upstream 'a' is busy");
+    expect(error.message).toContain("queue is full");
   });
 
   it("the gateway's queue is the one queue in the path: its bounds and deadline hold while an engine starts", async () => {

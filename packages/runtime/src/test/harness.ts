@@ -102,7 +102,10 @@ export async function startHarness(
     shutdownDeadlineMs: 2_000,
     log: () => {},
     gateway: {
-      auth: { keys: [{ name: "harness", sha256: createHash("sha256").update(apiKey).digest("hex") }] },
+      auth: {
+        keys: [{ name: "harness", sha256: createHash("sha256").update(apiKey).digest("hex") }],
+        allowNoAuthOnLoopback: true,
+      },
       ...(queue ? { queue } : {}),
     },
     deps: { log: () => {}, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
