@@ -20,8 +20,15 @@ const config = parseDeployment({
   local: { scaleToZero: "sleep" },
 });
 const gpu = { present: true, how: "stand-in engine (tests)" };
-const body = Buffer.from(JSON.stringify({ model: "a", messages: [{ role: "user", content: "hi" }], max_tokens: 2 }));
-const req = { method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body };
+const body = Buffer.from(
+  JSON.stringify({ model: "a", messages: [{ role: "user", content: "hi" }], max_tokens: 2 }),
+);
+const req = {
+  method: "POST",
+  path: "/v1/chat/completions",
+  headers: { "content-type": "application/json" },
+  body,
+};
 
 let engines: LocalEngines | undefined;
 afterEach(async () => {

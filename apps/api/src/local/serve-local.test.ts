@@ -146,7 +146,13 @@ describe("serveLocal", () => {
     );
     const elapsed = performance.now() - started;
     const codes = results.map((r) => ((r as PromiseRejectedResult).reason as APIError).code).sort();
-    expect(codes).toEqual(["cold_start_timeout", "cold_start_timeout", "queue_full", "queue_full", "queue_full"]);
+    expect(codes).toEqual([
+      "cold_start_timeout",
+      "cold_start_timeout",
+      "queue_full",
+      "queue_full",
+      "queue_full",
+    ]);
     // maxWaitMs 600, not the engine's 5 s boot (nor startupTimeout's 10 minutes)
     expect(elapsed).toBeLessThan(4_000);
     // one start for all of them, which goes on for later requests

@@ -231,7 +231,7 @@ export class Router {
             ? `is not ready yet (${w.detail ?? "warming"})`
             : w.everReady
               ? `is up but not ready (${w.detail ?? "health check failing"})`
-            : `has not answered since the gateway started (never seen up: ${w.detail ?? "no answer"})`;
+              : `has not answered since the gateway started (never seen up: ${w.detail ?? "no answer"})`;
           throw new GatewayError(
             503,
             "service_unavailable",

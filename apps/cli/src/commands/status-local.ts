@@ -79,10 +79,7 @@ export async function statusLocal(io: Io, options: { json?: boolean }): Promise<
       `${e.mode} after ${e.scaleDownAfterMs / 1000} s idle${e.pinned ? " (pinned awake)" : ""}${e.suspendUnavailable ? s.yellow(` — suspend unavailable, stopping instead: ${e.suspendUnavailable}`) : ""}`,
     );
     row("process", e.pid ? `pid ${e.pid} at ${e.url}` : "none");
-    row(
-      "requests",
-      `${e.stats.requests} served, ${e.inFlight} in flight`,
-    );
+    row("requests", `${e.stats.requests} served, ${e.inFlight} in flight`);
     const st = e.stats;
     row("cold start", `${st.coldStart.count}× p50 ${ms(st.coldStart.p50Ms)} max ${ms(st.coldStart.maxMs)}`);
     row("wake", `${st.wake.count}× p50 ${ms(st.wake.p50Ms)} max ${ms(st.wake.maxMs)}`);

@@ -211,15 +211,17 @@ export class EngineSupervisor implements MemoryTenant {
    */
   refusal(): EngineRequestError | undefined {
     const state = this.#sm.state;
+    if (state === "ready" && this.#run !== undefined && !this.#closing) return undefined; // the hot path
+    const retry = { retryAfterSeconds: this.#retryAfterSeconds };
     if (this.#closing)
-      return new EngineRequestError(this.name, "engine_shutting_down", `engine '${this.name}' is shutting down`, {
-        retryAfterSeconds: this.#retryAfterSeconds,
-      });
+      return new EngineRequestError(
+        this.name,
+        "engine_shutting_down",
+        `engine '${this.name}' is shutting down`,
+        retry,
+      );
     if (state === "failed") return this.#failedError();
-    if (state === "ready" && this.#run !== undefined) return undefined;
-    return new EngineRequestError(this.name, "engine_not_ready", `engine '${this.name}' is ${state}`, {
-      retryAfterSeconds: this.#retryAfterSeconds,
-    });
+    return new EngineRequestError(this.name, "engine_not_ready", `engine '${this.name}' is ${state}`, retry);
   }
 
   /**

@@ -72,7 +72,8 @@ export function stopModeSuite(title: string, skip: boolean, setup: () => StopMod
       ]);
       expect(count(engine, "starting")).toBe(starts + 1);
       // They waited in the gateway's queue through that one start.
-      for (const a of answers) if (typeof a !== "string") expect(a.headers.get("x-rouse-cold-start")).toBe("true");
+      for (const a of answers)
+        if (typeof a !== "string") expect(a.headers.get("x-rouse-cold-start")).toBe("true");
     }, 600_000);
 
     it("a crash is restarted with backoff and serves again", async () => {
