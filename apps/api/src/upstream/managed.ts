@@ -111,7 +111,10 @@ export class ManagedUpstream {
   }
 
   onFailure(kind: FailureKind, detail: string): void {
-    if (this.upstream.live) return this.#follow(this.upstream.live);
+    if (this.upstream.live) {
+      this.#follow(this.upstream.live);
+      return;
+    }
     const now = this.#now();
     this.failingSince ??= now;
     this.checkedAt = now;
@@ -174,7 +177,10 @@ export class ManagedUpstream {
   /** A live upstream's own state, taken as it is (asleep for hours is no failure streak). */
   #follow(live: LiveUpstream): void {
     const r = live.readiness();
-    if (r.state === "ready") return this.onSuccess();
+    if (r.state === "ready") {
+      this.onSuccess();
+      return;
+    }
     this.checkedAt = this.#now();
     this.detail = r.detail;
     this.#set(r.state);
