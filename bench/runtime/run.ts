@@ -4,10 +4,11 @@
 //     labelled as such;
 //  2. the supervisor's own added latency per request when the engine is ready:
 //     direct to the engine vs through the supervisor, side by side, interleaved;
-//     plus the runtime's HTTP front and the full `rouse serve --local` gateway;
-//  3. the same while a wake is in progress: K requests arrive at a sleeping engine,
-//     one wake serves them all; how long after the engine is ready they finish,
-//     against K concurrent requests sent straight to an awake engine.
+//     plus the full `rouse serve --local` gateway;
+//  3. the same while a wake is in progress: K requests arrive at the gateway for a
+//     sleeping engine, wait in its queue, one wake serves them all; how long after
+//     the engine is ready they finish, against K concurrent requests sent straight
+//     to an awake engine.
 // The engine for 2 and 3 is the STAND-IN ENGINE (tools/engine-standin, not an
 // engine) answering at once, so the numbers are the runtime's, not a model's.
 //
@@ -24,7 +25,6 @@ import {
   type EngineSupervisor,
   forward,
   LocalEngines,
-  startLocalServer,
   type SupervisorEvent,
 } from "../../packages/runtime/src/index.ts";
 import { standinExecutable } from "../../tools/engine-standin/spawn.ts";
@@ -212,10 +212,8 @@ async function ready(): Promise<ReadyResult> {
   const sup = engines.supervisors[0]!;
   sup.start();
   await reach(sup, "ready");
-  const server = await startLocalServer(engines);
   const engineUrl = sup.baseUrl!;
   const direct = new Pool(engineUrl, { connections: 8, pipelining: 1, keepAliveTimeout: 30_000 });
-  const viaServer = new Pool(server.url, { connections: 8, pipelining: 1, keepAliveTimeout: 30_000 });
   const signal = new AbortController().signal;
 
   // The full `rouse serve --local` path (gateway in front of the same kind of supervisor), when it loads.
@@ -273,16 +271,6 @@ async function ready(): Promise<ReadyResult> {
           signal,
         }),
     },
-    {
-      name: "runtime-http",
-      send: (s) =>
-        viaServer.request({
-          method: "POST",
-          path: "/v1/chat/completions",
-          headers: HEADERS,
-          body: BODY(name, s),
-        }),
-    },
   ];
   if (gateway) {
     const g = gateway;
@@ -322,16 +310,14 @@ async function ready(): Promise<ReadyResult> {
 
   // The supervisor's fast path alone: acquire + release on a ready engine, no I/O.
   log(`acquire/release fast path: ${MICRO_N} calls`);
-  for (let i = 0; i < 10_000; i++) (await sup.acquire()).release();
+  for (let i = 0; i < 10_000; i++) sup.acquire().release();
   const t0 = performance.now();
-  for (let i = 0; i < MICRO_N; i++) (await sup.acquire()).release();
+  for (let i = 0; i < MICRO_N; i++) sup.acquire().release();
   const acquireReleaseNs = ((performance.now() - t0) * 1e6) / MICRO_N;
 
   await direct.close();
-  await viaServer.close();
   await gateway?.pool.close();
   await gateway?.close();
-  await server.close();
   await engines.close();
   return { requests: out, acquireReleaseNs: round(acquireReleaseNs, 1), gatewaySkipped };
 }
@@ -353,32 +339,39 @@ interface WakeResult {
 async function wake(): Promise<WakeResult> {
   const name = "sleepy";
   const events: { t: number; e: SupervisorEvent }[] = [];
-  const engines = await LocalEngines.create([{ config: standinConfig(name, "sleep") }], {
-    gpu: STANDIN_GPU,
-    supervisor: () => ({
-      executable: [
-        ...standinExecutable("vllm"),
-        "--token-ms=0",
-        "--load-ms=100",
-        "--sleep-delay-ms=20",
-        `--wake-delay-ms=${WAKE_DELAY_MS}`,
-      ],
-      scaleDownAfterMs: 3_600_000,
-    }),
+  // Requests wait for a wake in the gateway's queue: the `rouse serve --local` path.
+  const api = (await import("../../apps/api/src/index.ts")) as typeof import("../../apps/api/src/index.ts");
+  const key = "sk-bench-runtime";
+  const local = await api.serveLocal([{ config: standinConfig(name, "sleep") }], {
+    port: 0,
+    log: () => {},
+    deps: { log: () => {} },
+    gateway: { auth: { keys: [{ name: "bench", sha256: api.sha256Hex(key) }] } },
+    engines: {
+      gpu: STANDIN_GPU,
+      supervisor: () => ({
+        executable: [
+          ...standinExecutable("vllm"),
+          "--token-ms=0",
+          "--load-ms=100",
+          "--sleep-delay-ms=20",
+          `--wake-delay-ms=${WAKE_DELAY_MS}`,
+        ],
+        scaleDownAfterMs: 3_600_000,
+      }),
+    },
     onEvent: (e) => events.push({ t: performance.now(), e }),
   });
-  const sup: EngineSupervisor = engines.supervisors[0]!;
-  sup.start();
+  const sup: EngineSupervisor = local.engines.supervisors[0]!;
   await reach(sup, "ready");
   const pool = new Pool(sup.baseUrl!, { connections: WAKE_K, pipelining: 1 });
-  const signal = new AbortController().signal;
+  const viaGateway = new Pool(local.url, { connections: WAKE_K, pipelining: 1 });
   const send = () =>
-    forward(sup, {
+    viaGateway.request({
       method: "POST",
       path: "/v1/chat/completions",
-      headers: HEADERS,
+      headers: { ...HEADERS, authorization: `Bearer ${key}` },
       body: BODY(name, false),
-      signal,
     });
 
   // Baseline: K requests at once, straight to the awake engine.
@@ -427,7 +420,8 @@ async function wake(): Promise<WakeResult> {
     for (const t of finished) afterReady.push(t - readyAt.t);
   }
   await pool.close();
-  await engines.close();
+  await viaGateway.close();
+  await local.close();
   const direct = stats(directK);
   const held = stats(afterReady);
   return {
@@ -474,7 +468,7 @@ function markdown(r: Result): string {
   for (const [i, s] of r.coldStart.runs.entries()) lines.push(`| ${i + 1} | ${s.healthyMs} | ${s.readyMs} |`);
   lines.push("", "## 2. Added latency per request, engine ready", "");
   lines.push(
-    `Engine: STAND-IN ENGINE answering at once (not an engine), so the differences are the runtime's own cost. One request at a time, ${N_READY} per arm after ${WARMUP} warm-up, arms interleaved. **direct**: undici → engine. **supervisor**: \`forward()\` in process (acquire → undici → engine → release). **runtime-http**: client → the runtime's own HTTP front → engine. **gateway**: client → \`rouse serve --local\` (apps/api) → supervisor → engine.`,
+    `Engine: STAND-IN ENGINE answering at once (not an engine), so the differences are the runtime's own cost. One request at a time, ${N_READY} per arm after ${WARMUP} warm-up, arms interleaved. **direct**: undici → engine. **supervisor**: \`forward()\` in process (acquire → undici → engine → release). **gateway**: client → \`rouse serve --local\` (apps/api) → supervisor → engine.`,
     "",
   );
   for (const [mode, arms] of Object.entries(rq)) {
@@ -494,7 +488,7 @@ function markdown(r: Result): string {
   }
   if (r.ready.gatewaySkipped) lines.push(`Gateway arm skipped: ${r.ready.gatewaySkipped}`, "");
   lines.push(
-    `Supervisor fast path alone (\`await acquire()\` + \`release()\` on a ready engine, no I/O): **${r.ready.acquireReleaseNs} ns** per request.`,
+    `Supervisor fast path alone (\`acquire()\` + \`release()\` on a ready engine, no I/O): **${r.ready.acquireReleaseNs} ns** per request.`,
     "",
   );
   const added = rq.plain!.supervisor!.total.p50 - rq.plain!.direct!.total.p50;
@@ -505,7 +499,7 @@ function markdown(r: Result): string {
   const w = r.wake;
   lines.push("## 3. Requests arriving while a wake is in progress", "");
   lines.push(
-    `${w.k} requests sent at once to a sleeping engine (stand-in: wake takes ${WAKE_DELAY_MS} ms), ${w.rounds} rounds. Wake calls per round: **${w.wakesPerRound}** (one for all ${w.k}).`,
+    `${w.k} requests sent at once through the gateway to a sleeping engine, held in its queue (stand-in: wake takes ${WAKE_DELAY_MS} ms), ${w.rounds} rounds. Wake calls per round: **${w.wakesPerRound}** (one for all ${w.k}).`,
     "",
     "| what | p50 ms | p90 ms | max ms |",
     "| --- | ---: | ---: | ---: |",
@@ -514,7 +508,7 @@ function markdown(r: Result): string {
     `| held request: engine ready → response done | ${w.heldAfterReadyMs.p50} | ${w.heldAfterReadyMs.p90} | ${w.heldAfterReadyMs.max} |`,
     `| baseline: ${w.k} concurrent requests straight to the awake engine | ${w.directConcurrentMs.p50} | ${w.directConcurrentMs.p90} | ${w.directConcurrentMs.max} |`,
     "",
-    `Added by the supervisor once the engine is ready (held vs baseline): p50 ${w.addedP50Ms} ms, max ${w.addedMaxMs} ms.`,
+    `Added by the gateway and supervisor once the engine is ready (held vs baseline): p50 ${w.addedP50Ms} ms, max ${w.addedMaxMs} ms.`,
     "",
   );
   return `${lines.join("\n")}\n`;

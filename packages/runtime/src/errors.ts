@@ -12,8 +12,8 @@ export interface OpenAIErrorBody {
 }
 
 export type EngineRequestErrorCode =
-  | "engine_queue_full"
-  | "engine_start_timeout"
+  /** Not ready yet (stopped, starting, asleep, suspended, waking…): `wake()` it and wait — in the caller's queue. */
+  | "engine_not_ready"
   | "engine_failed"
   | "engine_crashed"
   /** The engine died or the connection broke after the response had begun (the gateway's code for any upstream). */

@@ -10,12 +10,11 @@ export {
 export { type FleetSnapshot, LocalEngines, type LocalEnginesOptions } from "./fleet/local-engines.ts";
 export type { MemoryBudget } from "./fleet/memory-budget.ts";
 export { type EngineApiResponse, engineApi } from "./http/engine-api.ts";
-export { type LocalServer, startLocalServer } from "./http/local-server.ts";
-export { type ForwardRequest, type ForwardResponse, forward } from "./proxy/forward.ts";
+export { type Acquirable, engineFailure, type ForwardRequest, type ForwardResponse, forward } from "./proxy/forward.ts";
 export type { Transition } from "./state/machine.ts";
 export { ENGINE_STATES, type EngineState, IllegalTransitionError, TRANSITIONS } from "./state/states.ts";
 export type { CheckpointCommand } from "./suspend/cuda-checkpoint.ts";
 export type { CrashPolicyOptions } from "./supervisor/crash-policy.ts";
-export type { QueueOutcome, SupervisorEvent } from "./supervisor/events.ts";
+export type { SupervisorEvent } from "./supervisor/events.ts";
 export type { EngineSnapshot, ExitInfoJson, ScaleToZeroMode } from "./supervisor/snapshot.ts";
 export { EngineSupervisor, type SupervisorOptions } from "./supervisor/supervisor.ts";

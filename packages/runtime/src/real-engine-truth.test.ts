@@ -76,17 +76,13 @@ describe.skipIf(!VLLM || !MODEL)(
         plugin: vllm,
         ...engineOptions({ gpu: { present: false, how: "this CPU machine" } }),
       });
-      const wait = supervisor.acquire().then(
-        () => "served",
-        (e: Error) => e.message,
-      );
-      supervisor.start();
+      supervisor.wake();
       await until(supervisor, "failed");
       expect(supervisor.history.map((t) => t.to)).toEqual(["starting", "failed"]);
       expect(supervisor.snapshot().failure!.reason).toContain(
         "this machine has no GPU, so the engine cannot sleep: set local.scaleToZero: stop",
       );
-      expect(await wait).toContain("set local.scaleToZero: stop");
+      expect(() => supervisor!.acquire()).toThrow("set local.scaleToZero: stop");
     }, 300_000);
 
     it("a listener that takes local.port while vLLM boots is never taken for the engine", async () => {

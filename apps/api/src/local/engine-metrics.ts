@@ -5,8 +5,9 @@ const SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 
 
 /**
  * The local engines' metrics in the gateway's registry (one `/metrics`): state,
- * time in each state, cold starts (spawn → ready), wakes, scale-downs, waits in
- * the engine queue and crashes. Returns the supervisors' event handler.
+ * time in each state, cold starts (spawn → ready), wakes, scale-downs and crashes
+ * (requests waiting for an engine are the gateway's `rouse_queue_depth` and
+ * `rouse_cold_start_wait_seconds`: it holds them). Returns the supervisors' event handler.
  */
 export function registerEngineMetrics(registry: Registry, engines: () => LocalEngines | undefined) {
   const state = registry.gauge("rouse_engine_state", "1 for the local engine's current state.", [
@@ -21,11 +22,6 @@ export function registerEngineMetrics(registry: Registry, engines: () => LocalEn
   const inFlight = registry.gauge(
     "rouse_engine_requests_in_flight",
     "Requests the local engine is serving.",
-    ["engine"],
-  );
-  const waiting = registry.gauge(
-    "rouse_engine_requests_waiting",
-    "Requests waiting for the local engine to start or wake.",
     ["engine"],
   );
   const coldStart = registry.histogram(
@@ -44,12 +40,6 @@ export function registerEngineMetrics(registry: Registry, engines: () => LocalEn
     "rouse_engine_scale_down_seconds",
     "Local engine ready → scaled to zero (sleep, stop or suspend).",
     ["engine", "via"],
-    SECONDS_BUCKETS,
-  );
-  const queueWait = registry.histogram(
-    "rouse_engine_queue_wait_seconds",
-    "Time requests waited for a local engine that was not ready, by how the wait ended.",
-    ["engine", "outcome"],
     SECONDS_BUCKETS,
   );
   const crashes = registry.counter(
@@ -76,7 +66,6 @@ export function registerEngineMetrics(registry: Registry, engines: () => LocalEn
     for (const s of fleet.supervisors) {
       for (const st of ENGINE_STATES) state.set([s.name, st], s.state === st ? 1 : 0);
       inFlight.set([s.name], s.inFlight);
-      waiting.set([s.name], s.waiting);
       const times = s.snapshot({ history: 0 }).stats.timeInStateMs;
       for (const [st, ms] of Object.entries(times) as [EngineState, number][]) {
         const key = `${s.name}\u0001${st}`;
@@ -91,7 +80,6 @@ export function registerEngineMetrics(registry: Registry, engines: () => LocalEn
     if (e.type === "cold-start") coldStart.observe([e.engine], e.ms / 1000);
     else if (e.type === "wake") wake.observe([e.engine, e.via], e.ms / 1000);
     else if (e.type === "scale-down") scaleDown.observe([e.engine, e.via], e.ms / 1000);
-    else if (e.type === "queue-wait") queueWait.observe([e.engine, e.outcome], e.ms / 1000);
     else if (e.type === "crash") crashes.inc([e.engine, e.action]);
     else if (e.type === "canary") {
       canary.inc([e.engine, e.via, e.ok ? "match" : "mismatch"]);

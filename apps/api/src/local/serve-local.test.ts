@@ -93,21 +93,20 @@ describe("serveLocal", () => {
     expect(metrics).toContain('rouse_engine_state{engine="a",state="sleeping"} 1');
     expect(metrics).toMatch(/rouse_engine_cold_start_seconds_count\{engine="b"\} 1/);
     expect(metrics).toMatch(/rouse_engine_scale_down_seconds_count\{engine="a",via="sleep"\} 1/);
-    expect(metrics).toMatch(/rouse_engine_queue_wait_seconds_count\{engine="b",outcome="served"\} 1/);
+    // b's request waited through b's start (a swapped out first) in the gateway's queue
+    expect(metrics).toMatch(/rouse_cold_start_wait_seconds_count\{upstream="b",model="b"\} 1/);
+    expect(metrics).toContain('rouse_queue_depth{upstream="b"} 0');
     expect(metrics).toMatch(/rouse_engine_state_seconds_total\{engine="a",state="ready"\} [0-9.]+/);
   });
 
-  it("the supervisor's own refusals pass through the gateway unchanged: 503 + Retry-After, naming the engine", async () => {
+  it("a full queue for a starting engine: 503 + Retry-After at once; the one waiting is served", async () => {
     local = await serveLocal([{ config: config("a") }], {
       port: 0,
-      gateway,
+      gateway: { ...gateway, queue: { maxWaiting: 1 } },
       preload: false,
       log: () => {},
-      deps: { log: () => {} },
-      engines: {
-        gpu,
-        supervisor: () => ({ executable: standin(800), queue: { maxWaiting: 1, retryAfterSeconds: 9 } }),
-      },
+      deps: { log: () => {}, retryAfterSeconds: 9 },
+      engines: { gpu, supervisor: () => ({ executable: standin(800) }) },
     });
     const openai = new OpenAI({ baseURL: `${local.url}/v1`, apiKey: "k", maxRetries: 0 });
     const ask = () =>
@@ -120,12 +119,12 @@ describe("serveLocal", () => {
     expect(first.status).toBe("fulfilled");
     const error = (second as PromiseRejectedResult).reason as APIError;
     expect(error.status).toBe(503);
-    expect(error.code).toBe("engine_queue_full");
+    expect(error.code).toBe("queue_full");
     expect(error.headers?.get("retry-after")).toBe("9");
-    expect(error.message).toContain("engine 'a'");
+    expect(error.message).toContain("queue is full");
   });
 
-  it("the gateway's queue settings bound the local engine's queue: the one queue in the path", async () => {
+  it("the gateway's queue is the one queue in the path: its bounds and deadline hold while an engine starts", async () => {
     local = await serveLocal([{ config: config("a") }], {
       port: 0,
       gateway: { ...gateway, queue: { maxWaiting: 2, maxWaitMs: 600 } },
@@ -148,16 +147,18 @@ describe("serveLocal", () => {
     const elapsed = performance.now() - started;
     const codes = results.map((r) => ((r as PromiseRejectedResult).reason as APIError).code).sort();
     expect(codes).toEqual([
-      "engine_queue_full",
-      "engine_queue_full",
-      "engine_queue_full",
-      "engine_start_timeout",
-      "engine_start_timeout",
+      "cold_start_timeout",
+      "cold_start_timeout",
+      "queue_full",
+      "queue_full",
+      "queue_full",
     ]);
     // maxWaitMs 600, not the engine's 5 s boot (nor startupTimeout's 10 minutes)
     expect(elapsed).toBeLessThan(4_000);
-    const a = local.engines.byName("a")!.snapshot();
-    expect(a.stats.queueRejected).toBe(5);
+    // one start for all of them, which goes on for later requests
+    const a = local.engines.byName("a")!;
+    expect(a.history.filter((t) => t.to === "starting")).toHaveLength(1);
+    expect(a.state).toBe("starting");
   });
 
   it("a stream the engine breaks ends with the one mid-stream code, naming the engine and its exit", async () => {

@@ -15,8 +15,10 @@ import { EngineUpstream } from "./engine-upstream.ts";
 // `rouse serve --local`: the rouse gateway in front of local engines. Each
 // rouse.yaml gets an engine supervisor (@rouse/runtime) that starts the engine
 // on demand, scales it to zero when idle and restarts it when it crashes; the
-// gateway routes `/v1/*` to it by `model` and adds `/api/v1/engines` and the
-// engines' metrics on `/metrics`.
+// gateway routes `/v1/*` to it by `model` — holding the requests that arrive
+// while it starts or wakes in its one bounded queue per upstream (`queue`
+// settings), see EngineUpstream — and adds `/api/v1/engines` and the engines'
+// metrics on `/metrics`.
 
 export interface LocalGatewayOptions {
   /** Gateway settings (auth keys, logging, limits); `upstreams` may add remote ones. Default: no auth on loopback. */
@@ -67,7 +69,9 @@ export async function createLocalGateway(
   const engines = await LocalEngines.create(entries, {
     ...options.engines,
     supervisor: (entry) => ({
-      queue: engineQueue(options.gateway?.queue, options.deps?.retryAfterSeconds),
+      ...(options.deps?.retryAfterSeconds !== undefined
+        ? { retryAfterSeconds: options.deps.retryAfterSeconds }
+        : {}),
       ...options.engines?.supervisor?.(entry),
     }),
     onEvent: (e) => {
@@ -93,25 +97,6 @@ export async function createLocalGateway(
       await gateway.close();
       await engines.close();
     },
-  };
-}
-
-/**
- * The gateway's `queue` settings, for the engines' own queues. A local engine is
- * never queued for by the router (it always looks usable: its supervisor holds
- * the requests through a start or wake, one wake for all), so the supervisor's
- * queue is the one queue in the path and takes the one set of settings:
- * `maxWaiting` per engine, and `maxWaitMs` when given (else the engine's
- * `scaling.startupTimeout`, long enough for a cold start).
- */
-export function engineQueue(
-  queue: Omit<GatewayConfigV1Input, "version">["queue"],
-  retryAfterSeconds: number | undefined,
-): { maxWaiting?: number; maxWaitMs?: number; retryAfterSeconds: number } {
-  return {
-    ...(queue?.maxWaiting !== undefined ? { maxWaiting: queue.maxWaiting } : {}),
-    ...(queue?.maxWaitMs !== undefined ? { maxWaitMs: queue.maxWaitMs } : {}),
-    retryAfterSeconds: retryAfterSeconds ?? 5,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type SourcedResponse,
   type UpstreamRequest,
   type UpstreamResponse,
+  UpstreamNotReady,
   upstreamErrorKind,
 } from "../upstream/types.ts";
 
@@ -59,7 +60,8 @@ const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_CONNECT_TIMEO
  * Picks an upstream for a model: the lowest fallback tier that has a usable
  * upstream, weighted by `weight` within a tier. Each upstream has one bounded
  * queue (`UpstreamQueue`): requests beyond its concurrency wait there, and so do
- * requests waiting for it to warm up; a full queue is a 503 + Retry-After.
+ * requests waiting for it to warm up — a local engine's start or wake too (it is
+ * woken by the first request held for it); a full queue is a 503 + Retry-After.
  *
  * Failures are judged per response: a 503 from a ready upstream triggers a health
  * probe (the state changes only if the probe fails) and a bounded retry of that
@@ -166,6 +168,11 @@ export class Router {
           } catch (err) {
             q.release();
             if (signal.aborted) throw signal.reason;
+            if (err instanceof UpstreamNotReady) {
+              // A live upstream (local engine) left `ready` since the pick: it is warming now; wait for it.
+              stats.coldStart = true;
+              continue;
+            }
             if (err instanceof GatewayError) throw err; // the upstream's own answer (a local engine's 503/502): final
             o.onUpstreamError?.(pick.name, upstreamErrorKind(err));
             const code = errorCode(err);
@@ -220,9 +227,11 @@ export class Router {
         if (now >= until) {
           if (!warming) throw refusingError(waitable[0]!, o, now - start);
           const w = waitable.find((x) => x.state === "warming")!;
-          const why = w.everReady
-            ? `is up but not ready (${w.detail ?? "health check failing"})`
-            : `has not answered since the gateway started (never seen up: ${w.detail ?? "no answer"})`;
+          const why = w.upstream.live
+            ? `is not ready yet (${w.detail ?? "warming"})`
+            : w.everReady
+              ? `is up but not ready (${w.detail ?? "health check failing"})`
+              : `has not answered since the gateway started (never seen up: ${w.detail ?? "no answer"})`;
           throw new GatewayError(
             503,
             "service_unavailable",
@@ -234,6 +243,9 @@ export class Router {
           waitable[0]!.queue.hold(bytes);
           held = waitable[0]!;
           stats.upstream = held.name;
+          // A local engine comes up when someone waits for it: one start/wake for everyone in this queue.
+          held.upstream.live?.wake();
+          if (held.usable) continue; // it was ready at once (a drain cancelled)
         }
         if (warming) stats.coldStart = true;
         const changed = await waitForChange(waitable, Math.min(o.retryInPlaceMs, until - now), signal);
@@ -324,7 +336,12 @@ function refusingError(u: ManagedUpstream, o: RouterOptions, waitedMs: number): 
   );
 }
 
-function downError(model: string, candidates: readonly ManagedUpstream[], o: RouterOptions): GatewayError {
+function downError(model: string, candidates: readonly ManagedUpstream[], o: RouterOptions): Error {
+  // A live upstream that is down answers for itself (a failed local engine: why, and how to restart it).
+  for (const c of candidates) {
+    const r = c.upstream.live?.readiness();
+    if (r?.state === "down" && r.error) return r.error;
+  }
   const why = candidates.map((c) => `'${c.name}' ${c.state}${c.detail ? ` (${c.detail})` : ""}`).join(", ");
   return new GatewayError(503, "service_unavailable", `Every upstream for model '${model}' is down: ${why}`, {
     code: "upstreams_down",

@@ -234,7 +234,7 @@ export class Fleet {
       state: ENGINE_TO_FLEET[snap.state],
       detail: `${snap.state}${failure ? `: ${failure}` : ""}${snap.state === "stopped" ? " (starts on the next request)" : ""}`,
       since: snap.since,
-      queueDepth: snap.waiting,
+      queueDepth: this.#o.router.upstreams.find((u) => u.name === s.name)?.queue.waiting ?? 0,
       inFlight: snap.inFlight,
       recent: engineEvents(snap.history, this.#keep),
       containers: null,

@@ -1,5 +1,5 @@
 import { UpstreamQueue, type UpstreamQueueLimits } from "../router/upstream-queue.ts";
-import type { FailureKind, Upstream } from "./types.ts";
+import type { FailureKind, LiveUpstream, Upstream } from "./types.ts";
 
 /**
  * - `unknown`: never contacted; requests go to it (that is how a scaled-to-zero deployment wakes).
@@ -69,6 +69,7 @@ export class ManagedUpstream {
   #interval: number;
   #probing = false;
   readonly #closed = new AbortController();
+  readonly #unfollow: (() => void) | undefined;
 
   constructor(
     upstream: Upstream,
@@ -81,6 +82,12 @@ export class ManagedUpstream {
     this.queue = new UpstreamQueue(upstream.name, limits);
     this.#now = now;
     this.#interval = timing.probeIntervalMs;
+    const live = upstream.live;
+    if (live) {
+      // It says when its state changes: followed at once, never probed on a timer.
+      this.#unfollow = live.subscribe(() => this.#follow(live));
+      this.#follow(live);
+    }
   }
 
   get name(): string {
@@ -104,6 +111,10 @@ export class ManagedUpstream {
   }
 
   onFailure(kind: FailureKind, detail: string): void {
+    if (this.upstream.live) {
+      this.#follow(this.upstream.live);
+      return;
+    }
     const now = this.#now();
     this.failingSince ??= now;
     this.checkedAt = now;
@@ -126,6 +137,7 @@ export class ManagedUpstream {
    * The state changes only if the probe says so.
    */
   suspect(): void {
+    if (this.upstream.live) return;
     if (this.#timer || this.#probing || this.#closed.signal.aborted) return;
     this.#probing = true;
     this.probe()
@@ -145,6 +157,7 @@ export class ManagedUpstream {
 
   /** One probe now (used by `/api/v1/upstreams?probe=true` and the probe loop). */
   async probe(): Promise<void> {
+    if (this.upstream.live) return this.#follow(this.upstream.live);
     const result = await this.upstream.probe(this.#closed.signal);
     if (this.#closed.signal.aborted) return;
     if (result.ready) this.onSuccess(result.latencyMs);
@@ -157,7 +170,20 @@ export class ManagedUpstream {
   async close(): Promise<void> {
     this.#closed.abort();
     this.#stopProbing();
+    this.#unfollow?.();
     await this.upstream.close();
+  }
+
+  /** A live upstream's own state, taken as it is (asleep for hours is no failure streak). */
+  #follow(live: LiveUpstream): void {
+    const r = live.readiness();
+    if (r.state === "ready") {
+      this.onSuccess();
+      return;
+    }
+    this.checkedAt = this.#now();
+    this.detail = r.detail;
+    this.#set(r.state);
   }
 
   #set(state: UpstreamState): void {

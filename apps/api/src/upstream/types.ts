@@ -106,6 +106,32 @@ export type ProbeResult =
       readonly kind?: FailureKind;
     };
 
+/** What a live upstream says about itself now. */
+export type Readiness =
+  | { readonly state: "ready" }
+  /** Coming up (or able to, on `wake()`): requests wait for it in its queue. */
+  | { readonly state: "warming"; readonly detail: string }
+  /** It will not serve until someone acts; `error` is its own answer to requests meanwhile. */
+  | { readonly state: "down"; readonly detail: string; readonly error?: Error };
+
+/**
+ * An upstream that knows its own state and can be woken (a local engine): the
+ * gateway follows it instead of probing, holds requests in the upstream's one
+ * queue while it is not ready, and wakes it when a request waits.
+ */
+export interface LiveUpstream {
+  readiness(): Readiness;
+  /** Calls `fn` whenever `readiness()` may have changed; returns the unsubscribe function. */
+  subscribe(fn: () => void): () => void;
+  /** A request is waiting: bring it up (idempotent). */
+  wake(): void;
+}
+
+/** Thrown by a live upstream's `send` when it is not ready after all: the router waits for it. */
+export class UpstreamNotReady extends Error {
+  override readonly name = "UpstreamNotReady";
+}
+
 export interface Upstream {
   readonly name: string;
   /** Where it is, for humans (`/api/v1/upstreams`); never contains credentials. */
@@ -123,6 +149,8 @@ export interface Upstream {
   send(req: UpstreamRequest): Promise<UpstreamResponse>;
   /** Is it ready to serve? (HTTP: GET healthPath.) Never throws. */
   probe(signal: AbortSignal): Promise<ProbeResult>;
+  /** Present when it reports its own state (then it is followed, not probed). */
+  readonly live?: LiveUpstream;
   close(): Promise<void>;
 }
 

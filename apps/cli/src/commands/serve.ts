@@ -68,8 +68,8 @@ scaling.scaledownWindow without requests, the way local.scaleToZero says:
 sleep and suspend need a GPU (detected from /dev/nvidia*, /dev/kfd; override with
 ROUSE_LOCAL_GPU=present|absent). A request for a sleeping or stopped engine wakes it —
 one wake for all requests waiting meanwhile; every wake is verified with a canary
-before traffic (a mismatch restarts the engine cold). The gateway's queue settings
-(--gateway) bound each engine's queue. Crashes restart with backoff; repeated crashes
+before traffic (a mismatch restarts the engine cold). Requests wait in the gateway's
+one queue per engine (--gateway queue settings bound it). Crashes restart with backoff; repeated crashes
 mark it failed; errors no retry can fix (a busy local.port, a missing executable or
 model directory, an argument the engine refuses) fail at once, with the fix.
 Engines whose engine.gpuMemoryUtilization add up to more than 1 take turns: the

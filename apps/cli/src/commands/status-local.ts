@@ -79,14 +79,10 @@ export async function statusLocal(io: Io, options: { json?: boolean }): Promise<
       `${e.mode} after ${e.scaleDownAfterMs / 1000} s idle${e.pinned ? " (pinned awake)" : ""}${e.suspendUnavailable ? s.yellow(` — suspend unavailable, stopping instead: ${e.suspendUnavailable}`) : ""}`,
     );
     row("process", e.pid ? `pid ${e.pid} at ${e.url}` : "none");
-    row(
-      "requests",
-      `${e.stats.requests} served, ${e.inFlight} in flight, ${e.waiting} waiting, ${e.stats.queueRejected} refused (queue full / deadline)`,
-    );
+    row("requests", `${e.stats.requests} served, ${e.inFlight} in flight`);
     const st = e.stats;
     row("cold start", `${st.coldStart.count}× p50 ${ms(st.coldStart.p50Ms)} max ${ms(st.coldStart.maxMs)}`);
     row("wake", `${st.wake.count}× p50 ${ms(st.wake.p50Ms)} max ${ms(st.wake.maxMs)}`);
-    row("queue wait", `${st.queueWait.count}× p50 ${ms(st.queueWait.p50Ms)} p95 ${ms(st.queueWait.p95Ms)}`);
     const c = e.canary;
     if (c?.enabled) {
       const verdict =

@@ -18,27 +18,26 @@ export interface ForwardResponse {
   readonly headers: Record<string, string | string[] | undefined>;
   /** Raw bytes; destroy it to cancel. The engine's lease ends when it closes. */
   readonly body: Readable;
-  readonly waitedMs: number;
-  readonly coldStart: boolean;
 }
 
 /** The part of a supervisor `forward` needs (an EngineSupervisor). */
 export interface Acquirable {
   readonly name: string;
-  acquire(signal?: AbortSignal): Promise<Lease>;
+  /** A hold on the ready engine; throws an EngineRequestError when it is not ready. */
+  acquire(): Lease;
 }
 
 /** How long a failed request waits to learn whether the engine process died (for the error). */
 const EXIT_GRACE_MS = 1_000;
 
 /**
- * One request through a supervisor: acquire (waiting through a start or wake
- * if needed), send to the engine, hand back the response as it arrives, and
+ * One request through a supervisor: acquire the ready engine (a refusal —
+ * not ready, failed, shutting down — rejects at once), send to the engine, hand back the response as it arrives, and
  * release the engine when the body is over, however it ends. Failures caused
  * by the engine dying name the engine and its exit code.
  */
 export async function forward(supervisor: Acquirable, req: ForwardRequest): Promise<ForwardResponse> {
-  const lease = await supervisor.acquire(req.signal);
+  const lease = supervisor.acquire();
   let res: Awaited<ReturnType<Lease["dispatcher"]["request"]>>;
   try {
     const headers = { ...req.headers };
@@ -63,8 +62,6 @@ export async function forward(supervisor: Acquirable, req: ForwardRequest): Prom
     status: res.statusCode,
     headers: res.headers,
     body,
-    waitedMs: lease.waitedMs,
-    coldStart: lease.coldStart,
   };
 }
 

@@ -1,8 +1,6 @@
 import type { ExitInfo } from "../process/engine-process.ts";
 import type { Transition } from "../state/machine.ts";
 
-export type QueueOutcome = "served" | "full" | "deadline" | "aborted" | "failed" | "shutdown";
-
 /** What a supervisor reports as it works, for metrics and logs (see apps/api's local metrics). */
 export type SupervisorEvent =
   | { readonly type: "transition"; readonly engine: string; readonly transition: Transition }
@@ -15,13 +13,6 @@ export type SupervisorEvent =
       readonly engine: string;
       readonly ms: number;
       readonly via: "sleep" | "stop" | "suspend";
-    }
-  /** A request that had to wait (the engine was not ready when it arrived). */
-  | {
-      readonly type: "queue-wait";
-      readonly engine: string;
-      readonly ms: number;
-      readonly outcome: QueueOutcome;
     }
   /** A canary replayed after a wake/resume; `ok: false` restarts the engine cold. */
   | {

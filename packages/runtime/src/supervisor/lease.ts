@@ -9,9 +9,6 @@ export interface Lease {
   /** The key the engine was started with; send it as a Bearer token. */
   readonly apiKey: string | undefined;
   readonly process: EngineProcess;
-  /** How long the request waited for a start/wake/resume (0 on the fast path). */
-  readonly waitedMs: number;
-  readonly coldStart: boolean;
   release(): void;
 }
 
@@ -37,19 +34,15 @@ export class EngineLease implements Lease {
   readonly dispatcher: Pool;
   readonly apiKey: string | undefined;
   readonly process: EngineProcess;
-  readonly waitedMs: number;
-  readonly coldStart: boolean;
   #released = false;
 
-  constructor(owner: LeaseOwner, target: LeaseTarget, waitedMs: number, coldStart: boolean) {
+  constructor(owner: LeaseOwner, target: LeaseTarget) {
     this.#owner = owner;
     this.engine = owner.name;
     this.baseUrl = target.baseUrl;
     this.dispatcher = target.pool;
     this.apiKey = target.apiKey;
     this.process = target.proc;
-    this.waitedMs = waitedMs;
-    this.coldStart = coldStart;
   }
 
   release(): void {

@@ -31,7 +31,8 @@ export interface SupervisorOptions {
   readonly startupTimeoutMs?: number;
   /** Warmup requests after each start. Default 1. */
   readonly warmupCount?: number;
-  readonly queue?: { maxWaiting?: number; maxWaitMs?: number; retryAfterSeconds?: number };
+  /** `Retry-After` seconds with a refusal (not ready, shutting down). Default 5. */
+  readonly retryAfterSeconds?: number;
   readonly crash?: Partial<CrashPolicyOptions>;
   /** SIGTERM → SIGKILL grace. Default 15 s. */
   readonly stopGraceMs?: number;

@@ -28,7 +28,6 @@ export interface EngineSnapshot {
   readonly pid: number | null;
   readonly url: string | null;
   readonly inFlight: number;
-  readonly waiting: number;
   readonly lastUsed: string | null;
   readonly scaleDownAfterMs: number;
   readonly pinned: boolean;
@@ -46,8 +45,6 @@ export interface EngineSnapshot {
     readonly coldStart: LatencySummary;
     readonly wake: LatencySummary;
     readonly scaleDown: LatencySummary;
-    readonly queueWait: LatencySummary;
-    readonly queueRejected: number;
     /** What each canary request cost (recording and replays). */
     readonly canary: LatencySummary;
   };

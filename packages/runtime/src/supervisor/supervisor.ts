@@ -22,12 +22,11 @@ import type { ModeHost } from "./modes/host.ts";
 import { sleepScaleDown, sleepWake } from "./modes/sleep.ts";
 import { suspendResume, suspendScaleDown } from "./modes/suspend.ts";
 import { classifyExit } from "./exit-class.ts";
-import type { QueueOutcome, SupervisorEvent } from "./events.ts";
+import type { SupervisorEvent } from "./events.ts";
 import { LatencyStats } from "./latency-stats.ts";
 import { EngineLease, type Lease } from "./lease.ts";
 import { type EngineSnapshot, type ExitInfoJson, exitJson, type ScaleToZeroMode } from "./snapshot.ts";
 import type { SupervisorOptions } from "./options.ts";
-import { WaitQueue } from "./wait-queue.ts";
 
 export type { SupervisorOptions } from "./options.ts";
 
@@ -38,13 +37,17 @@ const ZERO_STATES: ReadonlySet<EngineState> = new Set(["stopped", "sleeping", "s
 /**
  * Runs one local engine: spawns it from its plugin's launch spec, waits for it,
  * warms it up, scales it to zero when idle (engine sleep, process exit, or a
- * CUDA checkpoint), brings it back for the next request — one start/wake shared
- * by every request that arrives meanwhile, which wait in a bounded queue — and
- * restarts it with backoff when it crashes.
+ * CUDA checkpoint), brings it back when asked (`wake()`: one start/wake however
+ * often it is asked meanwhile) and restarts it with backoff when it crashes.
  *
- * All decisions happen in `#reconcile()`, which compares what is wanted (requests
- * waiting, idle, evicted, closing) with the state, and runs at most one
- * lifecycle task at a time; every task ends by reconciling again.
+ * It holds no requests: `acquire()` admits a request only while the engine is
+ * ready and otherwise says why not. Whoever serves requests (the gateway) holds
+ * them in its own bounded queue, calls `wake()`, and follows the state through
+ * `onStateChange` — one cold-start queue per request path.
+ *
+ * All decisions happen in `#reconcile()`, which compares what is wanted (woken,
+ * idle, evicted, closing) with the state, and runs at most one lifecycle task
+ * at a time; every task ends by reconciling again.
  */
 export class EngineSupervisor implements MemoryTenant {
   readonly name: string;
@@ -60,7 +63,6 @@ export class EngineSupervisor implements MemoryTenant {
 
   readonly #sm: EngineStateMachine;
   readonly #o: SupervisorOptions;
-  readonly #queue: WaitQueue;
   readonly #retryAfterSeconds: number;
   readonly #crash: CrashPolicy;
   readonly #memory: MemoryArbiter;
@@ -80,7 +82,8 @@ export class EngineSupervisor implements MemoryTenant {
   #run: EngineRun | undefined;
   #task: Promise<void> | undefined;
   #want: Target;
-  #wanting = 0;
+  /** `#want` is "ready" because of `wake()` (for messages). */
+  #woken = false;
   #inFlight = 0;
   #lastActivity = 0;
   #evicting: string | undefined;
@@ -92,7 +95,6 @@ export class EngineSupervisor implements MemoryTenant {
   #suspendUnavailable: string | undefined;
   #restarts = 0;
   #requests = 0;
-  #queueRejected = 0;
   #lastExit: (ExitInfoJson & { at: string }) | null = null;
   #failure: EngineSnapshot["failure"] = null;
   readonly #canary = { checks: 0, mismatches: 0, last: null as EngineSnapshot["canary"]["last"] };
@@ -102,7 +104,6 @@ export class EngineSupervisor implements MemoryTenant {
     coldStart: new LatencyStats(),
     wake: new LatencyStats(),
     scaleDown: new LatencyStats(),
-    queueWait: new LatencyStats(),
     canary: new LatencyStats(),
   };
 
@@ -124,12 +125,7 @@ export class EngineSupervisor implements MemoryTenant {
     this.#lifecycleTimeoutMs = options.lifecycleTimeoutMs ?? 5 * 60_000;
     this.#stopGraceMs = options.stopGraceMs ?? 15_000;
     this.#host = options.host ?? "127.0.0.1";
-    this.#queue = new WaitQueue({
-      maxWaiting: options.queue?.maxWaiting ?? 256,
-      // Long enough for a cold start by default: a request would rather wait than fail.
-      maxWaitMs: options.queue?.maxWaitMs ?? this.#startupTimeoutMs,
-    });
-    this.#retryAfterSeconds = options.queue?.retryAfterSeconds ?? 5;
+    this.#retryAfterSeconds = options.retryAfterSeconds ?? 5;
     this.#crash = new CrashPolicy(options.crash);
     this.#memory = options.memory ?? unlimitedMemory;
     this.#checkpoint = options.checkpoint ?? defaultCheckpointCommand();
@@ -177,14 +173,12 @@ export class EngineSupervisor implements MemoryTenant {
   get inFlight(): number {
     return this.#inFlight;
   }
-  get waiting(): number {
-    return this.#wanting;
-  }
   get lastUsed(): number {
     return this.#lastActivity;
   }
+  /** Serving, or being brought up for requests (`wake()`): evicting it costs more. */
   get busy(): boolean {
-    return this.#inFlight > 0 || this.#wanting > 0;
+    return this.#inFlight > 0 || this.#want === "ready";
   }
   /** The engine's base URL while a process runs. */
   get baseUrl(): string | undefined {
@@ -197,86 +191,58 @@ export class EngineSupervisor implements MemoryTenant {
   // ---- requests ----------------------------------------------------------------
 
   /**
-   * A hold on a ready engine. Ready: at once. Otherwise the request waits (one
-   * start/wake for all) up to the queue's deadline; a full queue, the deadline,
-   * a failed engine or shutdown reject with an EngineRequestError.
+   * A hold on the engine, for one request — only while it is ready (the fast
+   * path: a counter and one small object). Otherwise it throws what `refusal()`
+   * says; nothing waits here (the caller holds the request and calls `wake()`).
    */
-  acquire(signal?: AbortSignal): Promise<Lease> {
+  acquire(): Lease {
     const run = this.#run;
-    if (this.#sm.state === "ready" && run !== undefined) {
-      this.#inFlight++;
-      this.#requests++;
-      this.#lastActivity = performance.now();
-      return Promise.resolve(new EngineLease(this, run, 0, false));
-    }
-    return this.#acquireSlow(signal);
+    if (this.#sm.state !== "ready" || run === undefined) throw this.refusal()!;
+    this.#inFlight++;
+    this.#requests++;
+    this.#lastActivity = performance.now();
+    return new EngineLease(this, run);
   }
 
-  async #acquireSlow(signal: AbortSignal | undefined): Promise<Lease> {
-    const start = performance.now();
-    const deadline = start + this.#queue.options.maxWaitMs;
-    let admit = true;
-    let outcome: QueueOutcome = "served";
-    this.#wanting++;
-    try {
-      for (;;) {
-        const state = this.#sm.state;
-        const run = this.#run;
-        if (state === "ready" && run !== undefined) {
-          this.#inFlight++;
-          this.#requests++;
-          this.#lastActivity = performance.now();
-          return new EngineLease(this, run, this.#lastActivity - start, true);
-        }
-        if (state === "failed") {
-          outcome = "failed";
-          throw this.#failedError();
-        }
-        if (this.#closing) {
-          outcome = "shutdown";
-          throw new EngineRequestError(
-            this.name,
-            "engine_shutting_down",
-            `engine '${this.name}' is shutting down`,
-            {
-              retryAfterSeconds: this.#retryAfterSeconds,
-            },
-          );
-        }
-        this.#reconcile();
-        if (this.#sm.state === "ready" && this.#run !== undefined) continue; // e.g. a drain just cancelled
-        const waited = await this.#queue.wait(deadline, performance.now(), admit, signal);
-        admit = false;
-        if (waited === "full") {
-          outcome = "full";
-          throw new EngineRequestError(
-            this.name,
-            "engine_queue_full",
-            `engine '${this.name}' is ${this.#sm.state} and ${this.#queue.size} requests are already waiting for it; retry later`,
-            { retryAfterSeconds: this.#retryAfterSeconds },
-          );
-        }
-        if (waited === "deadline") {
-          outcome = "deadline";
-          throw new EngineRequestError(
-            this.name,
-            "engine_start_timeout",
-            `engine '${this.name}' is still ${this.#sm.state} after ${Math.round(performance.now() - start)} ms; retry later`,
-            { retryAfterSeconds: this.#retryAfterSeconds },
-          );
-        }
-        if (waited === "aborted") {
-          outcome = "aborted";
-          throw signal?.reason ?? new Error("aborted");
-        }
-      }
-    } finally {
-      this.#wanting--;
-      const ms = performance.now() - start;
-      if (outcome === "served") this.#stats.queueWait.add(ms);
-      else if (outcome === "full" || outcome === "deadline") this.#queueRejected++;
-      this.#emit({ type: "queue-wait", engine: this.name, ms, outcome });
+  /**
+   * Why a request cannot be admitted now, or undefined when it can: failed
+   * (with the reason and how to restart), shutting down, or not ready yet
+   * (`engine_not_ready`, naming the state: `wake()` brings it up).
+   */
+  refusal(): EngineRequestError | undefined {
+    const state = this.#sm.state;
+    if (state === "ready" && this.#run !== undefined && !this.#closing) return undefined; // the hot path
+    const retry = { retryAfterSeconds: this.#retryAfterSeconds };
+    if (this.#closing)
+      return new EngineRequestError(
+        this.name,
+        "engine_shutting_down",
+        `engine '${this.name}' is shutting down`,
+        retry,
+      );
+    if (state === "failed") return this.#failedError();
+    return new EngineRequestError(this.name, "engine_not_ready", `engine '${this.name}' is ${state}`, retry);
+  }
+
+  /**
+   * Brings the engine up for requests: start, wake or resume — one for every
+   * call until it is ready (a drain in progress is cancelled). Nothing for a
+   * failed engine (`restart()`) or while shutting down.
+   */
+  wake(): void {
+    if (this.#closing || this.#sm.state === "failed") return;
+    if (this.#sm.state === "ready") {
+      this.#lastActivity = performance.now();
+      return;
     }
+    this.#want = "ready";
+    this.#woken = true;
+    this.#reconcile();
+  }
+
+  /** Calls `fn` after every state change (synchronously); returns the unsubscribe function. */
+  onStateChange(fn: (transition: Transition) => void): () => void {
+    return this.#sm.onTransition(fn);
   }
 
   /** Called by EngineLease.release. */
@@ -333,13 +299,12 @@ export class EngineSupervisor implements MemoryTenant {
   }
 
   /**
-   * Shutdown: requests waiting are refused, requests in flight may finish for
+   * Shutdown: new requests are refused, requests in flight may finish for
    * `drainTimeoutMs`, then the process is stopped. Resolves when it is gone.
    */
   async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
     this.#closing = true;
     for (const t of [this.#idleTimer, this.#restartTimer, this.#retryTimer]) clearTimeout(t);
-    this.#queue.releaseAll();
     const force = setTimeout(() => {
       this.#forceStop = true;
       this.#reconcile();
@@ -366,7 +331,6 @@ export class EngineSupervisor implements MemoryTenant {
   #target(): Target {
     if (this.#closing) return "off";
     if (this.#evicting !== undefined) return "zero";
-    if (this.#wanting > 0) return "ready";
     return this.#want;
   }
 
@@ -407,7 +371,7 @@ export class EngineSupervisor implements MemoryTenant {
   }
 
   #startReason(): string {
-    if (this.#wanting > 0) return `${this.#wanting} request(s) waiting`;
+    if (this.#woken) return "woken for requests";
     return this.#restarts > 0 && this.#lastExit ? "restart after a crash" : "preload";
   }
 
@@ -460,10 +424,9 @@ export class EngineSupervisor implements MemoryTenant {
     if (to === "ready") {
       this.#lastActivity = performance.now();
       if (this.#want === "ready") this.#want = undefined;
+      this.#woken = false;
       this.#armIdle(this.scaleDownAfterMs);
     }
-    // Waiters re-check: ready serves them, failed refuses them.
-    if (to === "ready" || to === "failed") this.#queue.releaseAll();
   }
 
   #fail(reason: string): void {
@@ -474,6 +437,7 @@ export class EngineSupervisor implements MemoryTenant {
       logTail: this.logs.tail(50, { run: this.logs.run }),
     };
     this.#want = undefined;
+    this.#woken = false;
     this.#set("failed", reason);
   }
 
@@ -635,7 +599,7 @@ export class EngineSupervisor implements MemoryTenant {
     if (!run) return this.#set("stopped", "no engine process to wake");
     await this.#reserveMemory();
     if (!this.#current(run) || this.#sm.state !== "sleeping") return this.#memory.release(this);
-    return sleepWake(this.#modes, run, this.#wanting);
+    return sleepWake(this.#modes, run);
   }
 
   async #resume(): Promise<void> {
@@ -643,7 +607,7 @@ export class EngineSupervisor implements MemoryTenant {
     if (!run) return;
     await this.#reserveMemory();
     if (!this.#current(run) || this.#sm.state !== "suspended") return this.#memory.release(this);
-    return suspendResume(this.#modes, run, this.#wanting);
+    return suspendResume(this.#modes, run);
   }
 
 
@@ -833,7 +797,6 @@ export class EngineSupervisor implements MemoryTenant {
       pid: run?.proc.pid ?? null,
       url: run?.baseUrl ?? null,
       inFlight: this.#inFlight,
-      waiting: this.#wanting,
       lastUsed: this.#lastActivity ? this.#wall(this.#lastActivity) : null,
       scaleDownAfterMs: this.scaleDownAfterMs,
       pinned: this.pinned,
@@ -847,8 +810,6 @@ export class EngineSupervisor implements MemoryTenant {
         coldStart: this.#stats.coldStart.summary(),
         wake: this.#stats.wake.summary(),
         scaleDown: this.#stats.scaleDown.summary(),
-        queueWait: this.#stats.queueWait.summary(),
-        queueRejected: this.#queueRejected,
         canary: this.#stats.canary.summary(),
       },
       canary: {

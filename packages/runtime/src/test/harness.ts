@@ -1,14 +1,23 @@
-// Test harness: engines behind the runtime's local server, driven with the
-// official `openai` SDK. Engines are real processes: the STAND-IN ENGINE
+// Test harness: engines behind the rouse gateway exactly as `rouse serve --local`
+// runs them (apps/api's serveLocal: the gateway holds requests while an engine
+// starts or wakes, in its one queue per upstream), driven with the official
+// `openai` SDK. Engines are real processes: the STAND-IN ENGINE
 // (tools/engine-standin, named so: it imitates vLLM/SGLang, it is not one) or,
 // behind ROUSE_VLLM_CPU, the real vLLM CPU build.
 
-import { type DeploymentConfigV1, type DeploymentConfigV1Input, parseDeployment } from "@rouse/config";
+import { createHash } from "node:crypto";
+import {
+  type DeploymentConfigV1,
+  type DeploymentConfigV1Input,
+  type GatewayConfigV1Input,
+  parseDeployment,
+} from "@rouse/config";
 import OpenAI from "openai";
+// The production front, by path: apps/api depends on this package, not the other way round.
+import { type ServingLocal, serveLocal } from "../../../../apps/api/src/local/serve-local.ts";
 import { standinExecutable } from "../../../../tools/engine-standin/spawn.ts";
 import type { EngineEntry } from "../fleet/engine-set.ts";
-import { LocalEngines, type LocalEnginesOptions } from "../fleet/local-engines.ts";
-import { type LocalServer, startLocalServer } from "../http/local-server.ts";
+import type { LocalEngines, LocalEnginesOptions } from "../fleet/local-engines.ts";
 import type { EngineState } from "../state/states.ts";
 import type { SupervisorEvent } from "../supervisor/events.ts";
 import type { EngineSupervisor, SupervisorOptions } from "../supervisor/supervisor.ts";
@@ -66,7 +75,8 @@ export function quick(over: Partial<SupervisorOptions> = {}): Partial<Supervisor
 
 export interface Harness {
   readonly engines: LocalEngines;
-  readonly server: LocalServer;
+  /** The gateway in front of the engines. */
+  readonly server: { readonly url: string };
   readonly openai: OpenAI;
   readonly events: SupervisorEvent[];
   engine(name: string): EngineSupervisor;
@@ -76,21 +86,41 @@ export interface Harness {
 export async function startHarness(
   entries: readonly EngineEntry[],
   supervisor: (entry: EngineEntry) => Partial<SupervisorOptions>,
-  options: Omit<LocalEnginesOptions, "supervisor" | "onEvent"> & { preload?: boolean } = {},
+  options: Omit<LocalEnginesOptions, "supervisor" | "onEvent"> & {
+    preload?: boolean;
+    /** The gateway's `queue` settings: the one queue requests wait in while an engine starts or wakes. */
+    queue?: GatewayConfigV1Input["queue"];
+    retryAfterSeconds?: number;
+  } = {},
 ): Promise<Harness> {
   const events: SupervisorEvent[] = [];
-  const engines = await LocalEngines.create(entries, {
-    // The stand-in engine imitates GPU engines on this CPU machine.
-    gpu: { present: true, how: "stand-in engine (tests)" },
-    ...options,
-    supervisor,
+  const { preload, queue, retryAfterSeconds, ...engineOptions } = options;
+  const apiKey = "harness";
+  const local: ServingLocal = await serveLocal(entries, {
+    port: 0,
+    preload: preload ?? false,
+    shutdownDeadlineMs: 2_000,
+    log: () => {},
+    gateway: {
+      auth: {
+        keys: [{ name: "harness", sha256: createHash("sha256").update(apiKey).digest("hex") }],
+        allowNoAuthOnLoopback: true,
+      },
+      ...(queue ? { queue } : {}),
+    },
+    deps: { log: () => {}, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
+    engines: {
+      // The stand-in engine imitates GPU engines on this CPU machine.
+      gpu: { present: true, how: "stand-in engine (tests)" },
+      ...engineOptions,
+      supervisor,
+    },
     onEvent: (e) => events.push(e),
   });
-  const server = await startLocalServer(engines);
-  if (options.preload) engines.start();
+  const { engines, server } = local;
   const openai = new OpenAI({
     baseURL: `${server.url}/v1`,
-    apiKey: "unused",
+    apiKey,
     maxRetries: 0,
     timeout: 120_000,
   });
@@ -106,7 +136,7 @@ export async function startHarness(
     },
     async close() {
       await engines.close({ drainTimeoutMs: 2_000 });
-      await server.close();
+      await local.close();
     },
   };
 }

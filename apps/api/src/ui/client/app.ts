@@ -163,13 +163,9 @@ export function playground(lib: PlaygroundLib): void {
         body: JSON.stringify(request),
         signal: controller.signal,
       });
-      // The gateway's own wait plus, for a local engine, the engine's start/wake wait.
-      cold =
-        res.headers.get("x-rouse-cold-start") === "true" ||
-        res.headers.get("x-rouse-engine-cold-start") === "true";
-      waitMs =
-        Number(res.headers.get("x-rouse-queue-ms") ?? 0) +
-        Number(res.headers.get("x-rouse-engine-wait-ms") ?? 0);
+      // The gateway's wait: for a slot, a cold upstream, or a local engine's start/wake.
+      cold = res.headers.get("x-rouse-cold-start") === "true";
+      waitMs = Number(res.headers.get("x-rouse-queue-ms") ?? 0);
       upstream = res.headers.get("x-rouse-upstream") ?? "";
       if (!res.ok || !res.body) {
         state = "error";

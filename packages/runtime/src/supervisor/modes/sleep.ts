@@ -21,9 +21,9 @@ export async function sleepScaleDown(host: ModeHost, run: EngineRun, why: string
 }
 
 /** sleeping → waking → ready (wake, after-wake steps, canary), or stopping to cold-start. */
-export async function sleepWake(host: ModeHost, run: EngineRun, waiting: number): Promise<void> {
+export async function sleepWake(host: ModeHost, run: EngineRun): Promise<void> {
   const started = performance.now();
-  host.set("waking", `${waiting} request(s) waiting`);
+  host.set("waking", "woken for requests");
   try {
     await run.wake(host.lifecycleTimeoutMs);
   } catch (error) {

@@ -52,9 +52,9 @@ export async function suspendScaleDown(
 }
 
 /** suspended → resuming → ready (restore, wake if it slept, canary), back to suspended, or stopping. */
-export async function suspendResume(host: ModeHost, run: EngineRun, waiting: number): Promise<void> {
+export async function suspendResume(host: ModeHost, run: EngineRun): Promise<void> {
   const started = performance.now();
-  host.set("resuming", `${waiting} request(s) waiting`);
+  host.set("resuming", "woken for requests");
   const result = await runCheckpoint(host.checkpoint, "resume", { pid: run.proc.pid ?? 0 });
   if (!host.current(run)) return;
   if (result.verdict === "no-room") {
