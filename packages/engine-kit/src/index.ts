@@ -30,6 +30,7 @@ export {
   parsePrometheusText,
   sumOf,
 } from "./prometheus.ts";
+export { type SleepSnapshotFacts, sleepSnapshotRecipe } from "./snapshot-recipe.ts";
 export { createSpecLifecycleClient, type SpecClientSettings } from "./spec-client.ts";
 export { compareVersions, versionAtLeast } from "./version.ts";
 export { type WaitReadyOptions, waitUntilReady } from "./wait-ready.ts";

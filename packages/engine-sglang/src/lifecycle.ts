@@ -1,6 +1,6 @@
 import { servedNamesOf } from "@rouse/config";
 import type { DeploymentViewV1, LifecycleSpecV1, SnapshotRecipeV1 } from "@rouse/engine-spec";
-import { completionsCanary } from "@rouse/engine-kit";
+import { completionsCanary, sleepSnapshotRecipe } from "@rouse/engine-kit";
 
 // SGLang's HTTP lifecycle as data; codegen emits it as Python and the TypeScript
 // client runs the same calls. Source paths are inside the sglang wheel.
@@ -125,23 +125,8 @@ export function sglangLifecycle(config: DeploymentViewV1): LifecycleSpecV1 {
 }
 
 export function sglangSnapshotRecipe(config: DeploymentViewV1): SnapshotRecipeV1 {
-  if (!config.snapshot.enabled) return { beforeSnapshot: ["start", "waitReady"], afterRestore: [], env: [] };
-  if (!config.snapshot.gpu) {
-    // CPU-only snapshots: Modal gives the snap=True phase no GPU, so nothing there may
-    // touch CUDA. Import the engine (its files read and byte-compiled once) and fetch
-    // the weights before the snapshot; start the engine after restore.
-    return {
-      beforeSnapshot: ["prepare"],
-      afterRestore: ["start", "waitReady"],
-      prepare: { imports: ["torch", "sglang.srt.entrypoints.http_server"] },
-      env: [],
-    };
-  }
-  return {
-    // Warm up so the server is fully ready, then release GPU memory before the snapshot (seed 004).
-    // The canary is recorded awake, before the sleep, and replayed after every wake.
-    beforeSnapshot: ["start", "waitReady", "warmup", "canary", "sleep"],
-    afterRestore: ["wake", "waitReady", "canary"],
+  return sleepSnapshotRecipe(config, {
+    serverModule: "sglang.srt.entrypoints.http_server",
     env: [
       {
         name: "TORCHINDUCTOR_COMPILE_THREADS",
@@ -149,5 +134,5 @@ export function sglangSnapshotRecipe(config: DeploymentViewV1): SnapshotRecipeV1
         why: "multi-threaded inductor compile workers do not survive a memory snapshot; compile in-process",
       },
     ],
-  };
+  });
 }

@@ -1,6 +1,6 @@
 import type { DeploymentViewV1, LifecycleSpecV1, SnapshotRecipeV1 } from "@rouse/engine-spec";
 import { servedNamesOf } from "@rouse/config";
-import { completionsCanary } from "@rouse/engine-kit";
+import { completionsCanary, sleepSnapshotRecipe } from "@rouse/engine-kit";
 
 // vLLM's HTTP lifecycle as data: codegen emits it as Python, the TypeScript
 // lifecycle client runs the same calls. Facts are cited from
@@ -157,24 +157,8 @@ export function vllmLifecycle(config: DeploymentViewV1): LifecycleSpecV1 {
 }
 
 export function vllmSnapshotRecipe(config: DeploymentViewV1): SnapshotRecipeV1 {
-  if (!config.snapshot.enabled) return { beforeSnapshot: ["start", "waitReady"], afterRestore: [], env: [] };
-  if (!config.snapshot.gpu) {
-    // CPU-only snapshots: Modal gives the snap=True phase no GPU, so nothing there may
-    // touch CUDA. Import the engine (its files read and byte-compiled once) and fetch
-    // the weights before the snapshot; start the engine after restore.
-    return {
-      beforeSnapshot: ["prepare"],
-      afterRestore: ["start", "waitReady"],
-      prepare: { imports: ["torch", "vllm.entrypoints.openai.api_server"] },
-      env: [],
-    };
-  }
-  return {
-    // Warm up first so compiled kernels and CUDA graphs are in the snapshot, then
-    // sleep so the snapshot holds weights in host RAM instead of a full GPU.
-    // The canary is recorded awake, before the sleep, and replayed after every wake.
-    beforeSnapshot: ["start", "waitReady", "warmup", "canary", "sleep"],
-    afterRestore: ["wake", "waitReady", "canary"],
+  return sleepSnapshotRecipe(config, {
+    serverModule: "vllm.entrypoints.openai.api_server",
     env: [
       {
         name: "VLLM_SERVER_DEV_MODE",
@@ -187,5 +171,5 @@ export function vllmSnapshotRecipe(config: DeploymentViewV1): SnapshotRecipeV1 {
         why: "multi-threaded inductor compile workers do not survive a memory snapshot; compile in-process",
       },
     ],
-  };
+  });
 }

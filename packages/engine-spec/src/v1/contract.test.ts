@@ -17,7 +17,7 @@ describe("spec v1", () => {
 
   it("refuses argv elements with NUL or line breaks, and a port outside 1–65535", () => {
     const spec = { argv: ["serve"], env: {}, host: "127.0.0.1", port: 8000 };
-    expect(launchSpecV1Schema.parse(spec)).toEqual({ ...spec, argsFromEnv: [], warnings: [] });
+    expect(launchSpecV1Schema.parse(spec)).toEqual({ ...spec, argsFromEnv: [], argvNotes: [], warnings: [] });
     for (const bad of ["a\nb", "a\rb", "a\0b"]) {
       expect(launchSpecV1Schema.safeParse({ ...spec, argv: ["serve", bad] }).success).toBe(false);
     }
