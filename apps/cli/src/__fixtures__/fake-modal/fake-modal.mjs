@@ -84,7 +84,9 @@ if (cmd === "--version") {
   const source = readFileSync(file, "utf8");
   const app =
     /^APP_NAME = "([^"]+)"/m.exec(source)?.[1] ?? /modal\.App\("([^"]+)"\)/.exec(source)?.[1] ?? RECORDED_APP;
-  const cls = /^class (\w+):/m.exec(source)?.[1] ?? RECORDED_CLASS;
+  // The web endpoint's class: the one `@app.cls(...)` decorates (the app has other classes, the guard's).
+  const decorated = source.indexOf("@app.cls(");
+  const cls = (decorated >= 0 ? /^class (\w+)/m.exec(source.slice(decorated))?.[1] : undefined) ?? RECORDED_CLASS;
   if (env.FAKE_MODAL_DEPLOY === "fail") {
     out("✓ Created objects.\n├── ✓ Created mount /root/app.py\n");
     fail(
