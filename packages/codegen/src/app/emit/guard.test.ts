@@ -23,7 +23,7 @@ describe("the guard template", () => {
   });
 
   it("hoists the prelude's imports into the app's import block, and no prelude line", () => {
-    expect(template.imports).toEqual(["asyncio", "hmac", "json", "os", "re", "threading", "urllib.parse"]);
+    expect(template.imports).toEqual(["asyncio", "hmac", "json", "os", "re", "threading", "typing", "urllib.parse"]);
     const { source } = render(presets[0]!.config);
     const header = source.slice(0, source.indexOf("import modal"));
     for (const m of template.imports) expect(header).toContain(`\nimport ${m}\n`);

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import threading
+import typing
 import urllib.parse
 
 PORT = 8000
@@ -303,6 +304,9 @@ class GuardClient(asyncio.Protocol):
     follows with the guard's framing, and the engine's response passes back as bytes.
     Pipelined requests wait in the buffer until the response before them has ended."""
 
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+
     def __init__(self, check, engine: tuple[str, int]):
         self.check, self.engine_addr = check, engine
         self.engine_host = f"{engine[0]}:{engine[1]}".encode()
@@ -311,10 +315,11 @@ class GuardClient(asyncio.Protocol):
         self.engine: GuardEngine | None = None
         self.left, self.chunks, self.close_after, self.eof = 0, None, False, False
         self.paused: set[str] = set()
-        self.timer = None
+        self.timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport) -> None:
-        self.transport = transport
+        # A stream transport (asyncio's or uvloop's); connection_made is typed with the base.
+        self.transport = typing.cast(asyncio.Transport, transport)
         self.loop = asyncio.get_running_loop()
         self.await_head()
 
@@ -349,7 +354,8 @@ class GuardClient(asyncio.Protocol):
                 return
             head = bytes(self.buf[:end])
             del self.buf[: end + 4]
-            self.timer.cancel()
+            if self.timer is not None:
+                self.timer.cancel()
             self.handle(head)
 
     def handle(self, head: bytes) -> None:
@@ -394,9 +400,12 @@ class GuardClient(asyncio.Protocol):
     def body(self, data: bytes) -> None:
         """Request body bytes: sent on with the guard's framing; what follows the body
         waits for the response (pipelining)."""
+        engine = self.engine
+        if engine is None:  # the engine connection already failed (and answered 502)
+            return
         if self.chunks is None:
             take = min(self.left, len(data))
-            self.engine.send(data[:take] if take < len(data) else data)
+            engine.send(data[:take] if take < len(data) else data)
             self.left -= take
             done, rest = not self.left, data[take:]
         else:
@@ -409,7 +418,7 @@ class GuardClient(asyncio.Protocol):
             if done:
                 out.append(b"0\r\n\r\n")
             if out:
-                self.engine.send(b"".join(out))
+                engine.send(b"".join(out))
         if done:
             self.state = "wait"
             self.buf += rest
@@ -486,11 +495,12 @@ class GuardEngine(asyncio.Protocol):
 
     def __init__(self, client: GuardClient):
         self.client = client
-        self.transport = None
+        self.transport: asyncio.Transport | None = None
         self.pending: list[bytes] = []
         self.buf = b""
         self.state = "idle"  # idle, head, length, chunked, eof
-        self.head_only, self.left, self.chunks = False, 0, None
+        self.head_only, self.left = False, 0
+        self.chunks: GuardChunks | None = None
         self.last = False  # the engine closes the connection after this response
         self.sent = False  # any byte of the current response sent to the client
         self.closed = False
@@ -507,8 +517,8 @@ class GuardEngine(asyncio.Protocol):
         if self.closed:
             transport.close()
             return
-        self.transport = transport
-        transport.write(b"".join(self.pending))
+        self.transport = typing.cast(asyncio.Transport, transport)
+        self.transport.write(b"".join(self.pending))
         self.pending = []
 
     def send(self, data: bytes, head_only: bool | None = None) -> None:
@@ -522,9 +532,10 @@ class GuardEngine(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         client = self.client
-        if self.state == "chunked":
+        chunks = self.chunks
+        if self.state == "chunked" and chunks is not None:
             try:
-                _, end = self.chunks.feed(data)
+                _, end = chunks.feed(data)
             except ValueError:
                 return self.abort()
             if end < 0:

@@ -27,7 +27,10 @@ def prepare() -> None:
         run = subprocess.run([sys.executable, "-c", code], check=False, timeout=600)
     except subprocess.TimeoutExpired:
         run = None
-    BOOT["prepare"] = {"imported": run is not None and run.returncode == 0}
+    prepared: dict[str, bool | int] = {
+        "imported": run is not None and run.returncode == 0
+    }
+    BOOT["prepare"] = prepared
     # rouse:if hub
     # Read the weights already in the cache (volume or image) once; nothing is
     # downloaded here.
@@ -38,7 +41,7 @@ def prepare() -> None:
     except (ImportError, OSError, ValueError):
         # Not cached yet (or no huggingface_hub): the engine downloads the weights
         # itself.
-        BOOT["prepare"]["weights_read"] = 0
+        prepared["weights_read"] = 0
         return
     # rouse:else
     # Read the weights, a folder in the container, once.
@@ -50,4 +53,4 @@ def prepare() -> None:
             with open(os.path.join(root, name), "rb") as f:
                 while chunk := f.read(1 << 24):
                     total += len(chunk)
-    BOOT["prepare"]["weights_read"] = total
+    prepared["weights_read"] = total
