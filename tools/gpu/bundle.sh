@@ -8,6 +8,7 @@
 #   OUT_DIR/node.sha256        sha256 of the unpacked binary
 #   OUT_DIR/rouse/bin/rouse.mjs       the CLI (`node rouse.mjs --help`)
 #   OUT_DIR/rouse/bin/gpu-suite.mjs   tools/gpu/suite/main.ts (engine lifecycle + serve --local drivers)
+#   OUT_DIR/rouse/templates/*.py      codegen's Python templates (the bundled CLI reads them at ../templates/)
 #   OUT_DIR/rouse/package.json, OUT_DIR/package.json   the CLI's version (main.ts reads ../package.json,
 #                                     bench-load.ts ../../package.json, relative to the module file)
 # OUT_DIR must be git-ignored (echo '/.gpu-node/' >> .git/info/exclude): the device tool carries it.
@@ -36,6 +37,10 @@ bundle() {
 bundle apps/cli/src/bin.ts "$OUT/rouse/bin/rouse.mjs"
 # tools/ has no package.json: resolve @rouse/* as the CLI does.
 NODE_PATH=$PWD/apps/cli/node_modules bundle tools/gpu/suite/main.ts "$OUT/rouse/bin/gpu-suite.mjs"
+# codegen reads its Python templates at ../templates/ from its module (the package ships them in dist/app/);
+# in a bundle that module is bin/*.mjs.
+rm -rf "$OUT/rouse/templates" && mkdir -p "$OUT/rouse/templates"
+cp packages/codegen/src/app/templates/*.py "$OUT/rouse/templates/"
 VERSION=$(node -p 'require("./apps/cli/package.json").version')
 printf '{"name":"@rouse/cli-bundle","private":true,"type":"module","version":"%s"}\n' "$VERSION" \
   | tee "$OUT/rouse/package.json" >"$OUT/package.json"

@@ -24,4 +24,7 @@ if ls "$SRC"/whl/*.whl >/dev/null 2>&1; then
     && echo "unpack-node.sh: modal SDK in $DEST/modal-site" || echo "unpack-node.sh: WARNING: modal wheels did not install (the recipe driver falls back to its stub)" >&2
 fi
 "$DEST/bin/node" "$DEST/rouse/bin/rouse.mjs" --help | head -3
-echo "unpack-node.sh: OK: $DEST/bin/node, $DEST/rouse/bin/{rouse,gpu-suite}.mjs"
+# The bundled CLI generates an app (it reads codegen's templates beside the bundle): checked before device time.
+"$DEST/bin/node" "$DEST/rouse/bin/rouse.mjs" generate --preset default --stdout | grep -q "^class GuardClient" \
+  || { echo "unpack-node.sh: the bundled CLI cannot generate an app (templates missing?)" >&2; exit 4; }
+echo "unpack-node.sh: OK: $DEST/bin/node, $DEST/rouse/bin/{rouse,gpu-suite}.mjs, templates"
