@@ -139,6 +139,11 @@ export class ManagedUpstream {
   suspect(): void {
     if (this.upstream.live) return;
     if (this.#timer || this.#probing || this.#closed.signal.aborted) return;
+    this.#probeThenFollowUp();
+  }
+
+  /** One probe now; while the upstream is not ready, the next one is scheduled (backing off). */
+  #probeThenFollowUp(): void {
     this.#probing = true;
     this.probe()
       .catch(() => {})
@@ -198,14 +203,7 @@ export class ManagedUpstream {
     this.#interval = Math.min(this.#interval * 1.5, this.timing.maxProbeIntervalMs);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#probing = true;
-      this.probe()
-        .catch(() => {})
-        .finally(() => {
-          this.#probing = false;
-          if (this.state === "warming" || this.state === "refusing" || this.state === "down")
-            this.#scheduleProbe();
-        });
+      this.#probeThenFollowUp();
     }, delay);
     this.#timer.unref();
   }
