@@ -95,6 +95,20 @@ def _serve_local(sl: dict, mode: str) -> dict:
     )
 
 
+def _prefixed(step: dict, prefix: str, keys: tuple[str, ...]) -> dict:
+    """step[prefix + key] for each key, under the bare key."""
+    return {k: step.get(prefix + k) for k in keys}
+
+
+def _canaries(step: dict) -> dict:
+    """A step's canary comparisons (`<when>_canary`), by when."""
+    return {
+        k[: -len("_canary")]: v
+        for k, v in step.items()
+        if k.endswith("_canary") and isinstance(v, dict)
+    }
+
+
 def summarize_engine(engine: str, doc: dict) -> tuple[dict, list[dict]]:
     steps = doc.get("steps", {})
     lc, sl, rc, ea = (
@@ -144,9 +158,10 @@ def summarize_engine(engine: str, doc: dict) -> tuple[dict, list[dict]]:
         else None
     )
     m["l2"] = (
-        {
-            k: lc.get(f"l2_{k}")
-            for k in (
+        _prefixed(
+            lc,
+            "l2_",
+            (
                 "sleep_s",
                 "wake_s",
                 "reload_weights",
@@ -154,17 +169,18 @@ def summarize_engine(engine: str, doc: dict) -> tuple[dict, list[dict]]:
                 "first_token_s",
                 "identical",
                 "canary",
-            )
-        }
+            ),
+        )
         if "l2_sleep_s" in lc
         else None
     )
     # Level 2 through rouse's own path (a sleepLevel-2 config: the plugin's client sleeps at level 2
     # and its wakeUp runs the spec's afterWake), with weights on disk in the eager run.
     m["eager_l2"] = (
-        {
-            k: ea.get(f"l2_{k}")
-            for k in (
+        _prefixed(
+            ea,
+            "l2_",
+            (
                 "after_wake_calls",
                 "sleep_s",
                 "is_sleeping",
@@ -172,8 +188,8 @@ def summarize_engine(engine: str, doc: dict) -> tuple[dict, list[dict]]:
                 "first_token_s",
                 "identical",
                 "canary",
-            )
-        }
+            ),
+        )
         | {
             "gpu_used_mib": ea.get("gpu_used_l2_mib"),
             "gpu_used_ready_mib": ea.get("gpu_used_ready_mib"),
@@ -181,21 +197,13 @@ def summarize_engine(engine: str, doc: dict) -> tuple[dict, list[dict]]:
         if "l2_sleep_s" in ea
         else None
     )
-    m["eager_canary_after"] = {
-        k[: -len("_canary")]: v
-        for k, v in ea.items()
-        if k.endswith("_canary") and isinstance(v, dict)
-    }
+    m["eager_canary_after"] = _canaries(ea)
     m["eager_wake_to_first_token_s"] = [
         ea.get(f"{k}_first_token_s")
         for k in ("wake1", "wake2")
         if f"{k}_first_token_s" in ea
     ]
-    canaries = {
-        k[: -len("_canary")]: v
-        for k, v in lc.items()
-        if k.endswith("_canary") and isinstance(v, dict)
-    }
+    canaries = _canaries(lc)
     # The canary is recorded once, before the first sleep (off the wake path); what a wake pays
     # is the replay, so the ≤ 100 ms target is judged on the slowest replay.
     m["canary_ms"] = lc.get("canary_ms")

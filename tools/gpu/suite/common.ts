@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -187,6 +187,20 @@ export function compareCanary(before: Canary, after: Canary) {
     maxLogprobDiff,
     tokens: after.tokens.length,
   };
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within graceMs; resolves whether it exited in time. */
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<boolean> {
+  child.kill("SIGTERM");
+  const exited =
+    child.exitCode !== null ||
+    child.signalCode !== null ||
+    (await Promise.race([
+      new Promise<boolean>((res) => child.once("exit", () => res(true))),
+      new Promise<boolean>((res) => setTimeout(() => res(false), graceMs)),
+    ]));
+  if (!exited) child.kill("SIGKILL");
+  return exited;
 }
 
 export function sleepMs(ms: number): Promise<void> {

@@ -12,6 +12,7 @@ import {
   now,
   type Recorder,
   seconds,
+  stopChild,
   streamCompletion,
 } from "./common.ts";
 import { CARRY_VERSION, type Engine, gpuConfig } from "./configs.ts";
@@ -233,7 +234,10 @@ export async function runLifecycle(r: Recorder, o: LifecycleOptions): Promise<vo
       await r.part("l2", async () => {
         const l2Config = parseDeployment({ ...input, snapshot: { ...input.snapshot, sleepLevel: 2 } });
         const l2Spec = PLUGINS.vllm.lifecycle(l2Config);
-        r("l2_after_wake_calls", (l2Spec.afterWake ?? []).map((c) => `${c.method} ${c.path}`));
+        r(
+          "l2_after_wake_calls",
+          (l2Spec.afterWake ?? []).map((c) => `${c.method} ${c.path}`),
+        );
         const l2 = PLUGINS.vllm.createLifecycleClient(l2Config, { baseUrl: base });
         t = now();
         await l2.sleep();
@@ -253,15 +257,7 @@ export async function runLifecycle(r: Recorder, o: LifecycleOptions): Promise<vo
     });
     r("health", await client.health());
   } finally {
-    child.kill("SIGTERM");
-    const exited =
-      child.exitCode !== null ||
-      child.signalCode !== null ||
-      (await Promise.race([
-        new Promise((res) => child.once("exit", () => res(true))),
-        new Promise((res) => setTimeout(() => res(false), 30_000)),
-      ]));
-    if (!exited) child.kill("SIGKILL");
+    await stopChild(child, 30_000);
     log.end();
   }
 }

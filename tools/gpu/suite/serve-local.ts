@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
-import { gpuUsedMiB, now, type Recorder, seconds, sleepMs, streamCompletion } from "./common.ts";
+import { gpuUsedMiB, now, type Recorder, seconds, sleepMs, stopChild, streamCompletion } from "./common.ts";
 import { type Engine, writeGpuConfig } from "./configs.ts";
 
 // Issue 15/20 item 2: `rouse serve --local` through the bundled CLI (the same file a
@@ -213,15 +213,7 @@ async function runMode(r: Recorder, o: ServeLocalOptions): Promise<void> {
       });
     }
   } finally {
-    child.kill("SIGTERM");
-    const exited =
-      child.exitCode !== null ||
-      child.signalCode !== null ||
-      (await Promise.race([
-        new Promise((res) => child.once("exit", () => res(true))),
-        new Promise((res) => setTimeout(() => res(false), 60_000)),
-      ]));
-    if (!exited) child.kill("SIGKILL");
+    const exited = await stopChild(child, 60_000);
     r(`${o.modes[0]}_serve_exit`, { exited, code: child.exitCode });
     log.end();
   }
