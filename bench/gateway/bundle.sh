@@ -15,7 +15,6 @@
 # Every .mjs is one ES module (esbuild, the `@rouse/source` condition: the TypeScript sources as they are).
 set -euo pipefail
 OUT=${1:-.bench-carry/gateway}
-ESBUILD=${ESBUILD:-esbuild@0.28.2}
 BASE_REF=${BASE_REF:-$(git merge-base HEAD main)}
 LITELLM=${LITELLM:-1}
 [ -f apps/api/src/main.ts ] || { echo "bundle.sh: run from the repo root" >&2; exit 2; }
@@ -26,14 +25,8 @@ if ! git check-ignore -q "$OUT/x" 2>/dev/null; then
 fi
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-# Some dependencies are CommonJS and call require(): give ESM a require (as tools/gpu/bundle.sh does).
-BANNER="import{createRequire as __rouseRequire}from'node:module';const require=__rouseRequire(import.meta.url);"
-bundle() {
-  NODE_PATH=${NODE_PATH:-} pnpm dlx "$ESBUILD" "$1" --bundle --platform=node --target=node24 --format=esm \
-    --conditions=@rouse/source --outfile="$2" "--banner:js=$BANNER" --log-level=error \
-    --legal-comments=none 2>&1 | grep -v -E '^(\.\.\.|Packages are|  Content-add|  Virtual store|dependencies:|\+ esbuild|Done in|Progress|$)' || true
-  [ -s "$2" ] || { echo "bundle.sh: esbuild wrote no $2" >&2; exit 1; }
-}
+source tools/esbuild-bundle.sh
+bundle() { ESBUILD_LOG_LEVEL=error esbuild_bundle "$@"; }
 for s in run loadgen load-target floor-proxy; do bundle "bench/gateway/$s.ts" "$OUT/$s.mjs"; done
 bundle apps/api/src/main.ts "$OUT/gateway.mjs"
 

@@ -15,7 +15,6 @@
 # The Node binary is compressed again only when it changed (~1-3 min with xz on 2 cores).
 set -euo pipefail
 OUT=${1:-.gpu-node}
-ESBUILD=${ESBUILD:-esbuild@0.28.2}
 [ -f apps/cli/src/bin.ts ] || { echo "bundle.sh: run from the repo root" >&2; exit 2; }
 command -v node >/dev/null && command -v pnpm >/dev/null || { echo "bundle.sh: source tools/bootstrap.sh first" >&2; exit 2; }
 NODE_BIN=$(node -p 'process.execPath')
@@ -26,14 +25,9 @@ if ! git check-ignore -q "$OUT/x" 2>/dev/null; then
 fi
 mkdir -p "$OUT/rouse/bin"
 
-# One file per entry point. Some dependencies are CommonJS and call require(): give ESM a require.
-BANNER="import{createRequire as __rouseRequire}from'node:module';const require=__rouseRequire(import.meta.url);"
-bundle() {
-  NODE_PATH=${NODE_PATH:-} pnpm dlx "$ESBUILD" "$1" --bundle --platform=node --target=node24 --format=esm \
-    --conditions=@rouse/source --outfile="$2" "--banner:js=$BANNER" --log-level=warning \
-    --legal-comments=none 2>&1 | grep -v -E '^(\.\.\.|Packages are|  Content-add|  Virtual store|dependencies:|\+ esbuild|Done in|$)' || true
-  [ -s "$2" ] || { echo "bundle.sh: esbuild wrote no $2" >&2; exit 1; }
-}
+# One file per entry point (tools/esbuild-bundle.sh).
+source tools/esbuild-bundle.sh
+bundle() { esbuild_bundle "$@"; }
 bundle apps/cli/src/bin.ts "$OUT/rouse/bin/rouse.mjs"
 # tools/ has no package.json: resolve @rouse/* as the CLI does.
 NODE_PATH=$PWD/apps/cli/node_modules bundle tools/gpu/suite/main.ts "$OUT/rouse/bin/gpu-suite.mjs"
