@@ -20,6 +20,13 @@ export interface SglangArgvOptions {
 }
 
 export const SGLANG_EXECUTABLE = ["python", "-m", "sglang.launch_server"] as const;
+/**
+ * SGLang's server is the module-level FastAPI app of this module (every pinned release),
+ * served by `launch_server` in-process when one tokenizer worker runs; SGLang has no
+ * middleware flag, so rouse's guard module adds itself to this app and then runs
+ * `sglang.launch_server` as __main__ (see asgi_guard.py in codegen's templates).
+ */
+export const SGLANG_ASGI_APP = "sglang.srt.entrypoints.http_server:app";
 
 /** The schema's default for engine.gpuMemoryUtilization: a vLLM-sized fraction, too high for SGLang's static pool. */
 const SCHEMA_DEFAULT_MEMORY_FRACTION = 0.9;
@@ -44,16 +51,27 @@ export function maxRunningRequestsOf(config: DeploymentViewV1): number {
  * flag in ENGINE_CMD (launch spec `argvNotes`), as seed 004 comments its own.
  */
 export const SGLANG_ARGV_NOTES: ReadonlyArray<{ readonly flag: string; readonly why: string }> = [
-  { flag: "--host", why: "loopback only: the guard alone faces the public port" },
   { flag: "--tp-size", why: "use all GPUs to split up tensor-parallel operations" },
   { flag: "--cuda-graph-max-bs", why: "capture CUDA graphs up to batch sizes we're likely to observe" },
-  { flag: "--cuda-graph-max-bs-decode", why: "capture CUDA graphs up to batch sizes we're likely to observe" },
+  {
+    flag: "--cuda-graph-max-bs-decode",
+    why: "capture CUDA graphs up to batch sizes we're likely to observe",
+  },
   { flag: "--disable-cuda-graph", why: "no CUDA graph capture: faster boots, slower decoding" },
   { flag: "--cuda-graph-backend-decode", why: "no CUDA graph capture: faster boots, slower decoding" },
   { flag: "--enable-metrics", why: "expose metrics endpoints for telemetry" },
   { flag: "--enable-memory-saver", why: "enable offload, for snapshotting" },
   { flag: "--language-model-only", why: "text only: the vision and audio encoders are not run" },
 ];
+
+/** The `--host` note: who faces the public port. */
+export const HOST_NOTES = {
+  proxied: { flag: "--host", why: "loopback only: the guard alone faces the public port" },
+  inProcess: {
+    flag: "--host",
+    why: "the public port: rouse's guard runs inside SGLang's HTTP server (added to its app)",
+  },
+} as const;
 
 export function sglangServerArgs(config: DeploymentViewV1, options: SglangArgvOptions): string[] {
   const { model, engine } = config;
@@ -92,7 +110,8 @@ export function sglangServerArgs(config: DeploymentViewV1, options: SglangArgvOp
   if (model.reasoningParser) args.push(flagValue("--reasoning-parser", model.reasoningParser));
   const limits = multimodalLimitsOf(config);
   // multimodal: false means text only, also for a vision-language model (a no-op for text models).
-  if (!limits && versionAtLeast(options.version, LANGUAGE_MODEL_ONLY_SINCE)) args.push("--language-model-only");
+  if (!limits && versionAtLeast(options.version, LANGUAGE_MODEL_ONLY_SINCE))
+    args.push("--language-model-only");
   if (limits) {
     args.push("--enable-multimodal");
     if (Object.keys(limits).length > 0 && versionAtLeast(options.version, MM_LIMITS_SINCE)) {

@@ -4,7 +4,9 @@ import { checkEngineConfig, optionTable, versionAtLeast } from "@rouse/engine-ki
 import {
   LANGUAGE_MODEL_ONLY_SINCE,
   MM_LIMITS_SINCE,
+  HOST_NOTES,
   SGLANG_ARGV_NOTES,
+  SGLANG_ASGI_APP,
   SGLANG_EXECUTABLE,
   SGLANG_TOKENIZER_MODES,
   sglangServerArgs,
@@ -49,10 +51,16 @@ export const SGLANG_OWNED_DESTS: Readonly<Record<string, string>> = {
   limit_mm_data_per_request: "model.multimodal",
   language_model_only: "model.multimodal",
   enable_metrics: "nothing: rouse turns metrics on for the gateway",
+  tokenizer_worker_num:
+    "nothing: rouse's guard runs inside SGLang's one HTTP server process (more tokenizer workers start servers without it)",
 };
 
 /** SGLang's Fp8Config.get_min_capability() (FACTS.md §FP8). */
-const SGLANG_FP8 = { minCapability: 80, fullSpeedCapability: 89, source: "sglang/srt/layers/quantization/fp8.py" };
+const SGLANG_FP8 = {
+  minCapability: 80,
+  fullSpeedCapability: 89,
+  source: "sglang/srt/layers/quantization/fp8.py",
+};
 
 function checkSglang(config: DeploymentViewV1, version: string) {
   const { options } = readSglangOptions(config.engine.options.sglang);
@@ -157,9 +165,14 @@ export function createSglangEngine(settings: SglangEngineSettings = {}): EngineP
         (context.target === "local" ? config.local.executable : undefined) ??
         settings.executable ??
         SGLANG_EXECUTABLE;
+      // The guard attaches to SGLang's app only when SGLang starts the default way.
+      const guard = executable === SGLANG_EXECUTABLE ? context.asgiGuard : undefined;
+      const launcher = guard
+        ? ["python", "-m", guard.module, SGLANG_ASGI_APP, SGLANG_EXECUTABLE[2]]
+        : executable;
       return {
         argv: [
-          ...executable,
+          ...launcher,
           ...sglangServerArgs(config, {
             host: context.host,
             port: context.port,
@@ -176,7 +189,8 @@ export function createSglangEngine(settings: SglangEngineSettings = {}): EngineP
         host: context.host,
         port: context.port,
         warnings: validateSglang(config, version),
-        argvNotes: [...SGLANG_ARGV_NOTES],
+        argvNotes: [...SGLANG_ARGV_NOTES, guard ? HOST_NOTES.inProcess : HOST_NOTES.proxied],
+        ...(guard ? { guard: "in-process" as const } : {}),
       };
     },
 

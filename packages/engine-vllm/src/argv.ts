@@ -38,16 +38,27 @@ export const VLLM_EXECUTABLE = ["vllm"] as const;
  */
 export const VLLM_ARGV_NOTES: ReadonlyArray<{ readonly flag: string; readonly why: string }> = [
   { flag: "--served-model-name", why: "the names clients send as `model`" },
-  { flag: "--host", why: "loopback only: the guard alone faces the public port" },
   { flag: "--gpu_memory_utilization", why: "the share of GPU memory for weights and KV cache" },
   { flag: "--tensor-parallel-size", why: "several GPUs in one container split the matrix multiplications" },
-  { flag: "--tool-call-parser", why: "tool calls need auto tool choice, or `tool_choice: \"auto\"` fails" },
+  { flag: "--tool-call-parser", why: 'tool calls need auto tool choice, or `tool_choice: "auto"` fails' },
   { flag: "--language-model-only", why: "text only: the vision and audio encoders are not run" },
-  { flag: "--enforce-eager", why: "eager mode: no torch.compile or CUDA graphs, faster boots, slower tokens" },
+  {
+    flag: "--enforce-eager",
+    why: "eager mode: no torch.compile or CUDA graphs, faster boots, slower tokens",
+  },
   { flag: "--no-enforce-eager", why: "torch.compile and CUDA graphs: slower boots, faster tokens" },
   { flag: "--enable-sleep-mode", why: "sleep frees GPU memory before a snapshot or when idle" },
   { flag: "--max-num-seqs", why: "make KV cache predictable / small" },
 ];
+
+/** The `--host` note: who faces the public port. */
+export const HOST_NOTES = {
+  proxied: { flag: "--host", why: "loopback only: the guard alone faces the public port" },
+  inProcess: {
+    flag: "--host",
+    why: "the public port: rouse's guard runs inside vLLM's API server (--middleware)",
+  },
+} as const;
 
 /** What `vllm serve` is told, without the executable. */
 export function vllmServeArgs(config: DeploymentViewV1, options: VllmArgvOptions): string[] {
@@ -72,9 +83,11 @@ export function vllmServeArgs(config: DeploymentViewV1, options: VllmArgvOptions
     args.push(flagValue("--tool-call-parser", model.toolCallParser), "--enable-auto-tool-choice");
   if (model.reasoningParser) args.push(flagValue("--reasoning-parser", model.reasoningParser));
   const limits = multimodalLimitsOf(config);
-  if (limits && Object.keys(limits).length > 0) args.push(flagValue("--limit-mm-per-prompt", JSON.stringify(limits)));
+  if (limits && Object.keys(limits).length > 0)
+    args.push(flagValue("--limit-mm-per-prompt", JSON.stringify(limits)));
   // multimodal: false means text only, also for a vision-language model (a no-op for text models).
-  if (!limits && versionAtLeast(options.version, LANGUAGE_MODEL_ONLY_SINCE)) args.push("--language-model-only");
+  if (!limits && versionAtLeast(options.version, LANGUAGE_MODEL_ONLY_SINCE))
+    args.push("--language-model-only");
   if (model.quantization) args.push(flagValue("--quantization", model.quantization));
   if (model.trustRemoteCode) args.push("--trust-remote-code");
   if (engine.speculative) args.push(flagValue("--speculative-config", JSON.stringify(engine.speculative)));

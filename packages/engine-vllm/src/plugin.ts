@@ -1,7 +1,13 @@
 import { fp8Issues, multimodalLimitsOf } from "@rouse/config";
 import type { DeploymentViewV1, EnginePluginV1, LaunchSpecV1, PluginWarningV1 } from "@rouse/engine-spec";
 import { checkEngineConfig, cudaMajorOfImage, optionTable, versionAtLeast } from "@rouse/engine-kit";
-import { LANGUAGE_MODEL_ONLY_SINCE, VLLM_ARGV_NOTES, VLLM_EXECUTABLE, vllmServeArgs } from "./argv.ts";
+import {
+  HOST_NOTES,
+  LANGUAGE_MODEL_ONLY_SINCE,
+  VLLM_ARGV_NOTES,
+  VLLM_EXECUTABLE,
+  vllmServeArgs,
+} from "./argv.ts";
 import { createVllmLifecycleClient } from "./client.ts";
 import { explainVllmExit } from "./explain-exit.ts";
 import { vllmCuda, vllmImage } from "./image.ts";
@@ -49,7 +55,11 @@ export const VLLM_OWNED_DESTS: Readonly<Record<string, string>> = {
 };
 
 /** vLLM's Fp8Config.get_min_capability() and the Marlin fallback below FP8 tensor cores (FACTS.md §FP8). */
-const VLLM_FP8 = { minCapability: 75, fullSpeedCapability: 89, source: "vllm/model_executor/layers/quantization/fp8.py" };
+const VLLM_FP8 = {
+  minCapability: 75,
+  fullSpeedCapability: 89,
+  source: "vllm/model_executor/layers/quantization/fp8.py",
+};
 
 function checkVllm(config: DeploymentViewV1, version: string) {
   const { options } = readVllmOptions(config.engine.options.vllm);
@@ -65,13 +75,27 @@ function checkVllm(config: DeploymentViewV1, version: string) {
     owned: VLLM_OWNED_DESTS,
     ownArgv,
     values: [
-      { path: ["model", "toolCallParser"], value: model.toolCallParser, option: "--tool-call-parser", pluginFlag: "--tool-parser-plugin" },
-      { path: ["model", "reasoningParser"], value: model.reasoningParser, option: "--reasoning-parser", pluginFlag: "--reasoning-parser-plugin" },
+      {
+        path: ["model", "toolCallParser"],
+        value: model.toolCallParser,
+        option: "--tool-call-parser",
+        pluginFlag: "--tool-parser-plugin",
+      },
+      {
+        path: ["model", "reasoningParser"],
+        value: model.reasoningParser,
+        option: "--reasoning-parser",
+        pluginFlag: "--reasoning-parser-plugin",
+      },
       { path: ["model", "tokenizerMode"], value: model.tokenizerMode, option: "--tokenizer-mode" },
       { path: ["model", "configFormat"], value: model.configFormat, option: "--config-format" },
       { path: ["model", "loadFormat"], value: model.loadFormat, option: "--load-format" },
       { path: ["model", "quantization"], value: model.quantization, option: "--quantization" },
-      { path: ["engine", "options", "vllm", "kvCacheDtype"], value: options.kvCacheDtype, option: "--kv-cache-dtype" },
+      {
+        path: ["engine", "options", "vllm", "kvCacheDtype"],
+        value: options.kvCacheDtype,
+        option: "--kv-cache-dtype",
+      },
     ],
   });
   const fp8 = optionTable({ tables: VLLM_OPTION_TABLES, version })?.table.fp8 ?? VLLM_FP8;
@@ -144,6 +168,9 @@ export function createVllmEngine(settings: VllmEngineSettings = {}): EnginePlugi
         (context.target === "local" ? config.local.executable : undefined) ??
         settings.executable ??
         VLLM_EXECUTABLE;
+      // vLLM's --middleware adds an ASGI class to its API server (every --api-server-count
+      // process builds its app from the same args): rouse's guard runs there, no proxy hop.
+      const guard = context.asgiGuard;
       return {
         argv: [
           ...executable,
@@ -154,6 +181,7 @@ export function createVllmEngine(settings: VllmEngineSettings = {}): EnginePlugi
             options,
             version: versionOf(config),
           }),
+          ...(guard ? ["--middleware", `${guard.module}.${guard.attribute}`] : []),
         ],
         // The sleep routes exist only in dev mode; the image sets it too when snapshots are on.
         env: sleepMode ? { VLLM_SERVER_DEV_MODE: "1" } : {},
@@ -165,7 +193,8 @@ export function createVllmEngine(settings: VllmEngineSettings = {}): EnginePlugi
         host: context.host,
         port: context.port,
         warnings: validateVllm(config, versionOf(config)),
-        argvNotes: [...VLLM_ARGV_NOTES],
+        argvNotes: [...VLLM_ARGV_NOTES, guard ? HOST_NOTES.inProcess : HOST_NOTES.proxied],
+        ...(guard ? { guard: "in-process" as const } : {}),
       };
     },
 

@@ -9,6 +9,14 @@ export interface LaunchContextV1 {
   readonly port: number;
   /** Replaces the engine's default executable prefix (e.g. a venv's `vllm`). */
   readonly executable?: readonly string[];
+  /**
+   * An ASGI middleware class for the engine's own HTTP server (`module` importable from
+   * the engine process, `attribute` the class): rouse's guard, run in-process so no proxy
+   * hop sits between clients and the engine. With it, `host`/`port` are the public ones.
+   * A plugin that runs it says so with `guard: "in-process"` in its spec; one that cannot
+   * ignores it, and rouse asks again for a loopback engine behind its proxy guard.
+   */
+  readonly asgiGuard?: { readonly module: string; readonly attribute: string };
 }
 
 /**
@@ -35,7 +43,9 @@ export const argvNoteV1Schema = z.strictObject({
 
 /** The engine process: argv (never a shell string) and its environment. */
 export const launchSpecV1Schema = z.strictObject({
-  argv: z.array(z.string().refine((s) => !/[\0\r\n]/.test(s), "argv elements carry no NUL or line breaks")).min(1),
+  argv: z
+    .array(z.string().refine((s) => !/[\0\r\n]/.test(s), "argv elements carry no NUL or line breaks"))
+    .min(1),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()),
   /** Flags appended at start time from the environment, so secrets never sit in source or argv templates. */
   argsFromEnv: z.array(argFromEnvV1Schema).default([]),
@@ -44,6 +54,8 @@ export const launchSpecV1Schema = z.strictObject({
   warnings: z.array(pluginWarningV1Schema).default([]),
   /** One-line reasons for groups of flags, shown beside them in the emitted app. */
   argvNotes: z.array(argvNoteV1Schema).default([]),
+  /** `in-process`: the argv runs the context's `asgiGuard` inside the engine's HTTP server. */
+  guard: z.literal("in-process").optional(),
 });
 export type LaunchSpecV1 = z.input<typeof launchSpecV1Schema>;
 

@@ -1,0 +1,205 @@
+# rouse:prelude
+# The in-process guard: a module of its own, not part of app.py's namespace. app.py carries
+# its body (everything after `# rouse:end-prelude`, ROUTES filled from the engine plugin)
+# as GUARD_MODULE and writes it where the engine process imports it: vLLM loads the class
+# with `--middleware rouse_guard.RouseGuard`; engines without such a flag run this
+# module's main, which adds the class to their ASGI app and then runs their own entry point.
+# rouse:end-prelude
+"""rouse's guard inside the engine's own HTTP server: an ASGI middleware, so no proxy hop.
+
+It runs once per request (a few microseconds) and never touches a token. Outside requests
+reach only the routes the engine plugin lists: every other path, admin endpoints included,
+is answered 404 before the engine sees it; key routes need the API key, compared in
+constant time. Callers inside the container that hold its admin token (a random value
+app.py gives the engine process) reach every route: that is how app.py sleeps and wakes
+the engine on the same port.
+"""
+
+import hmac
+import importlib
+import json
+import os
+import runpy
+import sys
+
+# Outside access per path, from the engine plugin.
+ROUTES = {"/health": "public", "/v1/": "key", "/metrics": "key"}
+BOOT_PATH = "/rouse/boot"
+ADMIN_HEADER = b"x-rouse-admin"
+# What app.py's start_engine sets for the engine process.
+KEY_ENV = "ROUSE_GUARD_KEY_ENV"  # the name of the variable that holds the API key
+ADMIN_ENV = "ROUSE_ADMIN_TOKEN"
+BOOT_ENV = "ROUSE_BOOT_FILE"
+ADMIN_TOKEN_MIN = 32  # characters: a shorter (or missing) token opens nothing
+
+
+def route_access(path: str) -> str:
+    """The stricter access of path with and without trailing slashes: a server may
+    redirect "/sleep/" to "/sleep", so a slash must not dodge a private rule."""
+    found = {first_rule(path), first_rule(path.rstrip("/"))}
+    return max(found, key=("public", "key", "private").index)
+
+
+def first_rule(path: str) -> str:
+    """The first matching rule wins; rules ending in "/" are prefixes; unlisted: private."""
+    for rule, access in ROUTES.items():
+        if path == rule or (rule.endswith("/") and path.startswith(rule)):
+            return access
+    return "private"
+
+
+def is_ambiguous(path: str) -> bool:
+    """Paths a server could resolve differently from route_access: dot segments, empty
+    segments ("//"), backslashes, ";" (path parameters, which some servers strip), "%"
+    left after decoding (a server that decodes twice), spaces and control characters are
+    refused rather than interpreted."""
+    segments = path.split("/")
+    if segments[0] != "" or any(c in "\\;%" or c <= " " or c == "\x7f" for c in path):
+        return True
+    return any(s in (".", "..") for s in segments) or "" in segments[1:-1]
+
+
+def route_paths(scope: dict) -> set[str]:
+    """The path as the server received it and as the router matches it (Starlette strips
+    a root_path prefix first): both are checked, and the stricter rule wins."""
+    path = scope["path"]
+    root = scope.get("root_path") or ""
+    if root and path.startswith(root):
+        return {path, path[len(root) :] or "/"}
+    return {path}
+
+
+class BootReport:
+    """The boot report app.py writes to a file at each phase: served at BOOT_PATH, and
+    its "restored" flag stamped on every response (x-rouse-boot). Read again only when the
+    file changes."""
+
+    def __init__(self, file: str | None):
+        self.file, self.stamp = file, None
+        self.body = b"{}"
+        self.headers = [(b"x-rouse-boot", b"cold")]
+
+    def refresh(self) -> None:
+        if not self.file:
+            return
+        try:
+            stamp = os.stat(self.file).st_mtime_ns
+            if stamp == self.stamp:
+                return
+            with open(self.file, "rb") as f:
+                body = f.read()
+            restored = json.loads(body).get("restored") is True
+        except (OSError, ValueError, AttributeError):  # not written yet, or mid-write
+            return
+        self.stamp, self.body = stamp, body
+        self.headers = [(b"x-rouse-boot", b"restored" if restored else b"cold")]
+
+
+class RouseGuard:
+    """ASGI middleware: refuses what may not reach the engine, passes the rest on
+    untouched but for one response header."""
+
+    def __init__(self, app, environ=None):
+        self.app = app
+        environ = os.environ if environ is None else environ
+        key_var = environ.get(KEY_ENV)
+        key = environ.get(key_var) if key_var else None
+        if key_var and not key:
+            raise RuntimeError(f"the API key variable {key_var} is unset or empty")
+        self.expected = None if key is None else b"Bearer " + key.encode()
+        admin = environ.get(ADMIN_ENV, "")
+        self.admin = admin.encode() if len(admin) >= ADMIN_TOKEN_MIN else None
+        self.boot = BootReport(environ.get(BOOT_ENV))
+
+    async def __call__(self, scope, receive, send):
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":  # lifespan
+            return await self.app(scope, receive, send)
+        self.boot.refresh()
+        refusal = self.refusal(scope)
+        if refusal is None:
+            if kind == "websocket":
+                return await self.app(scope, receive, send)
+            return await self.app(scope, receive, self.stamped(send))
+        if kind == "websocket":  # closed before it is accepted: the client sees 403
+            return await send({"type": "websocket.close", "code": 1008})
+        status, body, headers = refusal
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", b"%d" % len(body)),
+                    *headers,
+                    *self.boot.headers,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def refusal(self, scope) -> tuple[int, bytes, list] | None:
+        """None when the request may reach the engine, else the status, body and headers
+        to answer with."""
+        keys, admins = [], []
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                keys.append(value)
+            elif name == ADMIN_HEADER:
+                admins.append(value)
+        # Constant time, so response timing says nothing about either secret.
+        if (
+            self.admin is not None
+            and len(admins) == 1
+            and hmac.compare_digest(admins[0], self.admin)
+        ):
+            return None
+        paths = route_paths(scope)
+        if any(is_ambiguous(p) for p in paths):
+            return error(400, "ambiguous path")
+        if scope["path"] == BOOT_PATH and scope.get("method") in ("GET", "HEAD"):
+            body = b"" if scope["method"] == "HEAD" else self.boot.body
+            return 200, body, []
+        access = max((route_access(p) for p in paths), key=("public", "key", "private").index)
+        if access == "private":
+            return error(404, "not found")
+        if access == "key" and self.expected is not None:
+            # Exactly one Authorization header: with two, which one counts is a guess.
+            given = keys[0] if len(keys) == 1 else b""
+            if not hmac.compare_digest(given, self.expected):
+                return error(
+                    401, "missing or wrong API key", [(b"www-authenticate", b"Bearer")]
+                )
+        return None
+
+    def stamped(self, send):
+        headers = self.boot.headers
+
+        async def send_stamped(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), *headers]}
+            await send(message)
+
+        return send_stamped
+
+
+def error(status: int, message: str, headers=None) -> tuple[int, bytes, list]:
+    body = json.dumps({"error": {"message": message, "code": status}}).encode()
+    return status, body, headers or []
+
+
+def main(argv: list[str]) -> None:
+    """`python -m rouse_guard MODULE:APP RUN [ARG ...]`: adds RouseGuard to the ASGI app
+    object APP of MODULE, then runs module RUN as __main__ with the ARGs (for engines whose
+    server has no middleware flag, e.g. SGLang's module-level FastAPI app)."""
+    if len(argv) < 2 or ":" not in argv[0]:
+        raise SystemExit("usage: python -m rouse_guard MODULE:APP RUN [ARG ...]")
+    module, _, attribute = argv[0].partition(":")
+    app = getattr(importlib.import_module(module), attribute)
+    app.add_middleware(RouseGuard)
+    sys.argv = [argv[1], *argv[2:]]
+    runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
