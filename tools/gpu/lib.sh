@@ -25,7 +25,9 @@ gpu_init() {
   if [ -n "${ROUSE_GPU_ENGINE_EXECUTABLE:-}" ]; then
     # Local dry run (tools/gpu/dry-run.sh): the STAND-IN engine, not a real one, behind the same names.
     printf '#!/bin/sh\nexec %s "$@"\n' "$ROUSE_GPU_ENGINE_EXECUTABLE" >"$SHIM/$ENGINE"
-    [ "$ENGINE" = vllm ] || printf '#!/bin/sh\n[ "$1 $2" = "-m sglang.launch_server" ] && shift 2\nexec %s "$@"\n' "$ROUSE_GPU_ENGINE_EXECUTABLE" >"$SHIM/python"
+    # SGLang's argv starts `-m sglang.launch_server`, or `-m rouse_guard APP sglang.launch_server` (the
+    # generated app's in-process guard, which the stand-in cannot run: it gets the server's flags only).
+    [ "$ENGINE" = vllm ] || printf '#!/bin/sh\n[ "$1 $2" = "-m sglang.launch_server" ] && shift 2\n[ "$1 $2" = "-m rouse_guard" ] && shift 4\nexec %s "$@"\n' "$ROUSE_GPU_ENGINE_EXECUTABLE" >"$SHIM/python"
   else
     printf '#!/bin/sh\nexec python3 -m vllm.entrypoints.cli.main "$@"\n' >"$SHIM/vllm"
     printf '#!/bin/sh\nexec python3 "$@"\n' >"$SHIM/python"

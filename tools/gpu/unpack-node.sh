@@ -25,6 +25,6 @@ if ls "$SRC"/whl/*.whl >/dev/null 2>&1; then
 fi
 "$DEST/bin/node" "$DEST/rouse/bin/rouse.mjs" --help | head -3
 # The bundled CLI generates an app (it reads codegen's templates beside the bundle): checked before device time.
-"$DEST/bin/node" "$DEST/rouse/bin/rouse.mjs" generate --preset default --stdout | grep -q "^class GuardClient" \
+"$DEST/bin/node" "$DEST/rouse/bin/rouse.mjs" generate --preset default --stdout | grep -q "^class RouseGuard:" \
   || { echo "unpack-node.sh: the bundled CLI cannot generate an app (templates missing?)" >&2; exit 4; }
 echo "unpack-node.sh: OK: $DEST/bin/node, $DEST/rouse/bin/{rouse,gpu-suite}.mjs, templates"

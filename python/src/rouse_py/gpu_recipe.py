@@ -195,6 +195,37 @@ def unauthenticated_status(port: int) -> int:
         return e.code
 
 
+# Both engines' admin routes (GET only: harmless if one were reached; a reached one answers 200 or
+# 405, the guard's refusal is 404).
+ADMIN_PROBES = (
+    "/is_sleeping",
+    "/sleep",
+    "/wake_up",
+    "/collective_rpc",
+    "/server_info",
+    "/release_memory_occupation",
+    "/resume_memory_occupation",
+    "/get_server_info",
+    "/flush_cache",
+)
+
+
+def admin_statuses(port: int, key: str | None) -> dict:
+    """What the public port answers for each admin route, with the API key (never the admin token)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    out = {}
+    for path in ADMIN_PROBES:
+        try:
+            with opener.open(
+                urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers), timeout=30
+            ) as r:
+                out[path] = r.status
+        except urllib.error.HTTPError as e:
+            out[path] = e.code
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("app")
@@ -270,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         r("guard_without_key_status", unauthenticated_status(port))
         again = stream_through_guard(port, model, key)
         r("second_stream_identical", again["text"] == streamed["text"])
+        r("admin_from_outside", admin_statuses(port, key))
         ok = streamed["status"] == 200 and streamed["complete"]
     except BaseException as e:  # record, then still run the exit methods
         r("error", f"{type(e).__name__}: {e}")

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-GOLDEN = REPO / "packages/codegen/src/__golden__/default.py"
+# The proxy-guard shape: the stand-in (a Node process) cannot run the in-process guard, an
+# ASGI middleware; the real vLLM on the device runs default.py, guard inside (tools/gpu).
+GOLDEN = REPO / "packages/codegen/src/__golden__/proxy-guard-default.py"
 STANDIN = REPO / "tools/engine-standin/standin.ts"
 NODE = shutil.which("node")
 
@@ -95,6 +97,7 @@ def check_common(r: dict) -> None:
     assert s["status"] == 200 and s["complete"] and s["text"] and s["x_rouse_boot"] == "restored"
     assert r["guard_without_key_status"] == 401
     assert r["second_stream_identical"] is True
+    assert set(r["admin_from_outside"].values()) == {404}, r["admin_from_outside"]
     assert r["stop_done"] is True and r["ok"] is True
 
 

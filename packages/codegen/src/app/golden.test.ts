@@ -19,4 +19,9 @@ describe("golden apps", () => {
       await expect(app.source).toMatchFileSnapshot(`../__golden__/${name}.py`);
     });
   }
+  // The default preset as a plugin whose server runs no ASGI middleware gets it: the proxy guard.
+  it("proxy-guard-default", async () => {
+    const app = render(presets.find((p) => p.name === "default")!.config, { proxied: true });
+    await expect(app.source).toMatchFileSnapshot("../__golden__/proxy-guard-default.py");
+  });
 });
