@@ -1,12 +1,20 @@
 """Runs the guard benchmark's measurements (issue #16) and writes them as raw JSON.
 
-    python3 drive.py --bin DIR --app APP_PY --out FILE [--warmup S] [--duration S]
+    python drive.py --bin DIR --app APP_PY --out FILE [--warmup S] [--duration S]
+                    [--workers N] [--guard-module FILE]
 
 DIR holds the Go stand-in engine (`standin`) and load generator (`loadgen`); APP_PY is a
-generated app.py whose own guard is served unchanged by serve_guard.py. Every scenario is
-measured direct to the stand-in and through the guard, one after the other, in one run.
-Only the standard library: the lent device has python3 and no Node. bench/guard/report.ts
-turns FILE into bench/results/guard.md + guard.json.
+generated app.py. Every scenario is measured, one mechanism after the other, in one run:
+  direct          the Go stand-in engine, no guard
+  guard (×N)      the app's transport guard (start_guard, served by serve_guard.py) in
+                  front of it: what rouse emits for engines without an ASGI server
+  asgi direct     standin_asgi.py: a Python stand-in shaped like vLLM's API server
+                  (Starlette + uvicorn/httptools on uvloop, one process), no guard
+  asgi + guard    the same with the app's in-process guard (GUARD_MODULE's RouseGuard)
+                  added as middleware: what rouse emits for vLLM and SGLang
+Needs a Python with uvicorn, starlette, httptools and uvloop (device.sh installs them from
+the carried wheels; here an engine's venv has them). No Node: bench/guard/report.ts turns
+FILE into bench/results/guard.md + guard.json.
 """
 
 import argparse
@@ -78,7 +86,10 @@ def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def load_run(loadgen: str, port: int, c: int, stream: bool, tokens: int, args, guard_pid=None) -> dict:
+def load_run(
+    loadgen: str, port: int, c: int, stream: bool, tokens: int, args, cpu_pid=None, cpu_field="guard_cores"
+) -> dict:
+    """One load generator run; with cpu_pid, that process's cores over the measured window."""
     argv = [
         loadgen,
         f"-url=http://127.0.0.1:{port}",
@@ -95,20 +106,21 @@ def load_run(loadgen: str, port: int, c: int, stream: bool, tokens: int, args, g
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     children.append(child)
     cores = None
-    if guard_pid:
+    if cpu_pid:
         time.sleep(args.warmup)
-        t0, c0 = time.monotonic(), cpu_seconds(guard_pid)
+        t0, c0 = time.monotonic(), cpu_seconds(cpu_pid)
         time.sleep(args.duration)
-        cores = (cpu_seconds(guard_pid) - c0) / (time.monotonic() - t0)
+        cores = (cpu_seconds(cpu_pid) - c0) / (time.monotonic() - t0)
     out, _ = child.communicate(timeout=args.warmup + args.duration + 60)
     if child.returncode != 0:
         raise RuntimeError(f"loadgen exited {child.returncode}")
-    return {**json.loads(out), "guard_cores": cores, "load_before": before}
+    return {**json.loads(out), "guard_cores": None, cpu_field: cores, "load_before": before}
 
 
 def engine_and_guards(args, pace: str, logs: Path) -> dict:
     """The stand-in engine, the guard as emitted (one process) and, with --workers N > 1,
-    a second guard of N processes on one port."""
+    a second guard of N processes on one port; the ASGI stand-in without and with the
+    in-process guard."""
     engine, line = start(
         [str(args.bin / "standin"), "-port=0", f"-pace={pace}"], "listening", logs / f"standin-{pace}.log"
     )
@@ -120,12 +132,20 @@ def engine_and_guards(args, pace: str, logs: Path) -> dict:
         guard, line = start(argv, "guard ready", logs / f"guard-{pace}-x{workers}.log")
         setup["guards"][workers] = (guard, port)
         setup["loop"] = line.removeprefix("guard ready ").strip()
+    seconds = {"20ms": "0.02", "0s": "0"}[pace]
+    asgi = [sys.executable, str(HERE / "standin_asgi.py"), f"--pace={seconds}"]
+    with_guard = [f"--guard-from={args.app}", f"--key={API_KEY}"]
+    if args.guard_module:
+        with_guard.append(f"--guard-module={args.guard_module}")
+    for name, extra in (("asgi_direct", []), ("asgi_guard", with_guard)):
+        process, line = start(asgi + extra, "listening", logs / f"{name}-{pace}.log")
+        setup[name] = (process, int(line.split()[1]))
     return setup
 
 
 def versions() -> dict:
     out = {"python": platform.python_version()}
-    for name in ("uvloop", "aiohttp"):
+    for name in ("uvloop", "aiohttp", "uvicorn", "starlette", "httptools"):
         try:
             out[name] = __import__(name).__version__
         except ImportError:
@@ -152,7 +172,20 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=6)
     ap.add_argument("--workers", type=int, default=1, help="also measure a guard of N processes (SO_REUSEPORT)")
     ap.add_argument("--machine", default="", help="a name for the machine, for the report")
+    ap.add_argument(
+        "--guard-module",
+        type=Path,
+        help="the in-process guard's module text, for an app.py generated without GUARD_MODULE",
+    )
     args = ap.parse_args()
+    try:
+        for name in ("uvicorn", "starlette", "httptools", "uvloop"):
+            __import__(name)
+    except ImportError as e:
+        raise SystemExit(
+            f"drive.py: {e.name} is missing from {sys.executable}: run it with a Python that has uvicorn, "
+            "starlette, httptools and uvloop (device.sh installs them from the carry's wheels)"
+        ) from e
     # Stopped from outside (timeout, a kill): the children are killed on the way out too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # 1,000 streams take 2,000+ descriptors in the guard: the soft limit up to the hard one.
@@ -176,6 +209,9 @@ def main() -> None:
         "unpaced_tokens": UNPACED_TOKENS,
         "app": "default preset, API key on",
         "workers": args.workers,
+        "asgi_guard_source": f"{args.guard_module.name} (the template's body: app.py has no GUARD_MODULE)"
+        if args.guard_module
+        else "app.py's GUARD_MODULE",
     }
     log(f"guard bench: {env['cores']} cores, load {env['load_at_start']}, {sys.executable}")
     loadgen = str(args.bin / "loadgen")
@@ -186,6 +222,9 @@ def main() -> None:
         for workers, (guard, port) in setup["guards"].items():
             name = "guard" if workers == 1 else "guard_workers"
             row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
+        for name in ("asgi_direct", "asgi_guard"):
+            engine, port = setup[name]
+            row[name] = load_run(loadgen, port, c, stream, tokens, args, engine.pid, "engine_cores")
         rows.append(row)
         rate = "tok_per_s" if stream else "req_per_s"
         log(
@@ -194,6 +233,11 @@ def main() -> None:
                 f"{k} {row[k][rate]:.0f} ({row[k]['guard_cores']:.2f} cores, {row[k]['errors']} errors)"
                 for k in ("guard", "guard_workers")
                 if k in row
+            )
+            + " · "
+            + " · ".join(
+                f"{k} {row[k][rate]:.0f} (engine {row[k]['engine_cores']:.2f} cores, {row[k]['errors']} errors)"
+                for k in ("asgi_direct", "asgi_guard")
             )
         )
 
@@ -204,7 +248,8 @@ def main() -> None:
             compare(f"paced stream, {c} concurrent", paced, c, True, STREAM_TOKENS)
         for c in (1, 64, 256):
             compare(f"non-stream, {c} concurrent", paced, c, False, 1)
-        for p in [paced["engine"], *(g for g, _ in paced["guards"].values())]:
+        asgi = [paced["asgi_direct"][0], paced["asgi_guard"][0]]
+        for p in [paced["engine"], *(g for g, _ in paced["guards"].values()), *asgi]:
             p.kill()
         unpaced = engine_and_guards(args, "0s", logs)
         for c in (64, 256):
