@@ -33,7 +33,7 @@ function write(group: string, name: string, files: Record<string, string>): void
 }
 
 function emit(group: string, name: string, config: DeploymentConfigV1Input): void {
-  const app = render(config);
+  const app = render(config, { proxied: group === "proxied" });
   const validated = validateDeployment(config, { plugins });
   if (!validated.ok) throw new Error(`${name}: invalid config`);
   const full = validated.config;
@@ -49,6 +49,9 @@ function emit(group: string, name: string, config: DeploymentConfigV1Input): voi
 
 for (const preset of presets) emit("presets", preset.name, preset.config);
 for (const [name, config] of Object.entries(scenarios)) emit("presets", name, config);
+// The same configs behind the proxy guard (what a plugin whose server runs no ASGI middleware gets).
+for (const preset of presets) emit("proxied", preset.name, preset.config);
+for (const [name, config] of Object.entries(scenarios)) emit("proxied", name, config);
 
 // Random valid configs: the ones rouse refuses (schema, cross-field rules, SDK checks) are skipped.
 const samples = fc.sample(configArbitrary(), {

@@ -7,8 +7,9 @@ from rouse_py.check_apps import run_inspector
 
 
 def pytest_generate_tests(metafunc):
-    """`preset_case`, `random_case`, `rejected_case`: one test per emitted app folder."""
-    for group in ("preset", "random", "rejected"):
+    """`preset_case`, `random_case`, `rejected_case`, `proxied_case` (the presets behind the
+    proxy guard): one test per emitted app folder."""
+    for group in ("preset", "random", "rejected", "proxied"):
         name = f"{group}_case"
         if name in metafunc.fixturenames:
             if find_node() is None:

@@ -158,16 +158,28 @@ def check_source(case_dir):
     }
     # Data only: literals and references to the app's own constants (MODEL_NAME, ENGINE_PORT).
     assert constant(tree, "ENGINE_CMD") == case["plan"]["launch"]["argv"]
-    # The engine binds loopback only; the guard alone faces 0.0.0.0 (MODAL_FACTS §3: web servers
-    # must listen on 0.0.0.0).
     argv = case["plan"]["launch"]["argv"]
-    assert "0.0.0.0" not in argv and "127.0.0.1" in argv
     assert ast.literal_eval(assigned["PORT"]) == case["config"]["serving"]["port"]
-    assert ast.literal_eval(assigned["ENGINE_PORT"]) == case["plan"]["ports"]["engine"]
     routes = {}
     for r in case["plan"]["lifecycle"]["routes"]:
         routes.setdefault(r["path"], r["access"])  # first match wins, as in the guard
-    assert ast.literal_eval(assigned["ROUTES"]) == routes
+    if case["plan"]["guard"] == "in-process":
+        # The engine serves the public port on 0.0.0.0 (MODAL_FACTS §3: web servers must listen
+        # there), with the guard module inside its server: vLLM's --middleware, else the launcher.
+        assert "0.0.0.0" in argv and "127.0.0.1" not in argv
+        assert isinstance(assigned["ENGINE_PORT"], ast.Name) and assigned["ENGINE_PORT"].id == "PORT"
+        assert argv[-2:] == ["--middleware", "rouse_guard.RouseGuard"] or argv[1:3] == ["-m", "rouse_guard"]
+        module = ast.parse(ast.literal_eval(assigned["GUARD_MODULE"]))
+        guard_routes = next(
+            n.value for n in module.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "ROUTES"
+        )
+        assert ast.literal_eval(guard_routes) == routes
+        assert "ROUTES" not in assigned and "start_guard" not in source
+    else:
+        # The engine binds loopback only; the guard alone faces 0.0.0.0.
+        assert "0.0.0.0" not in argv and "127.0.0.1" in argv
+        assert ast.literal_eval(assigned["ENGINE_PORT"]) == case["plan"]["ports"]["engine"]
+        assert ast.literal_eval(assigned["ROUTES"]) == routes
     for name in REMOVED_NAMES:
         assert name not in source, name
     assert "shell=True" not in source
@@ -182,6 +194,15 @@ def test_preset_app(preset_case, inspect_app, check):
         check_app(preset_case, inspect_app)
     else:
         check_source(preset_case)
+
+
+@pytest.mark.parametrize("check", ["sdk", "source"])
+def test_proxied_app(proxied_case, inspect_app, check):
+    """The presets behind the proxy guard (a plugin whose server runs no ASGI middleware)."""
+    if check == "sdk":
+        check_app(proxied_case, inspect_app)
+    else:
+        check_source(proxied_case)
 
 
 @pytest.mark.parametrize("check", ["sdk", "source"])

@@ -157,9 +157,9 @@ async def exercise_guard(module, case, api_key):
         await up_runner.cleanup()
 
 
-def test_guard_refuses_admin_and_enforces_key(preset_case):
-    case = load_case(preset_case)
-    module = import_app(preset_case)
+def test_guard_refuses_admin_and_enforces_key(proxied_case):
+    case = load_case(proxied_case)
+    module = import_app(proxied_case)
     api_key = KEY if case["config"]["secrets"].get("apiKey") else None
     asyncio.run(exercise_guard(module, case, api_key))
 
@@ -167,13 +167,13 @@ def test_guard_refuses_admin_and_enforces_key(preset_case):
 @pytest.mark.parametrize("api_key", [KEY, None], ids=["with-key", "without-key"])
 def test_guard_both_ways_on_one_app(emitted, api_key):
     """The same guard code with and without a key: without one, key routes are open but admin is not."""
-    case_dir = emitted / "presets" / "default"
+    case_dir = emitted / "proxied" / "default"
     asyncio.run(exercise_guard(import_app(case_dir), load_case(case_dir), api_key))
 
 
-def test_routes_keep_admin_private(preset_case):
-    case = load_case(preset_case)
-    module = import_app(preset_case)
+def test_routes_keep_admin_private(proxied_case):
+    case = load_case(proxied_case)
+    module = import_app(proxied_case)
     for path in case["plan"]["lifecycle"]["adminPaths"]:
         assert module.route_access(path) == "private", path
     assert module.route_access("/health") == "public"
@@ -233,10 +233,10 @@ async def exercise_raw_targets(module, case, api_key):
         await up_runner.cleanup()
 
 
-def test_guard_refuses_raw_admin_targets(preset_case):
-    case = load_case(preset_case)
+def test_guard_refuses_raw_admin_targets(proxied_case):
+    case = load_case(proxied_case)
     api_key = KEY if case["config"]["secrets"].get("apiKey") else None
-    asyncio.run(exercise_raw_targets(import_app(preset_case), case, api_key))
+    asyncio.run(exercise_raw_targets(import_app(proxied_case), case, api_key))
 
 
 async def concurrent_streams(module, n: int) -> int:
@@ -288,7 +288,7 @@ async def concurrent_streams(module, n: int) -> int:
 
 def test_guard_has_no_connection_cap(emitted):
     """300 concurrent streams all reach the engine at once: none waits inside the guard."""
-    module = import_app(emitted / "presets" / "default")
+    module = import_app(emitted / "proxied" / "default")
     assert asyncio.run(concurrent_streams(module, 300)) == 300
 
 
@@ -322,5 +322,5 @@ async def sized_answers(module):
 
 
 def test_guard_passes_sized_answers(emitted):
-    module = import_app(emitted / "presets" / "default")
+    module = import_app(emitted / "proxied" / "default")
     asyncio.run(sized_answers(module))

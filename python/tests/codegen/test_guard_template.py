@@ -91,8 +91,8 @@ def check_case(case_dir):
     assert any(reaches_admin(v, admin) for v in server_views(admin[0]))
 
 
-def test_forwarded_paths_never_reach_admin(preset_case):
-    check_case(preset_case)
+def test_forwarded_paths_never_reach_admin(proxied_case):
+    check_case(proxied_case)
 
 
 def test_template_defaults_are_safe():

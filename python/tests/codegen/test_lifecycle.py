@@ -95,7 +95,7 @@ def check_public_side(module, case, port, auth, restored):
 @pytest.mark.parametrize("name", ["default", "qwen3-sglang-snapshot", "sglang-key-proxy-auth", "vllm-sleep-level-2"])
 def test_snapshot_class_lifecycle(emitted, monkeypatch, capsys, name):
     """`@app.cls` with enter(snap=True) → (snapshot) → enter(snap=False) → web_server."""
-    case, module, port, auth = prepare(emitted / "presets" / name, monkeypatch)
+    case, module, port, auth = prepare(emitted / "proxied" / name, monkeypatch)
     server = user_class(module, case)()
     monkeypatch.setenv("MODAL_TASK_ID", "ta-snapshotting")
     server.start()
@@ -135,7 +135,7 @@ def test_canary_catches_a_garbage_wake(emitted, monkeypatch, capsys, name, resta
     """An engine that answers garbage after a wake (vLLM level 2 without reload_weights, imitated by
     the stand-in's --garbage-after-wake) fails the canary: the engine restarts cold, the event is marked
     and the boot report shows it. The level-2 app reloads the weights in wake_up, so its canary passes."""
-    case, module, port, auth = prepare(emitted / "presets" / name, monkeypatch)
+    case, module, port, auth = prepare(emitted / "proxied" / name, monkeypatch)
     monkeypatch.setattr(module, "ENGINE_CMD", [*module.ENGINE_CMD, "--garbage-after-wake"])
     server = user_class(module, case)()
     monkeypatch.setenv("MODAL_TASK_ID", "ta-snapshotting")
@@ -168,7 +168,7 @@ def test_canary_catches_a_garbage_wake(emitted, monkeypatch, capsys, name, resta
 
 def test_canary_mismatch_rules(emitted, monkeypatch):
     """Tokens must match exactly; logprobs within CANARY_TOLERANCE; a missing logprob is a mismatch."""
-    _, module, _, _ = prepare(emitted / "presets" / "default", monkeypatch)
+    _, module, _, _ = prepare(emitted / "proxied" / "default", monkeypatch)
     tol = module.CANARY_TOLERANCE
     recorded = {"tokens": ["token_id:1", "token_id:2"], "logprobs": [-0.5, -1.25]}
     same = module.canary_mismatch
@@ -183,7 +183,7 @@ def test_canary_mismatch_rules(emitted, monkeypatch):
 def test_cpu_only_snapshot_starts_the_engine_after_restore(emitted, monkeypatch):
     """CPU-only snapshots: Modal gives snap=True no GPU, so it only prepares (imports, weight reads);
     the engine starts in snap=False, and nothing sleeps or wakes."""
-    case, module, port, auth = prepare(emitted / "presets" / "vllm-cpu-snapshot", monkeypatch)
+    case, module, port, auth = prepare(emitted / "proxied" / "vllm-cpu-snapshot", monkeypatch)
     spawned = []
     start_engine = module.start_engine
     monkeypatch.setattr(module, "start_engine", lambda: spawned.append(start_engine()) or spawned[-1])
@@ -210,7 +210,7 @@ def test_cpu_only_snapshot_starts_the_engine_after_restore(emitted, monkeypatch)
 
 def test_cold_boot_reports_cold(emitted, monkeypatch):
     """Without a restore in between (a first boot, or `modal run`), the report says cold."""
-    case, module, port, auth = prepare(emitted / "presets" / "default", monkeypatch)
+    case, module, port, auth = prepare(emitted / "proxied" / "default", monkeypatch)
     server = user_class(module, case)()
     monkeypatch.setenv("MODAL_TASK_ID", "ta-same")
     server.start()
@@ -226,7 +226,7 @@ def test_cold_boot_reports_cold(emitted, monkeypatch):
 @pytest.mark.parametrize("name", ["vllm-server-snapshot", "sglang-server-plain"])
 def test_server_style_lifecycle(emitted, monkeypatch, name):
     """`@app.server`: the last enter method opens the guard itself."""
-    case, module, port, auth = prepare(emitted / "presets" / name, monkeypatch)
+    case, module, port, auth = prepare(emitted / "proxied" / name, monkeypatch)
     server = user_class(module, case)()
     snapshot = case["config"]["snapshot"]["enabled"]
     monkeypatch.setenv("MODAL_TASK_ID", "ta-1")
@@ -243,7 +243,7 @@ def test_server_style_lifecycle(emitted, monkeypatch, name):
 
 def test_plain_function_lifecycle(emitted, monkeypatch):
     """Seed 001's shape: one web-server function starts the engine and opens the guard once it is ready."""
-    case, module, port, auth = prepare(emitted / "presets" / "llama31-vllm-openai", monkeypatch)
+    case, module, port, auth = prepare(emitted / "proxied" / "llama31-vllm-openai", monkeypatch)
     spawned = []
     start_engine = module.start_engine
     monkeypatch.setattr(module, "start_engine", lambda: spawned.append(start_engine()) or spawned[-1])
@@ -259,7 +259,7 @@ def test_plain_function_lifecycle(emitted, monkeypatch):
 
 def test_engine_exit_fails_fast(emitted, monkeypatch):
     """wait_ready stops at once when the engine process dies, naming its exit code."""
-    _, module, _, _ = prepare(emitted / "presets" / "default", monkeypatch)
+    _, module, _, _ = prepare(emitted / "proxied" / "default", monkeypatch)
     monkeypatch.setattr(module, "ENGINE_CMD", [*module.ENGINE_CMD, "--fail-startup"])
     engine = module.start_engine()
     with pytest.raises(RuntimeError, match="exited with code"):

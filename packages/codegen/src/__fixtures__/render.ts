@@ -1,3 +1,4 @@
+import type { EnginePluginV1 } from "@rouse/engine-spec";
 import { ConfigError, deploymentConfigV1Schema, findEnginePlugin, validateDeployment } from "@rouse/config";
 import { sglang } from "@rouse/engine-sglang";
 import { vllm } from "@rouse/engine-vllm";
@@ -10,16 +11,32 @@ import { type GeneratedApp, generateApp } from "../app/generate.ts";
 export const plugins = [vllm, sglang] as const;
 
 /**
- * Validate with the real plugins, then generate: what @rouse/engines' renderApp does.
+ * The same plugins as if their engines' servers could not run an ASGI middleware (as a
+ * third-party engine's, e.g. llama.cpp's, cannot): rouse's proxy guard then fronts them.
+ */
+export const proxiedPlugins = plugins.map(
+  (plugin): EnginePluginV1 => ({
+    ...plugin,
+    launch: (config, context) => plugin.launch(config, { ...context, asgiGuard: undefined }),
+  }),
+);
+
+/**
+ * Validate with the real plugins, then generate: what @rouse/engines' renderApp does
+ * (`proxied`: with proxiedPlugins, the proxy guard's shape).
  * `unchecked` (tests only) emits a config the schema accepts but the rules refuse, so a
  * test can show that Modal refuses the app too.
  */
-export function render(config: unknown, options: { unchecked?: boolean } = {}): GeneratedApp {
+export function render(
+  config: unknown,
+  options: { unchecked?: boolean; proxied?: boolean } = {},
+): GeneratedApp {
   const result = validateDeployment(config, { plugins });
-  if (result.ok) return generateApp(result.config, findEnginePlugin(plugins, result.config.engine.kind));
+  const generators = options.proxied ? proxiedPlugins : plugins;
+  if (result.ok) return generateApp(result.config, findEnginePlugin(generators, result.config.engine.kind));
   const parsed = options.unchecked ? deploymentConfigV1Schema.safeParse(config) : undefined;
   if (!parsed?.success) throw new ConfigError(result.issues);
-  return generateApp(parsed.data, findEnginePlugin(plugins, parsed.data.engine.kind));
+  return generateApp(parsed.data, findEnginePlugin(generators, parsed.data.engine.kind));
 }
 
 /** The text of a decorator call, e.g. `@app.cls(` … `)`, at any indentation. */

@@ -1,4 +1,10 @@
-import { ConfigError, type DeploymentConfigV1Input, parseDeployment, presets, validateDeployment } from "@rouse/config";
+import {
+  ConfigError,
+  type DeploymentConfigV1Input,
+  parseDeployment,
+  presets,
+  validateDeployment,
+} from "@rouse/config";
 import { type EnginePluginV1, UnsupportedSpecificationError } from "@rouse/engine-spec";
 import { vllm } from "@rouse/engine-vllm";
 import fc from "fast-check";
@@ -37,7 +43,10 @@ describe("generateApp", () => {
   it("names the file app.py and returns the plan it was made from", () => {
     const app = render(base);
     expect(app.fileName).toBe("app.py");
-    expect(app.plan.ports).toEqual({ public: 8000, engine: 8001 });
+    // vLLM runs rouse's guard in its own server, so the engine serves the public port.
+    expect(app.plan.ports).toEqual({ public: 8000, engine: 8000 });
+    expect(app.plan.guard).toBe("in-process");
+    expect(render(base, { proxied: true }).plan.ports).toEqual({ public: 8000, engine: 8001 });
     expect(app.plan.className).toBe("VllmServer");
   });
 
@@ -58,18 +67,45 @@ describe("generateApp", () => {
     // One element, --api-key=KEY: a key that starts with '-' must not read as a flag.
     expect(body(app.source, "start_engine(")).toContain('cmd.append("--api-key=" + os.environ["MY_KEY"])');
     expect(assigned(app.source, "API_KEY_ENV")).toBe('"MY_KEY"');
-    expect(app.source).toContain("start_guard(os.environ[API_KEY_ENV])");
+    expect(app.source).toContain('env["ROUSE_GUARD_KEY_ENV"] = API_KEY_ENV');
+    expect(
+      render(withBase({ secrets: { apiKey: "my-key", apiKeyEnv: "MY_KEY" } }), { proxied: true }).source,
+    ).toContain("start_guard(os.environ[API_KEY_ENV])");
     expect(engineCmd(app.source)).not.toContain("--api-key");
   });
 
-  it("binds the engine to 127.0.0.1 next to the public port; only the guard listens on 0.0.0.0", () => {
+  it("binds the engine to 0.0.0.0:PORT with the guard inside its server (vLLM's --middleware, SGLang's launcher)", () => {
     for (const app of apps) {
       const argv = app.plan.launch.argv;
+      expect(app.plan.guard).toBe("in-process");
+      expect(argv[argv.indexOf("--host") + 1]).toBe("0.0.0.0");
+      expect(argv[argv.indexOf("--port") + 1]).toBe(String(app.plan.ports.public));
+      if (app.plan.engine.kind === "vllm")
+        expect(argv.slice(-2)).toEqual(["--middleware", "rouse_guard.RouseGuard"]);
+      else
+        expect(argv.slice(0, 5)).toEqual([
+          "python",
+          "-m",
+          "rouse_guard",
+          "sglang.srt.entrypoints.http_server:app",
+          "sglang.launch_server",
+        ]);
+      expect(app.source).toContain('with open(os.path.join(folder, "rouse_guard.py"), "w") as f:');
+      expect(app.source).not.toContain("start_guard(");
+    }
+  });
+
+  it("behind the proxy guard, binds the engine to 127.0.0.1 next to the public port; only the guard listens on 0.0.0.0", () => {
+    for (const config of [...presets.map((p) => p.config), ...Object.values(scenarios)]) {
+      const app = render(config, { proxied: true });
+      const argv = app.plan.launch.argv;
+      expect(app.plan.guard).toBe("proxy");
       expect(argv[argv.indexOf("--host") + 1]).toBe("127.0.0.1");
       expect(argv[argv.indexOf("--port") + 1]).toBe(String(app.plan.ports.engine));
+      expect(argv).not.toContain("--middleware");
       expect(app.source.match(/0\.0\.0\.0/g)).toHaveLength(2); // the guard's bind, and its docstring
     }
-    expect(render(withBase({ serving: { port: 65_535 } })).plan.ports).toEqual({
+    expect(render(withBase({ serving: { port: 65_535 } }), { proxied: true }).plan.ports).toEqual({
       public: 65_535,
       engine: 65_534,
     });
@@ -115,7 +151,8 @@ describe("serving styles", () => {
     const at = order.map((d) => src.indexOf(d));
     expect(at.every((i) => i > 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
-    expect(body(src, "serve(self")).toContain("start_guard(");
+    expect(body(src, "serve(self")).toContain("report_boot()");
+    expect(body(render(withBase({}), { proxied: true }).source, "serve(self")).toContain("start_guard(");
   });
 
   it("CPU-only snapshots leave the GPU snapshot option out", () => {
@@ -154,8 +191,12 @@ describe("serving styles", () => {
         const after = body(app.source, "wake_up(self");
         const verify = after.indexOf("self.engine = verify_wake(self.engine, self.canary)");
         expect(verify, `${kind} ${style}`).toBeGreaterThan(after.indexOf("wake_up()"));
-        if (style === "server") expect(verify).toBeLessThan(after.indexOf("start_guard("));
-        expect(app.plan.lifecycle.canary?.request.json).toMatchObject({ temperature: 0, max_tokens: 16, logprobs: 1 });
+        if (style === "server") expect(verify).toBeLessThan(after.indexOf("report_boot()"));
+        expect(app.plan.lifecycle.canary?.request.json).toMatchObject({
+          temperature: 0,
+          max_tokens: 16,
+          logprobs: 1,
+        });
       }
     }
   });
@@ -222,7 +263,7 @@ describe("serving styles", () => {
     expect(app.source).not.toContain("@modal.web_server");
     // MODAL_FACTS §4: snapshots apply to @app.server too.
     expect(server).toContain("enable_memory_snapshot=True");
-    expect(body(app.source, "wake_up(self")).toContain("start_guard(");
+    expect(body(app.source, "wake_up(self")).toContain("report_boot()");
     expect(app.warnings.map((w) => w.code)).toContain("server_no_timeout");
   });
 
@@ -256,9 +297,9 @@ describe("serving styles", () => {
       "routing_region",
     );
     const codes = (c: DeploymentConfigV1Input) => render(c).warnings.map((w) => w.code);
-    expect(codes(withBase({ serving: { style: "server" }, scaling: { region: ["eu", "us-east"] } }))).toContain(
-      "server_routing_region",
-    );
+    expect(
+      codes(withBase({ serving: { style: "server" }, scaling: { region: ["eu", "us-east"] } })),
+    ).toContain("server_routing_region");
     expect(codes(withBase({ serving: { style: "server" }, scaling: { region: "eu" } }))).not.toContain(
       "server_routing_region",
     );
@@ -317,7 +358,9 @@ describe("engine plugin facts reach the app", () => {
   it("baked weights: a build-time snapshot_download, no weights volume, the HF token when there is one", () => {
     const src = render(withBase({ caches: { bakeWeights: true }, secrets: { huggingface: "hf" } })).source;
     // The model and its revision by the header's constants, as the seeds write them.
-    expect(body(src, "download_weights(")).toContain("snapshot_download(MODEL_NAME, revision=MODEL_REVISION)");
+    expect(body(src, "download_weights(")).toContain(
+      "snapshot_download(MODEL_NAME, revision=MODEL_REVISION)",
+    );
     expect(src).toContain('\nMODEL_NAME = "Qwen/Qwen3-8B-FP8"  # on the Hugging Face Hub\n');
     expect(src).toMatch(/\nMODEL_REVISION = "0123456789abcdef[0-9a-f]+" {2}# pinned\n/);
     expect(imageChain(src)).toContain("\n    .run_function(download_weights, secrets=[hf_secret])\n");
@@ -412,10 +455,12 @@ describe("errors and warnings", () => {
     expect(codes(withBase({ engine: { kind: "vllm", options: { vllm: { bogus: 1 } } } }))).toEqual([]);
     // vLLM writes no DeepGEMM cache: naming one is reported, not silently ignored.
     expect(codes(withBase({ caches: { deepgemm: "dg" } }))).toContain("codegen:cache_unused");
-    expect(codes(withBase({ engine: { kind: "sglang" }, caches: { compile: "c", deepgemm: "dg" } }))).not.toContain(
-      "codegen:cache_unused",
+    expect(
+      codes(withBase({ engine: { kind: "sglang" }, caches: { compile: "c", deepgemm: "dg" } })),
+    ).not.toContain("codegen:cache_unused");
+    expect(codes(withBase({ snapshot: { enabled: true, gpu: false } }))).toContain(
+      "codegen:cpu_only_snapshot",
     );
-    expect(codes(withBase({ snapshot: { enabled: true, gpu: false } }))).toContain("codegen:cpu_only_snapshot");
     expect(codes(withBase({ snapshot: { enabled: true, gpu: true } }))).not.toContain(
       "codegen:cpu_only_snapshot",
     );
@@ -440,11 +485,17 @@ describe("errors and warnings", () => {
     expect(() =>
       generateApp(config, { ...vllm, specificationVersion: "v9" } as unknown as EnginePluginV1),
     ).toThrow(UnsupportedSpecificationError);
+    // Behind the proxy guard the engine must bind loopback; with the guard inside, the public port.
     const publicBind: EnginePluginV1 = {
       ...vllm,
-      launch: (c, ctx) => ({ ...vllm.launch(c, ctx), host: "0.0.0.0" }),
+      launch: (c, ctx) => ({ ...vllm.launch(c, { ...ctx, asgiGuard: undefined }), host: "0.0.0.0" }),
     };
-    expect(() => generateApp(config, publicBind)).toThrow(EnginePluginContractError);
+    expect(() => generateApp(config, publicBind)).toThrow(/binds 0.0.0.0:8001, not 127.0.0.1:8001/);
+    const loopbackInProcess: EnginePluginV1 = {
+      ...vllm,
+      launch: (c, ctx) => ({ ...vllm.launch(c, ctx), host: "127.0.0.1" }),
+    };
+    expect(() => generateApp(config, loopbackInProcess)).toThrow(EnginePluginContractError);
     const noSleep: EnginePluginV1 = {
       ...vllm,
       lifecycle: (c) => ({ ...vllm.lifecycle(c), sleep: undefined }),
@@ -452,7 +503,10 @@ describe("errors and warnings", () => {
     expect(() => generateApp(config, noSleep)).toThrow(/sleeps, but the lifecycle has no sleep call/);
     const badRoutes: EnginePluginV1 = { ...vllm, lifecycle: (c) => ({ ...vllm.lifecycle(c), routes: [] }) };
     expect(() => generateApp(config, badRoutes)).toThrow(/invalid lifecycle spec: routes/);
-    const noCanary: EnginePluginV1 = { ...vllm, lifecycle: (c) => ({ ...vllm.lifecycle(c), canary: undefined }) };
+    const noCanary: EnginePluginV1 = {
+      ...vllm,
+      lifecycle: (c) => ({ ...vllm.lifecycle(c), canary: undefined }),
+    };
     expect(() => generateApp(config, noCanary)).toThrow(/checks the canary, but the lifecycle has no canary/);
     // A plugin that starts its engine before a CPU-only snapshot would fail on Modal: no GPU there.
     const cpuOnly = parseDeployment({ ...base, snapshot: { enabled: true, gpu: false } });

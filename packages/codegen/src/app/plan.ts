@@ -1,5 +1,15 @@
 import { type DeploymentConfigV1, gpuStringOf, servedNamesOf } from "@rouse/config";
-import { type BuildStepV1, type EnginePluginV1, type httpCallV1Schema, imageRecipeV1Schema, launchSpecV1Schema, lifecycleSpecV1Schema, type RouteRuleV1, type SnapshotStepV1, snapshotRecipeV1Schema } from "@rouse/engine-spec";
+import {
+  type BuildStepV1,
+  type EnginePluginV1,
+  type httpCallV1Schema,
+  imageRecipeV1Schema,
+  launchSpecV1Schema,
+  lifecycleSpecV1Schema,
+  type RouteRuleV1,
+  type SnapshotStepV1,
+  snapshotRecipeV1Schema,
+} from "@rouse/engine-spec";
 import { EnginePluginContractError } from "./errors.ts";
 
 // Everything the emitted app needs, composed from the config and the engine plugin's
@@ -50,6 +60,11 @@ export interface AppPlan {
   readonly style: "web-server" | "server";
   readonly snapshot: { readonly enabled: boolean; readonly gpu: boolean };
   readonly ports: { readonly public: number; readonly engine: number };
+  /**
+   * `in-process`: rouse's ASGI guard runs inside the engine's HTTP server, which serves the
+   * public port itself; `proxy`: the engine binds loopback and the proxy guard faces PORT.
+   */
+  readonly guard: "in-process" | "proxy";
   readonly gpu: { readonly spec: string; readonly count: number };
   readonly cpu: number | undefined;
   readonly memory: number | undefined;
@@ -116,7 +131,10 @@ export interface ConfirmedCall {
   readonly confirm: { readonly call: HttpCall; readonly field: string; readonly equals: unknown } | undefined;
 }
 
-/** The engine listens next to the public port, on loopback only. */
+/** The module app.py writes for the engine process, and the middleware class in it. */
+export const ASGI_GUARD = { module: "rouse_guard", attribute: "RouseGuard" } as const;
+
+/** Behind the proxy guard, the engine listens next to the public port, on loopback only. */
 export function enginePortFor(publicPort: number): number {
   return publicPort === 65_535 ? publicPort - 1 : publicPort + 1;
 }
@@ -186,23 +204,37 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
   const engine = plugin.engine;
   const publicPort = config.serving.port;
   const enginePort = enginePortFor(publicPort);
-  const launch = parseOrThrow(
+  // The guard runs inside the engine's own HTTP server when the plugin can put it there
+  // (no proxy hop per token); otherwise the engine binds loopback behind the proxy guard.
+  const inProcess = parseOrThrow(
     engine,
     "launch spec",
     launchSpecV1Schema,
-    plugin.launch(config, { target: "modal", host: "127.0.0.1", port: enginePort }),
+    plugin.launch(config, { target: "modal", host: "0.0.0.0", port: publicPort, asgiGuard: ASGI_GUARD }),
   );
+  const guard = inProcess.guard === "in-process" ? "in-process" : "proxy";
+  const bind =
+    guard === "in-process" ? { host: "0.0.0.0", port: publicPort } : { host: "127.0.0.1", port: enginePort };
+  const launch =
+    guard === "in-process"
+      ? inProcess
+      : parseOrThrow(
+          engine,
+          "launch spec",
+          launchSpecV1Schema,
+          plugin.launch(config, { target: "modal", ...bind }),
+        );
   const image = parseOrThrow(engine, "image recipe", imageRecipeV1Schema, plugin.image(config));
   const life = parseOrThrow(engine, "lifecycle spec", lifecycleSpecV1Schema, plugin.lifecycle(config));
   const snapshot = config.snapshot.enabled
     ? parseOrThrow(engine, "snapshot recipe", snapshotRecipeV1Schema, plugin.snapshotRecipe(config))
     : undefined;
 
-  if (launch.host !== "127.0.0.1" || launch.port !== enginePort) {
+  if (launch.host !== bind.host || launch.port !== bind.port) {
     throw new EnginePluginContractError(
       engine,
       "launch spec",
-      `it binds ${launch.host}:${launch.port}, not 127.0.0.1:${enginePort}`,
+      `it binds ${launch.host}:${launch.port}, not ${bind.host}:${bind.port}`,
     );
   }
   if (snapshot) {
@@ -219,7 +251,11 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
         );
     }
     if (steps.includes("prepare") && !snapshot.prepare)
-      throw new EnginePluginContractError(engine, "snapshot recipe", "it prepares, but names nothing to prepare");
+      throw new EnginePluginContractError(
+        engine,
+        "snapshot recipe",
+        "it prepares, but names nothing to prepare",
+      );
     if (steps.includes("canary") && !life.canary)
       throw new EnginePluginContractError(
         engine,
@@ -293,7 +329,8 @@ export function planApp(config: DeploymentConfigV1, plugin: EnginePluginV1): Pla
     model: { id: config.model.id, revision: config.model.revision, servedName: servedNamesOf(config)[0]! },
     style: config.serving.style,
     snapshot: { enabled: config.snapshot.enabled, gpu: config.snapshot.enabled && config.snapshot.gpu },
-    ports: { public: publicPort, engine: enginePort },
+    ports: { public: publicPort, engine: bind.port },
+    guard,
     gpu: { spec: gpuStringOf(config), count: config.resources.count },
     cpu: config.resources.cpu,
     memory: config.resources.memory,

@@ -305,7 +305,9 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
         what: "secrets: vllm-api-key (VLLM_API_KEY) and huggingface-secret; the key joins argv at start time",
         check: (a) => {
           expect(decorator(src(a), "app.cls")).toContain("secrets=[api_key_secret, hf_secret]");
-          expect(body(src(a), "start_engine(")).toContain('cmd.append("--api-key=" + os.environ["VLLM_API_KEY"])');
+          expect(body(src(a), "start_engine(")).toContain(
+            'cmd.append("--api-key=" + os.environ["VLLM_API_KEY"])',
+          );
         },
       },
       {
@@ -378,12 +380,16 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
           // The seed checks the switch at build time; codegen knows the image env, so the step
           // is there exactly when the switch is on (generate.test.ts turns it off).
           const fn = body(src(a), "compile_deep_gemm(");
-          expect(a.plan.image.env).toContainEqual(expect.objectContaining({ name: "SGLANG_ENABLE_JIT_DEEPGEMM", value: "1" }));
+          expect(a.plan.image.env).toContainEqual(
+            expect.objectContaining({ name: "SGLANG_ENABLE_JIT_DEEPGEMM", value: "1" }),
+          );
           expect(fn).not.toContain("os.environ");
           expect(fn).toMatch(
             /"sglang\.compile_deep_gemm",\s+"--model-path=Qwen\/Qwen3-8B-FP8",\s+"--revision=/,
           );
-          expect(imageChain(src(a))).toMatch(/\n {4}\.run_function\(\n {8}compile_deep_gemm,\n {8}gpu=GPU,\n/);
+          expect(imageChain(src(a))).toMatch(
+            /\n {4}\.run_function\(\n {8}compile_deep_gemm,\n {8}gpu=GPU,\n/,
+          );
         },
       },
       {
@@ -397,7 +403,15 @@ const seeds: Record<string, { preset: string; properties: Property[]; difference
       {
         what: "launch_server flags in the seed's order: model, revision, name, host, port, TP, CUDA graph bs, max running, metrics, memory saver, weights CPU backup",
         check: (a) => {
-          expect(engineCmd(src(a)).slice(0, 3)).toEqual(["python", "-m", "sglang.launch_server"]);
+          // The seed's `python -m sglang.launch_server`, run by rouse's guard module after it
+          // adds itself to SGLang's app (the seed has no guard: its admin routes are public).
+          expect(engineCmd(src(a)).slice(0, 5)).toEqual([
+            "python",
+            "-m",
+            "rouse_guard",
+            "sglang.srt.entrypoints.http_server:app",
+            "sglang.launch_server",
+          ]);
           inOrder(
             a,
             "--model-path",

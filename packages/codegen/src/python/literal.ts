@@ -116,7 +116,7 @@ const RESERVED = new Set(
     // the emitted app's own functions and constants
     "start_engine engine_call wait_ready wait_for warmup sleep wake_up boot_mark report_boot boot_header " +
     "start_guard guard_worker serve_guard guard_check guard_answer guard_refusal boot_header_line new_event_loop route_access first_rule " +
-    "is_ambiguous GuardRequest GuardRefused GuardChunks GuardClient GuardEngine smoke_test test serve download_weights re typing"
+    "is_ambiguous guard_env write_boot_file ADMIN_TOKEN GUARD_MODULE GUARD_FILES GuardRequest GuardRefused GuardChunks GuardClient GuardEngine smoke_test test serve download_weights re typing"
   ).split(" "),
 );
 

@@ -12,6 +12,6 @@ export function emitBoot(p: PyPrinter, plan: AppPlan): void {
       ? "When each phase happened (unix time), so `rouse bench coldstart` can show where a cold start went. In a container restored from a snapshot, the phases up to sleep_done are the snapshotted boot's; restore is when the snap=False enter method began."
       : "When each phase happened (unix time), so `rouse bench coldstart` can show where a cold start went.",
   );
-  emitTemplate(p, template("boot.py"));
+  emitTemplate(p, template("boot.py"), { conditions: { "guard-in-process": plan.guard === "in-process" } });
   p.blank(2);
 }

@@ -24,7 +24,9 @@ export function emitEngine(p: PyPrinter, plan: AppPlan): void {
   section(p, "The engine", `${plan.engine.displayName}'s command line, as argv: no shell ever parses it.`);
   p.stmt("ENGINE_CMD = ", list(argvItems(plan), true));
   const engineEnv = Object.entries(launch.env);
-  if (engineEnv.length) {
+  const inProcess = plan.guard === "in-process";
+  // guard_env() builds on ENGINE_ENV, so the in-process guard always has one.
+  if (engineEnv.length || inProcess) {
     p.comment("Environment for the engine process, on top of the container's.");
     p.stmt(
       "ENGINE_ENV = ",
@@ -44,7 +46,9 @@ export function emitEngine(p: PyPrinter, plan: AppPlan): void {
       readiness: () => p.stmt("", engineCall(lifecycle.readiness)),
     },
     conditions: {
-      "engine-env": engineEnv.length > 0,
+      "guard-in-process": inProcess,
+      "engine-env": engineEnv.length > 0 && !inProcess,
+      "no-engine-env": engineEnv.length === 0 && !inProcess,
       "api-key": plan.apiKey !== undefined,
       "wait-for": confirms.length > 0,
     },

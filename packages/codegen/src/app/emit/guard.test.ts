@@ -7,12 +7,12 @@ import { parseGuardTemplate } from "./guard.ts";
 
 const templateText = readFileSync(new URL("../templates/guard.py", import.meta.url), "utf8");
 
-describe("the guard template", () => {
+describe("the proxy guard template (plugins whose server runs no ASGI middleware)", () => {
   const template = parseGuardTemplate(templateText);
 
   it("is included verbatim in every preset's app, with only ROUTES filled in", () => {
     for (const preset of presets) {
-      const { source } = render(preset.config);
+      const { source } = render(preset.config, { proxied: true });
       expect(source, preset.name).toContain(template.before.trimEnd());
       expect(source, preset.name).toContain(template.after.trim());
       const start = source.indexOf(template.before);
@@ -23,8 +23,17 @@ describe("the guard template", () => {
   });
 
   it("hoists the prelude's imports into the app's import block, and no prelude line", () => {
-    expect(template.imports).toEqual(["asyncio", "hmac", "json", "os", "re", "threading", "typing", "urllib.parse"]);
-    const { source } = render(presets[0]!.config);
+    expect(template.imports).toEqual([
+      "asyncio",
+      "hmac",
+      "json",
+      "os",
+      "re",
+      "threading",
+      "typing",
+      "urllib.parse",
+    ]);
+    const { source } = render(presets[0]!.config, { proxied: true });
     const header = source.slice(0, source.indexOf("import modal"));
     for (const m of template.imports) expect(header).toContain(`\nimport ${m}\n`);
     expect(source).not.toContain("rouse:prelude");

@@ -41,7 +41,8 @@ const CALL: Record<Exclude<SnapshotStepV1, "start" | "canary">, (engine: string)
 };
 
 const STEP_COMMENT: Partial<Record<SnapshotStepV1, string>> = {
-  prepare: "No GPU before a CPU-only snapshot: import and read what needs none; the engine starts after restore.",
+  prepare:
+    "No GPU before a CPU-only snapshot: import and read what needs none; the engine starts after restore.",
   warmup: "Warm up before the snapshot, so compiled kernels and CUDA graphs are in it.",
   canary: "Record the canary while awake: every wake replays it before traffic.",
   sleep: "Sleep, so the snapshot holds the engine's state but little GPU memory.",
@@ -103,7 +104,10 @@ function emitSnapshotEnters(
 }
 
 function guardAndReport(p: PyPrinter, plan: AppPlan): void {
-  p.code(plan.apiKey ? "start_guard(os.environ[API_KEY_ENV])" : "start_guard(None)");
+  // In-process, the guard has served since the engine opened PORT; the mark keeps the
+  // boot report's phases the same in both shapes.
+  if (plan.guard === "proxy")
+    p.code(plan.apiKey ? "start_guard(os.environ[API_KEY_ENV])" : "start_guard(None)");
   p.code('boot_mark("guard_ready")', "report_boot()");
 }
 
@@ -175,7 +179,11 @@ function emitClsStyle(p: PyPrinter, plan: AppPlan, method: string): void {
   p.definition({ header: `class ${plan.className}:`, comment, decorators: [cls, concurrent(plan)] }, () => {
     emitSnapshotEnters(p, plan, recipe);
     p.definition({ header: `def ${method}(self):`, decorators: [webServer(plan)] }, () => {
-      p.comment("After restore: the guard's socket is never part of a snapshot.");
+      p.comment(
+        plan.guard === "proxy"
+          ? "After restore: the guard's socket is never part of a snapshot."
+          : "The engine serves PORT itself, with the guard inside its HTTP server.",
+      );
       guardAndReport(p, plan);
     });
     p.definition({ header: "def stop(self):", decorators: ["@modal.exit()"] }, () =>
@@ -204,7 +212,9 @@ function emitFunctionStyle(p: PyPrinter, plan: AppPlan, name: string): void {
     () => {
       emitSteps(p, plan, ["start"], "before", "engine");
       p.comment(
-        "The guard opens PORT only once the engine is ready, so Modal sends no request to a container that cannot answer it yet.",
+        plan.guard === "proxy"
+          ? "The guard opens PORT only once the engine is ready, so Modal sends no request to a container that cannot answer it yet."
+          : "The engine's server opens PORT only once the model is loaded; waiting here makes the boot report's ready mark.",
       );
       emitSteps(p, plan, ["waitReady"], "before", "engine");
       guardAndReport(p, plan);

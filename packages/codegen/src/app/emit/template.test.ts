@@ -93,11 +93,23 @@ describe("emitTemplate", () => {
 
 describe("the app's templates", () => {
   it("are all read by codegen: each static line is in some preset's or scenario's app", () => {
-    expect(files.sort()).toEqual(["boot.py", "canary.py", "engine.py", "guard.py", "prepare.py", "smoke.py"]);
+    expect(files.sort()).toEqual([
+      "asgi_guard.py",
+      "boot.py",
+      "canary.py",
+      "engine.py",
+      "guard.py",
+      "guard_host.py",
+      "prepare.py",
+      "smoke.py",
+    ]);
     const cpu = scenarios["vllm-cpu-snapshot"] as { model: object };
     const localModel = { ...cpu, model: { ...cpu.model, id: "/models/llama", revision: undefined } };
     const configs = [...presets.map((p) => p.config), ...Object.values(scenarios), localModel];
-    const sources = configs.map((c) => render(c).source);
+    const sources = [
+      ...configs.map((c) => render(c).source),
+      ...configs.map((c) => render(c, { proxied: true }).source),
+    ];
     for (const file of files) {
       const { lines } = template(file);
       // Lines without a marker (and not a filled constant): somewhere in some preset's app.

@@ -157,10 +157,11 @@ class RouseGuard:
         paths = route_paths(scope)
         if any(is_ambiguous(p) for p in paths):
             return error(400, "ambiguous path")
-        if scope["path"] == BOOT_PATH and scope.get("method") in ("GET", "HEAD"):
-            body = b"" if scope["method"] == "HEAD" else self.boot.body
-            return 200, body, []
-        access = max((route_access(p) for p in paths), key=("public", "key", "private").index)
+        if scope["path"] == BOOT_PATH and scope.get("method") == "GET":
+            return 200, self.boot.body, []
+        access = max(
+            (route_access(p) for p in paths), key=("public", "key", "private").index
+        )
         if access == "private":
             return error(404, "not found")
         if access == "key" and self.expected is not None:
@@ -177,7 +178,10 @@ class RouseGuard:
 
         async def send_stamped(message):
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", ()), *headers]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", ()), *headers],
+                }
             await send(message)
 
         return send_stamped

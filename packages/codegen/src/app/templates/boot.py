@@ -7,6 +7,12 @@ import json
 import time
 
 APP_NAME = "template"
+
+
+def write_boot_file() -> None:
+    pass
+
+
 # rouse:end-prelude
 BOOT = {"app": APP_NAME, "restored": False, "phases": {"process_start": time.time()}}
 
@@ -18,3 +24,6 @@ def boot_mark(phase: str) -> None:
 def report_boot() -> None:
     """One log line per container; the guard also serves it at /rouse/boot."""
     print("ROUSE_BOOT_REPORT", json.dumps(BOOT), flush=True)
+    # rouse:if guard-in-process
+    write_boot_file()  # the guard runs in the engine process: it reads the report there
+    # rouse:end-if

@@ -1,6 +1,6 @@
 # rouse:prelude
 # The engine helpers of every emitted app.py: start the engine process, call it on
-# 127.0.0.1, wait until it is ready. Real Python that ruff and pytest read directly (see
+# 127.0.0.1, wait until it is ready. guard_env and ADMIN_TOKEN come from guard_host.py. Real Python that ruff and pytest read directly (see
 # ../emit/template.ts for the markers). This prelude is not emitted: its imports join
 # app.py's import block, and the names below are defined in app.py's header and engine
 # section (the values here serve tests and linters only).
@@ -19,6 +19,13 @@ STARTUP_TIMEOUT = 600
 API_KEY_ENV = "ROUSE_TEMPLATE_API_KEY"
 ENGINE_CMD = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "8001"]
 ENGINE_ENV = {"ROUSE_TEMPLATE": "1"}
+ADMIN_TOKEN = "template-admin-token"
+
+
+def guard_env() -> dict:
+    return dict(os.environ)
+
+
 # rouse:end-prelude
 # Plain urllib without proxies: every engine call goes to 127.0.0.1.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -28,9 +35,13 @@ def start_engine() -> subprocess.Popen:
     cmd = list(ENGINE_CMD)
     print(*cmd)
     # rouse:fill secret-args
+    # rouse:if guard-in-process
+    return subprocess.Popen(cmd, env=guard_env())
+    # rouse:end-if
     # rouse:if engine-env
     return subprocess.Popen(cmd, env={**os.environ, **ENGINE_ENV})
-    # rouse:else
+    # rouse:end-if
+    # rouse:if no-engine-env
     return subprocess.Popen(cmd)
     # rouse:end-if
 
@@ -41,6 +52,9 @@ def engine_call(method, path, *, query=None, body=None, ok=(200,), timeout=30):
     if query:
         url += "?" + urllib.parse.urlencode(query)
     headers = {"Content-Type": "application/json"}
+    # rouse:if guard-in-process
+    headers["X-Rouse-Admin"] = ADMIN_TOKEN  # past the guard, to the admin routes too
+    # rouse:end-if
     # rouse:if api-key
     if API_KEY_ENV in os.environ:  # the engine checks the key as well
         headers["Authorization"] = "Bearer " + os.environ[API_KEY_ENV]
