@@ -2,7 +2,7 @@
 # The guard benchmark on the lent device (16 quiet cores, python3, no Node, no network): the
 # files that Node would make here come along in .bench-carry/guard/, made beforehand with
 #   node --conditions=@rouse/source bench/guard/run.ts --prepare-device
-# (Go binaries, app.py, wheels/ of the ASGI stand-in's packages). They are installed offline
+# (Go binaries, app.py and app-proxy.py, wheels/ of the ASGI stand-in's packages). They are installed offline
 # into a venv under /tmp first. Writes $OUT/guard-raw.json and the processes' logs to $OUT;
 # back here,
 #   node --conditions=@rouse/source bench/guard/report.ts <files_at>/guard-raw.json
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 carry=.bench-carry/guard
 out=${OUT:?set OUT to a folder for the results}
-for f in standin loadgen app.py wheels/requirements-asgi.txt; do
+for f in standin loadgen app.py app-proxy.py wheels/requirements-asgi.txt; do
   [ -e "$carry/$f" ] || { echo "device.sh: $carry/$f missing: run run.ts --prepare-device first" >&2; exit 2; }
 done
 chmod +x "$carry/standin" "$carry/loadgen"
@@ -34,9 +34,6 @@ else
   python3 -m pip install --target "$venv-site" --upgrade "${install[@]}"
   export PYTHONPATH=$venv-site${PYTHONPATH:+:$PYTHONPATH}
 fi
-guard_module=()
-[ -e "$carry/rouse_guard.py" ] && guard_module=(--guard-module="$carry/rouse_guard.py")
-
 {
   echo "date: $(date -u +%FT%TZ)"; echo "nproc: $(nproc)"; echo "loadavg: $(cat /proc/loadavg)"
   "$py" -c 'import sys; print("python", sys.version, sys.executable)'
@@ -44,7 +41,7 @@ guard_module=()
   ulimit -n
 } > "$out/machine.txt" 2>&1
 timeout "${GUARD_BENCH_TIMEOUT:-540}" "$py" bench/guard/drive.py --bin="$carry" --app="$carry/app.py" \
-  --out="$out/guard-raw.json" "${guard_module[@]}" \
+  --proxy-app="$carry/app-proxy.py" --out="$out/guard-raw.json" \
   --warmup="${GUARD_BENCH_WARMUP:-1}" --duration="${GUARD_BENCH_DURATION:-5}" \
   --workers="${GUARD_BENCH_WORKERS:-4}" --machine="${GUARD_BENCH_MACHINE:-lent device}" \
   2> >(tee "$out/drive.log" >&2)

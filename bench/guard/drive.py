@@ -1,17 +1,22 @@
 """Runs the guard benchmark's measurements (issue #16) and writes them as raw JSON.
 
-    python drive.py --bin DIR --app APP_PY --out FILE [--warmup S] [--duration S]
-                    [--workers N] [--guard-module FILE]
+    python drive.py --bin DIR --app APP_PY --proxy-app APP_PY --out FILE
+                    [--warmup S] [--duration S] [--workers N]
 
-DIR holds the Go stand-in engine (`standin`) and load generator (`loadgen`); APP_PY is a
-generated app.py. Every scenario is measured, one mechanism after the other, in one run:
+DIR holds the Go stand-in engine (`standin`) and load generator (`loadgen`); --app is a
+generated app.py as emitted for vLLM (in-process guard), --proxy-app the same config
+generated for an engine without an ASGI server (transport guard). Every scenario is
+measured, one mechanism after the other, in one run:
   direct          the Go stand-in engine, no guard
-  guard (×N)      the app's transport guard (start_guard, served by serve_guard.py) in
-                  front of it: what rouse emits for engines without an ASGI server
+  guard (×N)      the proxy app's transport guard (its start_guard, served by
+                  serve_guard.py) in front of it: what rouse emits for engines without
+                  an ASGI server
   asgi direct     standin_asgi.py: a Python stand-in shaped like vLLM's API server
                   (Starlette + uvicorn/httptools on uvloop, one process), no guard
-  asgi + guard    the same with the app's in-process guard (GUARD_MODULE's RouseGuard)
-                  added as middleware: what rouse emits for vLLM and SGLang
+  asgi + guard    the same started as app.py starts vLLM: in the environment its
+                  guard_env() makes (its GUARD_MODULE as rouse_guard.py on PYTHONPATH,
+                  admin token, boot file, API key variable), with
+                  `--middleware rouse_guard.RouseGuard`: what rouse emits for vLLM and SGLang
 Needs a Python with uvicorn, starlette, httptools and uvloop (device.sh installs them from
 the carried wheels; here an engine's venv has them). No Node: bench/guard/report.ts turns
 FILE into bench/results/guard.md + guard.json.
@@ -22,6 +27,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,11 +35,14 @@ import sys
 import time
 from pathlib import Path
 
+from generated_app import load_app
+
 HERE = Path(__file__).resolve().parent
 PACE = "20ms"  # one decode step per token
 STREAM_TOKENS = 64
 UNPACED_TOKENS = 256
 API_KEY = "sk-bench-guard-0123456789"
+MIDDLEWARE = "rouse_guard.RouseGuard"  # what the vLLM plugin passes as --middleware
 TICKS = os.sysconf("SC_CLK_TCK")
 children: list[subprocess.Popen] = []
 
@@ -42,11 +51,11 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def start(argv: list[str], ready: str, log_path: Path) -> tuple[subprocess.Popen, str]:
+def start(argv: list[str], ready: str, log_path: Path, env=None) -> tuple[subprocess.Popen, str]:
     """Starts a process, its stderr to log_path; waits (30 s at most) for its first stdout
     line starting with ready."""
     with log_path.open("w") as log_file:
-        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log_file, text=True)
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log_file, text=True, env=env)
     children.append(child)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -127,20 +136,32 @@ def engine_and_guards(args, pace: str, logs: Path) -> dict:
     setup = {"engine": engine, "engine_port": int(line.split()[1]), "guards": {}}
     for workers in sorted({1, args.workers}):
         port = free_port()
-        argv = [sys.executable, str(HERE / "serve_guard.py"), str(args.app), f"--port={port}"]
+        argv = [sys.executable, str(HERE / "serve_guard.py"), str(args.proxy_app), f"--port={port}"]
         argv += [f"--engine-port={setup['engine_port']}", f"--key={API_KEY}", f"--workers={workers}"]
         guard, line = start(argv, "guard ready", logs / f"guard-{pace}-x{workers}.log")
         setup["guards"][workers] = (guard, port)
         setup["loop"] = line.removeprefix("guard ready ").strip()
     seconds = {"20ms": "0.02", "0s": "0"}[pace]
     asgi = [sys.executable, str(HERE / "standin_asgi.py"), f"--pace={seconds}"]
-    with_guard = [f"--guard-from={args.app}", f"--key={API_KEY}"]
-    if args.guard_module:
-        with_guard.append(f"--guard-module={args.guard_module}")
-    for name, extra in (("asgi_direct", []), ("asgi_guard", with_guard)):
-        process, line = start(asgi + extra, "listening", logs / f"{name}-{pace}.log")
+    for name, extra, env in (
+        ("asgi_direct", [], None),
+        ("asgi_guard", [f"--middleware={MIDDLEWARE}"], args.engine_env),
+    ):
+        process, line = start(asgi + extra, "listening", logs / f"{name}-{pace}.log", env)
         setup[name] = (process, int(line.split()[1]))
     return setup
+
+
+def engine_env(app_py: Path) -> tuple[dict, str]:
+    """The environment a generated app.py gives its engine (guard_env(): the guard module
+    written to a private folder on PYTHONPATH, admin token, boot file, the API key's
+    variable), with the API key set as the container's secret sets it; and that folder."""
+    app = load_app(app_py, "rouse_bench_app_in_process")
+    if not hasattr(app, "guard_env") or not isinstance(getattr(app, "GUARD_MODULE", None), str):
+        raise SystemExit(f"{app_py}: no guard_env()/GUARD_MODULE: not an app with the in-process guard")
+    os.environ[app.API_KEY_ENV] = API_KEY
+    env = app.guard_env()
+    return env, os.path.dirname(app.GUARD_FILES["boot"])
 
 
 def versions() -> dict:
@@ -166,17 +187,13 @@ def cpu_model() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", type=Path, required=True)
-    ap.add_argument("--app", type=Path, required=True)
+    ap.add_argument("--app", type=Path, required=True, help="app.py as emitted (in-process guard)")
+    ap.add_argument("--proxy-app", type=Path, required=True, help="the same config's app with the transport guard")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--duration", type=float, default=6)
     ap.add_argument("--workers", type=int, default=1, help="also measure a guard of N processes (SO_REUSEPORT)")
     ap.add_argument("--machine", default="", help="a name for the machine, for the report")
-    ap.add_argument(
-        "--guard-module",
-        type=Path,
-        help="the in-process guard's module text, for an app.py generated without GUARD_MODULE",
-    )
     args = ap.parse_args()
     try:
         for name in ("uvicorn", "starlette", "httptools", "uvloop"):
@@ -209,9 +226,7 @@ def main() -> None:
         "unpaced_tokens": UNPACED_TOKENS,
         "app": "default preset, API key on",
         "workers": args.workers,
-        "asgi_guard_source": f"{args.guard_module.name} (the template's body: app.py has no GUARD_MODULE)"
-        if args.guard_module
-        else "app.py's GUARD_MODULE",
+        "asgi_guard_source": "app.py's GUARD_MODULE, written by its guard_env()",
     }
     log(f"guard bench: {env['cores']} cores, load {env['load_at_start']}, {sys.executable}")
     loadgen = str(args.bin / "loadgen")
@@ -241,6 +256,7 @@ def main() -> None:
             )
         )
 
+    args.engine_env, guard_folder = engine_env(args.app)
     try:
         paced = engine_and_guards(args, PACE, logs)
         env["guard_loop"] = paced["loop"]
@@ -258,6 +274,7 @@ def main() -> None:
         for child in children:
             if child.poll() is None:
                 child.kill()
+        shutil.rmtree(guard_folder, ignore_errors=True)
     env["load_at_end"] = load()
     args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
     log(f"wrote {args.out}")

@@ -224,14 +224,13 @@ export function report(raw: Raw): { json: object; md: string } {
     "",
     `${env.date} · ${where}${env.cores} cores${env.cores_usable && env.cores_usable !== env.cores ? ` (${env.cores_usable} usable)` : ""} (${env.cpu}) · load average at start ${env.load_at_start.join(" ")}, at end ${env.load_at_end.join(" ")} · machine ${quiet ? "quiet (1-minute load under a quarter of the cores before the run, at most the core count + 1 at its end: the bench's own processes)" : "NOT quiet (shared with other work: numbers are noisy)"}`,
     "",
-    "Mechanisms, side by side in one run, each guard the generated app's own code, unchanged (" +
-      `${env.app}):`,
+    `Mechanisms, side by side in one run, each guard a generated app's own code, unchanged (${env.app}):`,
     ...(summaryA.length
       ? [
-          `- **asgi + guard**: the in-process guard, as rouse emits it for vLLM and SGLang: the app's guard module (${env.asgi_guard_source ?? "app.py's GUARD_MODULE"}) imported as \`rouse_guard\` and its \`RouseGuard\` added with \`app.add_middleware\` (what vLLM's \`--middleware rouse_guard.RouseGuard\` does), the environment set as app.py sets it for the engine (API key variable, admin token, boot report file). Against **asgi direct**: the same engine without it. The engine: a stand-in shaped like vLLM's API server (bench/guard/standin_asgi.py: Starlette with CORSMiddleware, uvicorn with httptools on uvloop, one process${asgiVersions.length ? `; ${asgiVersions.join(", ")}` : ""}).`,
+          `- **asgi + guard**: the in-process guard, as rouse emits it for vLLM and SGLang: the engine started as app.py starts vLLM, in the environment its \`guard_env()\` makes (${env.asgi_guard_source ?? "app.py's GUARD_MODULE"} as \`rouse_guard.py\` on PYTHONPATH, the admin token, the boot report file, the API key's variable), with \`--middleware rouse_guard.RouseGuard\` read as vLLM reads it (\`app.add_middleware\`). Against **asgi direct**: the same engine without it. The engine: a stand-in shaped like vLLM's API server (bench/guard/standin_asgi.py: Starlette with CORSMiddleware, uvicorn with httptools on uvloop, one process${asgiVersions.length ? `; ${asgiVersions.join(", ")}` : ""}).`,
         ]
       : []),
-    `- **guard** / **${nName}**: the transport guard (a proxy process, \`start_guard\`), still emitted for third-party engines without an ASGI server, on ${env.guard_loop} (Python ${env.python ?? "?"}), in front of **direct**: a stand-in engine in Go (bench/guard/standin).`,
+    `- **guard** / **${nName}**: the transport guard (a proxy process, \`start_guard\`), still emitted for third-party engines without an ASGI server (its app: the same config generated with the plugins' in-process guard turned down), on ${env.guard_loop} (Python ${env.python ?? "?"}), in front of **direct**: a stand-in engine in Go (bench/guard/standin).`,
     "",
     `Each stand-in streams ${env.stream_tokens} tokens at one per ${env.pace} per stream (paced) or ${env.unpaced_tokens} as fast as it can (unpaced). Load: bench/guard/loadgen (Go), closed loop, one keep-alive connection per worker, ${env.warmup_s} s warm-up + ${env.duration_s} s measured. Engine, guard and load generator share the machine's cores.`,
     "",

@@ -1,16 +1,18 @@
 // Guard benchmark (issue #16): tokens and requests straight to an engine vs through the
-// guards of a generated app.py, side by side in one run. Both guards are the app's own
-// code, unchanged: the transport guard (serve_guard.py imports the file and calls its
-// start_guard) in front of a Go stand-in engine (standin/: one SSE token per --pace per
-// stream), and the in-process guard (the app's GUARD_MODULE, its RouseGuard added as
-// middleware) inside a Python stand-in shaped like vLLM's API server (standin_asgi.py),
-// against the same stand-in without it. The load generator is independent (loadgen/, Go).
+// guards of generated apps, side by side in one run. Both guards are the apps' own code,
+// unchanged: the in-process guard of app.py as emitted for vLLM (its guard_env() makes the
+// engine's environment with GUARD_MODULE on PYTHONPATH; the engine loads
+// `--middleware rouse_guard.RouseGuard`) inside a Python stand-in shaped like vLLM's API
+// server (standin_asgi.py), against the same stand-in without it; and the transport guard
+// of the same config generated for an engine without an ASGI server (serve_guard.py calls
+// its start_guard) in front of a Go stand-in engine (standin/: one SSE token per --pace
+// per stream). The load generator is independent (loadgen/, Go).
 // drive.py runs the measurements (Python only, so the same run works on the lent device,
 // see device.sh); report.ts writes bench/results/guard.md + guard.json. Loopback only.
 //
 //   node --conditions=@rouse/source bench/guard/run.ts [--quick] [--results DIR]
 //   node --conditions=@rouse/source bench/guard/run.ts --prepare-device [--python-version 3.12]
-//     builds what device.sh needs into .bench-carry/guard/ (static Go binaries, app.py,
+//     builds what device.sh needs into .bench-carry/guard/ (static Go binaries, the apps,
 //     wheels of the ASGI stand-in's packages for CPython 3.12 on manylinux x86_64)
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +20,8 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { findPreset } from "../../packages/config/src/index.ts";
-import { renderApp, validateConfig } from "../../packages/engines/src/index.ts";
+import type { EnginePluginV1 } from "../../packages/engine-spec/src/index.ts";
+import { installedEngines, renderApp, validateConfig } from "../../packages/engines/src/index.ts";
 import { type Raw, report } from "./report.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -47,35 +50,31 @@ function buildGo(): void {
 }
 
 /**
- * The default preset's app, with its API key on, as `rouse generate` writes it. An app
- * generated before codegen carried the in-process guard (no GUARD_MODULE) gets it from
- * the template instead, the way codegen takes it (the body after the prelude, ROUTES
- * filled from the plan), in rouse_guard.py beside app.py; the report says which.
+ * The default preset's app with its API key on, as `rouse generate` writes it (vLLM: the
+ * in-process guard), and the same config generated as for an engine whose server cannot
+ * run an ASGI middleware (a third-party engine's): the transport guard's app.
  */
-function generateApp(): { app: string; guardModule?: string } {
+function generateApps(): { app: string; proxyApp: string } {
   const preset = findPreset("default");
   if (!preset) throw new Error("no default preset");
   const valid = validateConfig(preset.config);
   if (!valid.ok) throw new Error("the default preset does not validate");
-  const rendered = renderApp(valid);
-  const app = join(dir, "app.py");
-  writeFileSync(app, rendered.source);
-  const guardModule = join(dir, "rouse_guard.py");
-  rmSync(guardModule, { force: true });
-  if (/^GUARD_MODULE = /m.test(rendered.source)) return { app };
-  const template = readFileSync(join(ROOT, "packages/codegen/src/app/templates/asgi_guard.py"), "utf8");
-  const marker = "# rouse:end-prelude\n";
-  // In the plan's order, the first rule of a path kept (as codegen's guard table); JSON
-  // strings are Python string literals.
-  const routes = new Map<string, string>();
-  for (const r of rendered.plan.lifecycle.routes) if (!routes.has(r.path)) routes.set(r.path, r.access);
-  const table = [...routes].map(([path, access]) => `${JSON.stringify(path)}: ${JSON.stringify(access)}`);
-  const body = template
-    .slice(template.indexOf(marker) + marker.length)
-    .replace(/^ROUTES = .*$/m, () => `ROUTES = {${table.join(", ")}}`);
-  writeFileSync(guardModule, body);
-  console.warn("guard bench: app.py has no GUARD_MODULE yet; the in-process guard comes from the template");
-  return { app, guardModule };
+  const proxied = installedEngines.map(
+    (plugin): EnginePluginV1 => ({
+      ...plugin,
+      launch: (config, context) => plugin.launch(config, { ...context, asgiGuard: undefined }),
+    }),
+  );
+  const files = { app: join(dir, "app.py"), proxyApp: join(dir, "app-proxy.py") };
+  const asEmitted = renderApp(valid);
+  const proxy = renderApp(valid, { plugins: proxied });
+  if (asEmitted.plan.guard !== "in-process" || proxy.plan.guard !== "proxy")
+    throw new Error(
+      `guard bench: expected in-process and proxy guards, got ${asEmitted.plan.guard}, ${proxy.plan.guard}`,
+    );
+  writeFileSync(files.app, asEmitted.source);
+  writeFileSync(files.proxyApp, proxy.source);
+  return files;
 }
 
 /** Wheels of the ASGI stand-in's packages (the versions of the vLLM venv's) for the device. */
@@ -133,11 +132,13 @@ function guardPython(): string {
 }
 
 buildGo();
-const { app: appFile, guardModule } = generateApp();
+const { app: appFile, proxyApp } = generateApps();
 if (args["prepare-device"]) {
   downloadWheels();
   const mib = Number(execFileSync("du", ["-sk", dir], { encoding: "utf8" }).split("\t")[0]) / 1024;
-  console.log(`device files in ${dir} (${mib.toFixed(1)} MiB): standin, loadgen, app.py, wheels/`);
+  console.log(
+    `device files in ${dir} (${mib.toFixed(1)} MiB): standin, loadgen, app.py, app-proxy.py, wheels/`,
+  );
   process.exit(0);
 }
 const raw = join(dir, "guard-raw.json");
@@ -150,10 +151,10 @@ execFileSync(
     join(import.meta.dirname, "drive.py"),
     `--bin=${dir}`,
     `--app=${appFile}`,
+    `--proxy-app=${proxyApp}`,
     `--out=${raw}`,
     ...timing,
     workers,
-    ...(guardModule ? [`--guard-module=${guardModule}`] : []),
   ],
   { stdio: "inherit", timeout: 1_200_000 },
 );
