@@ -232,6 +232,9 @@ def main() -> None:
     loadgen = str(args.bin / "loadgen")
     rows = []
 
+    def write(env, rows):
+        args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
+
     def compare(scenario, setup, c, stream, tokens):
         row = {"scenario": scenario, "direct": load_run(loadgen, setup["engine_port"], c, stream, tokens, args)}
         for workers, (guard, port) in setup["guards"].items():
@@ -241,6 +244,8 @@ def main() -> None:
             engine, port = setup[name]
             row[name] = load_run(loadgen, port, c, stream, tokens, args, engine.pid, "engine_cores")
         rows.append(row)
+        # After every scenario, so a run stopped at its time limit still leaves its rows.
+        write({**env, "load_at_end": load(), "partial": True}, rows)
         rate = "tok_per_s" if stream else "req_per_s"
         log(
             f"{scenario}: direct {row['direct'][rate]:.0f} · "
@@ -276,7 +281,7 @@ def main() -> None:
                 child.kill()
         shutil.rmtree(guard_folder, ignore_errors=True)
     env["load_at_end"] = load()
-    args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
+    write(env, rows)
     log(f"wrote {args.out}")
 
 
