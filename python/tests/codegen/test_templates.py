@@ -397,3 +397,35 @@ def test_smoke_test_gives_up_on_an_unhealthy_url(templates, monkeypatch):
     monkeypatch.setattr(smoke.time, "sleep", lambda _: None)
     with pytest.raises(TimeoutError, match="is not healthy after 0 s"):
         smoke.smoke_test(f"http://127.0.0.1:{free_port()}", timeout=0)
+
+
+def test_guard_env_hands_the_engine_process_its_guard(templates, monkeypatch, tmp_path):
+    """guard_host.py, the container's side of the in-process guard, with a real child process:
+    the module it writes is importable there (PYTHONPATH, before any the image sets), the admin
+    token, the boot file and the API key's variable name arrive, and ENGINE_ENV is on top."""
+    sys.modules.pop("guard_host", None)
+    host = importlib.import_module("guard_host")
+    monkeypatch.setattr(host, "GUARD_MODULE", "MARK = 'the guard module'\n")
+    monkeypatch.setattr(host, "ENGINE_ENV", {"FROM_ENGINE_ENV": "1"})
+    monkeypatch.setattr(host, "API_KEY_ENV", "MY_KEY")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    host.BOOT["restored"] = True
+    env = host.guard_env()
+    probe = (
+        "import json, os, rouse_guard; print(json.dumps([rouse_guard.MARK, os.environ['ROUSE_ADMIN_TOKEN'],"
+        " os.environ['ROUSE_GUARD_KEY_ENV'], os.environ['FROM_ENGINE_ENV'], os.environ['PYTHONPATH'],"
+        " json.load(open(os.environ['ROUSE_BOOT_FILE']))['restored']]))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    mark, token, key_var, engine_env, path, restored = json.loads(out.stdout)
+    assert (mark, token, key_var, engine_env, restored) == ("the guard module", host.ADMIN_TOKEN, "MY_KEY", "1", True)
+    assert len(host.ADMIN_TOKEN) >= 32  # what the guard requires before the token opens anything
+    folder = Path(env["ROUSE_BOOT_FILE"]).parent
+    assert path.split(":") == [str(folder), str(tmp_path)]
+    assert (folder.stat().st_mode & 0o777) == 0o700  # a private folder: no one else swaps the module
+    # write_boot_file replaces the report whole; the guard reads the newest.
+    host.BOOT["restored"] = False
+    host.write_boot_file()
+    assert json.loads(Path(env["ROUSE_BOOT_FILE"]).read_text())["restored"] is False
+    assert sorted(p.name for p in folder.iterdir()) == ["boot.json", "rouse_guard.py"]
+    sys.modules.pop("guard_host", None)

@@ -35,11 +35,11 @@ def start_engine() -> subprocess.Popen:
     cmd = list(ENGINE_CMD)
     print(*cmd)
     # rouse:fill secret-args
-    # rouse:if guard-in-process
-    return subprocess.Popen(cmd, env=guard_env())
-    # rouse:end-if
     # rouse:if engine-env
     return subprocess.Popen(cmd, env={**os.environ, **ENGINE_ENV})
+    # rouse:end-if
+    # rouse:if guard-in-process
+    return subprocess.Popen(cmd, env=guard_env())
     # rouse:end-if
     # rouse:if no-engine-env
     return subprocess.Popen(cmd)
