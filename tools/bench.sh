@@ -36,7 +36,7 @@ for b in "${which[@]}"; do
       node --conditions=@rouse/source bench/runtime/run.ts "${quick[@]}"
       ;;
     guard)
-      echo "== guard benchmark (the emitted app's guard vs direct; builds the Go stand-in and load generator)"
+      echo "== guard benchmark (the emitted app's guards, in-process and transport, vs direct; builds the Go stand-in and load generator, and a venv for the ASGI stand-in)"
       node --conditions=@rouse/source bench/guard/run.ts "${quick[@]}"
       ;;
   esac

@@ -1,12 +1,25 @@
 """Runs the guard benchmark's measurements (issue #16) and writes them as raw JSON.
 
-    python3 drive.py --bin DIR --app APP_PY --out FILE [--warmup S] [--duration S]
+    python drive.py --bin DIR --app APP_PY --proxy-app APP_PY --out FILE
+                    [--warmup S] [--duration S] [--workers N]
 
-DIR holds the Go stand-in engine (`standin`) and load generator (`loadgen`); APP_PY is a
-generated app.py whose own guard is served unchanged by serve_guard.py. Every scenario is
-measured direct to the stand-in and through the guard, one after the other, in one run.
-Only the standard library: the lent device has python3 and no Node. bench/guard/report.ts
-turns FILE into bench/results/guard.md + guard.json.
+DIR holds the Go stand-in engine (`standin`) and load generator (`loadgen`); --app is a
+generated app.py as emitted for vLLM (in-process guard), --proxy-app the same config
+generated for an engine without an ASGI server (transport guard). Every scenario is
+measured, one mechanism after the other, in one run:
+  direct          the Go stand-in engine, no guard
+  guard (×N)      the proxy app's transport guard (its start_guard, served by
+                  serve_guard.py) in front of it: what rouse emits for engines without
+                  an ASGI server
+  asgi direct     standin_asgi.py: a Python stand-in shaped like vLLM's API server
+                  (Starlette + uvicorn/httptools on uvloop, one process), no guard
+  asgi + guard    the same started as app.py starts vLLM: in the environment its
+                  guard_env() makes (its GUARD_MODULE as rouse_guard.py on PYTHONPATH,
+                  admin token, boot file, API key variable), with
+                  `--middleware rouse_guard.RouseGuard`: what rouse emits for vLLM and SGLang
+Needs a Python with uvicorn, starlette, httptools and uvloop (device.sh installs them from
+the carried wheels; here an engine's venv has them). No Node: bench/guard/report.ts turns
+FILE into bench/results/guard.md + guard.json.
 """
 
 import argparse
@@ -14,6 +27,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,11 +35,14 @@ import sys
 import time
 from pathlib import Path
 
+from generated_app import load_app
+
 HERE = Path(__file__).resolve().parent
 PACE = "20ms"  # one decode step per token
 STREAM_TOKENS = 64
 UNPACED_TOKENS = 256
 API_KEY = "sk-bench-guard-0123456789"
+MIDDLEWARE = "rouse_guard.RouseGuard"  # what the vLLM plugin passes as --middleware
 TICKS = os.sysconf("SC_CLK_TCK")
 children: list[subprocess.Popen] = []
 
@@ -34,11 +51,11 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def start(argv: list[str], ready: str, log_path: Path) -> tuple[subprocess.Popen, str]:
+def start(argv: list[str], ready: str, log_path: Path, env=None) -> tuple[subprocess.Popen, str]:
     """Starts a process, its stderr to log_path; waits (30 s at most) for its first stdout
     line starting with ready."""
     with log_path.open("w") as log_file:
-        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log_file, text=True)
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log_file, text=True, env=env)
     children.append(child)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -78,7 +95,10 @@ def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def load_run(loadgen: str, port: int, c: int, stream: bool, tokens: int, args, guard_pid=None) -> dict:
+def load_run(
+    loadgen: str, port: int, c: int, stream: bool, tokens: int, args, cpu_pid=None, cpu_field="guard_cores"
+) -> dict:
+    """One load generator run; with cpu_pid, that process's cores over the measured window."""
     argv = [
         loadgen,
         f"-url=http://127.0.0.1:{port}",
@@ -95,37 +115,58 @@ def load_run(loadgen: str, port: int, c: int, stream: bool, tokens: int, args, g
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     children.append(child)
     cores = None
-    if guard_pid:
+    if cpu_pid:
         time.sleep(args.warmup)
-        t0, c0 = time.monotonic(), cpu_seconds(guard_pid)
+        t0, c0 = time.monotonic(), cpu_seconds(cpu_pid)
         time.sleep(args.duration)
-        cores = (cpu_seconds(guard_pid) - c0) / (time.monotonic() - t0)
+        cores = (cpu_seconds(cpu_pid) - c0) / (time.monotonic() - t0)
     out, _ = child.communicate(timeout=args.warmup + args.duration + 60)
     if child.returncode != 0:
         raise RuntimeError(f"loadgen exited {child.returncode}")
-    return {**json.loads(out), "guard_cores": cores, "load_before": before}
+    return {**json.loads(out), "guard_cores": None, cpu_field: cores, "load_before": before}
 
 
 def engine_and_guards(args, pace: str, logs: Path) -> dict:
     """The stand-in engine, the guard as emitted (one process) and, with --workers N > 1,
-    a second guard of N processes on one port."""
+    a second guard of N processes on one port; the ASGI stand-in without and with the
+    in-process guard."""
     engine, line = start(
         [str(args.bin / "standin"), "-port=0", f"-pace={pace}"], "listening", logs / f"standin-{pace}.log"
     )
     setup = {"engine": engine, "engine_port": int(line.split()[1]), "guards": {}}
     for workers in sorted({1, args.workers}):
         port = free_port()
-        argv = [sys.executable, str(HERE / "serve_guard.py"), str(args.app), f"--port={port}"]
+        argv = [sys.executable, str(HERE / "serve_guard.py"), str(args.proxy_app), f"--port={port}"]
         argv += [f"--engine-port={setup['engine_port']}", f"--key={API_KEY}", f"--workers={workers}"]
         guard, line = start(argv, "guard ready", logs / f"guard-{pace}-x{workers}.log")
         setup["guards"][workers] = (guard, port)
         setup["loop"] = line.removeprefix("guard ready ").strip()
+    seconds = {"20ms": "0.02", "0s": "0"}[pace]
+    asgi = [sys.executable, str(HERE / "standin_asgi.py"), f"--pace={seconds}"]
+    for name, extra, env in (
+        ("asgi_direct", [], None),
+        ("asgi_guard", [f"--middleware={MIDDLEWARE}"], args.engine_env),
+    ):
+        process, line = start(asgi + extra, "listening", logs / f"{name}-{pace}.log", env)
+        setup[name] = (process, int(line.split()[1]))
     return setup
+
+
+def engine_env(app_py: Path) -> tuple[dict, str]:
+    """The environment a generated app.py gives its engine (guard_env(): the guard module
+    written to a private folder on PYTHONPATH, admin token, boot file, the API key's
+    variable), with the API key set as the container's secret sets it; and that folder."""
+    app = load_app(app_py, "rouse_bench_app_in_process")
+    if not hasattr(app, "guard_env") or not isinstance(getattr(app, "GUARD_MODULE", None), str):
+        raise SystemExit(f"{app_py}: no guard_env()/GUARD_MODULE: not an app with the in-process guard")
+    os.environ[app.API_KEY_ENV] = API_KEY
+    env = app.guard_env()
+    return env, os.path.dirname(app.GUARD_FILES["boot"])
 
 
 def versions() -> dict:
     out = {"python": platform.python_version()}
-    for name in ("uvloop", "aiohttp"):
+    for name in ("uvloop", "aiohttp", "uvicorn", "starlette", "httptools"):
         try:
             out[name] = __import__(name).__version__
         except ImportError:
@@ -146,13 +187,22 @@ def cpu_model() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", type=Path, required=True)
-    ap.add_argument("--app", type=Path, required=True)
+    ap.add_argument("--app", type=Path, required=True, help="app.py as emitted (in-process guard)")
+    ap.add_argument("--proxy-app", type=Path, required=True, help="the same config's app with the transport guard")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--duration", type=float, default=6)
     ap.add_argument("--workers", type=int, default=1, help="also measure a guard of N processes (SO_REUSEPORT)")
     ap.add_argument("--machine", default="", help="a name for the machine, for the report")
     args = ap.parse_args()
+    try:
+        for name in ("uvicorn", "starlette", "httptools", "uvloop"):
+            __import__(name)
+    except ImportError as e:
+        raise SystemExit(
+            f"drive.py: {e.name} is missing from {sys.executable}: run it with a Python that has uvicorn, "
+            "starlette, httptools and uvloop (device.sh installs them from the carry's wheels)"
+        ) from e
     # Stopped from outside (timeout, a kill): the children are killed on the way out too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # 1,000 streams take 2,000+ descriptors in the guard: the soft limit up to the hard one.
@@ -176,17 +226,26 @@ def main() -> None:
         "unpaced_tokens": UNPACED_TOKENS,
         "app": "default preset, API key on",
         "workers": args.workers,
+        "asgi_guard_source": "app.py's GUARD_MODULE, written by its guard_env()",
     }
     log(f"guard bench: {env['cores']} cores, load {env['load_at_start']}, {sys.executable}")
     loadgen = str(args.bin / "loadgen")
     rows = []
+
+    def write(env, rows):
+        args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
 
     def compare(scenario, setup, c, stream, tokens):
         row = {"scenario": scenario, "direct": load_run(loadgen, setup["engine_port"], c, stream, tokens, args)}
         for workers, (guard, port) in setup["guards"].items():
             name = "guard" if workers == 1 else "guard_workers"
             row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
+        for name in ("asgi_direct", "asgi_guard"):
+            engine, port = setup[name]
+            row[name] = load_run(loadgen, port, c, stream, tokens, args, engine.pid, "engine_cores")
         rows.append(row)
+        # After every scenario, so a run stopped at its time limit still leaves its rows.
+        write({**env, "load_at_end": load(), "partial": True}, rows)
         rate = "tok_per_s" if stream else "req_per_s"
         log(
             f"{scenario}: direct {row['direct'][rate]:.0f} · "
@@ -195,8 +254,14 @@ def main() -> None:
                 for k in ("guard", "guard_workers")
                 if k in row
             )
+            + " · "
+            + " · ".join(
+                f"{k} {row[k][rate]:.0f} (engine {row[k]['engine_cores']:.2f} cores, {row[k]['errors']} errors)"
+                for k in ("asgi_direct", "asgi_guard")
+            )
         )
 
+    args.engine_env, guard_folder = engine_env(args.app)
     try:
         paced = engine_and_guards(args, PACE, logs)
         env["guard_loop"] = paced["loop"]
@@ -204,7 +269,8 @@ def main() -> None:
             compare(f"paced stream, {c} concurrent", paced, c, True, STREAM_TOKENS)
         for c in (1, 64, 256):
             compare(f"non-stream, {c} concurrent", paced, c, False, 1)
-        for p in [paced["engine"], *(g for g, _ in paced["guards"].values())]:
+        asgi = [paced["asgi_direct"][0], paced["asgi_guard"][0]]
+        for p in [paced["engine"], *(g for g, _ in paced["guards"].values()), *asgi]:
             p.kill()
         unpaced = engine_and_guards(args, "0s", logs)
         for c in (64, 256):
@@ -213,8 +279,9 @@ def main() -> None:
         for child in children:
             if child.poll() is None:
                 child.kill()
+        shutil.rmtree(guard_folder, ignore_errors=True)
     env["load_at_end"] = load()
-    args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
+    write(env, rows)
     log(f"wrote {args.out}")
 
 

@@ -11,6 +11,8 @@ import { parseArgs } from "node:util";
 export interface Load {
   concurrency: number;
   stream: boolean;
+  /** Requests sent and finished inside the measured window. */
+  requests: number;
   req_per_s: number;
   tok_per_s: number;
   errors: number;
@@ -21,7 +23,10 @@ export interface Load {
   itl_p99_ms: number;
   latency_p50_ms: number;
   latency_p99_ms: number;
+  /** The transport guard's process (its workers too): cores over the measured window. */
   guard_cores: number | null;
+  /** The ASGI stand-in's process (with or without the in-process guard): the same. */
+  engine_cores?: number | null;
   load_before: number[];
 }
 
@@ -37,6 +42,10 @@ export interface Raw {
     guard_python: string;
     python?: string;
     uvloop?: string | null;
+    uvicorn?: string | null;
+    starlette?: string | null;
+    httptools?: string | null;
+    asgi_guard_source?: string;
     guard_loop: string;
     warmup_s: number;
     duration_s: number;
@@ -45,11 +54,21 @@ export interface Raw {
     unpaced_tokens: number;
     app: string;
     workers?: number;
+    /** Written after a scenario, before the run's end: the run stopped early. */
+    partial?: boolean;
   };
-  rows: { scenario: string; direct: Load; guard: Load; guard_workers?: Load }[];
+  rows: {
+    scenario: string;
+    direct: Load;
+    guard: Load;
+    guard_workers?: Load;
+    asgi_direct?: Load;
+    asgi_guard?: Load;
+  }[];
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
+const nullable = (x: number | null) => (x === null ? null : r2(x));
 const fmt = (x: number | null | undefined) => (x === null || x === undefined ? "–" : String(r2(x)));
 
 /** Quiet: the 1-minute load average stayed under half the cores, at start, at end and before each run. */
@@ -63,17 +82,40 @@ export function isQuiet(raw: Raw): boolean {
   return raw.env.load_at_start[0]! < raw.env.cores * 0.25 && raw.env.load_at_end[0]! <= raw.env.cores + 1;
 }
 
-type Which = "guard" | "guard_workers";
+/** The transport guard (one process, or ×N) against direct; the in-process one against asgi direct. */
+type Which = "guard" | "guard_workers" | "asgi_guard";
+
+/**
+ * The guard's CPU per 10k tok/s. The transport guard is a process of its own: its cores.
+ * The in-process guard shares the engine's process: the process's CPU per token with the
+ * guard minus without it (per token, so a guard that slowed the stream is not credited
+ * with the work the engine then did not do).
+ */
+function guardCoresPer10k(which: Which, base: Load, guard: Load): number | null {
+  if (guard.tok_per_s <= 0) return null;
+  if (which !== "asgi_guard") return ((guard.guard_cores ?? 0) * 10_000) / guard.tok_per_s;
+  if (base.tok_per_s <= 0) return null;
+  return ((guard.engine_cores ?? 0) / guard.tok_per_s - (base.engine_cores ?? 0) / base.tok_per_s) * 10_000;
+}
+
+/** The in-process guard's added CPU per non-stream request, in µs: the same difference per request. */
+function addedMicrosPerRequest(base: Load, guard: Load): number | null {
+  if (base.req_per_s <= 0 || guard.req_per_s <= 0) return null;
+  return ((guard.engine_cores ?? 0) / guard.req_per_s - (base.engine_cores ?? 0) / base.req_per_s) * 1e6;
+}
 
 export function summarize(raw: Raw, which: Which = "guard") {
-  return raw.rows.flatMap(({ scenario, direct, ...rest }) => {
+  return raw.rows.flatMap(({ scenario, ...rest }) => {
     const guard = rest[which];
-    if (!guard) return [];
+    const direct = which === "asgi_guard" ? rest.asgi_direct : rest.direct;
+    if (!guard || !direct) return [];
     const stream = direct.stream;
     const ratio = stream ? guard.tok_per_s / direct.tok_per_s : guard.req_per_s / direct.req_per_s;
     const tokPerS = stream ? guard.tok_per_s : 0;
     return {
       scenario,
+      /** Both rows finished requests inside the window (else their percentiles are empty). */
+      measured: direct.requests > 0 && guard.requests > 0,
       ratio: r2(ratio),
       added_ttft_p50_ms: stream
         ? r2(guard.ttft_p50_ms - direct.ttft_p50_ms)
@@ -83,116 +125,178 @@ export function summarize(raw: Raw, which: Which = "guard") {
         : r2(guard.latency_p99_ms - direct.latency_p99_ms),
       added_itl_p50_ms: stream ? r2(guard.itl_p50_ms - direct.itl_p50_ms) : null,
       added_itl_p99_ms: stream ? r2(guard.itl_p99_ms - direct.itl_p99_ms) : null,
-      guard_cores: r2(guard.guard_cores ?? 0),
-      guard_cores_per_10k_tok_s: tokPerS > 0 ? r2(((guard.guard_cores ?? 0) * 10_000) / tokPerS) : null,
+      guard_cores: which === "asgi_guard" ? null : r2(guard.guard_cores ?? 0),
+      engine_cores_direct: which === "asgi_guard" ? r2(direct.engine_cores ?? 0) : null,
+      engine_cores_guard: which === "asgi_guard" ? r2(guard.engine_cores ?? 0) : null,
+      added_cpu_us_per_request:
+        which === "asgi_guard" && !stream ? nullable(addedMicrosPerRequest(direct, guard)) : null,
+      guard_cores_per_10k_tok_s: tokPerS > 0 ? nullable(guardCoresPer10k(which, direct, guard)) : null,
     };
   });
 }
 
-function judge(summary: ReturnType<typeof summarize>) {
-  const by = (s: string) => {
-    const found = summary.find((x) => x.scenario === s);
-    if (!found) throw new Error(`guard report: no scenario "${s}" in the raw results`);
-    return found;
+/**
+ * The issue's targets: true (met), false (NOT met), or null where a scenario it needs
+ * is missing (a run stopped early) or has no requests measured in one of its rows (a run
+ * too short to finish one).
+ */
+function judge(summary: ReturnType<typeof summarize>): (readonly [string, boolean | null])[] {
+  const target = (label: string, scenarios: string[], ok: (s: Summary[number]) => boolean) => {
+    const found = scenarios.map((name) => summary.find((x) => x.scenario === name));
+    const all = found.every((s) => s?.measured) ? (found as Summary) : undefined;
+    return [label, all ? all.every(ok) : null] as const;
   };
+  const paced = (c: number) => `paced stream, ${c} concurrent`;
   return [
-    ["1,000 paced streams: ≥ 95% of direct tok/s", by("paced stream, 1000 concurrent").ratio >= 0.95],
-    [
-      "1,000 paced streams: added TTFT p99 ≤ 5 ms",
-      by("paced stream, 1000 concurrent").added_ttft_p99_ms <= 5,
-    ],
-    [
+    target("1,000 paced streams: ≥ 95% of direct tok/s", [paced(1000)], (s) => s.ratio >= 0.95),
+    target("1,000 paced streams: added TTFT p99 ≤ 5 ms", [paced(1000)], (s) => s.added_ttft_p99_ms <= 5),
+    target(
       "≤ 256 paced streams: added TTFT p99 ≤ 2 ms",
-      [1, 64, 256].every((c) => by(`paced stream, ${c} concurrent`).added_ttft_p99_ms <= 2),
-    ],
-    [
+      [1, 64, 256].map(paced),
+      (s) => s.added_ttft_p99_ms <= 2,
+    ),
+    target(
       "≤ 10% of one core per 10k tok/s (paced 256 and 1,000, unpaced 256)",
-      [
-        "paced stream, 256 concurrent",
-        "paced stream, 1000 concurrent",
-        "unpaced stream, 256 concurrent",
-      ].every((s) => (by(s).guard_cores_per_10k_tok_s ?? Number.POSITIVE_INFINITY) <= 0.1),
-    ],
-    ["non-stream at 64: ≥ 50% of direct req/s", by("non-stream, 64 concurrent").ratio >= 0.5],
-  ] as const;
+      [paced(256), paced(1000), "unpaced stream, 256 concurrent"],
+      (s) => (s.guard_cores_per_10k_tok_s ?? Number.POSITIVE_INFINITY) <= 0.1,
+    ),
+    target("non-stream at 64: ≥ 50% of direct req/s", ["non-stream, 64 concurrent"], (s) => s.ratio >= 0.5),
+  ];
+}
+
+const verdict = (ok: boolean | null) =>
+  ok === null ? "no data (scenario missing, or no request finished)" : ok ? "met" : "NOT met";
+
+type Summary = ReturnType<typeof summarize>;
+type Row = Raw["rows"][number];
+
+/** Each mechanism of a row with its label, in the order the tables show them. */
+function measured(row: Row, workersName: string): (readonly [string, Load])[] {
+  const all: [string, Load | undefined][] = [
+    ["direct", row.direct],
+    ["guard", row.guard],
+    [workersName, row.guard_workers],
+    ["asgi direct", row.asgi_direct],
+    ["asgi + guard", row.asgi_guard],
+  ];
+  return all.flatMap(([name, x]) => (x ? [[name, x] as const] : []));
 }
 
 export function report(raw: Raw): { json: object; md: string } {
   const { env, rows } = raw;
   const quiet = isQuiet(raw);
-  const summary = summarize(raw);
-  const targets = judge(summary);
   const workers = env.workers ?? 1;
-  const summaryN = workers > 1 ? summarize(raw, "guard_workers") : [];
-  const targetsN = summaryN.length ? judge(summaryN) : [];
   const nName = `guard ×${workers}`;
+  const summary = summarize(raw);
+  const summaryN = workers > 1 ? summarize(raw, "guard_workers") : [];
+  const summaryA = summarize(raw, "asgi_guard");
+  const targets = judge(summary);
+  const targetsN = summaryN.length ? judge(summaryN) : [];
+  const targetsA = summaryA.length ? judge(summaryA) : [];
   const json = {
     env: { ...env, quiet },
     rows,
     summary,
     targets: Object.fromEntries(targets),
     ...(summaryN.length ? { summary_workers: summaryN, targets_workers: Object.fromEntries(targetsN) } : {}),
+    ...(summaryA.length
+      ? { summary_in_process: summaryA, targets_in_process: Object.fromEntries(targetsA) }
+      : {}),
   };
   const pace = Number.parseInt(env.pace, 10);
   const where = env.machine ? `${env.machine} · ` : "";
+  const paced = rows.filter((r) => r.scenario.startsWith("paced"));
+  const reached = (x: Load) => Math.round((100 * x.tok_per_s) / ((x.concurrency * 1000) / pace));
+  const summaryRows: [string, Summary][] = [
+    ["asgi + guard", summaryA],
+    ["guard", summary],
+    [nName, summaryN],
+  ];
+  const asgiVersions = [
+    env.uvicorn && `uvicorn ${env.uvicorn}`,
+    env.starlette && `starlette ${env.starlette}`,
+    env.httptools && `httptools ${env.httptools}`,
+    env.uvloop && `uvloop ${env.uvloop}`,
+  ].filter(Boolean);
   const md = [
     "# Guard benchmark",
     "",
+    ...(env.partial
+      ? ["**Partial run**: it stopped before every scenario had run (its time limit).", ""]
+      : []),
     `${env.date} · ${where}${env.cores} cores${env.cores_usable && env.cores_usable !== env.cores ? ` (${env.cores_usable} usable)` : ""} (${env.cpu}) · load average at start ${env.load_at_start.join(" ")}, at end ${env.load_at_end.join(" ")} · machine ${quiet ? "quiet (1-minute load under a quarter of the cores before the run, at most the core count + 1 at its end: the bench's own processes)" : "NOT quiet (shared with other work: numbers are noisy)"}`,
     "",
-    `Guard: the generated app's own guard (${env.app}), unchanged, on ${env.guard_loop} (Python ${env.python ?? "?"}${env.uvloop ? `, uvloop ${env.uvloop}` : ""}). Engine: a stand-in (bench/guard/standin, Go) streaming ${env.stream_tokens} tokens at one per ${env.pace} per stream (paced) or ${env.unpaced_tokens} as fast as it can (unpaced). Load: bench/guard/loadgen (Go), closed loop, one keep-alive connection per worker, ${env.warmup_s} s warm-up + ${env.duration_s} s measured. Engine, guard and load generator share the machine's cores.`,
+    `Mechanisms, side by side in one run, each guard a generated app's own code, unchanged (${env.app}):`,
+    ...(summaryA.length
+      ? [
+          `- **asgi + guard**: the in-process guard, as rouse emits it for vLLM and SGLang: the engine started as app.py starts vLLM, in the environment its \`guard_env()\` makes (${env.asgi_guard_source ?? "app.py's GUARD_MODULE"} as \`rouse_guard.py\` on PYTHONPATH, the admin token, the boot report file, the API key's variable), with \`--middleware rouse_guard.RouseGuard\` read as vLLM reads it (\`app.add_middleware\`). Against **asgi direct**: the same engine without it. The engine: a stand-in shaped like vLLM's API server (bench/guard/standin_asgi.py: Starlette with CORSMiddleware, uvicorn with httptools on uvloop, one process${asgiVersions.length ? `; ${asgiVersions.join(", ")}` : ""}).`,
+        ]
+      : []),
+    `- **guard** / **${nName}**: the transport guard (a proxy process, \`start_guard\`), still emitted for third-party engines without an ASGI server (its app: the same config generated with the plugins' in-process guard turned down), on ${env.guard_loop} (Python ${env.python ?? "?"}), in front of **direct**: a stand-in engine in Go (bench/guard/standin).`,
     "",
-    "| scenario | target | req/s | tok/s | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms | latency p50 ms | latency p99 ms | guard cores | errors | load avg before |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...rows.flatMap(({ scenario, direct, guard, guard_workers }) =>
-      (
-        [
-          ["direct", direct],
-          ["guard", guard],
-          ...(guard_workers ? ([[nName, guard_workers]] as const) : []),
-        ] as const
-      ).map(
+    `Each stand-in streams ${env.stream_tokens} tokens at one per ${env.pace} per stream (paced) or ${env.unpaced_tokens} as fast as it can (unpaced). Load: bench/guard/loadgen (Go), closed loop, one keep-alive connection per worker, ${env.warmup_s} s warm-up + ${env.duration_s} s measured. Engine, guard and load generator share the machine's cores.`,
+    "",
+    "| scenario | target | req/s | tok/s | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms | latency p50 ms | latency p99 ms | guard process cores | engine process cores | errors | load avg before |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.flatMap((row) =>
+      measured(row, nName).map(
         ([name, x]) =>
-          `| ${scenario} | ${name} | ${fmt(x.req_per_s)} | ${x.stream ? fmt(x.tok_per_s) : "–"} | ${x.stream ? fmt(x.ttft_p50_ms) : "–"} | ${x.stream ? fmt(x.ttft_p99_ms) : "–"} | ${x.stream ? fmt(x.itl_p50_ms) : "–"} | ${x.stream ? fmt(x.itl_p99_ms) : "–"} | ${x.stream ? "–" : fmt(x.latency_p50_ms)} | ${x.stream ? "–" : fmt(x.latency_p99_ms)} | ${fmt(x.guard_cores)} | ${x.errors} | ${x.load_before[0]} |`,
+          `| ${row.scenario} | ${name} | ${fmt(x.req_per_s)} | ${x.stream ? fmt(x.tok_per_s) : "–"} | ${x.stream ? fmt(x.ttft_p50_ms) : "–"} | ${x.stream ? fmt(x.ttft_p99_ms) : "–"} | ${x.stream ? fmt(x.itl_p50_ms) : "–"} | ${x.stream ? fmt(x.itl_p99_ms) : "–"} | ${x.stream ? "–" : fmt(x.latency_p50_ms)} | ${x.stream ? "–" : fmt(x.latency_p99_ms)} | ${fmt(x.guard_cores)} | ${fmt(x.engine_cores)} | ${x.errors} | ${x.load_before[0]} |`,
       ),
     ),
     "",
-    "## The guard against direct",
+    "## Each guard against its engine without it",
     "",
-    "| scenario | guard | guard/direct (tok/s or req/s) | added TTFT (latency) p50 ms | added TTFT (latency) p99 ms | added inter-token p50 ms | added inter-token p99 ms | guard cores per 10k tok/s |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...[...summary.map((s) => ({ ...s, who: "guard" })), ...summaryN.map((s) => ({ ...s, who: nName }))].map(
-      (s) =>
-        `| ${s.scenario} | ${s.who} | ${s.ratio} | ${s.added_ttft_p50_ms} | ${s.added_ttft_p99_ms} | ${fmt(s.added_itl_p50_ms)} | ${fmt(s.added_itl_p99_ms)} | ${fmt(s.guard_cores_per_10k_tok_s)} |`,
+    "asgi + guard against asgi direct; guard and guard ×N against direct.",
+    "",
+    "| scenario | guard | with/without (tok/s or req/s) | added TTFT (latency) p50 ms | added TTFT (latency) p99 ms | added inter-token p50 ms | added inter-token p99 ms | engine process cores without / with | added CPU µs per non-stream request | guard cores per 10k tok/s |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...summaryRows.flatMap(([who, list]) =>
+      list.map(
+        (s) =>
+          `| ${s.scenario} | ${who} | ${s.ratio} | ${s.added_ttft_p50_ms} | ${s.added_ttft_p99_ms} | ${fmt(s.added_itl_p50_ms)} | ${fmt(s.added_itl_p99_ms)} | ${s.engine_cores_direct === null ? "–" : `${s.engine_cores_direct} / ${s.engine_cores_guard}`} | ${fmt(s.added_cpu_us_per_request)} | ${fmt(s.guard_cores_per_10k_tok_s)} |`,
+      ),
     ),
     "",
     "## Targets (reported, not asserted)",
     "",
-    ...targets.map(([t, ok]) => `- ${ok ? "met" : "NOT met"}: ${t} (the guard as emitted: one process)`),
-    ...targetsN.map(
-      ([t, ok]) => `- ${ok ? "met" : "NOT met"}: ${t} (${workers} guard processes on one port)`,
-    ),
-    "",
-    "Notes:",
-    `- Paced streams give about concurrency × ${1000 / pace} tok/s (${rows
-      .filter((r) => r.scenario.startsWith("paced"))
-      .map(
-        (r) =>
-          `${r.direct.concurrency}: direct reached ${Math.round((100 * r.direct.tok_per_s) / ((r.direct.concurrency * 1000) / pace))}%`,
-      )
-      .join(
-        ", ",
-      )}). Where direct falls short, the load generator and the stand-in ran out of CPU themselves, and the guard's ratio says more about the shared cores than about the guard.`,
-    `- The guard process used at most ${r2(Math.max(...rows.map((r) => r.guard.guard_cores ?? 0)))} cores in any run${summaryN.length ? `; the ${workers} processes of ${nName} together at most ${r2(Math.max(...rows.map((r) => r.guard_workers?.guard_cores ?? 0)))}` : ""}.`,
-    ...(summaryN.length
+    ...(targetsA.length
       ? [
-          `- ${nName}: the same guard started with \`start_guard(..., workers=${workers})\` (${workers - 1} forked processes and the first, one SO_REUSEPORT socket each; the kernel spreads connections over them). The emitted app starts one.`,
+          "The in-process guard (emitted from now on for vLLM and SGLang):",
+          "",
+          ...targetsA.map(([t, ok]) => `- ${verdict(ok)}: ${t}`),
+          "",
         ]
       : []),
-    "- Added = the guard's percentile minus direct's in the same scenario. Inter-token p50 of 0 ms means tokens arrived batched (several SSE events in one read): the reader fell behind.",
-    "- Guard cores = the guard process's CPU time (user + system) over the measured window, divided by its length.",
-    "- In a container the guard is a thread of Modal's container process, on cores the engine's own API server also uses; here it is a process of its own, so its CPU can be read.",
-    "- The guard is a transport-level proxy (asyncio Protocols on uvloop): each request head is parsed strictly, checked and re-serialised to the engine; the engine's response bytes pass through as read, only their framing followed (one write per read on the token path).",
+    "The transport guard (still emitted for third-party engines without an ASGI server):",
+    "",
+    ...targets.map(([t, ok]) => `- ${verdict(ok)}: ${t} (one process, as emitted)`),
+    ...targetsN.map(([t, ok]) => `- ${verdict(ok)}: ${t} (${workers} processes on one port)`),
+    "",
+    "Notes:",
+    `- Paced streams give about concurrency × ${1000 / pace} tok/s (${paced
+      .map(
+        (r) =>
+          `${r.direct.concurrency}: direct reached ${reached(r.direct)}%${r.asgi_direct ? `, asgi direct ${reached(r.asgi_direct)}%` : ""}`,
+      )
+      .join(
+        "; ",
+      )}). Where an engine without a guard falls short, the load generator and the stand-in ran out of CPU themselves, and the guard's ratio says more about the shared cores than about the guard.`,
+    ...(summaryA.length
+      ? [
+          "- The in-process guard's CPU: the engine process's own CPU time (user + system) over the measured window, with the guard and without; its cost per 10k tok/s (or per request) is the difference of the two per token (per request), so a guard that slowed the stream is not credited with the work the engine did not do. Differences of a few µs are within run-to-run noise and can come out negative.",
+          "- The ASGI stand-in yields to its event loop between tokens (asyncio.sleep(0) unpaced, as a real engine's stream awaits its next output); its access log is off in both rows (vLLM's is on unless --disable-uvicorn-access-log, the same cost with or without the guard).",
+        ]
+      : []),
+    `- The transport guard process used at most ${r2(Math.max(...rows.map((r) => r.guard.guard_cores ?? 0)))} cores in any run${summaryN.length ? `; the ${workers} processes of ${nName} together at most ${r2(Math.max(...rows.map((r) => r.guard_workers?.guard_cores ?? 0)))}` : ""}.`,
+    ...(summaryN.length
+      ? [
+          `- ${nName}: the same transport guard started with \`start_guard(..., workers=${workers})\` (${workers - 1} forked processes and the first, one SO_REUSEPORT socket each; the kernel spreads connections over them). The emitted app starts one.`,
+        ]
+      : []),
+    "- Added = the guard's percentile minus its engine's without a guard in the same scenario. Inter-token p50 of 0 ms means tokens arrived batched (several SSE events in one read): the reader fell behind.",
+    "- Guard process cores = the transport guard process's CPU time (user + system) over the measured window, divided by its length. In a container it is a thread of Modal's container process, on cores the engine's own API server also uses; here it is a process of its own, so its CPU can be read.",
+    "- The transport guard is a proxy (asyncio Protocols on uvloop): each request head is parsed strictly, checked and re-serialised to the engine; the engine's response bytes pass through as read, only their framing followed (one write per read on the token path). The in-process guard checks each request once inside the engine's server (route and key) and wraps its send: every response message, each token's too, passes through one more coroutine call, which adds one header to the response start.",
   ];
   return { json, md: `${md.join("\n")}\n` };
 }

@@ -2,18 +2,17 @@
 
     python serve_guard.py APP_PY --port P --engine-port E [--key K] [--no-uvloop] [--workers N]
 
-The app module is imported as generated and its own start_guard() serves (the same call
-the container makes, on the same event loop choice). Where the `modal` package is not
-installed (an engine's Python, which has uvloop and aiohttp like the container's), a
-stand-in module takes its place: the guard never touches modal, only the module-level
-app definitions do.
+APP_PY is an app generated with the transport guard (for an engine without an ASGI
+server; run.ts makes one of the default preset). It is imported as generated
+(generated_app.py) and its own start_guard() serves (the same call the container makes,
+on the same event loop choice).
 """
 
 import argparse
-import importlib.util
 import sys
 import time
-import unittest.mock
+
+from generated_app import load_app
 
 
 def main() -> None:
@@ -27,13 +26,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.no_uvloop:
         sys.modules["uvloop"] = None  # makes `import uvloop` raise ImportError
-    try:
-        import modal  # noqa: F401
-    except ImportError:
-        sys.modules["modal"] = unittest.mock.MagicMock(name="modal stand-in")
-    spec = importlib.util.spec_from_file_location("rouse_bench_app", args.app)
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = load_app(args.app)
+    if not hasattr(app, "start_guard"):
+        raise SystemExit(f"{args.app}: no start_guard (an app with the in-process guard: give the proxied one)")
     app.ENGINE_PORT = args.engine_port
     if args.workers > 1:
         app.start_guard(args.key, host="127.0.0.1", port=args.port, workers=args.workers)
