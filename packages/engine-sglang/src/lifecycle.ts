@@ -119,6 +119,14 @@ export function sglangLifecycle(config: DeploymentViewV1): LifecycleSpecV1 {
       { path: "/v1/", access: "key" },
       // SGLang leaves /metrics open even with an API key (FACTS.md S5); outside, key it.
       { path: "/metrics", access: "key" },
+      // SGLang's own warm-up calls these on its own port, with its --api-key (http_server.py
+      // _execute_server_warmup: GET /model_info, then POST /generate, or /encode for embedding
+      // models): with the guard inside its server they must pass, or /health stays 503. Model
+      // info and native inference: keyed, not admin.
+      { path: "/model_info", access: "key" },
+      { path: "/get_model_info", access: "key" },
+      { path: "/generate", access: "key" },
+      { path: "/encode", access: "key" },
     ],
     adminPaths: [...SGLANG_ADMIN_PATHS],
   };

@@ -347,6 +347,10 @@ ROUTES = {
     "/health": "public",
     "/v1/": "key",
     "/metrics": "key",
+    "/model_info": "key",
+    "/get_model_info": "key",
+    "/generate": "key",
+    "/encode": "key",
 }
 BOOT_PATH = "/rouse/boot"
 ADMIN_HEADER = b"x-rouse-admin"
