@@ -41,7 +41,7 @@ recipe() {
   export TORCHINDUCTOR_COMPILE_THREADS=1 ROUSE_API_KEY=gpu-recipe-key
   python3 -m rouse_py.gpu_recipe app.py --results "$RESULTS" --step recipe --model m8b --modal-site "${ROUSE_GPU_MODAL_SITE:-/root/node/modal-site}"
 }
-step recipe 170 130 recipe
+step recipe ${ROUSE_GPU_RECIPE_S:-170} 130 recipe
 rec env finished_at "\"$(date -u +%FT%TZ)\""
 pack_logs
 echo "[gpu] SGLang suite done: $RESULTS"
