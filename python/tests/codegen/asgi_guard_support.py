@@ -126,17 +126,23 @@ def engine_app(record: Record, guard_class, environ: dict, app_root_path: str = 
     app = FastAPI()
     app.root_path = app_root_path  # what vLLM's --root-path sets
 
-    async def admin_route(request: Request):
-        record.reached.append(("admin", request.method, route_path(request.scope)))
-        return PlainTextResponse("admin reached")
+    def admin_route(declared: str):
+        """Records the route's own path (what matched may be spelled otherwise, e.g. with a
+        trailing newline, which the route's regex "$" accepts)."""
+
+        async def handler(request: Request):
+            record.reached.append(("admin", request.method, declared))
+            return PlainTextResponse("admin reached")
+
+        return handler
 
     admin = all_admin_paths()
     for path in admin:
-        app.add_api_route(path, admin_route, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+        app.add_api_route(path, admin_route(path), methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
 
     @app.websocket(admin[0])
     async def admin_socket(ws: WebSocket):
-        record.reached.append(("admin", "WS", route_path(ws.scope)))
+        record.reached.append(("admin", "WS", admin[0]))
         await ws.accept()
         await ws.send_text("admin socket")
         await ws.close()
