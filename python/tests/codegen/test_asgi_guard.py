@@ -405,8 +405,6 @@ def test_boot_report_served_and_stamped(http, tmp_path):
             assert get(server.port, "/health").header("x-rouse-boot") == want
             assert get(server.port, "/v1/models", bearer()).header("x-rouse-boot") == want
             assert get(server.port, "/sleep").header("x-rouse-boot") == want
-        head = get(server.port, "/rouse/boot", method="HEAD")
-        assert head.status == 200 and head.body == b""
         assert get(server.port, "/rouse/boot", method="POST").status == 404
         boot.write_text('{"restored": tr')  # mid-write: the last good report stays
         os.utime(boot, ns=(0, boot.stat().st_mtime_ns + 100))
@@ -414,6 +412,24 @@ def test_boot_report_served_and_stamped(http, tmp_path):
         assert [r[0] for r in record.reached] == ["health", "models"] * 3 + ["health"]
     finally:
         server.stop()
+
+
+@pytest.mark.xfail(strict=True, reason="asgi_guard.BootReport.refresh compares st_mtime_ns only")
+def test_boot_report_replaced_within_one_clock_tick_is_read(tmp_path):
+    """app.py replaces the report whole (os.replace of a new file). Two reports written within
+    one tick of a coarse filesystem clock have the same mtime: the guard should still see the
+    second (it is a new file: another inode and size), not keep the first until a later write."""
+    guard = load_guard()
+    boot = tmp_path / "boot.json"
+    boot.write_text(json.dumps({"restored": False}))
+    report = guard.BootReport(str(boot))
+    report.refresh()
+    first = boot.stat().st_mtime_ns
+    (tmp_path / "boot.json.tmp").write_text(json.dumps({"restored": True, "phases": {"restore": 1.5}}))
+    os.replace(tmp_path / "boot.json.tmp", boot)
+    os.utime(boot, ns=(first, first))  # the same tick
+    report.refresh()
+    assert report.headers == [(b"x-rouse-boot", b"restored")]
 
 
 # --- the rule itself, checked in the source ---------------------------------------------
