@@ -1,10 +1,12 @@
-"""The in-process guard (packages/codegen/src/app/templates/asgi_guard.py) under a real server:
+"""The in-process guard (packages/codegen/src/app/templates/asgi_guard.py, as emitted apps carry it
+in GUARD_MODULE) under a real server:
 a recording FastAPI app that really has every admin route of both engines, with the guard
 added the way vLLM's `--middleware` adds it, served by uvicorn (httptools or h11) in a thread;
 and a raw-socket client, so what is sent is exactly the bytes written here."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import functools
 import importlib.util
@@ -38,8 +40,8 @@ def template_body() -> str:
     return TEMPLATE.read_text().split("# rouse:end-prelude\n", 1)[1]
 
 
-def load_guard(routes: dict | None = None):
-    spec = importlib.util.spec_from_file_location(f"rouse_asgi_guard_{next(_names)}", TEMPLATE)
+def load_guard(routes: dict | None = None, path: Path = TEMPLATE):
+    spec = importlib.util.spec_from_file_location(f"rouse_asgi_guard_{next(_names)}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if routes is not None:
@@ -47,28 +49,58 @@ def load_guard(routes: dict | None = None):
     return module
 
 
+def emitted_guard(engine: str):
+    """The guard module an emitted app of this engine carries (its GUARD_MODULE, unchanged),
+    loaded from a file as the engine process loads rouse_guard.py."""
+    module = engine_tables()[engine][2]
+    assert without_routes(module.read_text()) == without_routes(template_body()), "not the template's body"
+    return load_guard(path=module)
+
+
+def without_routes(text: str) -> tuple[str, str]:
+    """A guard module's text around its ROUTES assignment (the part the code generator fills)."""
+    before, _, rest = text.partition("\nROUTES = ")
+    return before.strip(), rest[rest.index("\nBOOT_PATH = ") :].strip()
+
+
 @functools.cache
-def engine_tables() -> dict[str, tuple[dict, tuple[str, ...]]]:
-    """Engine kind -> (route table, admin paths), as the code generator recorded them in the
-    emitted presets' plans (from the engine plugins' lifecycle), not copied here."""
+def engine_tables() -> dict[str, tuple[dict, tuple[str, ...], Path]]:
+    """Engine kind -> (route table, admin paths, guard module file), as the code generator
+    recorded them in the emitted presets' plans (from the engine plugins' lifecycle, not
+    copied here) and wrote the guard into the app (GUARD_MODULE)."""
     if find_node() is None:
         pytest.skip("needs Node >= 22.18 to emit the presets")
     tables = {}
     for case_dir in case_dirs("presets"):
         case = load_case(case_dir)
+        if case["plan"].get("guard") != "in-process":
+            continue
         lifecycle = case["plan"]["lifecycle"]
         routes = {}
         for r in lifecycle["routes"]:
             routes.setdefault(r["path"], r["access"])
-        table = (routes, tuple(lifecycle["adminPaths"]))
-        assert tables.setdefault(case["config"]["engine"]["kind"], table) == table, case_dir.name
+        kind = case["config"]["engine"]["kind"]
+        if kind in tables:
+            assert tables[kind][:2] == (routes, tuple(lifecycle["adminPaths"])), case_dir.name
+            continue
+        module = case_dir / "rouse_guard.py"
+        module.write_text(guard_module_of(case_dir / "app.py"))
+        tables[kind] = (routes, tuple(lifecycle["adminPaths"]), module)
     assert set(ENGINES) <= set(tables), tables.keys()
     return tables
 
 
+def guard_module_of(app_file: Path) -> str:
+    """The GUARD_MODULE string constant of an emitted app.py."""
+    for node in ast.parse(app_file.read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "GUARD_MODULE":
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{app_file} has no GUARD_MODULE")
+
+
 def all_admin_paths() -> list[str]:
     """Every admin path of every engine: the recording app has all of them."""
-    return sorted({p for _, admin in engine_tables().values() for p in admin})
+    return sorted({p for _, admin, _ in engine_tables().values() for p in admin})
 
 
 def guard_environ(boot_file: Path | None = None, admin: str = ADMIN, key: str | None = KEY) -> dict:

@@ -28,6 +28,7 @@ from asgi_guard_support import (
     admin_header,
     all_admin_paths,
     bearer,
+    emitted_guard,
     engine_app,
     engine_tables,
     exchange,
@@ -54,8 +55,8 @@ REFUSED = (400, 404)
 )
 def served(request, tmp_path_factory):
     engine, http, root = request.param
-    routes, admin = engine_tables()[engine]
-    guard = load_guard(routes)
+    routes, admin = engine_tables()[engine][:2]
+    guard = emitted_guard(engine)
     record = Record()
     boot = tmp_path_factory.mktemp("boot") / "boot.json"
     app = engine_app(record, guard.RouseGuard, guard_environ(boot), ROOT if root == "app" else "")
@@ -279,9 +280,9 @@ def test_admin_token_reaches_admin_routes(served):
 def test_short_admin_token_opens_nothing(http, token):
     """A token under 32 characters (or none) is as good as no token: sending it exactly
     still gets a refusal."""
-    routes, admin = engine_tables()["vllm"]
+    admin = engine_tables()["vllm"][1]
     record = Record()
-    server = Served(engine_app(record, load_guard(routes).RouseGuard, guard_environ(admin=token)), http)
+    server = Served(engine_app(record, emitted_guard("vllm").RouseGuard, guard_environ(admin=token)), http)
     try:
         for path in admin[:5]:
             assert get(server.port, path, admin_header(token), method="POST").status == 404
@@ -294,8 +295,8 @@ def test_short_admin_token_opens_nothing(http, token):
 def test_no_key_configured_leaves_key_routes_open_and_admin_closed():
     """Without ROUSE_GUARD_KEY_ENV (no API key), key routes pass; admin paths stay 404. A key
     variable that is named but unset is an error at start, not an open door."""
-    routes, admin = engine_tables()["sglang"]
-    guard = load_guard(routes)
+    admin = engine_tables()["sglang"][1]
+    guard = emitted_guard("sglang")
     record = Record()
     server = Served(engine_app(record, guard.RouseGuard, guard_environ(key=None)), "httptools")
     try:
@@ -387,10 +388,9 @@ def test_sse_passes_token_by_token(serving):
 def test_boot_report_served_and_stamped(http, tmp_path):
     """/rouse/boot serves the file app.py writes (no key needed); every response, refusals
     included, carries x-rouse-boot following the file's latest "restored"."""
-    routes, _ = engine_tables()["vllm"]
     boot = tmp_path / "boot.json"
     record = Record()
-    server = Served(engine_app(record, load_guard(routes).RouseGuard, guard_environ(boot)), http)
+    server = Served(engine_app(record, emitted_guard("vllm").RouseGuard, guard_environ(boot)), http)
     try:
         answer = get(server.port, "/rouse/boot")
         assert (answer.status, answer.body, answer.header("x-rouse-boot")) == (200, b"{}", "cold")
@@ -501,9 +501,9 @@ def generated_targets(draw, admin: list[str], nested: list[str]):
 @pytest.mark.parametrize("http", HTTPS)
 @pytest.mark.parametrize("engine", ENGINES)
 def test_generated_spellings_never_reach_admin(engine, http):
-    routes, admin = engine_tables()[engine]
+    routes, admin = engine_tables()[engine][:2]
     record = Record()
-    server = Served(engine_app(record, load_guard(routes).RouseGuard, guard_environ()), http)
+    server = Served(engine_app(record, emitted_guard(engine).RouseGuard, guard_environ()), http)
 
     prefixes = [r for r, access in routes.items() if r.endswith("/") and access != "private"]
     nested = [a for a in admin if any(a.startswith(p) for p in prefixes)]
