@@ -214,12 +214,8 @@ def test_private_paths_are_404_with_guard_body(served):
 
 @pytest.fixture
 def serving(served, request):
-    """served, for tests of what must pass. Under uvicorn's root_path the guard refuses every
-    route (route_paths takes the stricter of "/api/health" and "/health"): a template bug,
-    expected to fail until fixed (strict: a pass is reported, so this mark gets removed)."""
-    if served.root == "server":
-        reason = "asgi_guard.route_paths: with uvicorn's root_path every route is private"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    """served, for tests of what must pass (under every root_path setting too: the guard
+    checks the path the router matches)."""
     return served
 
 
@@ -414,7 +410,6 @@ def test_boot_report_served_and_stamped(http, tmp_path):
         server.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="asgi_guard.BootReport.refresh compares st_mtime_ns only")
 def test_boot_report_replaced_within_one_clock_tick_is_read(tmp_path):
     """app.py replaces the report whole (os.replace of a new file). Two reports written within
     one tick of a coarse filesystem clock have the same mtime: the guard should still see the

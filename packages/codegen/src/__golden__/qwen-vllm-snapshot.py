@@ -301,12 +301,13 @@ def report_boot() -> None:
 GUARD_MODULE = r'''
 """rouse's guard inside the engine's own HTTP server: an ASGI middleware, so no proxy hop.
 
-It runs once per request (a few microseconds) and never touches a token. Outside requests
-reach only the routes the engine plugin lists: every other path, admin endpoints included,
-is answered 404 before the engine sees it; key routes need the API key, compared in
-constant time. Callers inside the container that hold its admin token (a random value
-app.py gives the engine process) reach every route: that is how app.py sleeps and wakes
-the engine on the same port.
+It runs once per request (a few microseconds), and per token it adds one pass-through
+call (stamping x-rouse-boot on the response head). Outside requests reach only the routes
+the engine plugin lists: every other path, admin endpoints included, is answered 404
+before the engine sees it; key routes need the API key, compared in constant time.
+Callers inside the container that hold its admin token (a random value app.py gives the
+engine process) reach every route: that is how app.py sleeps and wakes the engine on the
+same port.
 """
 
 import hmac
@@ -359,14 +360,15 @@ def is_ambiguous(path: str) -> bool:
     return any(s in (".", "..") for s in segments) or "" in segments[1:-1]
 
 
-def route_paths(scope: dict) -> set[str]:
-    """The path as the server received it and as the router matches it (Starlette strips
-    a root_path prefix first): both are checked, and the stricter rule wins."""
-    path = scope["path"]
-    root = scope.get("root_path") or ""
-    if root and path.startswith(root):
-        return {path, path[len(root) :] or "/"}
-    return {path}
+def route_path(scope: dict) -> str:
+    """The path the router matches: Starlette's get_route_path (routing.py), which strips a
+    root_path prefix first. The rules apply to exactly what decides the route."""
+    path, root = scope["path"], scope.get("root_path") or ""
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path
 
 
 class BootReport:
@@ -383,7 +385,9 @@ class BootReport:
         if not self.file:
             return
         try:
-            stamp = os.stat(self.file).st_mtime_ns
+            # app.py replaces the file whole: a new inode, even within one clock tick.
+            st = os.stat(self.file)
+            stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
             if stamp == self.stamp:
                 return
             with open(self.file, "rb") as f:
@@ -454,14 +458,12 @@ class RouseGuard:
             and hmac.compare_digest(admins[0], self.admin)
         ):
             return None
-        paths = route_paths(scope)
-        if any(is_ambiguous(p) for p in paths):
+        path = route_path(scope)
+        if is_ambiguous(path):
             return error(400, "ambiguous path")
-        if scope["path"] == BOOT_PATH and scope.get("method") == "GET":
+        if path == BOOT_PATH and scope.get("method") == "GET":
             return 200, self.boot.body, []
-        access = max(
-            (route_access(p) for p in paths), key=("public", "key", "private").index
-        )
+        access = route_access(path)
         if access == "private":
             return error(404, "not found")
         if access == "key" and self.expected is not None:
@@ -498,6 +500,9 @@ def main(argv: list[str]) -> None:
     server has no middleware flag, e.g. SGLang's module-level FastAPI app)."""
     if len(argv) < 2 or ":" not in argv[0]:
         raise SystemExit("usage: python -m rouse_guard MODULE:APP RUN [ARG ...]")
+    RouseGuard(
+        None
+    )  # its settings checked now: a missing key stops the start, with why
     module, _, attribute = argv[0].partition(":")
     app = getattr(importlib.import_module(module), attribute)
     app.add_middleware(RouseGuard)
