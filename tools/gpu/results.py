@@ -232,6 +232,7 @@ def summarize_engine(engine: str, doc: dict) -> tuple[dict, list[dict]]:
                 "restore_to_first_token_s",
                 "stream_through_guard",
                 "guard_without_key_status",
+                "admin_from_outside",
                 "ok",
                 "error",
             )
@@ -517,6 +518,11 @@ def render_md(summary: dict) -> str:
                 f"{_fmt(r.get('guard_without_key_status'))}; ok {_fmt(r.get('ok'))}"
                 + (f"; error {r['error']}" if r.get("error") else ""),
             ]
+            if r.get("admin_from_outside"):
+                out.append(
+                    "- admin routes from outside, on the public port (GET, with the API key, no admin "
+                    f"token): {json.dumps(r['admin_from_outside'])}"
+                )
         out += ["", f"Steps: {json.dumps(m.get('steps_run'))}"]
         if m.get("errors"):
             out += ["", "Errors recorded:", ""] + [
