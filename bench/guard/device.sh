@@ -40,12 +40,16 @@ fi
   "$py" -c 'import uvloop, uvicorn, starlette, httptools; print("uvloop", uvloop.__version__, "uvicorn", uvicorn.__version__, "starlette", starlette.__version__, "httptools", httptools.__version__)' 2>&1 || true
   ulimit -n
 } > "$out/machine.txt" 2>&1
+# Logs outside $OUT until the end: the lent machine sends back only a handful of files, and a
+# run cut at its time limit must still send back guard-raw.json.
+logs=$(mktemp -d)
 rc=0
 timeout "${GUARD_BENCH_TIMEOUT:-540}" "$py" bench/guard/drive.py --bin="$carry" --app="$carry/app.py" \
-  --proxy-app="$carry/app-proxy.py" --out="$out/guard-raw.json" \
+  --proxy-app="$carry/app-proxy.py" --out="$out/guard-raw.json" --logs="$logs" \
   --warmup="${GUARD_BENCH_WARMUP:-1}" --duration="${GUARD_BENCH_DURATION:-5}" \
   --workers="${GUARD_BENCH_WORKERS:-4}" --machine="${GUARD_BENCH_MACHINE:-lent device}" \
   2> >(tee "$out/drive.log" >&2) || rc=$?
 # The lent machine sends back only a handful of files: the processes' logs go in one tarball.
-(cd "$out" && find . -maxdepth 1 -name '*.log' -printf '%f\n' | tar -czf logs.tar.gz -T - && find . -maxdepth 1 -name '*.log' -delete)
+cp "$out/venv.log" "$logs/" 2>/dev/null && rm -f "$out/venv.log"
+tar -C "$logs" -czf "$out/logs.tar.gz" .
 exit "$rc"

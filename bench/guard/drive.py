@@ -190,6 +190,7 @@ def main() -> None:
     ap.add_argument("--app", type=Path, required=True, help="app.py as emitted (in-process guard)")
     ap.add_argument("--proxy-app", type=Path, required=True, help="the same config's app with the transport guard")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--logs", type=Path, help="folder for the processes' logs (default: --out's)")
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--duration", type=float, default=6)
     ap.add_argument("--workers", type=int, default=1, help="also measure a guard of N processes (SO_REUSEPORT)")
@@ -208,7 +209,8 @@ def main() -> None:
     # 1,000 streams take 2,000+ descriptors in the guard: the soft limit up to the hard one.
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    logs = args.out.parent
+    logs = args.logs or args.out.parent
+    logs.mkdir(parents=True, exist_ok=True)
     env = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": args.machine,
