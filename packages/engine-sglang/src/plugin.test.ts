@@ -28,9 +28,51 @@ const after = (raw: readonly string[], flag: string) => {
 };
 
 describe("sglang launch", () => {
+  it("runs rouse's guard inside SGLang's app when asked: its module first, then SGLang's own entry point", () => {
+    const config = parseDeployment({ version: 1, model: { id: "org/m" }, engine: { kind: "sglang" } });
+    const asgiGuard = { module: "rouse_guard", attribute: "RouseGuard" };
+    const spec = sglang.launch(config, { target: "modal", host: "0.0.0.0", port: 8000, asgiGuard });
+    expect(spec.guard).toBe("in-process");
+    expect(spec.argv.slice(0, 5)).toEqual([
+      "python",
+      "-m",
+      "rouse_guard",
+      "sglang.srt.entrypoints.http_server:app",
+      "sglang.launch_server",
+    ]);
+    expect(spec.argv.slice(5)).toEqual(
+      sglang.launch(config, { target: "modal", host: "0.0.0.0", port: 8000 }).argv.slice(3),
+    );
+    // Another executable may not be SGLang's launch_server: no claim, rouse's proxy goes in front.
+    const other = sglang.launch(config, {
+      target: "modal",
+      host: "127.0.0.1",
+      port: 8001,
+      asgiGuard,
+      executable: ["/opt/sglang/bin/python", "-m", "sglang.launch_server"],
+    });
+    expect(other.guard).toBeUndefined();
+    expect(other.argv).not.toContain("rouse_guard");
+  });
+
+  it("refuses more than one tokenizer worker: the guard lives in the one HTTP server process", () => {
+    const config = parseDeployment({
+      version: 1,
+      model: { id: "org/m" },
+      engine: { kind: "sglang", extraArgs: ["--tokenizer-worker-num", "4"] },
+    });
+    const issues = sglang.check?.(config) ?? [];
+    expect(issues.map((i) => i.message).join("\n")).toMatch(/tokenizer/);
+  });
+
   it("reproduces seed 004's server flags (0.5.6.post2 spellings)", () => {
     const { argv } = sglang.launch(seed004(), modal);
-    expect(argv.slice(0, 4)).toEqual(["python", "-m", "sglang.launch_server", "--model-path=Qwen/Qwen3-8B-FP8"]);
+    expect(argv.slice(0, 4)).toEqual([
+      "python",
+      "-m",
+      "sglang.launch_server",
+      "--model-path=Qwen/Qwen3-8B-FP8",
+    ]);
     const text = split(argv).join(" ");
     for (const part of [
       "--revision 220b46e3b2180893580a4454f21f22d3ebb187d3",
@@ -188,7 +230,11 @@ describe("sglang image, lifecycle and snapshot recipe", () => {
 
   it("multimodal: false → --language-model-only from 0.5.23; older versions warn instead", () => {
     const at = (version: string, multimodal: boolean) =>
-      parseDeployment({ version: 1, model: { id: "org/VL", multimodal }, engine: { kind: "sglang", version } });
+      parseDeployment({
+        version: 1,
+        model: { id: "org/VL", multimodal },
+        engine: { kind: "sglang", version },
+      });
     expect(sglang.launch(at("0.5.23", false), modal).argv).toContain("--language-model-only");
     expect(sglang.launch(at("0.5.23", true), modal).argv).not.toContain("--language-model-only");
     expect(sglang.launch(at("0.5.6.post2", false), modal).argv).not.toContain("--language-model-only");

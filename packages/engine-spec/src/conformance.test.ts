@@ -90,6 +90,11 @@ describe("runEnginePluginConformance", () => {
       /CPU-only snapshots/,
     ],
     [
+      "claims the in-process guard without running it",
+      { launch: (c, ctx) => ({ ...minimalPlugin.launch(c, ctx), guard: "in-process" as const }) },
+      /in-process guard/,
+    ],
+    [
       "returns a launch spec that changes between calls",
       { launch: (c, ctx) => ({ ...minimalPlugin.launch(c, ctx), env: { N: String(Math.random()) } }) },
       /deterministic/,

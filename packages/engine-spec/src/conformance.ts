@@ -98,6 +98,19 @@ export function runEnginePluginConformance(
         expect(argv).toContain("9123");
       });
 
+      it(`${name}: runs rouse's in-process guard only when asked, and then names it in argv`, () => {
+        // Unasked, no claim; asked, either no claim (rouse puts its proxy in front) or the
+        // middleware's import path in argv, on the host and port given.
+        const plain = launchSpecV1Schema.parse(plugin.launch(config, ctx));
+        expect(plain.guard).toBeUndefined();
+        const asgiGuard = { module: "rouse_guard_conformance", attribute: "Guard" };
+        const asked = launchSpecV1Schema.parse(plugin.launch(config, { ...ctx, asgiGuard }));
+        if (asked.guard === "in-process") {
+          expect(asked.argv.some((a) => a.includes(asgiGuard.module))).toBe(true);
+          expect([asked.host, asked.port]).toEqual([ctx.host, ctx.port]);
+        } else expect(asked.argv.join(" ")).not.toContain(asgiGuard.module);
+      });
+
       it(`${name}: keeps admin endpoints private and health reachable`, () => {
         const life = lifecycleSpecV1Schema.parse(plugin.lifecycle(config));
         for (const admin of life.adminPaths) expect(accessOf(life.routes, admin)).toBe("private");

@@ -30,6 +30,19 @@ const after = (raw: readonly string[], flag: string, n = 1) => {
 };
 
 describe("vllm launch", () => {
+  it("runs rouse's guard inside vLLM's API server when asked: --middleware with the class's import path", () => {
+    const config = parseDeployment({ version: 1, model: { id: "org/m" }, engine: { kind: "vllm" } });
+    const asgiGuard = { module: "rouse_guard", attribute: "RouseGuard" };
+    const spec = vllm.launch(config, { target: "modal", host: "0.0.0.0", port: 8000, asgiGuard });
+    expect(spec.guard).toBe("in-process");
+    expect(spec.argv.slice(-2)).toEqual(["--middleware", "rouse_guard.RouseGuard"]);
+    expect(spec.argvNotes?.find((n) => n.flag === "--host")?.why).toMatch(/--middleware/);
+    const plain = vllm.launch(config, { target: "modal", host: "127.0.0.1", port: 8001 });
+    expect(plain.guard).toBeUndefined();
+    expect(plain.argv).not.toContain("--middleware");
+    expect(plain.argvNotes?.find((n) => n.flag === "--host")?.why).toMatch(/loopback/);
+  });
+
   it("reproduces seed 000's flags (Ministral 3, sleep mode)", () => {
     const { argv, env } = vllm.launch(preset("ministral3-vllm-snapshot"), modal);
     expect(argv.slice(0, 3)).toEqual(["vllm", "serve", "mistralai/Ministral-3-8B-Instruct-2512"]);
@@ -137,7 +150,12 @@ describe("vllm launch", () => {
 
   it("sleep level 2: wake, then reload_weights, then reset_prefix_cache; no warn-and-ship", () => {
     const at = (sleepLevel: 1 | 2) =>
-      parseDeployment({ version: 1, model: { id: "org/M" }, engine: { kind: "vllm" }, snapshot: { sleepLevel } });
+      parseDeployment({
+        version: 1,
+        model: { id: "org/M" },
+        engine: { kind: "vllm" },
+        snapshot: { sleepLevel },
+      });
     const two = vllm.lifecycle(at(2));
     expect(two.sleep?.call.query).toEqual({ level: "2" });
     // Order matters: a prompt served between reload and reset keeps wrong output (shared/gpu README).
