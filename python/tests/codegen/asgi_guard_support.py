@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import functools
-import importlib.util
 import itertools
 import re
 import socket
@@ -21,7 +20,7 @@ from pathlib import Path
 import h11
 import pytest
 import uvicorn
-from codegen_support import case_dirs, find_node, load_case
+from codegen_support import case_dirs, find_node, load_case, load_template
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.routing import Mount
@@ -41,26 +40,25 @@ def template_body() -> str:
 
 
 def load_guard(routes: dict | None = None, path: Path = TEMPLATE):
-    spec = importlib.util.spec_from_file_location(f"rouse_asgi_guard_{next(_names)}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    if routes is not None:
-        module.ROUTES = routes
-    return module
+    return load_template(path, f"rouse_asgi_guard_{next(_names)}", routes)
 
 
 def emitted_guard(engine: str):
     """The guard module an emitted app of this engine carries (its GUARD_MODULE, unchanged),
     loaded from a file as the engine process loads rouse_guard.py."""
     module = engine_tables()[engine][2]
-    assert without_routes(module.read_text()) == without_routes(template_body()), "not the template's body"
+    text = module.read_text()
+    # The template's body and the route rules, every line of them (ROUTES as filled).
+    for line in template_body().splitlines() + rules_body().splitlines():
+        if line.strip() and "rouse:" not in line and not line.startswith(("ROUTES = ", "    ")):
+            assert line in text.splitlines(), f"not the template's text: {line!r}"
+    assert "from routes import" not in text
     return load_guard(path=module)
 
 
-def without_routes(text: str) -> tuple[str, str]:
-    """A guard module's text around its ROUTES assignment (the part the code generator fills)."""
-    before, _, rest = text.partition("\nROUTES = ")
-    return before.strip(), rest[rest.index("\nBOOT_PATH = ") :].strip()
+def rules_body() -> str:
+    """The route rules codegen writes into the guard's text (routes.py after its prelude)."""
+    return (TEMPLATE.parent / "routes.py").read_text().split("# rouse:end-prelude\n", 1)[1]
 
 
 @functools.cache

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import atexit
 import functools
+import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,35 @@ def emitted_dir() -> Path:
     if proc.returncode != 0:
         raise RuntimeError(f"emit-apps.ts failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     return out
+
+
+TEMPLATES = REPO / "packages" / "codegen" / "src" / "app" / "templates"
+
+
+def _exec_file(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_template(path: Path, name: str, routes: dict | None = None):
+    """A guard template (guard.py, asgi_guard.py) as a module, loaded the way its prelude
+    imports the route rules: a fresh routes.py, its ROUTES set to `routes` when given,
+    stands as the module `routes` while the template loads (in an app, codegen writes the
+    rules into the guard's text instead)."""
+    rules = _exec_file(TEMPLATES / "routes.py", f"{name}_routes")
+    if routes is not None:
+        rules.ROUTES = routes
+    saved = sys.modules.get("routes")
+    sys.modules["routes"] = rules
+    try:
+        return _exec_file(path, name)
+    finally:
+        if saved is None:
+            sys.modules.pop("routes", None)
+        else:
+            sys.modules["routes"] = saved
 
 
 def case_dirs(group: str) -> list[Path]:

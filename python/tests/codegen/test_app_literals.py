@@ -6,6 +6,7 @@ import ast
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from rouse_py.app_literals import constant
 
 HEADER = 'MODEL_NAME = "org/m"\nMODEL_REVISION = "abc"\nMODEL = MODEL_NAME\nENGINE_PORT = 8001\n'

@@ -12,7 +12,7 @@ import sys
 import time
 
 import pytest
-from asgi_guard_support import ADMIN, KEY, KEY_VAR, admin_header, bearer, get, template_body
+from asgi_guard_support import ADMIN, KEY, KEY_VAR, admin_header, bearer, engine_tables, get
 
 ENGINE_MODULE = """
 import sys
@@ -70,7 +70,8 @@ def launcher_env(workdir) -> dict:
 
 @pytest.fixture
 def workdir(tmp_path):
-    (tmp_path / "rouse_guard.py").write_text(template_body())
+    # The module as an emitted app carries it (GUARD_MODULE: imports, route rules, guard).
+    (tmp_path / "rouse_guard.py").write_text(engine_tables()["sglang"][2].read_text())
     (tmp_path / "tiny_engine.py").write_text(ENGINE_MODULE)
     (tmp_path / "tiny_launch.py").write_text(RUNNER_MODULE)
     return tmp_path

@@ -17,6 +17,7 @@ from codegen_support import (
     service_entry,
     service_kind,
 )
+
 from rouse_py.app_literals import constant
 
 REMOVED_NAMES = (

@@ -6,7 +6,6 @@ uvicorn uses in its h11 mode), so "the engine saw it" means a parser other than 
 guard's read it."""
 
 import asyncio
-import importlib.util
 import itertools
 import time
 import urllib.parse
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import h11
 import pytest
+from codegen_support import load_template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,10 +24,7 @@ _names = itertools.count()
 
 
 def load_guard():
-    spec = importlib.util.spec_from_file_location(f"rouse_guard_attacks_{next(_names)}", TEMPLATE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_template(TEMPLATE, f"rouse_guard_attacks_{next(_names)}")
 
 
 class Engine:
@@ -496,7 +493,8 @@ def test_chunk_reader_same_whatever_the_split(payloads, data):
 
 
 WORKERS_SCRIPT = """
-import importlib.util, sys, time
+import importlib.util, os, sys, time
+sys.path.insert(0, os.path.dirname(sys.argv[1]))  # the prelude imports the rules (routes.py)
 spec = importlib.util.spec_from_file_location("guard", sys.argv[1])
 guard = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(guard)

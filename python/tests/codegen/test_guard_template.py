@@ -3,7 +3,6 @@ whatever request target a client sends, a path the guard forwards never reaches 
 endpoint, however the engine's server might resolve it. Property-based, with each emitted
 preset's real route table and admin paths."""
 
-import importlib.util
 import itertools
 import posixpath
 import sys
@@ -11,6 +10,7 @@ import urllib.parse
 from pathlib import Path
 
 from codegen_support import load_case
+from codegen_support import load_template as load_guard_template
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,12 +19,7 @@ _names = itertools.count()
 
 
 def load_template(routes: dict | None = None):
-    spec = importlib.util.spec_from_file_location(f"rouse_guard_template_{next(_names)}", TEMPLATE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    if routes is not None:
-        module.ROUTES = routes
-    return module
+    return load_guard_template(TEMPLATE, f"rouse_guard_template_{next(_names)}", routes)
 
 
 def server_views(path: str):

@@ -304,6 +304,34 @@ ROUTES = {
     "/v1/": "key",
     "/metrics": "key",
 }
+
+
+def route_access(path: str) -> str:
+    """The stricter access of path with and without trailing slashes: a server may
+    redirect "/sleep/" to "/sleep", so a slash must not dodge a private rule."""
+    found = {first_rule(path), first_rule(path.rstrip("/"))}
+    return max(found, key=("public", "key", "private").index)
+
+
+def first_rule(path: str) -> str:
+    """The first matching rule wins; rules ending in "/" are prefixes; unlisted: private."""
+    for rule, access in ROUTES.items():
+        if path == rule or (rule.endswith("/") and path.startswith(rule)):
+            return access
+    return "private"
+
+
+def is_ambiguous(path: str) -> bool:
+    """Paths a server could resolve differently from route_access: dot segments, empty
+    segments ("//"), backslashes, ";" (path parameters, which some servers strip), "%"
+    left after decoding (a server that decodes twice), spaces and control characters are
+    refused rather than interpreted."""
+    segments = path.split("/")
+    if segments[0] != "" or any(c in "\\;%" or c <= " " or c == "\x7f" for c in path):
+        return True
+    return any(s in (".", "..") for s in segments) or "" in segments[1:-1]
+
+
 BOOT_PATH = "/rouse/boot"
 # A request head must arrive whole within HEAD_TIMEOUT (also the longest a connection
 # may sit idle between requests) and fit in MAX_HEAD: a slow or huge head costs the
@@ -338,32 +366,6 @@ HEADER_NAME = re.compile(TOKEN)
 HEADER_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
 CHUNK_SIZE = re.compile(rb"([0-9a-fA-F]{1,15})(?:;[\t\x20-\x7e]*)?")
 CHUNK_HEAD = re.compile(rb"([0-9a-fA-F]{1,15})(?:;[\t\x20-\x7e]*)?\r\n")
-
-
-def route_access(path: str) -> str:
-    """The stricter access of path with and without trailing slashes: a server may
-    redirect "/sleep/" to "/sleep", so a slash must not dodge a private rule."""
-    found = {first_rule(path), first_rule(path.rstrip("/"))}
-    return max(found, key=("public", "key", "private").index)
-
-
-def first_rule(path: str) -> str:
-    """The first matching rule wins; rules ending in "/" are prefixes; unlisted: private."""
-    for rule, access in ROUTES.items():
-        if path == rule or (rule.endswith("/") and path.startswith(rule)):
-            return access
-    return "private"
-
-
-def is_ambiguous(path: str) -> bool:
-    """Paths a server could resolve differently from route_access: dot segments, empty
-    segments ("//"), backslashes, ";" (path parameters, which some servers strip), "%"
-    left after decoding (a server that decodes twice), spaces and control characters are
-    refused rather than interpreted."""
-    segments = path.split("/")
-    if segments[0] != "" or any(c in "\\;%" or c <= " " or c == "\x7f" for c in path):
-        return True
-    return any(s in (".", "..") for s in segments) or "" in segments[1:-1]
 
 
 class GuardRefused(Exception):

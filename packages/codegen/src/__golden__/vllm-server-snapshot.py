@@ -303,17 +303,6 @@ def report_boot() -> None:
 # random value only this container knows, so sleep and wake still work from inside.
 # The module rouse_guard.py, as the engine process imports it.
 GUARD_MODULE = r'''
-"""rouse's guard inside the engine's own HTTP server: an ASGI middleware, so no proxy hop.
-
-It runs once per request (a few microseconds), and per token it adds one pass-through
-call (stamping x-rouse-boot on the response head). Outside requests reach only the routes
-the engine plugin lists: every other path, admin endpoints included, is answered 404
-before the engine sees it; key routes need the API key, compared in constant time.
-Callers inside the container that hold its admin token (a random value app.py gives the
-engine process) reach every route: that is how app.py sleeps and wakes the engine on the
-same port.
-"""
-
 import hmac
 import importlib
 import json
@@ -321,6 +310,15 @@ import os
 import runpy
 import sys
 
+# rouse's guard inside the engine's own HTTP server: an ASGI middleware, so no proxy hop.
+#
+# It runs once per request (a few microseconds), and per token it adds one pass-through
+# call (stamping x-rouse-boot on the response head). Outside requests reach only the routes
+# the engine plugin lists: every other path, admin endpoints included, is answered 404
+# before the engine sees it; key routes need the API key, compared in constant time.
+# Callers inside the container that hold its admin token (a random value app.py gives the
+# engine process) reach every route: that is how app.py sleeps and wakes the engine on the
+# same port.
 # Outside access per path, from the engine plugin.
 ROUTES = {
     "/v1/load_lora_adapter": "private",
@@ -329,13 +327,6 @@ ROUTES = {
     "/v1/": "key",
     "/metrics": "key",
 }
-BOOT_PATH = "/rouse/boot"
-ADMIN_HEADER = b"x-rouse-admin"
-# What app.py's start_engine sets for the engine process.
-KEY_ENV = "ROUSE_GUARD_KEY_ENV"  # the name of the variable that holds the API key
-ADMIN_ENV = "ROUSE_ADMIN_TOKEN"
-BOOT_ENV = "ROUSE_BOOT_FILE"
-ADMIN_TOKEN_MIN = 32  # characters: a shorter (or missing) token opens nothing
 
 
 def route_access(path: str) -> str:
@@ -362,6 +353,15 @@ def is_ambiguous(path: str) -> bool:
     if segments[0] != "" or any(c in "\\;%" or c <= " " or c == "\x7f" for c in path):
         return True
     return any(s in (".", "..") for s in segments) or "" in segments[1:-1]
+
+
+BOOT_PATH = "/rouse/boot"
+ADMIN_HEADER = b"x-rouse-admin"
+# What app.py's start_engine sets for the engine process.
+KEY_ENV = "ROUSE_GUARD_KEY_ENV"  # the name of the variable that holds the API key
+ADMIN_ENV = "ROUSE_ADMIN_TOKEN"
+BOOT_ENV = "ROUSE_BOOT_FILE"
+ADMIN_TOKEN_MIN = 32  # characters: a shorter (or missing) token opens nothing
 
 
 def route_path(scope: dict) -> str:

@@ -1,62 +1,52 @@
 import { readFileSync } from "node:fs";
 import { presets } from "@rouse/config";
 import { describe, expect, it } from "vitest";
-import { NO_VENV, ruff, ruffProblems, writeTemp } from "../../__fixtures__/python.ts";
 import { render } from "../../__fixtures__/render.ts";
-import { parseGuardTemplate } from "./guard.ts";
+import { guardModuleText } from "./guard.ts";
+import { parseTemplate } from "./template.ts";
 
-const templateText = readFileSync(new URL("../templates/guard.py", import.meta.url), "utf8");
+const text = (file: string) => readFileSync(new URL(`../templates/${file}`, import.meta.url), "utf8");
+/** A template's body lines, as codegen includes them: prelude and marker lines left out. */
+const bodyLines = (file: string) =>
+  parseTemplate(file, text(file)).lines.filter((l) => l.trim() && !l.includes("# rouse:"));
+const ROUTES_BLOCK = /^ROUTES = \{\n( {4}"\/[^"\n]*": "(public|key|private)",\n)+\}$/m;
 
-describe("the proxy guard template (plugins whose server runs no ASGI middleware)", () => {
-  const template = parseGuardTemplate(templateText);
-
-  it("is included verbatim in every preset's app, with only ROUTES filled in", () => {
+describe("the route rules: one source (routes.py) for both guards", () => {
+  it("the proxy guard's apps carry guard.py and routes.py, ROUTES filled from the plugin", () => {
     for (const preset of presets) {
       const { source } = render(preset.config, { proxied: true });
-      expect(source, preset.name).toContain(template.before.trimEnd());
-      expect(source, preset.name).toContain(template.after.trim());
-      const start = source.indexOf(template.before);
-      const end = source.indexOf(template.after.trim());
-      const routes = source.slice(start + template.before.length, end).trim();
-      expect(routes, preset.name).toMatch(/^ROUTES = \{\n( {4}"\/[^"\n]*": "(public|key|private)",\n)+\}$/);
+      for (const line of [...bodyLines("guard.py"), ...bodyLines("routes.py")])
+        if (!line.startsWith("ROUTES = ")) expect(source, `${preset.name}: ${line}`).toContain(line);
+      expect(source, preset.name).toMatch(ROUTES_BLOCK);
+      expect(source.match(/^def route_access\(/gm), preset.name).toHaveLength(1);
     }
   });
 
-  it("hoists the prelude's imports into the app's import block, and no prelude line", () => {
-    expect(template.imports).toEqual([
-      "asyncio",
-      "hmac",
-      "json",
-      "os",
-      "re",
-      "threading",
-      "typing",
-      "urllib.parse",
-    ]);
+  it("the in-process guard's module carries asgi_guard.py and routes.py, ROUTES filled from the plugin", () => {
+    for (const preset of presets) {
+      const { plan, source } = render(preset.config);
+      const module = guardModuleText(plan);
+      for (const line of [...bodyLines("asgi_guard.py"), ...bodyLines("routes.py")])
+        if (!line.startsWith("ROUTES = ")) expect(module, `${preset.name}: ${line}`).toContain(line);
+      expect(module, preset.name).toMatch(ROUTES_BLOCK);
+      // Its imports lead the module; the app itself defines no route rules of its own.
+      expect(module.split("\n").slice(0, 6)).toEqual([
+        "import hmac",
+        "import importlib",
+        "import json",
+        "import os",
+        "import runpy",
+        "import sys",
+      ]);
+      expect(source.split("GUARD_MODULE = r'''")[0]).not.toContain("def route_access(");
+    }
+  });
+
+  it("no prelude line reaches an app", () => {
     const { source } = render(presets[0]!.config, { proxied: true });
-    const header = source.slice(0, source.indexOf("import modal"));
-    for (const m of template.imports) expect(header).toContain(`\nimport ${m}\n`);
     expect(source).not.toContain("rouse:prelude");
+    expect(source).not.toContain("from routes import");
     expect(source).not.toContain('"app": "template"');
-  });
-
-  it("refuses a template without its markers or its ROUTES line", () => {
-    expect(() => parseGuardTemplate(templateText.replace("# rouse:prelude\n", ""))).toThrow(
-      /prelude markers/,
-    );
-    expect(() => parseGuardTemplate(templateText.replace("# rouse:end-prelude\n", ""))).toThrow(
-      /prelude markers/,
-    );
-    expect(() => parseGuardTemplate(templateText.replace(/^ROUTES = /m, "ROUTES: dict = "))).toThrow(
-      /ROUTES/,
-    );
+    expect(guardModuleText(render(presets[0]!.config).plan)).not.toContain("from routes import");
   });
 });
-
-describe.skipIf(!ruff)("ruff on the template", () => {
-  it("passes as it stands (format and lint, ruff's defaults and python/'s config)", () => {
-    expect(ruffProblems(writeTemp({ "guard.py": templateText }))).toEqual([]);
-  });
-});
-
-if (!ruff) it.skip(`ruff on the guard template: ${NO_VENV}`, () => {});

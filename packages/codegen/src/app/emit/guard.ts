@@ -2,34 +2,12 @@ import { dict, entry, lit } from "../../python/expr.ts";
 import { PyPrinter } from "../../python/printer.ts";
 import { ASGI_GUARD, type AppPlan } from "../plan.ts";
 import { section } from "./shared.ts";
-import { emitTemplate, parseTemplate, template } from "./template.ts";
+import { emitTemplate, template } from "./template.ts";
 
-// The guard is real Python in ../templates/guard.py (ruff and pytest read it directly).
-// It carries no config data: codegen (./template.ts) hoists the template's prelude imports,
-// includes its body verbatim and fills one name, ROUTES, from the engine plugin's route table.
-
-const ROUTES_LINE = /^ROUTES = .*\n/m;
-
-export interface GuardTemplate {
-  /** Standard-library modules the guard imports at module level. */
-  imports: string[];
-  /** The code before and after the ROUTES assignment. */
-  before: string;
-  after: string;
-}
-
-/** Splits a guard template into its parts; throws when its markers are missing. */
-export function parseGuardTemplate(text: string): GuardTemplate {
-  const { imports } = parseTemplate("guard.py", text);
-  const body = text.slice(text.indexOf("# rouse:end-prelude\n") + "# rouse:end-prelude\n".length);
-  const routes = ROUTES_LINE.exec(body);
-  if (!routes) throw new Error("guard.py: no one-line `ROUTES = ...` to fill");
-  return {
-    imports: [...imports],
-    before: body.slice(0, routes.index),
-    after: body.slice(routes.index + routes[0].length),
-  };
-}
+// Both guards are real Python in ../templates (ruff, pyright and pytest read them): guard.py,
+// a proxy in front of the engine, and asgi_guard.py, run inside the engine's own server. They
+// carry no config data: the one piece codegen fills is the route rules (routes.py, its ROUTES
+// from the engine plugin's route table), at each guard's `# rouse:fill route-rules` line.
 
 const WHY = [
   "Engines serve admin endpoints (sleep, wake, RPC) on the same port as inference, and",
@@ -60,19 +38,29 @@ function routeTable(plan: AppPlan) {
   );
 }
 
+/** The fill for a guard's `# rouse:fill route-rules` line: routes.py, ROUTES from the plan. */
+function routeRules(p: PyPrinter, plan: AppPlan): Record<string, () => void> {
+  const table = routeTable(plan);
+  return {
+    "route-rules": () =>
+      emitTemplate(p, template("routes.py"), { fills: { ROUTES: () => p.stmt("ROUTES = ", table) } }),
+  };
+}
+
 export function emitGuard(p: PyPrinter, plan: AppPlan): void {
   if (plan.guard === "in-process") return emitInProcessGuard(p, plan);
   section(p, "The guard", WHY);
-  const table = routeTable(plan);
-  emitTemplate(p, template("guard.py"), { fills: { ROUTES: () => p.stmt("ROUTES = ", table) } });
+  emitTemplate(p, template("guard.py"), { fills: routeRules(p, plan) });
   p.blank(2);
 }
 
-/** The text of the module the engine process imports: asgi_guard.py's body, ROUTES filled. */
+/**
+ * The text of the module the engine process imports: asgi_guard.py's prelude imports, then
+ * its body with the route rules filled in.
+ */
 export function guardModuleText(plan: AppPlan): string {
   const m = new PyPrinter();
-  const table = routeTable(plan);
-  emitTemplate(m, template("asgi_guard.py"), { fills: { ROUTES: () => m.stmt("ROUTES = ", table) } });
+  emitTemplate(m, template("asgi_guard.py"), { fills: routeRules(m, plan) });
   return m.toString();
 }
 

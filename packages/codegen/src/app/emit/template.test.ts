@@ -101,6 +101,7 @@ describe("the app's templates", () => {
       "guard.py",
       "guard_host.py",
       "prepare.py",
+      "routes.py",
       "smoke.py",
     ]);
     const cpu = scenarios["vllm-cpu-snapshot"] as { model: object };

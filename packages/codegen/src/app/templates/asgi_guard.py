@@ -1,21 +1,10 @@
 # rouse:prelude
 # The in-process guard: a module of its own, not part of app.py's namespace. app.py carries
-# its body (everything after `# rouse:end-prelude`, ROUTES filled from the engine plugin)
-# as GUARD_MODULE and writes it where the engine process imports it: vLLM loads the class
-# with `--middleware rouse_guard.RouseGuard`; engines without such a flag run this
-# module's main, which adds the class to their ASGI app and then runs their own entry point.
-# rouse:end-prelude
-"""rouse's guard inside the engine's own HTTP server: an ASGI middleware, so no proxy hop.
-
-It runs once per request (a few microseconds), and per token it adds one pass-through
-call (stamping x-rouse-boot on the response head). Outside requests reach only the routes
-the engine plugin lists: every other path, admin endpoints included, is answered 404
-before the engine sees it; key routes need the API key, compared in constant time.
-Callers inside the container that hold its admin token (a random value app.py gives the
-engine process) reach every route: that is how app.py sleeps and wakes the engine on the
-same port.
-"""
-
+# its text (these imports, then the body after `# rouse:end-prelude`, with the route rules
+# of routes.py filled in at the route-rules marker) as GUARD_MODULE and writes it where the
+# engine process imports it: vLLM loads the class with `--middleware
+# rouse_guard.RouseGuard`; engines without such a flag run this module's main, which adds
+# the class to their ASGI app and then runs their own entry point.
 import hmac
 import importlib
 import json
@@ -23,8 +12,21 @@ import os
 import runpy
 import sys
 
-# Outside access per path, from the engine plugin.
-ROUTES = {"/health": "public", "/v1/": "key", "/metrics": "key"}
+from routes import is_ambiguous, route_access
+
+# rouse:end-prelude
+# rouse's guard inside the engine's own HTTP server: an ASGI middleware, so no proxy hop.
+#
+# It runs once per request (a few microseconds), and per token it adds one pass-through
+# call (stamping x-rouse-boot on the response head). Outside requests reach only the routes
+# the engine plugin lists: every other path, admin endpoints included, is answered 404
+# before the engine sees it; key routes need the API key, compared in constant time.
+# Callers inside the container that hold its admin token (a random value app.py gives the
+# engine process) reach every route: that is how app.py sleeps and wakes the engine on the
+# same port.
+# rouse:fill route-rules
+
+
 BOOT_PATH = "/rouse/boot"
 ADMIN_HEADER = b"x-rouse-admin"
 # What app.py's start_engine sets for the engine process.
@@ -32,32 +34,6 @@ KEY_ENV = "ROUSE_GUARD_KEY_ENV"  # the name of the variable that holds the API k
 ADMIN_ENV = "ROUSE_ADMIN_TOKEN"
 BOOT_ENV = "ROUSE_BOOT_FILE"
 ADMIN_TOKEN_MIN = 32  # characters: a shorter (or missing) token opens nothing
-
-
-def route_access(path: str) -> str:
-    """The stricter access of path with and without trailing slashes: a server may
-    redirect "/sleep/" to "/sleep", so a slash must not dodge a private rule."""
-    found = {first_rule(path), first_rule(path.rstrip("/"))}
-    return max(found, key=("public", "key", "private").index)
-
-
-def first_rule(path: str) -> str:
-    """The first matching rule wins; rules ending in "/" are prefixes; unlisted: private."""
-    for rule, access in ROUTES.items():
-        if path == rule or (rule.endswith("/") and path.startswith(rule)):
-            return access
-    return "private"
-
-
-def is_ambiguous(path: str) -> bool:
-    """Paths a server could resolve differently from route_access: dot segments, empty
-    segments ("//"), backslashes, ";" (path parameters, which some servers strip), "%"
-    left after decoding (a server that decodes twice), spaces and control characters are
-    refused rather than interpreted."""
-    segments = path.split("/")
-    if segments[0] != "" or any(c in "\\;%" or c <= " " or c == "\x7f" for c in path):
-        return True
-    return any(s in (".", "..") for s in segments) or "" in segments[1:-1]
 
 
 def route_path(scope: dict) -> str:

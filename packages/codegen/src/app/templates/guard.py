@@ -1,9 +1,10 @@
 # rouse:prelude
-# The guard of every emitted app.py, as real Python that ruff and pytest read directly.
-# Codegen includes everything after `# rouse:end-prelude` verbatim, except the value of
-# ROUTES, which it fills from the engine plugin. This prelude is not emitted: its imports
-# join app.py's import block, and the names below it are defined elsewhere in app.py
-# (the values here serve tests and linters only).
+# The proxy guard (for engines whose server cannot run asgi_guard.py), as real Python
+# that ruff and pytest read directly. Codegen includes everything after the prelude
+# verbatim, with the route rules of routes.py (ROUTES filled from the engine plugin) at
+# the route-rules marker. This prelude is not emitted: its imports join app.py's import
+# block, and the names below it are defined elsewhere in app.py (the values here serve
+# tests and linters only).
 import asyncio
 import hmac
 import json
@@ -13,12 +14,15 @@ import threading
 import typing
 import urllib.parse
 
+from routes import is_ambiguous, route_access
+
 PORT = 8000
 ENGINE_PORT = 8001
 BOOT: dict = {"app": "template", "restored": False, "phases": {}}
 # rouse:end-prelude
-# Outside access per path, from the engine plugin.
-ROUTES = {"/health": "public", "/v1/": "key", "/metrics": "key"}
+# rouse:fill route-rules
+
+
 BOOT_PATH = "/rouse/boot"
 # A request head must arrive whole within HEAD_TIMEOUT (also the longest a connection
 # may sit idle between requests) and fit in MAX_HEAD: a slow or huge head costs the
@@ -53,32 +57,6 @@ HEADER_NAME = re.compile(TOKEN)
 HEADER_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
 CHUNK_SIZE = re.compile(rb"([0-9a-fA-F]{1,15})(?:;[\t\x20-\x7e]*)?")
 CHUNK_HEAD = re.compile(rb"([0-9a-fA-F]{1,15})(?:;[\t\x20-\x7e]*)?\r\n")
-
-
-def route_access(path: str) -> str:
-    """The stricter access of path with and without trailing slashes: a server may
-    redirect "/sleep/" to "/sleep", so a slash must not dodge a private rule."""
-    found = {first_rule(path), first_rule(path.rstrip("/"))}
-    return max(found, key=("public", "key", "private").index)
-
-
-def first_rule(path: str) -> str:
-    """The first matching rule wins; rules ending in "/" are prefixes; unlisted: private."""
-    for rule, access in ROUTES.items():
-        if path == rule or (rule.endswith("/") and path.startswith(rule)):
-            return access
-    return "private"
-
-
-def is_ambiguous(path: str) -> bool:
-    """Paths a server could resolve differently from route_access: dot segments, empty
-    segments ("//"), backslashes, ";" (path parameters, which some servers strip), "%"
-    left after decoding (a server that decodes twice), spaces and control characters are
-    refused rather than interpreted."""
-    segments = path.split("/")
-    if segments[0] != "" or any(c in "\\;%" or c <= " " or c == "\x7f" for c in path):
-        return True
-    return any(s in (".", "..") for s in segments) or "" in segments[1:-1]
 
 
 class GuardRefused(Exception):
