@@ -102,7 +102,7 @@ export function runEnginePluginConformance(
         // Unasked, no claim; asked, either no claim (rouse puts its proxy in front) or the
         // middleware's import path in argv, on the host and port given.
         const plain = launchSpecV1Schema.parse(plugin.launch(config, ctx));
-        expect(plain.guard).toBeUndefined();
+        expect(plain.guard === undefined).toBe(true);
         const asgiGuard = { module: "rouse_guard_conformance", attribute: "Guard" };
         const asked = launchSpecV1Schema.parse(plugin.launch(config, { ...ctx, asgiGuard }));
         if (asked.guard === "in-process") {

@@ -48,7 +48,10 @@ function routeRules(p: PyPrinter, plan: AppPlan): Record<string, () => void> {
 }
 
 export function emitGuard(p: PyPrinter, plan: AppPlan): void {
-  if (plan.guard === "in-process") return emitInProcessGuard(p, plan);
+  if (plan.guard === "in-process") {
+    emitInProcessGuard(p, plan);
+    return;
+  }
   section(p, "The guard", WHY);
   emitTemplate(p, template("guard.py"), { fills: routeRules(p, plan) });
   p.blank(2);
