@@ -11,18 +11,25 @@ streamed through the guard with the official openai SDK. Stops the engine when s
 
 import importlib.util
 import json
+import signal
+import subprocess
 import sys
 
 import openai
 
 
 def main(app_py: str, vllm: str, port: int) -> None:
+    # SIGTERM ends this process through `finally`, so the engine is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     spec = importlib.util.spec_from_file_location("emitted_app", app_py)
     assert spec and spec.loader
     app = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(app)
     cmd = app.ENGINE_CMD
-    assert cmd[0] == "vllm" and cmd[-2:] == ["--middleware", "rouse_guard.RouseGuard"], cmd
+    assert cmd[0] == "vllm" and cmd[-2:] == [
+        "--middleware",
+        "rouse_guard.RouseGuard",
+    ], cmd
     cmd[0] = vllm
     cmd[cmd.index("--port") + 1] = str(port)
     app.ENGINE_PORT = port
@@ -30,7 +37,10 @@ def main(app_py: str, vllm: str, port: int) -> None:
     try:
         app.wait_ready(engine, timeout=600)
         admin = json.loads(app.engine_call("GET", "/is_sleeping"))
-        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=app.os.environ[app.API_KEY_ENV])
+        client = openai.OpenAI(
+            base_url=f"http://127.0.0.1:{port}/v1",
+            api_key=app.os.environ[app.API_KEY_ENV],
+        )
         stream = client.chat.completions.create(
             model=app.MODEL,
             messages=[{"role": "user", "content": "hi"}],
@@ -43,7 +53,11 @@ def main(app_py: str, vllm: str, port: int) -> None:
         sys.stdin.read()  # until the test is done
     finally:
         engine.terminate()
-        engine.wait(60)
+        try:
+            engine.wait(60)
+        except subprocess.TimeoutExpired:
+            engine.kill()
+            engine.wait(10)
 
 
 if __name__ == "__main__":

@@ -21,11 +21,21 @@ const DRIVER = fileURLToPath(new URL("../__fixtures__/run_guarded_engine.py", im
 const KEY = "k-real-guard-0123456789";
 const work = skip ? "" : mkdtempSync(join(tmpdir(), "rouse-guard-vllm-"));
 let driver: ChildProcess | undefined;
-afterAll(() => {
-  driver?.stdin?.end();
-  driver?.kill("SIGTERM");
+// The driver stops the engine it started when its stdin closes (or on SIGTERM); only if it
+// has not exited after a grace period is it killed, so no engine outlives the test.
+afterAll(async () => {
+  const child = driver;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.stdin?.end();
+    const grace = setTimeout(() => child.kill("SIGTERM"), 60_000);
+    const last = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    await exited;
+    clearTimeout(grace);
+    clearTimeout(last);
+  }
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
 
 const config = {
   version: 1,
