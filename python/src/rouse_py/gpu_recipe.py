@@ -158,6 +158,7 @@ def stream_through_guard(port: int, model: str, key: str | None) -> dict:
         {"model": model, "prompt": "The quick brown fox", "max_tokens": 16, "temperature": 0, "stream": True}
     ).encode()
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+    headers["X-Rouse-Boot"] = "?"  # ask for the boot header (the in-process guard adds it only then)
     request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/completions", body, headers)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     t0 = time.monotonic()

@@ -42,6 +42,8 @@ from hypothesis import strategies as st
 from test_guard_template import reaches_admin, server_views
 
 HTTPS = ("httptools", "h11")
+# A request that asks for the boot header (the CLI's probe and cold-start bench send it).
+ASK_BOOT = "X-Rouse-Boot: ?"
 # "": none; "server": uvicorn's root_path (prefixed to scope["path"]); "app": FastAPI's
 # app.root_path, which vLLM's --root-path sets (scope["root_path"] only).
 ROOTS = ("", "server", "app")
@@ -362,7 +364,11 @@ def test_sse_passes_token_by_token(serving):
     served.record.acks.clear()
     body = json.dumps({"model": "m", "stream": True, "messages": []}).encode()
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as s:
-        s.sendall(request_bytes("POST", "/v1/chat/completions", bearer(), "Content-Type: application/json", body=body))
+        s.sendall(
+            request_bytes(
+                "POST", "/v1/chat/completions", bearer(), ASK_BOOT, "Content-Type: application/json", body=body
+            )
+        )
         received = b""
         while b"[DONE]" not in received and b"stalled" not in received:
             data = s.recv(65536)
@@ -382,8 +388,9 @@ def test_sse_passes_token_by_token(serving):
 
 @pytest.mark.parametrize("http", HTTPS)
 def test_boot_report_served_and_stamped(http, tmp_path):
-    """/rouse/boot serves the file app.py writes (no key needed); every response, refusals
-    included, carries x-rouse-boot following the file's latest "restored"."""
+    """/rouse/boot serves the file app.py writes (no key needed); refusals, and the engine's
+    responses to requests that ask (x-rouse-boot), carry x-rouse-boot following the file's
+    latest "restored"; the engine's other responses pass through untouched."""
     boot = tmp_path / "boot.json"
     record = Record()
     server = Served(engine_app(record, emitted_guard("vllm").RouseGuard, guard_environ(boot)), http)
@@ -398,14 +405,15 @@ def test_boot_report_served_and_stamped(http, tmp_path):
             want = "restored" if restored else "cold"
             answer = get(server.port, "/rouse/boot")
             assert json.loads(answer.body) == report and answer.header("x-rouse-boot") == want
-            assert get(server.port, "/health").header("x-rouse-boot") == want
-            assert get(server.port, "/v1/models", bearer()).header("x-rouse-boot") == want
+            assert get(server.port, "/health", ASK_BOOT).header("x-rouse-boot") == want
+            assert get(server.port, "/v1/models", bearer(), ASK_BOOT).header("x-rouse-boot") == want
             assert get(server.port, "/sleep").header("x-rouse-boot") == want
+            assert get(server.port, "/v1/models", bearer()).header("x-rouse-boot") is None
         assert get(server.port, "/rouse/boot", method="POST").status == 404
         boot.write_text('{"restored": tr')  # mid-write: the last good report stays
         os.utime(boot, ns=(0, boot.stat().st_mtime_ns + 100))
-        assert get(server.port, "/health").header("x-rouse-boot") == "restored"
-        assert [r[0] for r in record.reached] == ["health", "models"] * 3 + ["health"]
+        assert get(server.port, "/health", ASK_BOOT).header("x-rouse-boot") == "restored"
+        assert [r[0] for r in record.reached] == ["health", "models", "models"] * 3 + ["health"]
     finally:
         server.stop()
 

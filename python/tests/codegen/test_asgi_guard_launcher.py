@@ -89,7 +89,7 @@ def test_launcher_guards_the_runner_server_and_passes_args(workdir):
             assert get(port, target, bearer(), method="POST").status in (400, 404), target
         assert get(port, "/docs").status == 404
         assert get(port, "/v1/argv").status == 401
-        answer = get(port, "/v1/argv", bearer())
+        answer = get(port, "/v1/argv", bearer(), "X-Rouse-Boot: ?")
         assert answer.status == 200 and answer.header("x-rouse-boot") == "cold"
         seen = json.loads(answer.body)
         assert seen["argv"][0].endswith("tiny_launch.py") and seen["argv"][1:] == args

@@ -99,7 +99,8 @@ export async function timedRequest(
       stream: true,
       stream_options: { include_usage: true },
     },
-    signal ? { signal } : {},
+    // Ask for the boot header: the in-process guard adds it only to requests that ask.
+    { headers: { "x-rouse-boot": "?" }, ...(signal ? { signal } : {}) },
   );
   for await (const _ of stream) {
     // Drain; arrival times are recorded by the client.

@@ -92,13 +92,17 @@ apps it also shows whether the container was restored from a snapshot (x-rouse-b
         bootHeader: string | null;
       };
       try {
-        const stream = await client.chat.completions.create({
-          model,
-          messages: [{ role: "user", content: values.prompt ?? "Say hello in one short sentence." }],
-          max_tokens: maxTokens,
-          stream: true,
-          stream_options: { include_usage: true },
-        });
+        const stream = await client.chat.completions.create(
+          {
+            model,
+            messages: [{ role: "user", content: values.prompt ?? "Say hello in one short sentence." }],
+            max_tokens: maxTokens,
+            stream: true,
+            stream_options: { include_usage: true },
+          },
+          // Ask for the boot header: the in-process guard adds it only to requests that ask.
+          { headers: { "x-rouse-boot": "?" } },
+        );
         for await (const piece of stream.textStream()) text += piece;
         const t = stream.timing;
         const end = t.end ?? performance.now();

@@ -122,6 +122,8 @@ export async function startStandinApp(options: StandinAppOptions): Promise<Stand
   };
 
   const header = () => ({ "x-rouse-boot": boot.restored ? "restored" : "cold" });
+  // As the in-process guard: the engine's responses carry the boot header only when asked.
+  const headerIfAsked = (req: IncomingMessage) => (req.headers["x-rouse-boot"] === undefined ? {} : header());
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     try {
@@ -154,7 +156,7 @@ export async function startStandinApp(options: StandinAppOptions): Promise<Stand
           headers: { ...req.headers, host: target.host, "content-length": String(body.length) },
         },
         (answer) => {
-          res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...header() });
+          res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...headerIfAsked(req) });
           answer.pipe(res);
         },
       );

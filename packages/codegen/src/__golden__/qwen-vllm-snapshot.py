@@ -299,6 +299,7 @@ def report_boot() -> None:
 # random value only this container knows, so sleep and wake still work from inside.
 # The module rouse_guard.py, as the engine process imports it.
 GUARD_MODULE = r'''
+import functools
 import hmac
 import importlib
 import json
@@ -308,8 +309,8 @@ import sys
 
 # rouse's guard inside the engine's own HTTP server: an ASGI middleware, so no proxy hop.
 #
-# It runs once per request (a few microseconds), and per token it adds one pass-through
-# call (stamping x-rouse-boot on the response head). Outside requests reach only the routes
+# It runs once per request (a few microseconds) and does nothing per token: the engine's
+# response goes out through the engine's own send. Outside requests reach only the routes
 # the engine plugin lists: every other path, admin endpoints included, is answered 404
 # before the engine sees it; key routes need the API key, compared in constant time.
 # Callers inside the container that hold its admin token (a random value app.py gives the
@@ -353,6 +354,9 @@ def is_ambiguous(path: str) -> bool:
 
 BOOT_PATH = "/rouse/boot"
 ADMIN_HEADER = b"x-rouse-admin"
+# A request that carries this header (any value) gets it back, saying whether the container
+# was restored from a snapshot; others are not touched (that would cost a call per token).
+BOOT_HEADER = b"x-rouse-boot"
 # What app.py's start_engine sets for the engine process.
 KEY_ENV = "ROUSE_GUARD_KEY_ENV"  # the name of the variable that holds the API key
 ADMIN_ENV = "ROUSE_ADMIN_TOKEN"
@@ -401,7 +405,7 @@ class BootReport:
 
 class RouseGuard:
     """ASGI middleware: refuses what may not reach the engine, passes the rest on
-    untouched but for one response header."""
+    untouched (but for x-rouse-boot, to a request that asks for it)."""
 
     def __init__(self, app, environ=None):
         self.app = app
@@ -420,11 +424,12 @@ class RouseGuard:
         if kind != "http" and kind != "websocket":  # lifespan
             return await self.app(scope, receive, send)
         self.boot.refresh()
-        refusal = self.refusal(scope)
+        keys, admins, asks = read_headers(scope["headers"])
+        refusal = self.refusal(scope, keys, admins)
         if refusal is None:
-            if kind == "websocket":
-                return await self.app(scope, receive, send)
-            return await self.app(scope, receive, self.stamped(send))
+            if kind == "http" and asks:
+                send = self.stamped(send)
+            return await self.app(scope, receive, send)
         if kind == "websocket":  # closed before it is accepted: the client sees 403
             return await send({"type": "websocket.close", "code": 1008})
         status, body, headers = refusal
@@ -442,15 +447,11 @@ class RouseGuard:
         )
         await send({"type": "http.response.body", "body": body})
 
-    def refusal(self, scope) -> tuple[int, bytes, list] | None:
+    def refusal(
+        self, scope, keys: list, admins: list
+    ) -> tuple[int, bytes, list] | None:
         """None when the request may reach the engine, else the status, body and headers
         to answer with."""
-        keys, admins = [], []
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                keys.append(value)
-            elif name == ADMIN_HEADER:
-                admins.append(value)
         # Constant time, so response timing says nothing about either secret.
         if (
             self.admin is not None
@@ -459,11 +460,11 @@ class RouseGuard:
         ):
             return None
         path = route_path(scope)
-        if is_ambiguous(path):
+        access = path_verdict(path)
+        if access == "ambiguous":
             return error(400, "ambiguous path")
         if path == BOOT_PATH and scope.get("method") == "GET":
             return 200, self.boot.body, []
-        access = route_access(path)
         if access == "private":
             return error(404, "not found")
         if access == "key" and self.expected is not None:
@@ -487,6 +488,33 @@ class RouseGuard:
             await send(message)
 
         return send_stamped
+
+
+def read_headers(headers) -> tuple[list, list, bool]:
+    """The request's Authorization and admin-token values, and whether it asks for the
+    boot header: one pass over the headers."""
+    keys, admins, asks = [], [], False
+    for name, value in headers:
+        if name == b"authorization":
+            keys.append(value)
+        elif name == ADMIN_HEADER:
+            admins.append(value)
+        elif name == BOOT_HEADER:
+            asks = True
+    return keys, admins, asks
+
+
+def path_verdict(path: str) -> str:
+    """ "ambiguous", or the path's access; remembered for short paths (at most 1,024 of up
+    to 256 characters, so memory stays bounded whatever paths clients send)."""
+    if len(path) <= 256:
+        return remembered_verdict(path)
+    return "ambiguous" if is_ambiguous(path) else route_access(path)
+
+
+@functools.lru_cache(maxsize=1024)
+def remembered_verdict(path: str) -> str:
+    return "ambiguous" if is_ambiguous(path) else route_access(path)
 
 
 def error(status: int, message: str, headers=None) -> tuple[int, bytes, list]:

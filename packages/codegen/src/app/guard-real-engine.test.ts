@@ -144,7 +144,8 @@ describe("the in-process guard in a real vLLM (CPU build)", () => {
       expect(unkeyed.status).toBe(401);
       expect(unkeyed.headers.get("www-authenticate")).toBe("Bearer");
       expect((await call(port, "GET", "/v1/models", { authorization: `Bearer ${KEY}x` })).status).toBe(401);
-      const models = await call(port, "GET", "/v1/models", auth);
+      expect((await call(port, "GET", "/v1/models", auth)).headers.get("x-rouse-boot")).toBeNull();
+      const models = await call(port, "GET", "/v1/models", { ...auth, "x-rouse-boot": "?" });
       expect(models.status).toBe(200);
       expect(JSON.parse(models.body).data[0].id).toBe("tiny");
       expect(models.headers.get("x-rouse-boot")).toBe("cold");

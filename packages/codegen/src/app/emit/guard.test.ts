@@ -30,7 +30,8 @@ describe("the route rules: one source (routes.py) for both guards", () => {
         if (!line.startsWith("ROUTES = ")) expect(module, `${preset.name}: ${line}`).toContain(line);
       expect(module, preset.name).toMatch(ROUTES_BLOCK);
       // Its imports lead the module; the app itself defines no route rules of its own.
-      expect(module.split("\n").slice(0, 6)).toEqual([
+      expect(module.split("\n").slice(0, 7)).toEqual([
+        "import functools",
         "import hmac",
         "import importlib",
         "import json",
