@@ -48,17 +48,16 @@ export function emitHeader(p: PyPrinter, plan: AppPlan): void {
     plan.gpu.count > 1 ? `tensor parallel over ${plan.gpu.count} GPUs` : undefined,
   );
   p.blank(1);
-  if (plan.guard === "in-process") {
+  const inProcess = plan.guard === "in-process";
+  if (inProcess) {
     p.comment("The engine serves the public port itself, with rouse's guard (below) inside its HTTP");
     p.comment("server: admin endpoints answer only callers in this container, which hold ADMIN_TOKEN.");
-    p.stmt("PORT = ", lit(plan.ports.public));
-    p.stmt("ENGINE_PORT = ", atom("PORT"));
   } else {
     p.comment("The guard (below) is the only thing on the public port; the engine listens on");
     p.comment("127.0.0.1, so its admin endpoints are reachable from inside the container only.");
-    p.stmt("PORT = ", lit(plan.ports.public));
-    p.stmt("ENGINE_PORT = ", lit(plan.ports.engine));
   }
+  p.stmt("PORT = ", lit(plan.ports.public));
+  p.stmt("ENGINE_PORT = ", inProcess ? atom("PORT") : lit(plan.ports.engine));
   p.stmt(
     "STARTUP_TIMEOUT = ",
     seconds(plan.scaling.startupTimeout),

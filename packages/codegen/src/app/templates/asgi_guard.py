@@ -52,14 +52,14 @@ def route_path(scope: dict) -> str:
 
 
 class BootReport:
-    """The boot report app.py writes to a file at each phase: served at BOOT_PATH, and
-    its "restored" flag stamped on every response (x-rouse-boot). Read again only when the
-    file changes."""
+    """The boot report app.py writes to a file at each phase: served at BOOT_PATH, and its
+    "restored" flag in x-rouse-boot (on refusals, and to requests that ask). Read again only
+    when the file changes, and only when a response needs it."""
 
     def __init__(self, file: str | None):
         self.file, self.stamp = file, None
         self.body = b"{}"
-        self.headers = [(b"x-rouse-boot", b"cold")]
+        self.headers = [(BOOT_HEADER, b"cold")]
 
     def refresh(self) -> None:
         if not self.file:
@@ -76,7 +76,7 @@ class BootReport:
         except (OSError, ValueError, AttributeError):  # not written yet, or mid-write
             return
         self.stamp, self.body = stamp, body
-        self.headers = [(b"x-rouse-boot", b"restored" if restored else b"cold")]
+        self.headers = [(BOOT_HEADER, b"restored" if restored else b"cold")]
 
 
 class RouseGuard:
@@ -99,7 +99,6 @@ class RouseGuard:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":  # lifespan
             return await self.app(scope, receive, send)
-        self.boot.refresh()
         keys, admins, asks = read_headers(scope["headers"])
         refusal = self.refusal(scope, keys, admins)
         if refusal is None:
@@ -109,6 +108,7 @@ class RouseGuard:
         if kind == "websocket":  # closed before it is accepted: the client sees 403
             return await send({"type": "websocket.close", "code": 1008})
         status, body, headers = refusal
+        self.boot.refresh()
         await send(
             {
                 "type": "http.response.start",
@@ -140,6 +140,7 @@ class RouseGuard:
         if access == "ambiguous":
             return error(400, "ambiguous path")
         if path == BOOT_PATH and scope.get("method") == "GET":
+            self.boot.refresh()
             return 200, self.boot.body, []
         if access == "private":
             return error(404, "not found")
@@ -153,6 +154,7 @@ class RouseGuard:
         return None
 
     def stamped(self, send):
+        self.boot.refresh()
         headers = self.boot.headers
 
         async def send_stamped(message):
@@ -204,9 +206,8 @@ def main(argv: list[str]) -> None:
     server has no middleware flag, e.g. SGLang's module-level FastAPI app)."""
     if len(argv) < 2 or ":" not in argv[0]:
         raise SystemExit("usage: python -m rouse_guard MODULE:APP RUN [ARG ...]")
-    RouseGuard(
-        None
-    )  # its settings checked now: a missing key stops the start, with why
+    # Its settings checked now: a missing key stops the start, saying why.
+    RouseGuard(None)
     module, _, attribute = argv[0].partition(":")
     app = getattr(importlib.import_module(module), attribute)
     app.add_middleware(RouseGuard)

@@ -1,7 +1,7 @@
 # rouse:prelude
 # The engine helpers of every emitted app.py: start the engine process, call it on
-# 127.0.0.1, wait until it is ready. guard_env and ADMIN_TOKEN come from guard_host.py. Real Python that ruff and pytest read directly (see
-# ../emit/template.ts for the markers). This prelude is not emitted: its imports join
+# 127.0.0.1, wait until it is ready (guard_env and ADMIN_TOKEN are guard_host.py's). Real
+# Python that ruff and pytest read directly (see ../emit/template.ts for the markers). This prelude is not emitted: its imports join
 # app.py's import block, and the names below are defined in app.py's header and engine
 # section (the values here serve tests and linters only).
 import http.client
