@@ -1,5 +1,6 @@
 import { parseDeployment } from "@rouse/config";
 import { EngineExitedError, EngineLifecycleError, EngineUnsupportedError } from "@rouse/engine-spec";
+import { accessOf } from "@rouse/engine-spec/conformance";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   freePort,
@@ -25,6 +26,19 @@ async function start(args: string[] = []) {
   running.push(standin);
   return standin;
 }
+
+describe("sglang routes", () => {
+  it("lets SGLang's own warm-up through its guard: /model_info and /generate (/encode) are keyed, not private", () => {
+    // http_server.py _execute_server_warmup calls these on SGLang's own port, with its
+    // --api-key; with the guard inside the server, a 404 there keeps /health at 503.
+    const { routes, adminPaths } = sglang.lifecycle(
+      parseDeployment({ version: 1, model: { id: "org/m" }, engine: { kind: "sglang" } }),
+    );
+    for (const path of ["/model_info", "/get_model_info", "/generate", "/encode"])
+      expect(accessOf(routes, path), path).toBe("key");
+    for (const path of adminPaths) expect(accessOf(routes, path), path).toBe("private");
+  });
+});
 
 describe("sglang lifecycle client against the stand-in engine", () => {
   it("the port opens early with /health 503: waitReady keeps probing until 200", async () => {

@@ -529,3 +529,22 @@ def test_generated_spellings_never_reach_admin(engine, http):
         never_admin()
     finally:
         server.stop()
+
+
+def test_path_verdicts_are_remembered_within_a_bound():
+    """Verdicts are remembered for short paths only, at most 1,024 of them: a client sending
+    endless distinct (or huge) paths cannot grow the engine process's memory, and a
+    remembered verdict is the one the rules give."""
+    guard = load_guard()
+    guard.remembered_verdict.cache_clear()
+    paths = [f"/v1/models/m{i}" for i in range(3000)] + [f"/x{i}" for i in range(3000)]
+    for path in paths:
+        want = "ambiguous" if guard.is_ambiguous(path) else guard.route_access(path)
+        assert guard.path_verdict(path) == want == guard.path_verdict(path)
+    assert guard.remembered_verdict.cache_info().currsize == 1024
+    guard.remembered_verdict.cache_clear()
+    long_admin = "/" + "a" * 300 + "/../sleep"
+    long_key = "/v1/" + "m" * 300
+    assert guard.path_verdict(long_admin) == "ambiguous"
+    assert guard.path_verdict(long_key) == "key"
+    assert guard.remembered_verdict.cache_info().currsize == 0

@@ -13,6 +13,7 @@ import { configArbitrary } from "../__fixtures__/configs.ts";
 import { assigned, body, decorator, engineCmd, imageChain, plugins, render } from "../__fixtures__/render.ts";
 import { scenarios } from "../__fixtures__/scenarios.ts";
 import { EnginePluginContractError } from "./errors.ts";
+import { fitsRawTripleQuotes } from "./emit/guard.ts";
 import { generateApp } from "./generate.ts";
 
 const revision = "0123456789abcdef0123456789abcdef01234567";
@@ -517,5 +518,13 @@ describe("errors and warnings", () => {
     expect(() => generateApp(cpuOnly, gpuBeforeCpuSnapshot)).toThrow(
       /snapshot.gpu false the snap=True phase has no GPU, but the recipe runs start, waitReady there/,
     );
+  });
+});
+
+describe("the guard module inside app.py", () => {
+  it("is written as a raw ''' string only when that holds it byte for byte", () => {
+    expect(fitsRawTripleQuotes("ROUTES = {'/v1/': 'key'}\nx = r'\\d'\n")).toBe(true);
+    for (const text of ["a = '''b'''\n", "line\r\n", "ends with \\\n", "ends with \\"])
+      expect(fitsRawTripleQuotes(text), JSON.stringify(text)).toBe(false);
   });
 });
