@@ -42,7 +42,6 @@ PACE = "20ms"  # one decode step per token
 STREAM_TOKENS = 64
 UNPACED_TOKENS = 256
 API_KEY = "sk-bench-guard-0123456789"
-MIDDLEWARE = "rouse_guard.RouseGuard"  # what the vLLM plugin passes as --middleware
 TICKS = os.sysconf("SC_CLK_TCK")
 children: list[subprocess.Popen] = []
 
@@ -145,23 +144,27 @@ def engine_and_guards(args, pace: str, logs: Path) -> dict:
     asgi = [sys.executable, str(HERE / "standin_asgi.py"), f"--pace={seconds}"]
     for name, extra, env in (
         ("asgi_direct", [], None),
-        ("asgi_guard", [f"--middleware={MIDDLEWARE}"], args.engine_env),
+        ("asgi_guard", [f"--middleware={args.middleware}"], args.engine_env),
     ):
         process, line = start(asgi + extra, "listening", logs / f"{name}-{pace}.log", env)
         setup[name] = (process, int(line.split()[1]))
     return setup
 
 
-def engine_env(app_py: Path) -> tuple[dict, str]:
+def engine_env(app_py: Path) -> tuple[dict, str, str]:
     """The environment a generated app.py gives its engine (guard_env(): the guard module
     written to a private folder on PYTHONPATH, admin token, boot file, the API key's
-    variable), with the API key set as the container's secret sets it; and that folder."""
+    variable), with the API key set as the container's secret sets it; that folder; and the
+    middleware its ENGINE_CMD names after --middleware (as vLLM reads it)."""
     app = load_app(app_py, "rouse_bench_app_in_process")
     if not hasattr(app, "guard_env") or not isinstance(getattr(app, "GUARD_MODULE", None), str):
         raise SystemExit(f"{app_py}: no guard_env()/GUARD_MODULE: not an app with the in-process guard")
+    cmd = app.ENGINE_CMD
+    if "--middleware" not in cmd[:-1]:
+        raise SystemExit(f"{app_py}: its ENGINE_CMD names no --middleware: not a vLLM app")
     os.environ[app.API_KEY_ENV] = API_KEY
     env = app.guard_env()
-    return env, os.path.dirname(app.GUARD_FILES["boot"])
+    return env, os.path.dirname(app.GUARD_FILES["boot"]), cmd[cmd.index("--middleware") + 1]
 
 
 def versions() -> dict:
@@ -263,7 +266,7 @@ def main() -> None:
             )
         )
 
-    args.engine_env, guard_folder = engine_env(args.app)
+    args.engine_env, guard_folder, args.middleware = engine_env(args.app)
     try:
         paced = engine_and_guards(args, PACE, logs)
         env["guard_loop"] = paced["loop"]
