@@ -11,9 +11,9 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
 
 /** Only a slow `/health` (a timing decoy for the probe's timeout, not an OpenAI fake: engine-kit has no client dependency). */
-function slowHealth(delayMs: number): Promise<string> {
+function slowHealth(delayMs: number, status = 200): Promise<string> {
   server = createServer((_req, res) => {
-    setTimeout(() => res.writeHead(200).end("ok"), delayMs);
+    setTimeout(() => res.writeHead(status).end(status === 200 ? "ok" : "loading"), delayMs);
   });
   return new Promise((resolve) =>
     server!.listen(0, "127.0.0.1", () =>
@@ -37,5 +37,25 @@ describe("waitUntilReady", () => {
     await expect(
       waitUntilReady("sglang", probe, { baseUrl }, { timeoutMs: 2_500, intervalMs: 50 }),
     ).rejects.toThrow(/not ready within 2500 ms/);
+  });
+
+  it("a probe the deadline cuts short does not hide what the engine answered before (HTTP 503)", async () => {
+    // Each 503 takes 60 ms and the pause is 1 ms, so the deadline almost always lands inside a
+    // probe; the error must still say 503, not "no answer within 1 ms" (seen in CI under load).
+    const baseUrl = await slowHealth(60, 503);
+    const probe = { method: "GET" as const, path: "/health" };
+    for (const timeoutMs of [150, 230, 310]) {
+      await expect(
+        waitUntilReady("sglang", probe, { baseUrl }, { timeoutMs, intervalMs: 1 }),
+      ).rejects.toThrow(new RegExp(`not ready within ${timeoutMs} ms; last probe: HTTP 503: loading$`));
+    }
+  });
+
+  it("a probe that never answered before the deadline says so", async () => {
+    const baseUrl = await slowHealth(5_000, 503);
+    const probe = { method: "GET" as const, path: "/health" };
+    await expect(
+      waitUntilReady("sglang", probe, { baseUrl }, { timeoutMs: 300, intervalMs: 1 }),
+    ).rejects.toThrow(/not ready within 300 ms; last probe: no answer within 300 ms/);
   });
 });

@@ -1,4 +1,9 @@
-import { EngineExitedError, EngineLifecycleError, type HttpCallV1, type WatchedProcessV1 } from "@rouse/engine-spec";
+import {
+  EngineExitedError,
+  EngineLifecycleError,
+  type HttpCallV1,
+  type WatchedProcessV1,
+} from "@rouse/engine-spec";
 import { describeCall, type EngineHttpOptions, sendEngineCall } from "./http.ts";
 
 export interface WaitReadyOptions {
@@ -56,6 +61,7 @@ export async function waitUntilReady(
 
   async function probeLoop(): Promise<void> {
     let last = "no probe answered yet";
+    let answered = false;
     for (;;) {
       if (exited(options.process)) {
         throw new EngineExitedError(
@@ -78,10 +84,11 @@ export async function waitUntilReady(
       // The probe's own timeout (SGLang's /health runs a generation and polls for its answer once a
       // second, so it takes over 1 s by design: a shorter client timeout never sees it succeed).
       const ownTimeout = probe.timeoutSeconds !== undefined ? probe.timeoutSeconds * 1000 : undefined;
-      const probeTimeout = Math.min(
-        options.probeTimeoutMs ?? ownTimeout ?? Math.max(1_000, interval * 4),
-        remaining,
-      );
+      const fullTimeout = options.probeTimeoutMs ?? ownTimeout ?? Math.max(1_000, interval * 4);
+      const probeTimeout = Math.min(fullTimeout, remaining);
+      // A probe the deadline cut short and that then timed out says nothing about the engine
+      // ("no answer within 1 ms"): the error keeps what the last full probe saw (HTTP 503, …).
+      const cutByDeadline = probeTimeout < fullTimeout;
       try {
         const response = await sendEngineCall(engine, probe, {
           ...http,
@@ -91,11 +98,16 @@ export async function waitUntilReady(
         if (response.ok) return;
         last = `HTTP ${response.status}${response.body ? `: ${response.body.slice(0, 200)}` : ""}`;
       } catch (error) {
-        last =
-          error instanceof EngineLifecycleError
-            ? error.message.slice(engine.length + endpoint.length + 3)
-            : String(error);
+        const timedOut =
+          error instanceof EngineLifecycleError &&
+          error.message.endsWith(`no answer within ${probeTimeout} ms`);
+        if (!(timedOut && cutByDeadline && answered))
+          last =
+            error instanceof EngineLifecycleError
+              ? error.message.slice(engine.length + endpoint.length + 3)
+              : String(error);
       }
+      answered = true;
       if (exited(options.process)) continue;
       await pause(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
     }

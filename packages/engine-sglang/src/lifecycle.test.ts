@@ -42,7 +42,8 @@ describe("sglang routes", () => {
 
 describe("sglang lifecycle client against the stand-in engine", () => {
   it("the port opens early with /health 503: waitReady keeps probing until 200", async () => {
-    const s = await start(["--load-ms", "800"]);
+    // Loading lasts far longer than the first wait, so that wait fails even on a loaded machine.
+    const s = await start(["--load-ms", "3000"]);
     const client = sglang.createLifecycleClient(config, { baseUrl: s.baseUrl });
     const early = await client
       .waitReady({ timeoutMs: 400, process: s.child, intervalMs: 50 })

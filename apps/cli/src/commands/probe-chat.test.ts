@@ -71,7 +71,7 @@ describe("rouse probe", () => {
   }, 30_000);
 
   it("waits out a cold start (the engine binds its port only once loaded) and reports the wait", async () => {
-    const late = await standinEngine(["--load-ms", "1800"], false);
+    const late = await standinEngine(["--load-ms", "4000"], false);
     const r = await rouse(["probe", "--url", late.baseUrl, "--json", "--max-tokens", "4"], { cwd: tmp() });
     expect(r.code, r.stderr).toBe(0);
     const body = JSON.parse(r.stdout);
