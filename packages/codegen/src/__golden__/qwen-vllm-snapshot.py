@@ -297,7 +297,8 @@ def report_boot() -> None:
 # 404 for every other path, and checks the API key on key routes, once per request and
 # never per token, with no proxy in between. app.py's own calls carry ADMIN_TOKEN, a
 # random value only this container knows, so sleep and wake still work from inside.
-# The module rouse_guard.py, as the engine process imports it.
+# The module the engine process imports (its name is what the engine's command names).
+GUARD_MODULE_NAME = "rouse_guard"
 GUARD_MODULE = r'''
 import functools
 import hmac
@@ -556,7 +557,7 @@ def guard_env() -> dict:
     the guard reads there: its module (written here, to a private folder on PYTHONPATH),
     the admin token, the boot report's file and the name of the API key's variable."""
     folder = tempfile.mkdtemp(prefix="rouse-guard-")
-    with open(os.path.join(folder, "rouse_guard.py"), "w") as f:
+    with open(os.path.join(folder, GUARD_MODULE_NAME + ".py"), "w") as f:
         f.write(GUARD_MODULE)
     GUARD_FILES["boot"] = os.path.join(folder, "boot.json")
     write_boot_file()

@@ -91,7 +91,8 @@ describe("generateApp", () => {
           "sglang.srt.entrypoints.http_server:app",
           "sglang.launch_server",
         ]);
-      expect(app.source).toContain('with open(os.path.join(folder, "rouse_guard.py"), "w") as f:');
+      expect(app.source).toContain('GUARD_MODULE_NAME = "rouse_guard"\n');
+      expect(app.source).toContain('with open(os.path.join(folder, GUARD_MODULE_NAME + ".py"), "w") as f:');
       expect(app.source).not.toContain("start_guard(");
     }
   });

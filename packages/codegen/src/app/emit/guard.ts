@@ -1,6 +1,7 @@
 import { dict, entry, lit } from "../../python/expr.ts";
 import { PyPrinter } from "../../python/printer.ts";
 import { ASGI_GUARD, type AppPlan } from "../plan.ts";
+import { pyStr } from "../../python/literal.ts";
 import { section } from "./shared.ts";
 import { emitTemplate, template } from "./template.ts";
 
@@ -79,7 +80,8 @@ function emitInProcessGuard(p: PyPrinter, plan: AppPlan): void {
   // rouse's template plus route paths (the lifecycle schema's path characters), so only a
   // template edit could break this.
   if (!fitsRawTripleQuotes(text)) throw new Error("asgi_guard.py: its text cannot sit in a raw ''' string");
-  p.comment(`The module ${ASGI_GUARD.module}.py, as the engine process imports it.`);
+  p.comment("The module the engine process imports (its name is what the engine's command names).");
+  p.code(`GUARD_MODULE_NAME = ${pyStr(ASGI_GUARD.module)}`);
   p.code("GUARD_MODULE = r'''");
   p.templateLines(text.replace(/\n$/, "").split("\n"));
   p.code("'''");

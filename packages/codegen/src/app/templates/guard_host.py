@@ -13,6 +13,7 @@ API_KEY_ENV = "ROUSE_TEMPLATE_API_KEY"
 ENGINE_ENV: dict = {}
 BOOT: dict = {"app": "template", "restored": False, "phases": {}}
 GUARD_MODULE = "# the text of asgi_guard.py\n"
+GUARD_MODULE_NAME = "rouse_guard"
 # rouse:end-prelude
 # A random token only this container knows: with it, app.py's own calls pass the guard to
 # the admin endpoints (sleep, wake) it answers 404 for everyone else. In a snapshot it is
@@ -26,7 +27,7 @@ def guard_env() -> dict:
     the guard reads there: its module (written here, to a private folder on PYTHONPATH),
     the admin token, the boot report's file and the name of the API key's variable."""
     folder = tempfile.mkdtemp(prefix="rouse-guard-")
-    with open(os.path.join(folder, "rouse_guard.py"), "w") as f:
+    with open(os.path.join(folder, GUARD_MODULE_NAME + ".py"), "w") as f:
         f.write(GUARD_MODULE)
     GUARD_FILES["boot"] = os.path.join(folder, "boot.json")
     write_boot_file()
