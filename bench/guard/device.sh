@@ -9,8 +9,10 @@
 # turns it into bench/results/guard.md + guard.json.
 # Each scenario (9) runs direct, through the transport guard (one process, and
 # GUARD_BENCH_WORKERS, default 4, on one port), and on the ASGI stand-in without and with
-# the in-process guard: 45 runs of GUARD_BENCH_WARMUP + GUARD_BENCH_DURATION seconds
-# (default 1 + 5: about 6 minutes in all); shorter ones make a dry run.
+# the in-process guard, in one server process and in GUARD_BENCH_ASGI_SERVERS (default 4);
+# the ASGI rows of paced 256 and 1,000 run GUARD_BENCH_REPEATS times (default 3): 79 runs
+# of GUARD_BENCH_WARMUP + GUARD_BENCH_DURATION seconds (default 1 + 4: about 7.5 minutes);
+# shorter ones make a dry run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 carry=.bench-carry/guard
@@ -46,8 +48,10 @@ logs=$(mktemp -d)
 rc=0
 timeout "${GUARD_BENCH_TIMEOUT:-540}" "$py" bench/guard/drive.py --bin="$carry" --app="$carry/app.py" \
   --proxy-app="$carry/app-proxy.py" --out="$out/guard-raw.json" --logs="$logs" \
-  --warmup="${GUARD_BENCH_WARMUP:-1}" --duration="${GUARD_BENCH_DURATION:-5}" \
-  --workers="${GUARD_BENCH_WORKERS:-4}" --machine="${GUARD_BENCH_MACHINE:-lent device}" \
+  --warmup="${GUARD_BENCH_WARMUP:-1}" --duration="${GUARD_BENCH_DURATION:-4}" \
+  --workers="${GUARD_BENCH_WORKERS:-4}" --asgi-servers="${GUARD_BENCH_ASGI_SERVERS:-4}" \
+  --repeats="${GUARD_BENCH_REPEATS:-3}" --commit="$(cat "$carry/commit.txt" 2>/dev/null || true)" \
+  --machine="${GUARD_BENCH_MACHINE:-lent device}" \
   2> >(tee "$out/drive.log" >&2) || rc=$?
 # The lent machine sends back only a handful of files: the processes' logs go in one tarball.
 cp "$out/venv.log" "$logs/" 2>/dev/null && rm -f "$out/venv.log"

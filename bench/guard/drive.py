@@ -1,7 +1,7 @@
 """Runs the guard benchmark's measurements (issue #16) and writes them as raw JSON.
 
     python drive.py --bin DIR --app APP_PY --proxy-app APP_PY --out FILE
-                    [--warmup S] [--duration S] [--workers N]
+                    [--warmup S] [--duration S] [--workers N] [--asgi-servers N] [--repeats R]
 
 DIR holds the Go stand-in engine (`standin`) and load generator (`loadgen`); --app is a
 generated app.py as emitted for vLLM (in-process guard), --proxy-app the same config
@@ -17,12 +17,18 @@ measured, one mechanism after the other, in one run:
                   guard_env() makes (its GUARD_MODULE as rouse_guard.py on PYTHONPATH,
                   admin token, boot file, API key variable), with
                   `--middleware rouse_guard.RouseGuard`: what rouse emits for vLLM and SGLang
+  asgi … ×N       with --asgi-servers N > 1, both again with N server processes on one
+                  socket (vLLM's --api-server-count N), so that one process's core is not
+                  the limit of either row
+With --repeats R > 1, the paced 256 and 1,000 stream scenarios of the ASGI rows run R times
+in all (the report judges their medians): one 5 s window is noisy at the tail.
 Needs a Python with uvicorn, starlette, httptools and uvloop (device.sh installs them from
 the carried wheels; here an engine's venv has them). No Node: bench/guard/report.ts turns
 FILE into bench/results/guard.md + guard.json.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -125,10 +131,13 @@ def load_run(
     return {**json.loads(out), "guard_cores": None, cpu_field: cores, "load_before": before}
 
 
+ASGI_ARMS = ("asgi_direct", "asgi_guard", "asgi_direct_n", "asgi_guard_n")
+
+
 def engine_and_guards(args, pace: str, logs: Path) -> dict:
     """The stand-in engine, the guard as emitted (one process) and, with --workers N > 1,
     a second guard of N processes on one port; the ASGI stand-in without and with the
-    in-process guard."""
+    in-process guard, in one process and (--asgi-servers N > 1) in N."""
     engine, line = start(
         [str(args.bin / "standin"), "-port=0", f"-pace={pace}"], "listening", logs / f"standin-{pace}.log"
     )
@@ -142,10 +151,12 @@ def engine_and_guards(args, pace: str, logs: Path) -> dict:
         setup["loop"] = line.removeprefix("guard ready ").strip()
     seconds = {"20ms": "0.02", "0s": "0"}[pace]
     asgi = [sys.executable, str(HERE / "standin_asgi.py"), f"--pace={seconds}"]
-    for name, extra, env in (
-        ("asgi_direct", [], None),
-        ("asgi_guard", [f"--middleware={args.middleware}"], args.engine_env),
-    ):
+    guarded = [f"--middleware={args.middleware}"]
+    arms = [("asgi_direct", [], None), ("asgi_guard", guarded, args.engine_env)]
+    if args.asgi_servers > 1:
+        servers = [f"--servers={args.asgi_servers}"]
+        arms += [("asgi_direct_n", servers, None), ("asgi_guard_n", guarded + servers, args.engine_env)]
+    for name, extra, env in arms:
         process, line = start(asgi + extra, "listening", logs / f"{name}-{pace}.log", env)
         setup[name] = (process, int(line.split()[1]))
     return setup
@@ -197,7 +208,12 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--duration", type=float, default=6)
     ap.add_argument("--workers", type=int, default=1, help="also measure a guard of N processes (SO_REUSEPORT)")
+    ap.add_argument(
+        "--asgi-servers", type=int, default=1, help="also measure the ASGI rows with N server processes"
+    )
+    ap.add_argument("--repeats", type=int, default=1, help="runs of the ASGI rows at paced 256 and 1,000")
     ap.add_argument("--machine", default="", help="a name for the machine, for the report")
+    ap.add_argument("--commit", default="", help="the rouse commit the apps were generated at")
     args = ap.parse_args()
     try:
         for name in ("uvicorn", "starlette", "httptools", "uvloop"):
@@ -231,7 +247,11 @@ def main() -> None:
         "unpaced_tokens": UNPACED_TOKENS,
         "app": "default preset, API key on",
         "workers": args.workers,
+        "asgi_servers": args.asgi_servers,
+        "repeats": args.repeats,
         "asgi_guard_source": "app.py's GUARD_MODULE, written by its guard_env()",
+        "asgi_guard_sha256": hashlib.sha256(load_app(args.app, "rouse_bench_app_hash").GUARD_MODULE.encode()).hexdigest(),
+        "rouse_commit": args.commit,
     }
     log(f"guard bench: {env['cores']} cores, load {env['load_at_start']}, {sys.executable}")
     loadgen = str(args.bin / "loadgen")
@@ -240,12 +260,17 @@ def main() -> None:
     def write(env, rows):
         args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
 
-    def compare(scenario, setup, c, stream, tokens):
-        row = {"scenario": scenario, "direct": load_run(loadgen, setup["engine_port"], c, stream, tokens, args)}
-        for workers, (guard, port) in setup["guards"].items():
-            name = "guard" if workers == 1 else "guard_workers"
-            row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
-        for name in ("asgi_direct", "asgi_guard"):
+    def compare(scenario, setup, c, stream, tokens, repeat=0):
+        """All rows of a scenario; a repeat (repeat > 0) runs only the ASGI ones."""
+        row: dict = {"scenario": scenario}
+        if repeat:
+            row["repeat"] = repeat
+        else:
+            row["direct"] = load_run(loadgen, setup["engine_port"], c, stream, tokens, args)
+            for workers, (guard, port) in setup["guards"].items():
+                name = "guard" if workers == 1 else "guard_workers"
+                row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
+        for name in (a for a in ASGI_ARMS if a in setup):
             engine, port = setup[name]
             row[name] = load_run(loadgen, port, c, stream, tokens, args, engine.pid, "engine_cores")
         rows.append(row)
@@ -253,16 +278,19 @@ def main() -> None:
         write({**env, "load_at_end": load(), "partial": True}, rows)
         rate = "tok_per_s" if stream else "req_per_s"
         log(
-            f"{scenario}: direct {row['direct'][rate]:.0f} · "
+            f"{scenario}{f' (repeat {repeat})' if repeat else ''}: "
             + " · ".join(
-                f"{k} {row[k][rate]:.0f} ({row[k]['guard_cores']:.2f} cores, {row[k]['errors']} errors)"
-                for k in ("guard", "guard_workers")
-                if k in row
-            )
-            + " · "
-            + " · ".join(
-                f"{k} {row[k][rate]:.0f} (engine {row[k]['engine_cores']:.2f} cores, {row[k]['errors']} errors)"
-                for k in ("asgi_direct", "asgi_guard")
+                [f"direct {row['direct'][rate]:.0f}"] * ("direct" in row)
+                + [
+                    f"{k} {row[k][rate]:.0f} ({row[k]['guard_cores']:.2f} cores, {row[k]['errors']} errors)"
+                    for k in ("guard", "guard_workers")
+                    if k in row
+                ]
+                + [
+                    f"{k} {row[k][rate]:.0f} (engine {row[k]['engine_cores']:.2f} cores, {row[k]['errors']} errors)"
+                    for k in ASGI_ARMS
+                    if k in row
+                ]
             )
         )
 
@@ -274,7 +302,10 @@ def main() -> None:
             compare(f"paced stream, {c} concurrent", paced, c, True, STREAM_TOKENS)
         for c in (1, 64, 256):
             compare(f"non-stream, {c} concurrent", paced, c, False, 1)
-        asgi = [paced["asgi_direct"][0], paced["asgi_guard"][0]]
+        for repeat in range(1, args.repeats):
+            for c in (256, 1000):
+                compare(f"paced stream, {c} concurrent", paced, c, True, STREAM_TOKENS, repeat)
+        asgi = [paced[a][0] for a in ASGI_ARMS if a in paced]
         for p in [paced["engine"], *(g for g, _ in paced["guards"].values()), *asgi]:
             p.kill()
         unpaced = engine_and_guards(args, "0s", logs)

@@ -46,6 +46,13 @@ export interface Raw {
     starlette?: string | null;
     httptools?: string | null;
     asgi_guard_source?: string;
+    /** sha256 of the measured app's GUARD_MODULE, and the rouse commit it was generated at. */
+    asgi_guard_sha256?: string;
+    rouse_commit?: string;
+    /** Server processes of the ×N ASGI rows (vLLM's --api-server-count); 1: none measured. */
+    asgi_servers?: number;
+    /** Runs of the ASGI rows at paced 256 and 1,000 (the targets judge their medians). */
+    repeats?: number;
     guard_loop: string;
     warmup_s: number;
     duration_s: number;
@@ -59,11 +66,15 @@ export interface Raw {
   };
   rows: {
     scenario: string;
-    direct: Load;
-    guard: Load;
+    /** 1, 2, …: a repeat of the scenario, with its ASGI rows only. */
+    repeat?: number;
+    direct?: Load;
+    guard?: Load;
     guard_workers?: Load;
     asgi_direct?: Load;
     asgi_guard?: Load;
+    asgi_direct_n?: Load;
+    asgi_guard_n?: Load;
   }[];
 }
 
@@ -71,7 +82,6 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 const nullable = (x: number | null) => (x === null ? null : r2(x));
 const fmt = (x: number | null | undefined) => (x === null || x === undefined ? "–" : String(r2(x)));
 
-/** Quiet: the 1-minute load average stayed under half the cores, at start, at end and before each run. */
 /**
  * Quiet: nothing else ran. Before the bench the 1-minute load is under a quarter of the cores; during it
  * the bench's own engine, guard(s) and load generator may keep every core busy (the unpaced runs do), so
@@ -82,8 +92,15 @@ export function isQuiet(raw: Raw): boolean {
   return raw.env.load_at_start[0]! < raw.env.cores * 0.25 && raw.env.load_at_end[0]! <= raw.env.cores + 1;
 }
 
-/** The transport guard (one process, or ×N) against direct; the in-process one against asgi direct. */
-type Which = "guard" | "guard_workers" | "asgi_guard";
+/** The transport guard (one process, or ×N) against direct; the in-process one against asgi direct (×N). */
+type Which = "guard" | "guard_workers" | "asgi_guard" | "asgi_guard_n";
+const BASE = {
+  guard: "direct",
+  guard_workers: "direct",
+  asgi_guard: "asgi_direct",
+  asgi_guard_n: "asgi_direct_n",
+} as const;
+const inProcess = (which: Which) => which === "asgi_guard" || which === "asgi_guard_n";
 
 /**
  * The guard's CPU per 10k tok/s. The transport guard is a process of its own: its cores.
@@ -93,7 +110,7 @@ type Which = "guard" | "guard_workers" | "asgi_guard";
  */
 function guardCoresPer10k(which: Which, base: Load, guard: Load): number | null {
   if (guard.tok_per_s <= 0) return null;
-  if (which !== "asgi_guard") return ((guard.guard_cores ?? 0) * 10_000) / guard.tok_per_s;
+  if (!inProcess(which)) return ((guard.guard_cores ?? 0) * 10_000) / guard.tok_per_s;
   if (base.tok_per_s <= 0) return null;
   return ((guard.engine_cores ?? 0) / guard.tok_per_s - (base.engine_cores ?? 0) / base.tok_per_s) * 10_000;
 }
@@ -105,15 +122,17 @@ function addedMicrosPerRequest(base: Load, guard: Load): number | null {
 }
 
 export function summarize(raw: Raw, which: Which = "guard") {
-  return raw.rows.flatMap(({ scenario, ...rest }) => {
+  const asgi = inProcess(which);
+  return raw.rows.flatMap(({ scenario, repeat, ...rest }) => {
     const guard = rest[which];
-    const direct = which === "asgi_guard" ? rest.asgi_direct : rest.direct;
+    const direct = rest[BASE[which]];
     if (!guard || !direct) return [];
     const stream = direct.stream;
     const ratio = stream ? guard.tok_per_s / direct.tok_per_s : guard.req_per_s / direct.req_per_s;
     const tokPerS = stream ? guard.tok_per_s : 0;
     return {
       scenario,
+      repeat: repeat ?? 0,
       /** Both rows finished requests inside the window (else their percentiles are empty). */
       measured: direct.requests > 0 && guard.requests > 0,
       ratio: r2(ratio),
@@ -125,12 +144,45 @@ export function summarize(raw: Raw, which: Which = "guard") {
         : r2(guard.latency_p99_ms - direct.latency_p99_ms),
       added_itl_p50_ms: stream ? r2(guard.itl_p50_ms - direct.itl_p50_ms) : null,
       added_itl_p99_ms: stream ? r2(guard.itl_p99_ms - direct.itl_p99_ms) : null,
-      guard_cores: which === "asgi_guard" ? null : r2(guard.guard_cores ?? 0),
-      engine_cores_direct: which === "asgi_guard" ? r2(direct.engine_cores ?? 0) : null,
-      engine_cores_guard: which === "asgi_guard" ? r2(guard.engine_cores ?? 0) : null,
-      added_cpu_us_per_request:
-        which === "asgi_guard" && !stream ? nullable(addedMicrosPerRequest(direct, guard)) : null,
+      guard_cores: asgi ? null : r2(guard.guard_cores ?? 0),
+      engine_cores_direct: asgi ? r2(direct.engine_cores ?? 0) : null,
+      engine_cores_guard: asgi ? r2(guard.engine_cores ?? 0) : null,
+      added_cpu_us_per_request: asgi && !stream ? nullable(addedMicrosPerRequest(direct, guard)) : null,
       guard_cores_per_10k_tok_s: tokPerS > 0 ? nullable(guardCoresPer10k(which, direct, guard)) : null,
+    };
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** The fields the targets read, as one value per scenario: the median over its repeats. */
+const JUDGED = ["ratio", "added_ttft_p99_ms", "guard_cores_per_10k_tok_s"] as const;
+
+/**
+ * One entry per scenario: the first run's, with the judged fields replaced by their median
+ * over every run of the scenario (measured runs only), and each field's range over them.
+ */
+export function medians(summary: Summary) {
+  const scenarios = [...new Set(summary.map((s) => s.scenario))];
+  return scenarios.map((scenario) => {
+    const runs = summary.filter((s) => s.scenario === scenario);
+    const ok = runs.filter((s) => s.measured);
+    const first = runs[0]!;
+    if (ok.length < 2) return { ...first, runs: runs.length, ranges: {} as Record<string, [number, number]> };
+    const ranges: Record<string, [number, number]> = {};
+    const judged: Record<string, number | null> = {};
+    for (const field of JUDGED) {
+      const xs = ok.map((s) => s[field]).filter((x): x is number => x !== null);
+      judged[field] = xs.length ? r2(median(xs)) : null;
+      if (xs.length) ranges[field] = [Math.min(...xs), Math.max(...xs)];
+    }
+    return { ...first, ...judged, measured: true, runs: runs.length, ranges } as typeof first & {
+      runs: number;
+      ranges: Record<string, [number, number]>;
     };
   });
 }
@@ -138,13 +190,14 @@ export function summarize(raw: Raw, which: Which = "guard") {
 /**
  * The issue's targets: true (met), false (NOT met), or null where a scenario it needs
  * is missing (a run stopped early) or has no requests measured in one of its rows (a run
- * too short to finish one).
+ * too short to finish one). Repeated scenarios count by their medians.
  */
-function judge(summary: ReturnType<typeof summarize>): (readonly [string, boolean | null])[] {
+function judge(all: Summary): (readonly [string, boolean | null])[] {
+  const summary = medians(all);
   const target = (label: string, scenarios: string[], ok: (s: Summary[number]) => boolean) => {
     const found = scenarios.map((name) => summary.find((x) => x.scenario === name));
-    const all = found.every((s) => s?.measured) ? (found as Summary) : undefined;
-    return [label, all ? all.every(ok) : null] as const;
+    const measured = found.every((s) => s?.measured) ? (found as Summary) : undefined;
+    return [label, measured ? measured.every(ok) : null] as const;
   };
   const paced = (c: number) => `paced stream, ${c} concurrent`;
   return [
@@ -171,13 +224,15 @@ type Summary = ReturnType<typeof summarize>;
 type Row = Raw["rows"][number];
 
 /** Each mechanism of a row with its label, in the order the tables show them. */
-function measured(row: Row, workersName: string): (readonly [string, Load])[] {
+function measured(row: Row, workersName: string, servers: number): (readonly [string, Load])[] {
   const all: [string, Load | undefined][] = [
     ["direct", row.direct],
     ["guard", row.guard],
     [workersName, row.guard_workers],
     ["asgi direct", row.asgi_direct],
     ["asgi + guard", row.asgi_guard],
+    [`asgi direct ×${servers}`, row.asgi_direct_n],
+    [`asgi + guard ×${servers}`, row.asgi_guard_n],
   ];
   return all.flatMap(([name, x]) => (x ? [[name, x] as const] : []));
 }
@@ -190,9 +245,14 @@ export function report(raw: Raw): { json: object; md: string } {
   const summary = summarize(raw);
   const summaryN = workers > 1 ? summarize(raw, "guard_workers") : [];
   const summaryA = summarize(raw, "asgi_guard");
+  const servers = env.asgi_servers ?? 1;
+  const summaryAN = servers > 1 ? summarize(raw, "asgi_guard_n") : [];
+  const aName = `asgi + guard ×${servers}`;
   const targets = judge(summary);
   const targetsN = summaryN.length ? judge(summaryN) : [];
   const targetsA = summaryA.length ? judge(summaryA) : [];
+  const targetsAN = summaryAN.length ? judge(summaryAN) : [];
+  const label = (scenario: string, repeat: number) => (repeat ? `${scenario} (repeat ${repeat})` : scenario);
   const json = {
     env: { ...env, quiet },
     rows,
@@ -202,16 +262,34 @@ export function report(raw: Raw): { json: object; md: string } {
     ...(summaryA.length
       ? { summary_in_process: summaryA, targets_in_process: Object.fromEntries(targetsA) }
       : {}),
+    ...(summaryAN.length
+      ? {
+          summary_in_process_servers: summaryAN,
+          targets_in_process_servers: Object.fromEntries(targetsAN),
+        }
+      : {}),
   };
   const pace = Number.parseInt(env.pace, 10);
   const where = env.machine ? `${env.machine} · ` : "";
-  const paced = rows.filter((r) => r.scenario.startsWith("paced"));
+  const paced = rows.filter((r) => r.scenario.startsWith("paced") && !r.repeat);
   const reached = (x: Load) => Math.round((100 * x.tok_per_s) / ((x.concurrency * 1000) / pace));
   const summaryRows: [string, Summary][] = [
     ["asgi + guard", summaryA],
+    [aName, summaryAN],
     ["guard", summary],
     [nName, summaryN],
   ];
+  const repeated = ([who, list]: [string, Summary]) =>
+    medians(list)
+      .filter((s) => s.runs > 1)
+      .map((s) => {
+        const range = (field: string) => {
+          const r = s.ranges[field];
+          return r ? ` (${r2(r[0])} to ${r2(r[1])})` : "";
+        };
+        return `| ${s.scenario} | ${who} | ${s.runs} | ${s.ratio}${range("ratio")} | ${s.added_ttft_p99_ms}${range("added_ttft_p99_ms")} | ${fmt(s.guard_cores_per_10k_tok_s)}${range("guard_cores_per_10k_tok_s")} |`;
+      });
+  const repeatedRows = summaryRows.flatMap(repeated);
   const asgiVersions = [
     env.uvicorn && `uvicorn ${env.uvicorn}`,
     env.starlette && `starlette ${env.starlette}`,
@@ -224,12 +302,17 @@ export function report(raw: Raw): { json: object; md: string } {
     ...(env.partial
       ? ["**Partial run**: it stopped before every scenario had run (its time limit).", ""]
       : []),
-    `${env.date} · ${where}${env.cores} cores${env.cores_usable && env.cores_usable !== env.cores ? ` (${env.cores_usable} usable)` : ""} (${env.cpu}) · load average at start ${env.load_at_start.join(" ")}, at end ${env.load_at_end.join(" ")} · machine ${quiet ? "quiet (1-minute load under a quarter of the cores before the run, at most the core count + 1 at its end: the bench's own processes)" : "NOT quiet (shared with other work: numbers are noisy)"}`,
+    `${env.date} · ${where}${env.rouse_commit ? `rouse ${env.rouse_commit.slice(0, 12)} · ` : ""}${env.cores} cores${env.cores_usable && env.cores_usable !== env.cores ? ` (${env.cores_usable} usable)` : ""} (${env.cpu}) · load average at start ${env.load_at_start.join(" ")}, at end ${env.load_at_end.join(" ")} · machine ${quiet ? "quiet (1-minute load under a quarter of the cores before the run, at most the core count + 1 at its end: the bench's own processes)" : "NOT quiet (shared with other work: numbers are noisy)"}`,
     "",
     `Mechanisms, side by side in one run, each guard a generated app's own code, unchanged (${env.app}):`,
     ...(summaryA.length
       ? [
-          `- **asgi + guard**: the in-process guard, as rouse emits it for vLLM and SGLang: the engine started as app.py starts vLLM, in the environment its \`guard_env()\` makes (${env.asgi_guard_source ?? "app.py's GUARD_MODULE"} as \`rouse_guard.py\` on PYTHONPATH, the admin token, the boot report file, the API key's variable), with \`--middleware rouse_guard.RouseGuard\` read as vLLM reads it (\`app.add_middleware\`). Against **asgi direct**: the same engine without it. The engine: a stand-in shaped like vLLM's API server (bench/guard/standin_asgi.py: Starlette with CORSMiddleware, uvicorn with httptools on uvloop, one process${asgiVersions.length ? `; ${asgiVersions.join(", ")}` : ""}).`,
+          `- **asgi + guard**: the in-process guard, as rouse emits it for vLLM and SGLang: the engine started as app.py starts vLLM, in the environment its \`guard_env()\` makes (${env.asgi_guard_source ?? "app.py's GUARD_MODULE"} as \`rouse_guard.py\` on PYTHONPATH, the admin token, the boot report file, the API key's variable), with \`--middleware rouse_guard.RouseGuard\` read as vLLM reads it (\`app.add_middleware\`). Against **asgi direct**: the same engine without it. The engine: a stand-in shaped like vLLM's API server (bench/guard/standin_asgi.py: Starlette with CORSMiddleware, uvicorn with httptools on uvloop, one process${asgiVersions.length ? `; ${asgiVersions.join(", ")}` : ""}).${env.asgi_guard_sha256 ? ` The guard module measured: sha256 ${env.asgi_guard_sha256.slice(0, 16)}….` : ""}`,
+        ]
+      : []),
+    ...(summaryAN.length
+      ? [
+          `- **asgi direct ×${servers}** / **${aName}**: the same two with ${servers} server processes on one socket, as vLLM's \`--api-server-count ${servers}\` runs its API server (each process builds its app, the guard included), so that one process's core is not the limit of either row.`,
         ]
       : []),
     `- **guard** / **${nName}**: the transport guard (a proxy process, \`start_guard\`), still emitted for third-party engines without an ASGI server (its app: the same config generated with the plugins' in-process guard turned down), on ${env.guard_loop} (Python ${env.python ?? "?"}), in front of **direct**: a stand-in engine in Go (bench/guard/standin).`,
@@ -239,32 +322,52 @@ export function report(raw: Raw): { json: object; md: string } {
     "| scenario | target | req/s | tok/s | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms | latency p50 ms | latency p99 ms | guard process cores | engine process cores | errors | load avg before |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.flatMap((row) =>
-      measured(row, nName).map(
+      measured(row, nName, servers).map(
         ([name, x]) =>
-          `| ${row.scenario} | ${name} | ${fmt(x.req_per_s)} | ${x.stream ? fmt(x.tok_per_s) : "–"} | ${x.stream ? fmt(x.ttft_p50_ms) : "–"} | ${x.stream ? fmt(x.ttft_p99_ms) : "–"} | ${x.stream ? fmt(x.itl_p50_ms) : "–"} | ${x.stream ? fmt(x.itl_p99_ms) : "–"} | ${x.stream ? "–" : fmt(x.latency_p50_ms)} | ${x.stream ? "–" : fmt(x.latency_p99_ms)} | ${fmt(x.guard_cores)} | ${fmt(x.engine_cores)} | ${x.errors} | ${x.load_before[0]} |`,
+          `| ${label(row.scenario, row.repeat ?? 0)} | ${name} | ${fmt(x.req_per_s)} | ${x.stream ? fmt(x.tok_per_s) : "–"} | ${x.stream ? fmt(x.ttft_p50_ms) : "–"} | ${x.stream ? fmt(x.ttft_p99_ms) : "–"} | ${x.stream ? fmt(x.itl_p50_ms) : "–"} | ${x.stream ? fmt(x.itl_p99_ms) : "–"} | ${x.stream ? "–" : fmt(x.latency_p50_ms)} | ${x.stream ? "–" : fmt(x.latency_p99_ms)} | ${fmt(x.guard_cores)} | ${fmt(x.engine_cores)} | ${x.errors} | ${x.load_before[0]} |`,
       ),
     ),
     "",
     "## Each guard against its engine without it",
     "",
-    "asgi + guard against asgi direct; guard and guard ×N against direct.",
+    `asgi + guard against asgi direct${summaryAN.length ? `, ${aName} against asgi direct ×${servers}` : ""}; guard and guard ×N against direct.`,
     "",
     "| scenario | guard | with/without (tok/s or req/s) | added TTFT (latency) p50 ms | added TTFT (latency) p99 ms | added inter-token p50 ms | added inter-token p99 ms | engine process cores without / with | added CPU µs per non-stream request | guard cores per 10k tok/s |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...summaryRows.flatMap(([who, list]) =>
       list.map(
         (s) =>
-          `| ${s.scenario} | ${who} | ${s.ratio} | ${s.added_ttft_p50_ms} | ${s.added_ttft_p99_ms} | ${fmt(s.added_itl_p50_ms)} | ${fmt(s.added_itl_p99_ms)} | ${s.engine_cores_direct === null ? "–" : `${s.engine_cores_direct} / ${s.engine_cores_guard}`} | ${fmt(s.added_cpu_us_per_request)} | ${fmt(s.guard_cores_per_10k_tok_s)} |`,
+          `| ${label(s.scenario, s.repeat)} | ${who} | ${s.ratio} | ${s.added_ttft_p50_ms} | ${s.added_ttft_p99_ms} | ${fmt(s.added_itl_p50_ms)} | ${fmt(s.added_itl_p99_ms)} | ${s.engine_cores_direct === null ? "–" : `${s.engine_cores_direct} / ${s.engine_cores_guard}`} | ${fmt(s.added_cpu_us_per_request)} | ${fmt(s.guard_cores_per_10k_tok_s)} |`,
       ),
     ),
     "",
+    ...(repeatedRows.length
+      ? [
+          "## Repeated scenarios",
+          "",
+          "The targets judge these by their median over the runs (the range in brackets).",
+          "",
+          "| scenario | guard | runs | with/without | added TTFT p99 ms | guard cores per 10k tok/s |",
+          "| --- | --- | ---: | ---: | ---: | ---: |",
+          ...repeatedRows,
+          "",
+        ]
+      : []),
     "## Targets (reported, not asserted)",
     "",
     ...(targetsA.length
       ? [
-          "The in-process guard (emitted from now on for vLLM and SGLang):",
+          "The in-process guard (emitted for vLLM and SGLang), in the engine's one API server process:",
           "",
           ...targetsA.map(([t, ok]) => `- ${verdict(ok)}: ${t}`),
+          "",
+        ]
+      : []),
+    ...(targetsAN.length
+      ? [
+          `The in-process guard in ${servers} API server processes (vLLM's \`--api-server-count ${servers}\`):`,
+          "",
+          ...targetsAN.map(([t, ok]) => `- ${verdict(ok)}: ${t}`),
           "",
         ]
       : []),
@@ -277,7 +380,13 @@ export function report(raw: Raw): { json: object; md: string } {
     `- Paced streams give about concurrency × ${1000 / pace} tok/s (${paced
       .map(
         (r) =>
-          `${r.direct.concurrency}: direct reached ${reached(r.direct)}%${r.asgi_direct ? `, asgi direct ${reached(r.asgi_direct)}%` : ""}`,
+          `${r.scenario.match(/\d+/)?.[0]}: ${[
+            r.direct && `direct reached ${reached(r.direct)}%`,
+            r.asgi_direct && `asgi direct ${reached(r.asgi_direct)}%`,
+            r.asgi_direct_n && `asgi direct ×${servers} ${reached(r.asgi_direct_n)}%`,
+          ]
+            .filter(Boolean)
+            .join(", ")}`,
       )
       .join(
         "; ",
@@ -288,7 +397,7 @@ export function report(raw: Raw): { json: object; md: string } {
           "- The ASGI stand-in yields to its event loop between tokens (asyncio.sleep(0) unpaced, as a real engine's stream awaits its next output); its access log is off in both rows (vLLM's is on unless --disable-uvicorn-access-log, the same cost with or without the guard).",
         ]
       : []),
-    `- The transport guard process used at most ${r2(Math.max(...rows.map((r) => r.guard.guard_cores ?? 0)))} cores in any run${summaryN.length ? `; the ${workers} processes of ${nName} together at most ${r2(Math.max(...rows.map((r) => r.guard_workers?.guard_cores ?? 0)))}` : ""}.`,
+    `- The transport guard process used at most ${r2(Math.max(...rows.map((r) => r.guard?.guard_cores ?? 0)))} cores in any run${summaryN.length ? `; the ${workers} processes of ${nName} together at most ${r2(Math.max(...rows.map((r) => r.guard_workers?.guard_cores ?? 0)))}` : ""}.`,
     ...(summaryN.length
       ? [
           `- ${nName}: the same transport guard started with \`start_guard(..., workers=${workers})\` (${workers - 1} forked processes and the first, one SO_REUSEPORT socket each; the kernel spreads connections over them). The emitted app starts one.`,
@@ -296,7 +405,7 @@ export function report(raw: Raw): { json: object; md: string } {
       : []),
     "- Added = the guard's percentile minus its engine's without a guard in the same scenario. Inter-token p50 of 0 ms means tokens arrived batched (several SSE events in one read): the reader fell behind.",
     "- Guard process cores = the transport guard process's CPU time (user + system) over the measured window, divided by its length. In a container it is a thread of Modal's container process, on cores the engine's own API server also uses; here it is a process of its own, so its CPU can be read.",
-    "- The transport guard is a proxy (asyncio Protocols on uvloop): each request head is parsed strictly, checked and re-serialised to the engine; the engine's response bytes pass through as read, only their framing followed (one write per read on the token path). The in-process guard checks each request once inside the engine's server (route and key) and wraps its send: every response message, each token's too, passes through one more coroutine call, which adds one header to the response start.",
+    "- The transport guard is a proxy (asyncio Protocols on uvloop): each request head is parsed strictly, checked and re-serialised to the engine; the engine's response bytes pass through as read, only their framing followed (one write per read on the token path). The in-process guard checks each request once inside the engine's server (route and key) and hands the request on with the server's own send, so response messages, tokens included, pass it untouched; only a request that asks with `x-rouse-boot` gets a wrapped send (one header added to its response start).",
   ];
   return { json, md: `${md.join("\n")}\n` };
 }

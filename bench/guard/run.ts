@@ -131,10 +131,21 @@ function guardPython(): string {
   return python;
 }
 
+/** The commit the apps are generated at (with "+changes" when the tree differs from it). */
+function commit(): string {
+  const git = (...a: string[]) => execFileSync("git", a, { cwd: ROOT, encoding: "utf8" }).trim();
+  try {
+    return `${git("rev-parse", "HEAD")}${git("status", "--porcelain", "--untracked-files=no") ? "+changes" : ""}`;
+  } catch {
+    return "";
+  }
+}
+
 buildGo();
 const { app: appFile, proxyApp } = generateApps();
 if (args["prepare-device"]) {
   downloadWheels();
+  writeFileSync(join(dir, "commit.txt"), `${commit()}\n`);
   const mib = Number(execFileSync("du", ["-sk", dir], { encoding: "utf8" }).split("\t")[0]) / 1024;
   console.log(
     `device files in ${dir} (${mib.toFixed(1)} MiB): standin, loadgen, app.py, app-proxy.py, wheels/`,
@@ -143,8 +154,10 @@ if (args["prepare-device"]) {
 }
 const raw = join(dir, "guard-raw.json");
 const timing = args.quick ? ["--warmup=1", "--duration=2"] : ["--warmup=2", "--duration=6"];
-// Besides the guard as emitted (one process), one process per core on one port.
-const workers = `--workers=${Math.min(4, availableParallelism())}`;
+// Besides the guard as emitted (one process), one process per core on one port; the same
+// for the ASGI stand-in's server processes (vLLM's --api-server-count).
+const perCore = Math.min(4, availableParallelism());
+const spread = [`--workers=${perCore}`, `--asgi-servers=${perCore}`, `--repeats=${args.quick ? 1 : 3}`];
 execFileSync(
   guardPython(),
   [
@@ -154,7 +167,8 @@ execFileSync(
     `--proxy-app=${proxyApp}`,
     `--out=${raw}`,
     ...timing,
-    workers,
+    ...spread,
+    `--commit=${commit()}`,
   ],
   { stdio: "inherit", timeout: 1_200_000 },
 );
