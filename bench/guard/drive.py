@@ -212,6 +212,10 @@ def main() -> None:
         "--asgi-servers", type=int, default=1, help="also measure the ASGI rows with N server processes"
     )
     ap.add_argument("--repeats", type=int, default=1, help="runs of the ASGI rows at paced 256 and 1,000")
+    ap.add_argument(
+        "--only", action="append", default=[], help="run only scenarios whose name contains this (repeatable)"
+    )
+    ap.add_argument("--arms", default="", help="run only these rows, comma-separated (e.g. asgi_direct,asgi_guard)")
     ap.add_argument("--machine", default="", help="a name for the machine, for the report")
     ap.add_argument("--commit", default="", help="the rouse commit the apps were generated at")
     args = ap.parse_args()
@@ -249,6 +253,8 @@ def main() -> None:
         "workers": args.workers,
         "asgi_servers": args.asgi_servers,
         "repeats": args.repeats,
+        "only": args.only,
+        "arms": args.arms,
         "asgi_guard_source": "app.py's GUARD_MODULE, written by its guard_env()",
         "asgi_guard_sha256": hashlib.sha256(load_app(args.app, "rouse_bench_app_hash").GUARD_MODULE.encode()).hexdigest(),
         "rouse_commit": args.commit,
@@ -262,15 +268,20 @@ def main() -> None:
 
     def compare(scenario, setup, c, stream, tokens, repeat=0):
         """All rows of a scenario; a repeat (repeat > 0) runs only the ASGI ones."""
+        if args.only and not any(part in scenario for part in args.only):
+            return
+        arms = set(args.arms.split(",")) if args.arms else None
         row: dict = {"scenario": scenario}
         if repeat:
             row["repeat"] = repeat
         else:
-            row["direct"] = load_run(loadgen, setup["engine_port"], c, stream, tokens, args)
+            if arms is None or "direct" in arms:
+                row["direct"] = load_run(loadgen, setup["engine_port"], c, stream, tokens, args)
             for workers, (guard, port) in setup["guards"].items():
                 name = "guard" if workers == 1 else "guard_workers"
-                row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
-        for name in (a for a in ASGI_ARMS if a in setup):
+                if arms is None or name in arms:
+                    row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
+        for name in (a for a in ASGI_ARMS if a in setup and (arms is None or a in arms)):
             engine, port = setup[name]
             row[name] = load_run(loadgen, port, c, stream, tokens, args, engine.pid, "engine_cores")
         rows.append(row)

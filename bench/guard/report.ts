@@ -53,6 +53,9 @@ export interface Raw {
     asgi_servers?: number;
     /** Runs of the ASGI rows at paced 256 and 1,000 (the targets judge their medians). */
     repeats?: number;
+    /** A focused run: only scenarios containing one of these, only these rows (comma-separated). */
+    only?: string[];
+    arms?: string;
     guard_loop: string;
     warmup_s: number;
     duration_s: number;
@@ -301,6 +304,12 @@ export function report(raw: Raw): { json: object; md: string } {
     "",
     ...(env.partial
       ? ["**Partial run**: it stopped before every scenario had run (its time limit).", ""]
+      : []),
+    ...(env.only?.length || env.arms
+      ? [
+          `**Focused run**: ${env.only?.length ? `only scenarios containing ${env.only.map((o) => `"${o}"`).join(" or ")}` : "every scenario"}; ${env.arms ? `only the rows ${env.arms}` : "every row"}. Targets without their scenarios or rows say "no data".`,
+          "",
+        ]
       : []),
     `${env.date} · ${where}${env.rouse_commit ? `rouse ${env.rouse_commit.slice(0, 12)} · ` : ""}${env.cores} cores${env.cores_usable && env.cores_usable !== env.cores ? ` (${env.cores_usable} usable)` : ""} (${env.cpu}) · load average at start ${env.load_at_start.join(" ")}, at end ${env.load_at_end.join(" ")} · machine ${quiet ? "quiet (1-minute load under a quarter of the cores before the run, at most the core count + 1 at its end: the bench's own processes)" : "NOT quiet (shared with other work: numbers are noisy)"}`,
     "",
