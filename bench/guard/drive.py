@@ -291,7 +291,7 @@ def main() -> None:
         log(
             f"{scenario}{f' (repeat {repeat})' if repeat else ''}: "
             + " · ".join(
-                [f"direct {row['direct'][rate]:.0f}"] * ("direct" in row)
+                ([f"direct {row['direct'][rate]:.0f}"] if "direct" in row else [])
                 + [
                     f"{k} {row[k][rate]:.0f} ({row[k]['guard_cores']:.2f} cores, {row[k]['errors']} errors)"
                     for k in ("guard", "guard_workers")

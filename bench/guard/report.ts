@@ -2,7 +2,7 @@
 // lent device) into bench/results/guard.md + guard.json: the same tables every time, with
 // the machine's cores and load average, and whether it was quiet.
 //
-//   node --conditions=@rouse/source bench/guard/report.ts RAW_JSON [--results DIR]
+//   node --conditions=@rouse/source bench/guard/report.ts RAW_JSON [--results DIR] [--name NAME]
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -422,12 +422,16 @@ export function report(raw: Raw): { json: object; md: string } {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { results: { type: "string", default: join(import.meta.dirname, "../results") } },
+    options: {
+      results: { type: "string", default: join(import.meta.dirname, "../results") },
+      // Another name for a focused run's files, so they do not replace the full run's.
+      name: { type: "string", default: "guard" },
+    },
   });
   const file = positionals[0];
-  if (!file) throw new Error("usage: report.ts RAW_JSON [--results DIR]");
+  if (!file) throw new Error("usage: report.ts RAW_JSON [--results DIR] [--name guard-focus]");
   const { json, md } = report(JSON.parse(readFileSync(file, "utf8")) as Raw);
-  writeFileSync(join(values.results, "guard.json"), `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(join(values.results, "guard.md"), md);
+  writeFileSync(join(values.results, `${values.name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(values.results, `${values.name}.md`), md);
   console.log(md.split("## Targets")[1]);
 }
