@@ -45,13 +45,17 @@ fi
 # Logs outside $OUT until the end: the lent machine sends back only a handful of files, and a
 # run cut at its time limit must still send back guard-raw.json.
 logs=$(mktemp -d)
+# A focused run: GUARD_BENCH_ONLY (a part of the scenarios' names), GUARD_BENCH_ARMS (rows).
+focus=()
+[ -z "${GUARD_BENCH_ONLY:-}" ] || focus+=(--only="$GUARD_BENCH_ONLY")
+[ -z "${GUARD_BENCH_ARMS:-}" ] || focus+=(--arms="$GUARD_BENCH_ARMS")
 rc=0
 timeout "${GUARD_BENCH_TIMEOUT:-540}" "$py" bench/guard/drive.py --bin="$carry" --app="$carry/app.py" \
   --proxy-app="$carry/app-proxy.py" --out="$out/guard-raw.json" --logs="$logs" \
   --warmup="${GUARD_BENCH_WARMUP:-1}" --duration="${GUARD_BENCH_DURATION:-4}" \
   --workers="${GUARD_BENCH_WORKERS:-4}" --asgi-servers="${GUARD_BENCH_ASGI_SERVERS:-4}" \
   --repeats="${GUARD_BENCH_REPEATS:-3}" --commit="$(cat "$carry/commit.txt" 2>/dev/null || true)" \
-  --machine="${GUARD_BENCH_MACHINE:-lent device}" \
+  --machine="${GUARD_BENCH_MACHINE:-lent device}" ${focus[@]+"${focus[@]}"} \
   2> >(tee "$out/drive.log" >&2) || rc=$?
 # The lent machine sends back only a handful of files: the processes' logs go in one tarball.
 cp "$out/venv.log" "$logs/" 2>/dev/null && rm -f "$out/venv.log"
