@@ -8,6 +8,10 @@ export const sharedTestConfig = defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 20_000,
+    // expect.poll waits for something to happen (a page to render, a counter to move); vitest's
+    // 1 s default is short on a loaded 2-core CI machine. No poll here is a claim about speed,
+    // and a poll ends as soon as the value is right.
+    expect: { poll: { timeout: 10_000 } },
     pool: "forks",
   },
 });

@@ -34,13 +34,15 @@ describe("the fake upstream's faults", () => {
   });
 
   it("refuseForMs: connections are refused, then the same port answers", async () => {
-    const engine = await start({ refuseForMs: 300 });
+    // Long enough that the first fetch lands inside it on a loaded machine.
+    const engine = await start({ refuseForMs: 1_500 });
     await expect(fetch(`${engine.url}/health`)).rejects.toThrow();
     await expect.poll(async () => (await fetch(`${engine.url}/health`).catch(() => undefined))?.status, { timeout: 5_000 }).toBe(200);
   });
 
   it("loadingForMs: 503 loading (health included) for a while, then ready", async () => {
-    const engine = await start({ loadingForMs: 300 });
+    // Long enough that both requests below land inside it on a loaded machine.
+    const engine = await start({ loadingForMs: 1_500 });
     expect((await fetch(`${engine.url}/health`)).status).toBe(503);
     expect((await chat(engine)).status).toBe(503);
     await expect.poll(async () => (await fetch(`${engine.url}/health`)).status, { timeout: 5_000 }).toBe(200);

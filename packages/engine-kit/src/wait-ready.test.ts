@@ -42,9 +42,11 @@ describe("waitUntilReady", () => {
   it("a probe the deadline cuts short does not hide what the engine answered before (HTTP 503)", async () => {
     // Each 503 takes 60 ms and the pause is 1 ms, so the deadline almost always lands inside a
     // probe; the error must still say 503, not "no answer within 1 ms" (seen in CI under load).
+    // The first probe must end before the deadline (else "no answer" is the truth): deadlines of
+    // 450 ms and more leave it room on a loaded machine.
     const baseUrl = await slowHealth(60, 503);
     const probe = { method: "GET" as const, path: "/health" };
-    for (const timeoutMs of [150, 230, 310]) {
+    for (const timeoutMs of [450, 530, 610]) {
       await expect(
         waitUntilReady("sglang", probe, { baseUrl }, { timeoutMs, intervalMs: 1 }),
       ).rejects.toThrow(new RegExp(`not ready within ${timeoutMs} ms; last probe: HTTP 503: loading$`));

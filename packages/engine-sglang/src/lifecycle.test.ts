@@ -78,9 +78,11 @@ describe("sglang lifecycle client against the stand-in engine", () => {
     await client.waitReady({ timeoutMs: 10_000, process: s.child, intervalMs: 50 });
     const busy = fetch(`${s.baseUrl}/v1/chat/completions`, {
       method: "POST",
-      body: JSON.stringify({ model: "org/Model-7B", max_tokens: 8, messages: [] }),
+      body: JSON.stringify({ model: "org/Model-7B", max_tokens: 30, messages: [] }),
     }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 200));
+    // The engine's own gauge says the request runs (~3 s): a fixed pause could end before it
+    // arrived on a loaded machine, and the release would then meet an idle engine.
+    while ((await client.metrics()).runningRequests === 0) await new Promise((r) => setTimeout(r, 20));
     const error = (await client.sleep().catch((e: unknown) => e)) as EngineLifecycleError;
     expect(error).toBeInstanceOf(EngineLifecycleError);
     expect(error.status).toBe(500);

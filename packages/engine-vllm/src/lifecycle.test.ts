@@ -163,6 +163,9 @@ describe("vllm lifecycle client against the stand-in engine", () => {
       answered = true;
       return r.json();
     });
+    // Held, not lost: the engine counts it as waiting (polled: on a loaded machine the request may
+    // take a while to arrive), and it stays unanswered for a while after that.
+    while ((await client.metrics()).waitingRequests === 0) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 400));
     expect(answered).toBe(false);
     expect((await client.metrics()).waitingRequests).toBe(1);

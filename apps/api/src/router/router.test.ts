@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GatewayError } from "../errors.ts";
 import { FakeUpstream, ok, refused } from "../test/fake-upstream.ts";
 import { defaultHealthTiming, type HealthTiming, ManagedUpstream } from "../upstream/managed.ts";
@@ -130,10 +130,12 @@ describe("Router", () => {
   it("answers 503 + Retry-After when the queue is full", async () => {
     const u = new FakeUpstream("u", ["m"], () => refused());
     u.probeResult = () => ({ ready: false, latencyMs: 1, reason: "ECONNREFUSED" });
-    const { router: r, managed } = router([u], { maxWaiting: 1, maxWaitMs: 300 });
+    // A long wait: the first request is still queued when the second comes, however slow the machine
+    // (it is aborted below, so the test does not wait it out).
+    const { router: r, managed } = router([u], { maxWaiting: 1, maxWaitMs: 30_000 });
     const ac = new AbortController();
     const waiting = r.dispatch("m", req, ac.signal).catch((e: unknown) => e);
-    await new Promise((res) => setTimeout(res, 20));
+    while (r.waiting === 0) await new Promise((res) => setTimeout(res, 5));
     expect(r.waiting).toBe(1);
     const err = await expectGatewayError(r.dispatch("m", req, signal()), 503, "queue_full");
     expect(err.retryAfter).toBe(7);
@@ -182,8 +184,8 @@ describe("Router", () => {
     now = 1_500;
     m.onFailure("refused", "ECONNREFUSED");
     expect(m.state).toBe("down");
-    await new Promise((res) => setTimeout(res, 60));
-    expect(m.state).toBe("ready");
+    // The down-probe loop (every 10 ms) finds it up: polled, as a fixed pause can end first under load.
+    await vi.waitFor(() => expect(m.state).toBe("ready"), { timeout: 5_000, interval: 10 });
     expect(m.latencyMs).toBe(2);
     await m.close();
   });

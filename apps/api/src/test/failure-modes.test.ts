@@ -5,7 +5,7 @@
 import { connect } from "node:net";
 import fc from "fast-check";
 import OpenAI, { APIError, RateLimitError } from "openai";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GatewayConfigV1Input } from "@rouse/config";
 import { createGateway, type Gateway, type GatewayDeps } from "../gateway.ts";
 import { sha256Hex } from "../middleware/auth/index.ts";
@@ -350,10 +350,17 @@ describe("7. outcomes and upstream error counters", () => {
         }
       })(),
     ).rejects.toThrow(/failed mid-stream/);
-    await sleep(100);
-    const text = await metrics();
-    expect(text).toContain('status="200",outcome="client_closed",upstream="fault",model="m"} 1');
-    expect(text).toContain('status="200",outcome="upstream_error",upstream="fault",model="m"} 1');
+    // The gateway counts a request once it has seen its end; polled, as a fixed pause can be too
+    // short on a loaded machine.
+    let text = "";
+    await vi.waitFor(
+      async () => {
+        text = await metrics();
+        expect(text).toContain('status="200",outcome="client_closed",upstream="fault",model="m"} 1');
+        expect(text).toContain('status="200",outcome="upstream_error",upstream="fault",model="m"} 1');
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(text).not.toContain('outcome="ok",upstream="fault"');
   });
 });
@@ -409,7 +416,8 @@ describe("9. shutdown, slowloris, aborted queued requests", () => {
     const consumed = (async () => {
       for await (const c of stream) seen.push(c.choices[0]?.delta.content ?? "");
     })();
-    await sleep(100);
+    // Close once the stream is flowing (a fixed pause can end before its first chunk under load).
+    while (seen.length === 0) await sleep(10);
     const closing = srv.close();
     const err = await consumed.then(
       () => undefined,
@@ -422,7 +430,9 @@ describe("9. shutdown, slowloris, aborted queued requests", () => {
   });
 
   it("closes connections that send headers too slowly, and caps open connections", async () => {
-    const { srv } = await setup({ timeouts: { clientHeadersMs: 300 }, limits: { maxConnections: 5 } });
+    // The slow heads are cut after 1.5 s: time enough for the sixth connection to meet the cap even
+    // when the machine is loaded (with 300 ms they could be cut first, freeing a slot).
+    const { srv } = await setup({ timeouts: { clientHeadersMs: 1_500 }, limits: { maxConnections: 5 } });
     const port = Number(new URL(srv.url).port);
     const slow = Array.from({ length: 5 }, () =>
       rawExchange(port, "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n", 10_000),
@@ -450,7 +460,12 @@ describe("9. shutdown, slowloris, aborted queued requests", () => {
       await sleep(20);
     ac.abort();
     await p;
-    await sleep(100);
-    expect(await metrics()).toContain('status="499",outcome="client_closed",upstream="fault",model="m"} 1');
+    await vi.waitFor(
+      async () =>
+        expect(await metrics()).toContain(
+          'status="499",outcome="client_closed",upstream="fault",model="m"} 1',
+        ),
+      { timeout: 10_000, interval: 50 },
+    );
   });
 });

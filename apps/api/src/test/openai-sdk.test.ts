@@ -145,7 +145,9 @@ describe("gateway with the official openai SDK over a real socket", () => {
   });
 
   it("waits for an upstream that refuses connections while it starts, then succeeds with cold-start headers", async () => {
-    const { client, logs } = await setup({ refuseForMs: 400 });
+    // The upstream's boot clock starts in setup, before the request: 2 s, so that the request
+    // still meets a refusing upstream when setup is slow on a loaded machine (400 ms was not sure).
+    const { client, logs } = await setup({ refuseForMs: 2_000 });
     const { data, response } = await client.chat.completions
       .create({ model: "standin", messages: [{ role: "user", content: "hi" }] })
       .withResponse();
@@ -156,7 +158,7 @@ describe("gateway with the official openai SDK over a real socket", () => {
   });
 
   it("waits through 503s (engine loading) the same way", async () => {
-    const { client } = await setup({ loadingForMs: 300 });
+    const { client } = await setup({ loadingForMs: 2_000 }); // as above: outlasts a slow setup
     const { response } = await client.chat.completions
       .create({ model: "standin", messages: [] })
       .withResponse();

@@ -305,7 +305,9 @@ describe.skipIf(!CHROMIUM)("the playground in headless Chromium", () => {
           deps: { log: () => {} },
           engines: {
             supervisor: () => ({
-              executable: [...standinExecutable("vllm"), "--load-ms=1500", "--token-ms=40"],
+              // Loads for 4 s: the page's polls must see `warming` (and its queue) before `ready`,
+              // and a browser on a loaded machine answers slowly.
+              executable: [...standinExecutable("vllm"), "--load-ms=4000", "--token-ms=40"],
               scaleDownAfterMs: 60_000,
               startupTimeoutMs: 30_000,
             }),

@@ -100,25 +100,32 @@ describe("rouse bench load", () => {
     expect(m.completed).toBe(40);
     expect(m.totalOutputTokens).toBe(400);
     expect(m.totalInputTokens).toBe(320);
-    // The duration covers the run: from before the first send to after the last byte.
+    // The duration covers the run: from before the first send to after the last byte (and not,
+    // say, the report's writing; the margin is wide because a loaded CI machine stalls processes).
     const lastEnd = Math.max(...reqs.map((q) => q.endMs));
     expect(m.durationS * 1000).toBeGreaterThanOrEqual(lastEnd);
-    expect(m.durationS * 1000 - lastEnd).toBeLessThan(100);
+    expect(m.durationS * 1000 - lastEnd).toBeLessThan(1_000);
     close(m.requestThroughput, 40 / m.durationS);
     close(m.outputThroughput, 400 / m.durationS);
     close(m.totalTokenThroughput, 720 / m.durationS);
     const good = reqs.filter((_, i) => ttft[i]! <= 40 && tpot[i]! <= 15).length;
     close(m.goodput!, good / m.durationS);
 
-    // The load had the shape asked for: Poisson arrivals from the seed — never early, and late only
-    // by scheduling slack — and the stand-in's pacing (4 ms a token) shows in the ITL.
+    // The load had the shape asked for: Poisson arrivals from the seed, never early, every one
+    // sent, and open-loop (a send never waits for an earlier answer). How late a send is depends on
+    // the machine (a median lag of 1.8 s was seen on a loaded 2-core machine), so lateness is not
+    // bounded here: an early send or a closed loop is what a wrong sender would show.
     const planned = arrivalOffsetsMs(40, 40, { seed: 3 });
     const lag = reqs.map((q) => q.sentMs - planned[q.index]!);
     expect(Math.min(...lag)).toBeGreaterThan(-2);
-    expect(pct(lag, 50)).toBeLessThan(25);
-    expect(Math.max(...lag)).toBeLessThan(250);
-    expect(pct(itl, 50)).toBeGreaterThan(3);
-    expect(pct(itl, 50)).toBeLessThan(60);
+    const byIndex = [...reqs].sort((a, b) => a.index - b.index);
+    expect(byIndex.map((q) => q.index)).toEqual(planned.map((_, i) => i));
+    // Planned gaps average 25 ms and each answer takes ≥ 40 ms, so an open loop overlaps them.
+    expect(byIndex.some((q, i) => i > 0 && q.sentMs < byIndex[i - 1]!.endMs)).toBe(true);
+    // The stand-in's pacing (a 4 ms pause before each of 10 tokens) shows: no answer is faster,
+    // and every ITL is an arrival after the one before.
+    for (const q of reqs) expect(q.endMs - q.sentMs).toBeGreaterThanOrEqual(36);
+    expect(Math.min(...itl)).toBeGreaterThanOrEqual(0);
 
     // A self-contained report: inline SVG charts, no scripts, nothing fetched.
     expect(html).toBeDefined();

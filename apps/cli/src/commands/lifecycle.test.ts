@@ -125,7 +125,7 @@ describe("rouse scale", () => {
     expect((await rouse(["scale", "--min", "2", "--max", "1"], { cwd: dir, env: cleanEnv() })).code).toBe(2);
     expect((await rouse(["scale", "--min", "-1"], { cwd: dir, env: cleanEnv() })).code).toBe(2);
     expect((await rouse(["scale", "--scaledown", "1"], { cwd: dir, env: cleanEnv() })).code).toBe(2);
-  }, 30_000);
+  }, 60_000); // four CLI runs from source, seconds each on a loaded machine
 
   it.skipIf(!hasPython)(
     "updates the autoscaler through the SDK — here refused, with the fix",

@@ -8,6 +8,9 @@ import { loadDeploymentText, MAX_CONFIG_BYTES } from "./load.ts";
 // (the one timed test in this package). Inputs over the 256 KiB cap are refused before parsing: any accepted config validates in < 100 ms,
 // any rejected one in < 1 s. Each input is timed three times and the
 // fastest run is compared (the code's cost, not the scheduler's: the machine is shared).
+// A run's time is the smaller of its wall-clock time and the CPU time this process used: on a
+// loaded machine (CI runs several test tasks on 2 cores) wall-clock time also counts the time
+// spent waiting for a core, which can be most of it; CPU time does not.
 
 const ACCEPTED_MS = 100;
 const REJECTED_MS = 1000;
@@ -17,9 +20,12 @@ function timed(text: string) {
   const runs: number[] = [];
   let result = loadDeploymentText(text);
   for (let i = 0; i < 3; i++) {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     result = loadDeploymentText(text);
-    runs.push(performance.now() - start);
+    const wallMs = performance.now() - start;
+    const { user, system } = process.cpuUsage(cpu);
+    runs.push(Math.min(wallMs, (user + system) / 1000));
   }
   return { result, ms: Math.min(...runs) };
 }

@@ -97,13 +97,15 @@ describe("GPU memory swapping", () => {
     );
     const [a, b] = [h.engine("a"), h.engine("b")];
     await until(a, "ready");
-    const stream = streamChat(h.openai, "a", 30); // ~900 ms
-    await new Promise((r) => setTimeout(r, 100));
+    const stream = streamChat(h.openai, "a", 60); // ~1.8 s
+    // Wait for the events instead of fixed pauses: a's stream is being served, then b's request
+    // evicts a, which drains (a pause could end before the stream started on a loaded machine).
+    while (a.inFlight === 0) await new Promise((r) => setTimeout(r, 10));
     const other = chat(h.openai, "b");
-    await new Promise((r) => setTimeout(r, 200));
-    expect(a.state).toBe("draining");
+    await until(a, "draining");
+    expect(a.inFlight).toBe(1);
     expect(b.state).toBe("stopped"); // waits for the memory
-    expect((await stream).split(" ")).toHaveLength(30);
+    expect((await stream).split(" ")).toHaveLength(60);
     await other;
     expect(path(a).slice(-3)).toEqual(["draining", "falling-asleep", "sleeping"]);
     expect(path(b)).toEqual(["starting", "ready"]);

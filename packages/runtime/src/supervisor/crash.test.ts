@@ -29,7 +29,9 @@ describe("crash handling", () => {
       () =>
         quick({
           executable: standinExecutableFor("vllm", {
-            values: { "load-ms": 50, "token-ms": 50, "crash-after": 2_000 },
+            // The crash comes 5 s after the engine starts and each answer takes 5 s (100 tokens), so
+            // both requests are in flight when it comes, however late a loaded machine sends them.
+            values: { "load-ms": 50, "token-ms": 50, "crash-after": 5_000 },
           }),
           crash: { initialDelayMs: 5_000, maxDelayMs: 5_000, maxCrashes: 5, windowMs: 60_000 },
         }),
@@ -38,8 +40,8 @@ describe("crash handling", () => {
     const a = h.engine("a");
     await until(a, "ready");
     const [plain, stream] = await Promise.allSettled([
-      chat(h.openai, "a", 40),
-      streamChat(h.openai, "a", 40),
+      chat(h.openai, "a", 100),
+      streamChat(h.openai, "a", 100),
     ]);
     const plainError = (plain as PromiseRejectedResult).reason as APIError;
     expect(plainError).toBeInstanceOf(APIError);

@@ -30,7 +30,7 @@ describe("drain", () => {
     );
     const a = h.engine("a");
     await until(a, "ready");
-    const stream = streamChat(h.openai, "a", 20); // ~800 ms
+    const stream = streamChat(h.openai, "a", 60); // ~2.4 s: far longer than the pause below, even on a loaded machine
     while (a.inFlight === 0) await new Promise((r) => setTimeout(r, 10));
     a.scaleToZero();
     expect(a.state).toBe("draining");
@@ -38,7 +38,7 @@ describe("drain", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(a.state).toBe("draining"); // still waiting for the stream
     const text = await stream;
-    expect(text.split(" ")).toHaveLength(20); // every token arrived
+    expect(text.split(" ")).toHaveLength(60); // every token arrived
     await until(a, "sleeping");
     expect(path(a).slice(-3)).toEqual(["draining", "falling-asleep", "sleeping"]);
   });
@@ -51,8 +51,9 @@ describe("drain", () => {
     );
     const a = h.engine("a");
     await until(a, "ready");
-    const first = streamChat(h.openai, "a", 10);
-    await new Promise((r) => setTimeout(r, 100));
+    // ~2 s: the drain is still on when the second request comes, with a wide margin on a loaded machine.
+    const first = streamChat(h.openai, "a", 50);
+    while (a.inFlight === 0) await new Promise((r) => setTimeout(r, 10));
     a.scaleToZero();
     const second = chat(h.openai, "a");
     await Promise.all([first, second]);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EngineEntry } from "../fleet/engine-set.ts";
 import type { SupervisorOptions } from "../supervisor/supervisor.ts";
-import { chat, count, type Harness, path, startHarness, streamChat, until } from "./harness.ts";
+import { chat, count, type Harness, path, startHarness, streamChat, until, untilEntered } from "./harness.ts";
 
 export interface StopModeSetup {
   readonly entry: EngineEntry;
@@ -80,8 +80,10 @@ export function stopModeSuite(title: string, skip: boolean, setup: () => StopMod
       const engine = h.engine(name);
       if (engine.state !== "ready") await chat(h.openai, model);
       const pid = engine.pid!;
+      const seen = path(engine).length;
       process.kill(pid, "SIGKILL");
-      await until(engine, "starting", 10_000);
+      // Entered, not current: polling the state can miss a quick restart on a loaded machine.
+      await untilEntered(engine, "starting", seen, 10_000);
       const crash = engine.history.findLast((t) => t.to === "stopped")!;
       expect(crash.reason).toMatch(/exited unexpectedly \(signal SIGKILL\).*restart 1\/\d+ in \d+ ms/);
       await until(engine, "ready", startMs);
