@@ -197,10 +197,13 @@ describe("gateway with the official openai SDK over a real socket", () => {
       for await (const chunk of stream) parts.push(chunk.choices[0]?.delta.content ?? "");
     })();
     const closed = srv.close();
+    // Refused from the moment shutdown starts, while the stream still runs. (Asked right away: once
+    // the port is free, another process on a busy machine may bind it, and would answer.)
+    await expect(fetch(`${srv.url}/healthz`)).rejects.toThrow();
+    expect(srv.server.listening).toBe(false);
     await withTimeout(consume, 5_000, "the stream did not finish during shutdown");
     await withTimeout(closed, 5_000, "shutdown hung");
     expect(parts.filter((p) => p !== "")).toHaveLength(20);
-    await expect(fetch(`${srv.url}/healthz`)).rejects.toThrow();
   });
 });
 
