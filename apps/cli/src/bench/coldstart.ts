@@ -1,4 +1,5 @@
 import type { RouseClient } from "@rouse/client";
+import { ASK_BOOT_HEADER } from "../app/http.ts";
 import { type Distribution, distribution } from "./stats.ts";
 import { card, page, PERCENTILES } from "./report.ts";
 import { esc, histogramCdf, legendHtml, stackedBars } from "./svg.ts";
@@ -99,8 +100,7 @@ export async function timedRequest(
       stream: true,
       stream_options: { include_usage: true },
     },
-    // Ask for the boot header: the in-process guard adds it only to requests that ask.
-    { headers: { "x-rouse-boot": "?" }, ...(signal ? { signal } : {}) },
+    { headers: ASK_BOOT_HEADER, ...(signal ? { signal } : {}) },
   );
   for await (const _ of stream) {
     // Drain; arrival times are recorded by the client.

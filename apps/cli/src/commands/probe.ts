@@ -1,4 +1,4 @@
-import { clientFailure, clientFor, firstModel, waitReady } from "../app/http.ts";
+import { ASK_BOOT_HEADER, clientFailure, clientFor, firstModel, waitReady } from "../app/http.ts";
 import { resolveApiKey, resolveUrl } from "../app/target.ts";
 import { progress } from "../ui/progress.ts";
 import { EXIT, styles, UsageError, writeJson } from "../ui/output.ts";
@@ -100,8 +100,7 @@ apps it also shows whether the container was restored from a snapshot (x-rouse-b
             stream: true,
             stream_options: { include_usage: true },
           },
-          // Ask for the boot header: the in-process guard adds it only to requests that ask.
-          { headers: { "x-rouse-boot": "?" } },
+          { headers: ASK_BOOT_HEADER },
         );
         for await (const piece of stream.textStream()) text += piece;
         const t = stream.timing;
