@@ -46,6 +46,10 @@ export async function waitUntilReady(
 ): Promise<void> {
   const endpoint = describeCall(probe);
   const interval = options.intervalMs ?? 250;
+  // The probe's own timeout (SGLang's /health runs a generation and polls for its answer once a
+  // second, so it takes over 1 s by design: a shorter client timeout never sees it succeed).
+  const ownTimeout = probe.timeoutSeconds !== undefined ? probe.timeoutSeconds * 1000 : undefined;
+  const fullTimeout = options.probeTimeoutMs ?? ownTimeout ?? Math.max(1_000, interval * 4);
   const deadline = Date.now() + options.timeoutMs;
   // A ChildProcess tells us when it exits, so a probe or pause in progress ends at once.
   const exit = new AbortController();
@@ -60,8 +64,8 @@ export async function waitUntilReady(
   }
 
   async function probeLoop(): Promise<void> {
-    let last = "no probe answered yet";
-    let answered = false;
+    /** What the last probe saw; undefined until one has answered or failed. */
+    let last: string | undefined;
     for (;;) {
       if (exited(options.process)) {
         throw new EngineExitedError(
@@ -78,13 +82,9 @@ export async function waitUntilReady(
         throw new EngineLifecycleError(
           engine,
           endpoint,
-          `not ready within ${options.timeoutMs} ms; last probe: ${last}`,
+          `not ready within ${options.timeoutMs} ms; last probe: ${last ?? "no probe answered yet"}`,
         );
       }
-      // The probe's own timeout (SGLang's /health runs a generation and polls for its answer once a
-      // second, so it takes over 1 s by design: a shorter client timeout never sees it succeed).
-      const ownTimeout = probe.timeoutSeconds !== undefined ? probe.timeoutSeconds * 1000 : undefined;
-      const fullTimeout = options.probeTimeoutMs ?? ownTimeout ?? Math.max(1_000, interval * 4);
       const probeTimeout = Math.min(fullTimeout, remaining);
       // A probe the deadline cut short and that then timed out says nothing about the engine
       // ("no answer within 1 ms"): the error keeps what the last full probe saw (HTTP 503, …).
@@ -101,13 +101,12 @@ export async function waitUntilReady(
         const timedOut =
           error instanceof EngineLifecycleError &&
           error.message.endsWith(`no answer within ${probeTimeout} ms`);
-        if (!(timedOut && cutByDeadline && answered))
+        if (!(timedOut && cutByDeadline && last !== undefined))
           last =
             error instanceof EngineLifecycleError
               ? error.message.slice(engine.length + endpoint.length + 3)
               : String(error);
       }
-      answered = true;
       if (exited(options.process)) continue;
       await pause(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
     }

@@ -507,17 +507,18 @@ def read_headers(headers) -> tuple[list, list, bool]:
     return keys, admins, asks
 
 
+def verdict(path: str) -> str:
+    """ "ambiguous", or the path's access."""
+    return "ambiguous" if is_ambiguous(path) else route_access(path)
+
+
+# Remembered for short paths only (at most 1,024 of up to 256 characters), so memory stays
+# bounded whatever paths clients send.
+remembered_verdict = functools.lru_cache(maxsize=1024)(verdict)
+
+
 def path_verdict(path: str) -> str:
-    """ "ambiguous", or the path's access; remembered for short paths (at most 1,024 of up
-    to 256 characters, so memory stays bounded whatever paths clients send)."""
-    if len(path) <= 256:
-        return remembered_verdict(path)
-    return "ambiguous" if is_ambiguous(path) else route_access(path)
-
-
-@functools.lru_cache(maxsize=1024)
-def remembered_verdict(path: str) -> str:
-    return "ambiguous" if is_ambiguous(path) else route_access(path)
+    return remembered_verdict(path) if len(path) <= 256 else verdict(path)
 
 
 def error(status: int, message: str, headers=None) -> tuple[int, bytes, list]:
