@@ -162,11 +162,12 @@ def engine_and_guards(args, pace: str, logs: Path) -> dict:
     return setup
 
 
-def engine_env(app_py: Path) -> tuple[dict, str, str]:
+def engine_env(app_py: Path) -> tuple[dict, str, str, str]:
     """The environment a generated app.py gives its engine (guard_env(): the guard module
     written to a private folder on PYTHONPATH, admin token, boot file, the API key's
-    variable), with the API key set as the container's secret sets it; that folder; and the
-    middleware its ENGINE_CMD names after --middleware (as vLLM reads it)."""
+    variable), with the API key set as the container's secret sets it; that folder; the
+    middleware its ENGINE_CMD names after --middleware (as vLLM reads it); and the sha256 of
+    the guard module, to name the version measured."""
     app = load_app(app_py, "rouse_bench_app_in_process")
     if not hasattr(app, "guard_env") or not isinstance(getattr(app, "GUARD_MODULE", None), str):
         raise SystemExit(f"{app_py}: no guard_env()/GUARD_MODULE: not an app with the in-process guard")
@@ -175,7 +176,8 @@ def engine_env(app_py: Path) -> tuple[dict, str, str]:
         raise SystemExit(f"{app_py}: its ENGINE_CMD names no --middleware: not a vLLM app")
     os.environ[app.API_KEY_ENV] = API_KEY
     env = app.guard_env()
-    return env, os.path.dirname(app.GUARD_FILES["boot"]), cmd[cmd.index("--middleware") + 1]
+    module_sha256 = hashlib.sha256(app.GUARD_MODULE.encode()).hexdigest()
+    return env, os.path.dirname(app.GUARD_FILES["boot"]), cmd[cmd.index("--middleware") + 1], module_sha256
 
 
 def versions() -> dict:
@@ -256,7 +258,6 @@ def main() -> None:
         "only": args.only,
         "arms": args.arms,
         "asgi_guard_source": "app.py's GUARD_MODULE, written by its guard_env()",
-        "asgi_guard_sha256": hashlib.sha256(load_app(args.app, "rouse_bench_app_hash").GUARD_MODULE.encode()).hexdigest(),
         "rouse_commit": args.commit,
     }
     log(f"guard bench: {env['cores']} cores, load {env['load_at_start']}, {sys.executable}")
@@ -266,22 +267,26 @@ def main() -> None:
     def write(env, rows):
         args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
 
+    chosen = set(args.arms.split(",")) if args.arms else None
+
+    def wanted(arm: str) -> bool:
+        return chosen is None or arm in chosen
+
     def compare(scenario, setup, c, stream, tokens, repeat=0):
         """All rows of a scenario; a repeat (repeat > 0) runs only the ASGI ones."""
         if args.only and not any(part in scenario for part in args.only):
             return
-        arms = set(args.arms.split(",")) if args.arms else None
         row: dict = {"scenario": scenario}
         if repeat:
             row["repeat"] = repeat
         else:
-            if arms is None or "direct" in arms:
+            if wanted("direct"):
                 row["direct"] = load_run(loadgen, setup["engine_port"], c, stream, tokens, args)
             for workers, (guard, port) in setup["guards"].items():
                 name = "guard" if workers == 1 else "guard_workers"
-                if arms is None or name in arms:
+                if wanted(name):
                     row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
-        for name in (a for a in ASGI_ARMS if a in setup and (arms is None or a in arms)):
+        for name in (a for a in ASGI_ARMS if a in setup and wanted(a)):
             engine, port = setup[name]
             row[name] = load_run(loadgen, port, c, stream, tokens, args, engine.pid, "engine_cores")
         rows.append(row)
@@ -305,7 +310,7 @@ def main() -> None:
             )
         )
 
-    args.engine_env, guard_folder, args.middleware = engine_env(args.app)
+    args.engine_env, guard_folder, args.middleware, env["asgi_guard_sha256"] = engine_env(args.app)
     try:
         paced = engine_and_guards(args, PACE, logs)
         env["guard_loop"] = paced["loop"]

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { median } from "../../apps/cli/src/bench/stats.ts";
 
 export interface Load {
   concurrency: number;
@@ -155,12 +156,6 @@ export function summarize(raw: Raw, which: Which = "guard") {
     };
   });
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** The fields the targets read, as one value per scenario: the median over its repeats. */
 const JUDGED = ["ratio", "added_ttft_p99_ms", "guard_cores_per_10k_tok_s"] as const;
