@@ -221,6 +221,14 @@ def main() -> None:
     ap.add_argument("--machine", default="", help="a name for the machine, for the report")
     ap.add_argument("--commit", default="", help="the rouse commit the apps were generated at")
     args = ap.parse_args()
+    # Bad options stop the run before anything starts, naming the option.
+    chosen = set(args.arms.split(",")) if args.arms else None
+    known = {"direct", "guard", "guard_workers", *ASGI_ARMS}
+    if chosen is not None and not chosen <= known:
+        raise SystemExit(f"--arms: unknown {', '.join(sorted(chosen - known))} (known: {', '.join(sorted(known))})")
+    for name in ("workers", "asgi_servers", "repeats"):
+        if getattr(args, name) < 1:
+            raise SystemExit(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     try:
         for name in ("uvicorn", "starlette", "httptools", "uvloop"):
             __import__(name)
@@ -267,7 +275,6 @@ def main() -> None:
     def write(env, rows):
         args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
 
-    chosen = set(args.arms.split(",")) if args.arms else None
 
     def wanted(arm: str) -> bool:
         return chosen is None or arm in chosen
