@@ -168,8 +168,10 @@ describe("nothing reaches an engine that is released or checkpointed", () => {
     );
     const s = h.engine("s");
     await until(s, "sleeping");
+    // Read from before the probe: the crash may be recorded before the fetch returns.
+    const seen = path(s).length;
     await fetch(`${s.baseUrl}/health`).catch(() => undefined);
-    await untilEntered(s, "stopped", path(s).length);
+    await untilEntered(s, "stopped", seen);
     expect(s.logs.text()).toContain("scheduler died: GET /health while GPU memory is released");
   });
 });

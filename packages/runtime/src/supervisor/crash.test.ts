@@ -102,9 +102,10 @@ describe("crash handling", () => {
     };
     expect(one).toMatchObject({ state: "failed", source: "a.yaml" });
 
+    const seen = path(a).length; // before the call: it may enter starting before it answers
     const restart = await fetch(`${h.server.url}/api/v1/engines/a/restart`, { method: "POST" });
     expect(restart.status).toBe(202);
-    await untilEntered(a, "starting", path(a).length);
+    await untilEntered(a, "starting", seen);
   });
 
   it("an executable that does not exist fails at once, saying how to fix it", async () => {
