@@ -1,6 +1,6 @@
 import { EngineLifecycleError, EngineUnsupportedError, type LifecycleSpecV1 } from "@rouse/engine-spec";
 import { describe, expect, it } from "vitest";
-import { describeCall, sendEngineCall, urlOf } from "./http.ts";
+import { describeCall, EngineCallTimeoutError, sendEngineCall, urlOf } from "./http.ts";
 import { createSpecLifecycleClient } from "./spec-client.ts";
 
 // Injected fetch: no sockets (like the AI SDK's provider tests).
@@ -77,6 +77,52 @@ describe("engine HTTP calls", () => {
     expect(error).toBeInstanceOf(EngineLifecycleError);
     expect(String(error)).toBe(
       "EngineLifecycleError: demo GET /health: connection refused (nothing listens on the port yet)",
+    );
+  });
+
+  // A fetch that never answers until its signal aborts, as a hung engine does.
+  const hangingFetch = (async (_input: unknown, init?: RequestInit) =>
+    new Promise<Response>((_resolve, reject) => {
+      init?.signal?.addEventListener("abort", () => reject(init.signal!.reason));
+    })) as typeof globalThis.fetch;
+
+  it("a call that gets no answer in time fails as EngineCallTimeoutError, with its deadline and detail", async () => {
+    const error = await sendEngineCall(
+      "demo",
+      { method: "GET", path: "/health" },
+      { baseUrl: "http://h:1", fetch: hangingFetch, timeoutMs: 30 },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineCallTimeoutError);
+    expect(error).toBeInstanceOf(EngineLifecycleError);
+    expect((error as EngineCallTimeoutError).timeoutMs).toBe(30);
+    expect((error as EngineCallTimeoutError).detail).toBe("no answer within 30 ms");
+    expect((error as Error).message).toBe("demo GET /health: no answer within 30 ms");
+  });
+
+  it("the caller's own abort and a refusal are not timeouts", async () => {
+    const caller = new AbortController();
+    const pending = sendEngineCall(
+      "demo",
+      { method: "GET", path: "/health" },
+      { baseUrl: "http://h:1", fetch: hangingFetch, timeoutMs: 60_000, signal: caller.signal },
+    ).catch((e: unknown) => e);
+    caller.abort();
+    const aborted = await pending;
+    expect(aborted).toBeInstanceOf(EngineLifecycleError);
+    expect(aborted).not.toBeInstanceOf(EngineCallTimeoutError);
+    expect((aborted as EngineLifecycleError).detail).toBe("aborted");
+
+    const refusing = (async () => {
+      throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } });
+    }) as typeof globalThis.fetch;
+    const refused = await sendEngineCall(
+      "demo",
+      { method: "GET", path: "/health" },
+      { baseUrl: "http://h:1", fetch: refusing, timeoutMs: 100 },
+    ).catch((e: unknown) => e);
+    expect(refused).not.toBeInstanceOf(EngineCallTimeoutError);
+    expect((refused as EngineLifecycleError).detail).toBe(
+      "connection refused (nothing listens on the port yet)",
     );
   });
 });

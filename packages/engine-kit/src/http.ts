@@ -29,6 +29,16 @@ const defaultFetch: FetchLike = (input, init) =>
     dispatcher,
   }) as unknown as Promise<Response>;
 
+/** The call got no answer within its own deadline (not refused, not reset: no answer yet). */
+export class EngineCallTimeoutError extends EngineLifecycleError {
+  override readonly name = "EngineCallTimeoutError";
+  readonly timeoutMs: number;
+  constructor(engine: string, endpoint: string, timeoutMs: number, cause: unknown) {
+    super(engine, endpoint, `no answer within ${timeoutMs} ms`, { cause });
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 /** `POST /sleep?level=1` — how errors name the endpoint. */
 export function describeCall(call: Pick<HttpCallV1, "method" | "path" | "query">): string {
   const query = call.query && Object.keys(call.query).length > 0 ? `?${new URLSearchParams(call.query)}` : "";
@@ -87,10 +97,10 @@ export async function sendEngineCall(
     const okStatus = call.okStatus ?? [200];
     return { status: response.status, body: text, ok: okStatus.includes(response.status) };
   } catch (error) {
-    const why = timeout.aborted
-      ? `no answer within ${options.timeoutMs} ms`
-      : describeNetworkError(error, options.timeoutMs);
-    throw new EngineLifecycleError(engine, endpoint, why, { cause: error });
+    if (timeout.aborted) throw new EngineCallTimeoutError(engine, endpoint, options.timeoutMs, error);
+    throw new EngineLifecycleError(engine, endpoint, describeNetworkError(error, options.timeoutMs), {
+      cause: error,
+    });
   }
 }
 

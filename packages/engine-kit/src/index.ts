@@ -20,7 +20,7 @@ export {
   type FactsProblem,
   factsFileFor,
 } from "./facts-check.ts";
-export { type EngineHttpOptions, type EngineResponse, sendEngineCall } from "./http.ts";
+export { EngineCallTimeoutError, type EngineHttpOptions, type EngineResponse, sendEngineCall } from "./http.ts";
 export { readEngineOptions } from "./options.ts";
 export {
   histogramOf,

@@ -4,7 +4,7 @@ import {
   type HttpCallV1,
   type WatchedProcessV1,
 } from "@rouse/engine-spec";
-import { describeCall, type EngineHttpOptions, sendEngineCall } from "./http.ts";
+import { describeCall, EngineCallTimeoutError, type EngineHttpOptions, sendEngineCall } from "./http.ts";
 
 export interface WaitReadyOptions {
   readonly timeoutMs: number;
@@ -98,14 +98,9 @@ export async function waitUntilReady(
         if (response.ok) return;
         last = `HTTP ${response.status}${response.body ? `: ${response.body.slice(0, 200)}` : ""}`;
       } catch (error) {
-        const timedOut =
-          error instanceof EngineLifecycleError &&
-          error.message.endsWith(`no answer within ${probeTimeout} ms`);
+        const timedOut = error instanceof EngineCallTimeoutError;
         if (!(timedOut && cutByDeadline && last !== undefined))
-          last =
-            error instanceof EngineLifecycleError
-              ? error.message.slice(engine.length + endpoint.length + 3)
-              : String(error);
+          last = error instanceof EngineLifecycleError ? error.detail : String(error);
       }
       if (exited(options.process)) continue;
       await pause(Math.min(interval, Math.max(0, deadline - Date.now())), signal);

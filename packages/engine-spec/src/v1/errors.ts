@@ -5,11 +5,14 @@ export class EngineLifecycleError extends Error {
   readonly endpoint: string;
   readonly status: number | undefined;
   readonly body: string | undefined;
+  /** What went wrong, without the engine and endpoint the message starts with. */
+  readonly detail: string;
   constructor(engine: string, endpoint: string, detail: string, options?: { status?: number; body?: string; cause?: unknown }) {
     const got = options?.status !== undefined ? ` (HTTP ${options.status}${options.body ? `: ${options.body.slice(0, 300)}` : ""})` : "";
     super(`${engine} ${endpoint}: ${detail}${got}`, options?.cause ? { cause: options.cause } : undefined);
     this.engine = engine;
     this.endpoint = endpoint;
+    this.detail = detail;
     this.status = options?.status;
     this.body = options?.body;
   }
