@@ -41,6 +41,7 @@ import sys
 import time
 from pathlib import Path
 
+import guard_cost
 from generated_app import load_app
 
 HERE = Path(__file__).resolve().parent
@@ -115,6 +116,7 @@ def load_run(
         f"-warmup={args.warmup}s",
         f"-duration={args.duration}s",
         f"-key={API_KEY}",
+        f"-ramp={args.warmup if args.ramp is None else args.ramp}s",
     ]
     before = load()
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
@@ -209,6 +211,12 @@ def main() -> None:
     ap.add_argument("--logs", type=Path, help="folder for the processes' logs (default: --out's)")
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--duration", type=float, default=6)
+    ap.add_argument(
+        "--ramp",
+        type=float,
+        default=None,
+        help="seconds over which the load generator's workers start, spread evenly (default: the warm-up; 0: all at once)",
+    )
     ap.add_argument("--workers", type=int, default=1, help="also measure a guard of N processes (SO_REUSEPORT)")
     ap.add_argument(
         "--asgi-servers", type=int, default=1, help="also measure the ASGI rows with N server processes"
@@ -229,6 +237,9 @@ def main() -> None:
     for name in ("workers", "asgi_servers", "repeats"):
         if getattr(args, name) < 1:
             raise SystemExit(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.ramp is not None and not 0 <= args.ramp <= args.warmup:
+        # Workers still starting inside the measured window would make it a ramp, not N streams.
+        raise SystemExit(f"--ramp must be between 0 and --warmup ({args.warmup}), got {args.ramp}")
     try:
         for name in ("uvicorn", "starlette", "httptools", "uvloop"):
             __import__(name)
@@ -256,6 +267,7 @@ def main() -> None:
         "nofile": [hard, hard],
         "warmup_s": args.warmup,
         "duration_s": args.duration,
+        "ramp_s": args.warmup if args.ramp is None else args.ramp,
         "pace": PACE,
         "stream_tokens": STREAM_TOKENS,
         "unpaced_tokens": UNPACED_TOKENS,
@@ -293,7 +305,10 @@ def main() -> None:
                 name = "guard" if workers == 1 else "guard_workers"
                 if wanted(name):
                     row[name] = load_run(loadgen, port, c, stream, tokens, args, guard.pid)
-        for name in (a for a in ASGI_ARMS if a in setup and wanted(a)):
+        # Repeats alternate the order of the ASGI rows, so a drift of the machine over a
+        # scenario's runs does not always favour the same row.
+        order = ASGI_ARMS if repeat % 2 == 0 else tuple(reversed(ASGI_ARMS))
+        for name in (a for a in order if a in setup and wanted(a)):
             engine, port = setup[name]
             row[name] = load_run(loadgen, port, c, stream, tokens, args, engine.pid, "engine_cores")
         rows.append(row)
@@ -318,6 +333,9 @@ def main() -> None:
         )
 
     args.engine_env, guard_folder, args.middleware, env["asgi_guard_sha256"] = engine_env(args.app)
+    module_name = args.middleware.rpartition(".")[0]
+    env["asgi_guard_cost"] = guard_cost.measure(guard_folder, module_name, args.engine_env, API_KEY)
+    log(f"in-process guard, alone: {env['asgi_guard_cost']}")
     try:
         paced = engine_and_guards(args, PACE, logs)
         env["guard_loop"] = paced["loop"]

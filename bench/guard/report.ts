@@ -31,6 +31,20 @@ export interface Load {
   load_before: number[];
 }
 
+export interface GuardCost {
+  rounds: number;
+  calls_per_round: number;
+  /** A minimal ASGI app's own time per call. */
+  bare_us: number;
+  /** What the guard adds to a request it lets through (median over the rounds, and range). */
+  allowed_added_us: number;
+  allowed_added_us_range: [number, number];
+  /** A refused request (wrong key), answered by the guard alone. */
+  refused_us: number;
+  loop: string;
+  python: string;
+}
+
 export interface Raw {
   env: {
     date: string;
@@ -60,6 +74,10 @@ export interface Raw {
     guard_loop: string;
     warmup_s: number;
     duration_s: number;
+    /** The load generator's workers started spread over this long; absent or 0: all at once. */
+    ramp_s?: number;
+    /** The in-process guard alone, per request, without a server (bench/guard/guard_cost.py). */
+    asgi_guard_cost?: GuardCost;
     pace: string;
     stream_tokens: number;
     unpaced_tokens: number;
@@ -235,6 +253,22 @@ function measured(row: Row, workersName: string, servers: number): (readonly [st
   return all.flatMap(([name, x]) => (x ? [[name, x] as const] : []));
 }
 
+/**
+ * The in-process guard's own time per request, and what that bounds: the guard does nothing
+ * per token, so a stream's first token waits for it at most once per request ahead of it on
+ * the server's event loop.
+ */
+function guardAlone(cost: GuardCost): string[] {
+  const [low, high] = cost.allowed_added_us_range;
+  const bound = (n: number) => r2((n * cost.allowed_added_us) / 1000);
+  return [
+    "## The in-process guard alone",
+    "",
+    `The guard module measured above, called ${cost.calls_per_round.toLocaleString("en")} times per round around a minimal ASGI app (no server, no network; ${cost.loop}, Python ${cost.python}), ${cost.rounds} rounds, median: it adds **${cost.allowed_added_us} µs** to a request it lets through (${low} to ${high}; the app alone: ${cost.bare_us} µs) and answers a refused one (wrong key) in ${cost.refused_us} µs. It does nothing per token. So the most it can add to a first token is that time once per request ahead on the server's one event loop: ${bound(256)} ms if 256 requests arrived at the same instant (target: ≤ 2 ms added, ${bound(256) <= 2 ? "within it" : "NOT within it"}), ${bound(1000)} ms for 1,000 (target: ≤ 5 ms, ${bound(1000) <= 5 ? "within it" : "NOT within it"}). A difference of TTFT p99 between rows, or between runs of one row, larger than that comes from the server and the machine, not from the guard's own work.`,
+    "",
+  ];
+}
+
 export function report(raw: Raw): { json: object; md: string } {
   const { env, rows } = raw;
   const quiet = isQuiet(raw);
@@ -321,7 +355,7 @@ export function report(raw: Raw): { json: object; md: string } {
       : []),
     `- **guard** / **${nName}**: the transport guard (a proxy process, \`start_guard\`), still emitted for third-party engines without an ASGI server (its app: the same config generated with the plugins' in-process guard turned down), on ${env.guard_loop} (Python ${env.python ?? "?"}), in front of **direct**: a stand-in engine in Go (bench/guard/standin).`,
     "",
-    `Each stand-in streams ${env.stream_tokens} tokens at one per ${env.pace} per stream (paced) or ${env.unpaced_tokens} as fast as it can (unpaced). Load: bench/guard/loadgen (Go), closed loop, one keep-alive connection per worker, ${env.warmup_s} s warm-up + ${env.duration_s} s measured. Engine, guard and load generator share the machine's cores.`,
+    `Each stand-in streams ${env.stream_tokens} tokens at one per ${env.pace} per stream (paced) or ${env.unpaced_tokens} as fast as it can (unpaced). Load: bench/guard/loadgen (Go), closed loop, one keep-alive connection per worker, ${env.warmup_s} s warm-up + ${env.duration_s} s measured; ${env.ramp_s ? `the workers start spread evenly over the first ${env.ramp_s} s, so that N streams are in flight at a steady state (started together, streams of one length would keep arriving in waves of N, and each request's cost on a server's one event loop would be paid N times over by the last of a wave)` : "the workers start all at once (streams of one length then keep arriving in waves of N)"}. Engine, guard and load generator share the machine's cores.`,
     "",
     "| scenario | target | req/s | tok/s | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms | latency p50 ms | latency p99 ms | guard process cores | engine process cores | errors | load avg before |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -357,6 +391,7 @@ export function report(raw: Raw): { json: object; md: string } {
           "",
         ]
       : []),
+    ...(env.asgi_guard_cost ? guardAlone(env.asgi_guard_cost) : []),
     "## Targets (reported, not asserted)",
     "",
     ...(targetsA.length

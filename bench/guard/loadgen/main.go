@@ -1,7 +1,9 @@
 // The guard benchmark's load generator: -c closed-loop workers, each with its own
 // keep-alive connection, sending chat completions to -url for -duration after -warmup.
 // Streams: time to first token, the gaps between tokens, tokens/s. Non-stream: req/s and
-// latency. Prints one JSON object. Talks to 127.0.0.1 only.
+// latency. Prints one JSON object. Talks to 127.0.0.1 only. With -ramp the workers start
+// spread over that time, so -c streams are in flight at a steady state instead of arriving
+// together (and, all of one length, together again at every turn).
 package main
 
 import (
@@ -60,6 +62,8 @@ func main() {
 	warmup := flag.Duration("warmup", time.Second, "not measured")
 	duration := flag.Duration("duration", 5*time.Second, "measured")
 	key := flag.String("key", "", "API key (Bearer)")
+	ramp := flag.Duration("ramp", 0, "spread the workers' first requests evenly over this long "+
+		"(0: all at once, and streams of one length then keep arriving in waves of -c)")
 	flag.Parse()
 	if u, err := url.Parse(*target); err != nil || u.Hostname() != "127.0.0.1" {
 		fmt.Fprintln(os.Stderr, "loadgen: -url must be http://127.0.0.1:PORT")
@@ -78,8 +82,9 @@ func main() {
 	var wg sync.WaitGroup
 	for i := range workers {
 		wg.Add(1)
-		go func(w *worker) {
+		go func(w *worker, delay time.Duration) {
 			defer wg.Done()
+			time.Sleep(delay)
 			for time.Now().Before(stopAt) {
 				sent := time.Now()
 				measured := sent.After(measureFrom)
@@ -143,7 +148,7 @@ func main() {
 					w.requests++
 				}
 			}
-		}(&workers[i])
+		}(&workers[i], time.Duration(i)*(*ramp)/time.Duration(*conc))
 	}
 	wg.Wait()
 
