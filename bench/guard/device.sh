@@ -12,7 +12,9 @@
 # the in-process guard, in one server process and in GUARD_BENCH_ASGI_SERVERS (default 4);
 # the ASGI rows of paced 256 and 1,000 run GUARD_BENCH_REPEATS times (default 3): 79 runs
 # of GUARD_BENCH_WARMUP + GUARD_BENCH_DURATION seconds (default 1 + 4: about 7.5 minutes);
-# shorter ones make a dry run.
+# shorter ones make a dry run. The load generator's workers start spread over the warm-up
+# (GUARD_BENCH_RAMP seconds instead; 0: all at once), and before the runs the in-process
+# guard's own time per request is measured alone (guard_cost.py, a few seconds).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 carry=.bench-carry/guard
@@ -49,6 +51,7 @@ logs=$(mktemp -d)
 focus=()
 [ -z "${GUARD_BENCH_ONLY:-}" ] || focus+=(--only="$GUARD_BENCH_ONLY")
 [ -z "${GUARD_BENCH_ARMS:-}" ] || focus+=(--arms="$GUARD_BENCH_ARMS")
+[ -z "${GUARD_BENCH_RAMP:-}" ] || focus+=(--ramp="$GUARD_BENCH_RAMP")
 rc=0
 timeout "${GUARD_BENCH_TIMEOUT:-540}" "$py" bench/guard/drive.py --bin="$carry" --app="$carry/app.py" \
   --proxy-app="$carry/app-proxy.py" --out="$out/guard-raw.json" --logs="$logs" \
