@@ -92,9 +92,7 @@ async def _measure(guard, key: str, rounds: int, calls: int) -> dict:
     }
 
 
-def measure(
-    folder: str, module_name: str, environ: dict, key: str, rounds: int = ROUNDS, calls: int = CALLS
-) -> dict:
+def measure(folder: str, module_name: str, environ: dict, key: str, rounds: int = ROUNDS, calls: int = CALLS) -> dict:
     """folder: where guard_env() wrote the module; environ: the engine's environment that
     guard_env() made (the API key's variable, the admin token, the boot file)."""
     sys.path.insert(0, folder)
