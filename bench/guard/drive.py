@@ -116,7 +116,7 @@ def load_run(
         f"-warmup={args.warmup}s",
         f"-duration={args.duration}s",
         f"-key={API_KEY}",
-        f"-ramp={args.warmup if args.ramp is None else args.ramp}s",
+        f"-ramp={args.ramp}s",
     ]
     before = load()
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
@@ -237,7 +237,9 @@ def main() -> None:
     for name in ("workers", "asgi_servers", "repeats"):
         if getattr(args, name) < 1:
             raise SystemExit(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
-    if args.ramp is not None and not 0 <= args.ramp <= args.warmup:
+    if args.ramp is None:
+        args.ramp = args.warmup
+    if not 0 <= args.ramp <= args.warmup:
         # Workers still starting inside the measured window would make it a ramp, not N streams.
         raise SystemExit(f"--ramp must be between 0 and --warmup ({args.warmup}), got {args.ramp}")
     try:
@@ -267,7 +269,7 @@ def main() -> None:
         "nofile": [hard, hard],
         "warmup_s": args.warmup,
         "duration_s": args.duration,
-        "ramp_s": args.warmup if args.ramp is None else args.ramp,
+        "ramp_s": args.ramp,
         "pace": PACE,
         "stream_tokens": STREAM_TOKENS,
         "unpaced_tokens": UNPACED_TOKENS,
@@ -286,7 +288,6 @@ def main() -> None:
 
     def write(env, rows):
         args.out.write_text(json.dumps({"env": env, "rows": rows}, indent=2) + "\n")
-
 
     def wanted(arm: str) -> bool:
         return chosen is None or arm in chosen
@@ -333,8 +334,8 @@ def main() -> None:
         )
 
     args.engine_env, guard_folder, args.middleware, env["asgi_guard_sha256"] = engine_env(args.app)
-    module_name = args.middleware.rpartition(".")[0]
-    env["asgi_guard_cost"] = guard_cost.measure(guard_folder, module_name, args.engine_env, API_KEY)
+    module_file = Path(guard_folder) / (args.middleware.rpartition(".")[0] + ".py")
+    env["asgi_guard_cost"] = guard_cost.measure(module_file, args.engine_env, API_KEY)
     log(f"in-process guard, alone: {env['asgi_guard_cost']}")
     try:
         paced = engine_and_guards(args, PACE, logs)

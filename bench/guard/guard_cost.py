@@ -1,10 +1,11 @@
 """The in-process guard's own time per request, measured without a server or a network.
 
 The guard is the module a generated app.py carries (its GUARD_MODULE, written by its
-guard_env()), loaded by name as the engine loads it. It wraps a minimal ASGI app that
+guard_env()), loaded from the file the engine imports. It wraps a minimal ASGI app that
 answers at once; the cost is the time per call with the guard minus the time without it,
 for the requests the bench sends (a key route with the right key, the headers Go's client
-sends) and for one refused (a wrong key). Rounds alternate the two and the median is kept.
+sends) and for one refused (a wrong key). Each round times the bare app, the allowed request
+and the refused one in turn; the medians over the rounds are kept.
 
 Why it matters for the TTFT targets: the guard does nothing per token, so all it can add to
 a stream's first token is this time, once per request ahead of it on the server's one event
@@ -12,13 +13,17 @@ loop: at most N times it when N requests arrive together.
 """
 
 import asyncio
-import importlib
+import itertools
 import statistics
 import sys
 import time
+from pathlib import Path
+
+from generated_app import load_app
 
 ROUNDS = 7
 CALLS = 50_000
+_loads = itertools.count()
 
 
 async def _answer(scope, receive, send):
@@ -92,14 +97,11 @@ async def _measure(guard, key: str, rounds: int, calls: int) -> dict:
     }
 
 
-def measure(folder: str, module_name: str, environ: dict, key: str, rounds: int = ROUNDS, calls: int = CALLS) -> dict:
-    """folder: where guard_env() wrote the module; environ: the engine's environment that
-    guard_env() made (the API key's variable, the admin token, the boot file)."""
-    sys.path.insert(0, folder)
-    try:
-        module = importlib.import_module(module_name)
-    finally:
-        sys.path.remove(folder)
+def measure(module_file: Path, environ: dict, key: str, rounds: int = ROUNDS, calls: int = CALLS) -> dict:
+    """module_file: the guard module guard_env() wrote; environ: the engine's environment
+    that guard_env() made (the API key's variable, the admin token, the boot file)."""
+    # Loaded from its file under a name of its own, so a second app's guard is never a cached first.
+    module = load_app(module_file, f"rouse_guard_cost_{next(_loads)}")
     guard = module.RouseGuard(_answer, environ)
     try:
         import uvloop

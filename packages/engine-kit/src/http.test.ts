@@ -65,14 +65,16 @@ describe("engine HTTP calls", () => {
     expect(calls[0]!.init.body).toBe('{"a":1}');
   });
 
+  // A fetch that fails as undici does when nothing listens on the port.
+  const refusingFetch = (async () => {
+    throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } });
+  }) as typeof globalThis.fetch;
+
   it("turns a network failure into an EngineLifecycleError naming engine and endpoint", async () => {
-    const fetch = (async () => {
-      throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } });
-    }) as typeof globalThis.fetch;
     const error = await sendEngineCall(
       "demo",
       { method: "GET", path: "/health" },
-      { baseUrl: "http://h:1", fetch, timeoutMs: 100 },
+      { baseUrl: "http://h:1", fetch: refusingFetch, timeoutMs: 100 },
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EngineLifecycleError);
     expect(String(error)).toBe(
@@ -112,13 +114,10 @@ describe("engine HTTP calls", () => {
     expect(aborted).not.toBeInstanceOf(EngineCallTimeoutError);
     expect((aborted as EngineLifecycleError).detail).toBe("aborted");
 
-    const refusing = (async () => {
-      throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } });
-    }) as typeof globalThis.fetch;
     const refused = await sendEngineCall(
       "demo",
       { method: "GET", path: "/health" },
-      { baseUrl: "http://h:1", fetch: refusing, timeoutMs: 100 },
+      { baseUrl: "http://h:1", fetch: refusingFetch, timeoutMs: 100 },
     ).catch((e: unknown) => e);
     expect(refused).not.toBeInstanceOf(EngineCallTimeoutError);
     expect((refused as EngineLifecycleError).detail).toBe(

@@ -30,13 +30,13 @@ def guard_setup():
             del os.environ[app.API_KEY_ENV]
         else:
             os.environ[app.API_KEY_ENV] = before
-    folder = os.path.dirname(app.GUARD_FILES["boot"])
-    return folder, app.GUARD_MODULE_NAME, env
+    module_file = Path(app.GUARD_FILES["boot"]).parent / f"{app.GUARD_MODULE_NAME}.py"
+    return module_file, env
 
 
 def test_measures_the_emitted_guard_on_the_paths_it_names(guard_setup):
-    folder, name, env = guard_setup
-    cost = guard_cost.measure(folder, name, env, KEY, rounds=2, calls=200)
+    module_file, env = guard_setup
+    cost = guard_cost.measure(module_file, env, KEY, rounds=2, calls=200)
     assert cost["rounds"] == 2 and cost["calls_per_round"] == 200
     assert cost["bare_us"] > 0 and cost["refused_us"] > 0
     low, high = cost["allowed_added_us_range"]
@@ -46,14 +46,14 @@ def test_measures_the_emitted_guard_on_the_paths_it_names(guard_setup):
 
 def test_refuses_to_measure_when_the_allowed_request_would_be_refused(guard_setup):
     # A wrong key would make "allowed" requests 401s: timing those would report the wrong path.
-    folder, name, env = guard_setup
+    module_file, env = guard_setup
     with pytest.raises(RuntimeError, match="answered 401 where 200 was expected"):
-        guard_cost.measure(folder, name, env, "not-the-key", rounds=1, calls=10)
+        guard_cost.measure(module_file, env, "not-the-key", rounds=1, calls=10)
 
 
 def test_refuses_to_measure_when_the_guard_lets_everything_through(guard_setup):
     # Without a key configured the "refused" request passes: the measurement says so.
-    folder, name, env = guard_setup
+    module_file, env = guard_setup
     open_env = {k: v for k, v in env.items() if k != "ROUSE_GUARD_KEY_ENV"}
     with pytest.raises(RuntimeError, match="answered 200 where 401 was expected"):
-        guard_cost.measure(folder, name, open_env, KEY, rounds=1, calls=10)
+        guard_cost.measure(module_file, open_env, KEY, rounds=1, calls=10)

@@ -2,13 +2,13 @@ import { ApiError, createClient, type RouseClient, RouseClientError, TimeoutErro
 import { CliError, type Io } from "../ui/output.ts";
 import { formatElapsed, type Progress } from "../ui/progress.ts";
 
-/** A client for a deployment (or any OpenAI-compatible server). */
 /**
  * Request headers that ask for the boot header (x-rouse-boot: restored | cold): rouse's
  * in-process guard adds it only to requests that ask, so nothing is done per token otherwise.
  */
 export const ASK_BOOT_HEADER = { "x-rouse-boot": "?" } as const;
 
+/** A client for a deployment (or any OpenAI-compatible server). */
 export function clientFor(
   url: string,
   apiKey: string | undefined,
